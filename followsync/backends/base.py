@@ -1,0 +1,272 @@
+"""The one small interface every tracker store implements.
+
+A backend knows the wire and nothing of the rules. It has two required methods,
+:meth:`Backend.read` and :meth:`Backend.apply`, one for ``followsync init``
+(:meth:`Backend.create`), and optional ones (:meth:`Backend.share`, :meth:`Backend.protect`)
+that raise :class:`~followsync.errors.UsageError` where the store has no such thing.
+
+Rows are addressed by their ID (or, for a row whose ID is blank, by its position plus a
+fingerprint of its user cells), and columns by header name, *at write time*: a backend never
+trusts a row or column number remembered from :meth:`read`, because a coach may sort, insert
+or delete rows in between (DESIGN.md invariant 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UsageError
+from ..schema import USER_COLUMNS, Column, locate_header
+
+
+@dataclass
+class Snapshot:
+    """What :meth:`Backend.read` returns.
+
+    ``grid`` holds the worksheet's raw values as rows of cells (``grid[0]`` is the sheet's
+    row 1; rows may be ragged). Values are ``None``, ``str``, ``int``, ``float``, ``bool``,
+    ``datetime.date``/``datetime.datetime``, or :class:`~followsync.schema.CellError`; a
+    formula is given as its computed value.
+
+    ``fills`` maps ``(grid row, grid column)`` to a ``"#RRGGBB"`` background for the cells of
+    the colour columns (Next action, Due) that have one; ``handles`` maps a grid row to the
+    store's own row handle where it has one (Airtable's record id).
+    """
+
+    sheet: str
+    grid: list[list[Any]]
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    handles: dict[int, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """How to find a row at write time.
+
+    ``id`` is the row's ID as read (``None`` when it was blank and is being assigned). A row
+    with an ID is found by that ID wherever it is now. A row without one is found at
+    ``index`` (the grid row it had at read time) only if it still has a blank ID and the same
+    ``fingerprint`` (its user cells as read); otherwise its changes are skipped.
+    """
+
+    id: str | None
+    index: int
+    fingerprint: tuple = ()
+    handle: Any = None
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """Set one cell of a row. ``value`` is None, str, int, float or ``datetime.date``."""
+
+    row: RowRef
+    column: str  # canonical column name, e.g. "Next action"
+    value: Any
+
+
+@dataclass(frozen=True)
+class FillWrite:
+    """Set (or with ``colour=None`` clear) one cell's background."""
+
+    row: RowRef
+    column: str
+    colour: str | None  # "#RRGGBB"
+
+
+@dataclass
+class ChangeSet:
+    """The cells and backgrounds one run changes, and the owned columns it adds."""
+
+    sheet: str
+    header_row: int  # grid index of the header row, at read time
+    add_columns: list[str] = field(default_factory=list)
+    cells: list[CellWrite] = field(default_factory=list)
+    fills: list[FillWrite] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.add_columns or self.cells or self.fills)
+
+    def rows(self) -> list[RowRef]:
+        """Every row the change set touches, once each, in order."""
+        seen: dict[RowRef, None] = {}
+        for ch in (*self.cells, *self.fills):
+            seen.setdefault(ch.row)
+        return list(seen)
+
+
+@dataclass
+class Applied:
+    """What :meth:`Backend.apply` did: counts, write requests made, and rows it skipped."""
+
+    cells: int = 0
+    fills: int = 0
+    columns_added: int = 0
+    write_calls: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LayoutColumn:
+    """One column of a new tracker as ``followsync init`` lays it out."""
+
+    column: Column
+    width: int  # in characters
+    note: str
+    number_format: str | None = None  # e.g. "yyyy-mm-dd" for dates
+    choices: tuple[str, ...] = ()
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The tracker template: columns in order, and the colour palette (RULES.md section 4)."""
+
+    worksheet: str
+    columns: tuple[LayoutColumn, ...]
+    colours: dict[str, str]  # colour name -> "#RRGGBB"
+    header_fill: str = "#D9D9D9"
+
+
+class Backend(ABC):
+    """A tracker in some store. Subclasses implement :meth:`read` and :meth:`apply`."""
+
+    #: what the user passed as LOCATION, for messages
+    location: str
+
+    @abstractmethod
+    def read(self) -> Snapshot:
+        """Read the whole worksheet: every raw value, and the colour columns' backgrounds."""
+
+    @abstractmethod
+    def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
+        """Write the changes in as few requests as the store allows, rows found by ID.
+
+        All or nothing where the store allows it. ``force`` overrides a refusal that protects
+        something of the user's the store would lose (an ``.xlsx`` with charts, say).
+        """
+
+    def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
+        """Make a new tracker from ``layout``, with ``rows`` (canonical name -> value)."""
+        raise UsageError(f"followsync cannot create a tracker at {self.location}")
+
+    def share(self, email: str, role: str = "writer", message: str | None = None) -> None:
+        """Share the tracker with someone (a coach)."""
+        raise UsageError(f"{self.location} cannot be shared by followsync; share it in its own app")
+
+    def protect(self, columns: Sequence[str]) -> None:
+        """Warn anyone who edits followsync's own columns, where the store can."""
+        raise UsageError(f"{self.location} has no protected ranges")
+
+    def lock_name(self) -> str:
+        """A stable name for this tracker, for the lock that keeps two runs apart."""
+        return self.location
+
+    def close(self) -> None:
+        """Release what the backend holds (files, sessions)."""
+
+
+def fingerprint(values: dict[str, Any]) -> tuple:
+    """A row's identity when it has no ID: its user cells (by column name) as plain values."""
+    out = []
+    for name in sorted(values):
+        v = values[name]
+        if isinstance(v, dt.datetime | dt.date):
+            v = v.isoformat()
+        elif isinstance(v, float) and v == int(v):
+            v = int(v)
+        elif isinstance(v, str):
+            v = v.strip() or None
+        elif not isinstance(v, int | float | bool | type(None)):
+            v = repr(v)
+        if v is not None:
+            out.append((name, v))
+    return tuple(out)
+
+
+def row_fingerprint(row: Sequence[Any], positions: dict[str, int]) -> tuple:
+    """:func:`fingerprint` of a grid row, given where each known column is."""
+    return fingerprint(
+        {
+            c.name: (row[positions[c.name]] if positions[c.name] < len(row) else None)
+            for c in USER_COLUMNS
+            if c.name != "ID" and c.name in positions
+        }
+    )
+
+
+@dataclass
+class Located:
+    """Where a change set's rows and columns are in a freshly read grid."""
+
+    header_row: int
+    columns: dict[str, int]  # canonical name -> column index, new columns included
+    new_columns: dict[str, int]  # the added ones only
+    rows: dict[RowRef, int]  # row -> grid index now
+    skipped: list[str]
+
+
+def locate(changes: ChangeSet, grid: Sequence[Sequence[Any]]) -> Located:
+    """Find, in ``grid`` as it is now, the header, each column, and each row of ``changes``.
+
+    Rows are found by ID; a row that was read with a blank ID must still be at its old index
+    with a blank ID and the same user cells. Anything else is skipped with a message, so a
+    value can be lost to a concurrent edit but never land on another row.
+    """
+    from ..errors import TrackerError
+
+    header = locate_header(grid, changes.sheet)
+    if header is None:
+        raise TrackerError(
+            f"The header row of sheet {changes.sheet!r} disappeared while followsync was running; "
+            "nothing was written. Run followsync again."
+        )
+    columns = dict(header.positions)
+    new_columns: dict[str, int] = {}
+    width = header.width
+    for name in changes.add_columns:
+        if name not in columns:
+            columns[name] = new_columns[name] = width
+            width += 1
+    id_col = columns.get("ID")
+    by_id: dict[str, list[int]] = {}
+    if id_col is not None:
+        for gi in range(header.row + 1, len(grid)):
+            row = grid[gi]
+            key = _id_text(row[id_col] if id_col < len(row) else None)
+            if key:
+                by_id.setdefault(key, []).append(gi)
+    rows: dict[RowRef, int] = {}
+    skipped: list[str] = []
+    for ref in changes.rows():
+        if ref.id:
+            found = by_id.get(ref.id, [])
+            if len(found) == 1:
+                rows[ref] = found[0]
+            elif not found:
+                skipped.append(f"row with ID {ref.id!r} is gone (deleted while followsync ran); skipped it")
+            else:
+                skipped.append(f"ID {ref.id!r} now appears on {len(found)} rows; skipped it. Give each row its own ID")
+            continue
+        gi = ref.index
+        row = grid[gi] if gi < len(grid) else []
+        still_blank = id_col is None or not _id_text(row[id_col] if id_col < len(row) else None)
+        if gi > header.row and still_blank and row_fingerprint(row, header.positions) == ref.fingerprint:
+            rows[ref] = gi
+        else:
+            skipped.append(
+                f"sheet row {gi + 1} changed while followsync ran (it had no ID yet); skipped it, "
+                "run followsync again"
+            )
+    return Located(header.row, columns, new_columns, rows, skipped)
+
+
+def _id_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v == int(v):
+        v = int(v)
+    return str(v).strip()

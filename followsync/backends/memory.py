@@ -1,0 +1,73 @@
+"""A tracker held in memory: the reference backend the tests use (vdirsyncer's MemoryStorage).
+
+It behaves like a careful grid store: rows are found by ID at write time, every apply is
+atomic, and a test can change the grid between :meth:`read` and :meth:`apply` through
+``before_apply`` to play a coach editing the sheet mid-run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..schema import COLOUR_COLUMNS, locate_header
+from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate
+
+
+class MemoryBackend(Backend):
+    """A worksheet as a list of rows, with a dict of cell backgrounds."""
+
+    def __init__(self, grid: Sequence[Sequence[Any]] = (), sheet: str = "Tracker", location: str = "memory:"):
+        self.sheet = sheet
+        self.location = location
+        self.grid: list[list[Any]] = [list(r) for r in grid]
+        self.fills: dict[tuple[int, int], str] = {}
+        self.reads = 0
+        self.write_calls = 0
+        self.before_apply: Callable[[MemoryBackend], None] | None = None
+
+    def read(self) -> Snapshot:
+        self.reads += 1
+        grid = copy.deepcopy(self.grid)
+        header = locate_header(grid, self.sheet)
+        fills = {}
+        if header is not None:
+            cols = {header.positions[n] for n in COLOUR_COLUMNS if n in header.positions}
+            fills = {k: v for k, v in self.fills.items() if k[1] in cols}
+        return Snapshot(self.sheet, grid, fills)
+
+    def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
+        if self.before_apply is not None:
+            self.before_apply(self)
+        if not changes:
+            return Applied()
+        where = locate(changes, self.grid)
+        grid = copy.deepcopy(self.grid)
+        fills = dict(self.fills)
+        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
+        for name, col in where.new_columns.items():
+            _set(grid, where.header_row, col, name)
+        for ch in changes.cells:
+            gi = where.rows.get(ch.row)
+            if gi is not None:
+                _set(grid, gi, where.columns[ch.column], ch.value)
+                applied.cells += 1
+        for ch in changes.fills:
+            gi = where.rows.get(ch.row)
+            if gi is not None:
+                key = (gi, where.columns[ch.column])
+                if ch.colour:
+                    fills[key] = ch.colour
+                else:
+                    fills.pop(key, None)
+                applied.fills += 1
+        self.grid, self.fills = grid, fills  # all at once: atomic
+        self.write_calls += 1
+        applied.write_calls = 1
+        return applied
+
+    def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
+        names = [lc.column.name for lc in layout.columns]
+        self.grid = [names] + [[r.get(n) for n in names] for r in rows]
+        self.fills = {}

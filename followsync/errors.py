@@ -1,0 +1,68 @@
+"""One exception tree for everything a user can run into.
+
+Each class carries the exit code the CLI uses, so ``cli.py`` turns any of them into a
+message and a code with one ``except`` (todoman's pattern). A message says what is wrong
+and, where possible, what to run or change next. Messages never include secrets.
+"""
+
+from __future__ import annotations
+
+# Exit codes, documented in `followsync --help` and README.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_TRACKER = 3
+
+
+class FollowsyncError(Exception):
+    """Base class: a message meant for a person, and the exit code it implies."""
+
+    exit_code = EXIT_TRACKER
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class UsageError(FollowsyncError):
+    """A command was called with arguments that cannot work."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """followsync.toml (or a setting from the environment) is invalid."""
+
+
+class TrackerError(FollowsyncError):
+    """The tracker could not be read or written."""
+
+    exit_code = EXIT_TRACKER
+
+
+class TrackerNotFound(TrackerError):
+    """The tracker does not exist where the location says."""
+
+
+class TrackerUnreadable(TrackerError):
+    """The tracker exists but is not something followsync can read."""
+
+
+class TrackerBusy(TrackerError):
+    """Another run holds the lock, or the file is open in a spreadsheet program."""
+
+
+class WriteRefused(TrackerError):
+    """followsync would lose something of the user's if it wrote; ``--force`` overrides."""
+
+
+class AuthError(TrackerError):
+    """Credentials are missing, unreadable, revoked, or lack access to the tracker."""
+
+
+class RemoteError(TrackerError):
+    """The remote service failed, even after retrying."""
