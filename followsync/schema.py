@@ -11,6 +11,7 @@ pandas DataFrame plus a list of :class:`Problem`. Nothing here raises for a user
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -326,6 +327,17 @@ def parse_datetime(value: Any, date_order: str = "DMY") -> tuple[dt.datetime | N
     Accepts real dates and date-times, spreadsheet serial numbers, ISO text, ``3 Nov 2026``,
     ``Nov 3, 2026`` and ``03/11/2026`` read in ``date_order``. Raises :class:`BadCell`.
     """
+    stamp, has_time = _parse_datetime(value, date_order)
+    # Outside these years a date is a typo, and pandas cannot hold it anyway.
+    if stamp is not None and not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        raise BadCell(f"{stamp.date().isoformat()} is not a plausible date (the year must be {MIN_YEAR} to {MAX_YEAR})")
+    return stamp, has_time
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def _parse_datetime(value: Any, date_order: str) -> tuple[dt.datetime | None, bool]:
     if value is None:
         return None, False
     if isinstance(value, CellError):
@@ -342,7 +354,7 @@ def parse_datetime(value: Any, date_order: str = "DMY") -> tuple[dt.datetime | N
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time()), False
     if isinstance(value, int | float):
-        if value != value or not 1 <= value <= _SERIAL_MAX:  # NaN or out of range
+        if not math.isfinite(value) or not 1 <= value <= _SERIAL_MAX:
             raise BadCell(f"{value!r} is not a date (as a spreadsheet serial number it is out of range)")
         stamp = _EXCEL_EPOCH + dt.timedelta(days=float(value))
         stamp = stamp.replace(microsecond=0) + dt.timedelta(seconds=round(stamp.microsecond / 1e6))
@@ -458,7 +470,7 @@ def parse_count(value: Any) -> int | None:
     if isinstance(value, int):
         n = value
     elif isinstance(value, float):
-        if value != value or value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise BadCell(f"{value!r} is not a whole number")
         n = int(value)
     else:
@@ -468,6 +480,8 @@ def parse_count(value: Any) -> int | None:
         n = int(float(text))
     if n < 0:
         raise BadCell(f"{n} is negative")
+    if n > 1000:
+        raise BadCell(f"{n} follow-ups is not plausible")
     return n
 
 
@@ -509,7 +523,7 @@ def as_text(value: Any) -> str:
         return ""
     if isinstance(value, CellError):
         return ""
-    if isinstance(value, float) and value == int(value):
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M") if value.time() != dt.time() else value.date().isoformat()

@@ -71,3 +71,12 @@ class MemoryBackend(Backend):
         names = [lc.column.name for lc in layout.columns]
         self.grid = [names] + [[r.get(n) for n in names] for r in rows]
         self.fills = {}
+
+
+def _set(grid: list[list[Any]], row: int, col: int, value: Any) -> None:
+    while len(grid) <= row:
+        grid.append([])
+    cells = grid[row]
+    if len(cells) <= col:
+        cells.extend([None] * (col + 1 - len(cells)))
+    cells[col] = value
