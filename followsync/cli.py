@@ -144,7 +144,7 @@ def init(ctx, location, demo, now_text):
         out.print(f"Kept the existing {toml.name}; set [tracker] location there to use the new tracker.")
     else:
         toml.write_text(config_mod.starter_toml(location), encoding="utf-8")
-        out.print(f"Wrote {toml.name}: fill in [profile] so drafts are signed with your name.")
+        out.print(f"Wrote {toml.name}: fill in \\[profile] so drafts are signed with your name.")
     out.print("Next: followsync run")
 
 
@@ -168,21 +168,21 @@ def report_run(out: Console, result: sync.RunResult, *, quiet: bool = False) -> 
         for ch in result.changes.cells:
             label = ch.row.id or f"sheet row {ch.row.index + 1}"
             out.print(f"  {escape(label)}: {escape(ch.column)} -> {escape(_show(ch.value))}")
-    elif not quiet:
+    else:
         changed = f"updated {n_cells} cells" if result.changes else "nothing to update"
         out.print(f"{where}: {result.rows} rows, {changed}.")
     if result.applied:
         for msg in result.applied.skipped:
             out.print(f"[yellow]Skipped:[/] {escape(msg)}")
     shown = pressing if quiet else result.due
+    width = max((len(d.id) for d in shown), default=0)
     for urgency in ("overdue", "today", "soon"):
         items = [d for d in shown if d.urgency == urgency]
         if not items:
             continue
         out.print(f"[{URGENCY_STYLE[urgency]}]{URGENCY_TITLE[urgency]}[/]")
         for d in items:
-            title = f"{d.company} ({d.job_title})" if d.job_title else d.company
-            out.print(f"  {escape(d.id)}  {escape(title)}: {escape(d.reminder)}")
+            out.print(f"  {escape(d.id.ljust(width))}  {escape(d.reminder)}")
     if not quiet and not result.due:
         out.print("Nothing due in the next days.")
     if result.problems:

@@ -594,7 +594,7 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
         values = data[c.key]
         if c.owner == "followsync":
             # followsync's own cells are never a user's mistake; sync compares them raw.
-            out[c.key] = pd.array(values, dtype="object")
+            out[c.key] = pd.Series(values, dtype=object)
             continue
         header_text = str(header.cells[header.positions[c.name]]) if c.name in header.positions else c.name
         parsed, bad = _parse_column(c, values, date_order)
@@ -656,7 +656,7 @@ def _parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[s
                 raise BadCell(f"the cell holds {getattr(v, 'text', v)}")
             return as_text(v)
 
-        return {c.key: pd.array(each(text), dtype="object")}, bad
+        return {c.key: pd.Series(each(text), dtype=object)}, bad
     if c.kind == "date":
         days = each(lambda v: parse_date(v, date_order))
         return {c.key: pd.to_datetime(pd.Series(days, dtype="object"), errors="coerce").astype("datetime64[ns]")}, bad
@@ -669,13 +669,13 @@ def _parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[s
             f"{c.key}_has_time": pd.array(timed, dtype="bool"),
         }, bad
     if c.kind == "date_or_phrase":
-        return {c.key: pd.array(each(lambda v: parse_expected(v, date_order)), dtype="object")}, bad
+        return {c.key: pd.Series(each(lambda v: parse_expected(v, date_order)), dtype=object)}, bad
     if c.kind == "count":
         return {c.key: pd.array(each(parse_count), dtype="Int64")}, bad
     if c.kind == "yesno":
         return {c.key: pd.array(each(parse_yesno), dtype="boolean")}, bad
     if c.kind == "choice":
-        return {c.key: pd.array(each(lambda v: parse_choice(v, c.choices)), dtype="object")}, bad
+        return {c.key: pd.Series(each(lambda v: parse_choice(v, c.choices)), dtype=object)}, bad
     if c.kind == "date_or_url":
         def linkedin(v):
             if _blank(v):
@@ -684,5 +684,5 @@ def _parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[s
                 raise BadCell(f"the cell holds {v.text}")
             return as_text(v) or "yes"
 
-        return {c.key: pd.array(each(linkedin), dtype="object")}, bad
+        return {c.key: pd.Series(each(linkedin), dtype=object)}, bad
     raise AssertionError(c.kind)

@@ -308,12 +308,12 @@ def run(
     *,
     dry_run: bool = False,
     force: bool = False,
-    lock_timeout: float = LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunResult:
     """Read the tracker, compute every row, and write what changed (unless ``dry_run``)."""
     if dry_run:
         return _run(backend, config, now, dry_run=True, force=force)
-    with tracker_lock(backend, lock_timeout):
+    with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
         return _run(backend, config, now, dry_run=False, force=force)
 
 
