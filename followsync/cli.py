@@ -20,7 +20,7 @@ from rich.markup import escape
 from . import __version__, sync
 from . import config as config_mod
 from .backends import open_backend
-from .errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError
+from .errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError, UsageError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -116,6 +116,71 @@ def check(ctx, location, config_path, now_text):
     for p in problems:
         out.print(f"  {escape(str(p))}")
     ctx.exit(EXIT_PROBLEMS)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID")
+@click.option(
+    "--medium", type=click.Choice(["email", "phone", "linkedin", "other"], case_sensitive=False),
+    help="How you sent it (default: the medium the draft was for).",
+)
+@click.option("--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25.")
+@tracker_options
+@click.pass_context
+def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
+    """Record that you sent the next message of row ID, then recompute the tracker.
+
+    Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
+    and Last medium; adds the message to the History worksheet.
+    """
+    from .schema import BadCell, parse_date
+
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    try:
+        on = parse_date(on_text, cfg.date_order) if on_text else None
+    except BadCell as e:
+        raise UsageError(f"--on {on_text!r}: {e}") from None
+    backend = open_backend(location, cfg)
+    try:
+        result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
+    finally:
+        backend.close()
+    out = _console(ctx)
+    for entry in result.history:
+        if str(entry.get("ID", "")).lower() == row_id.lower():
+            out.print(f"Recorded for {escape(row_id)}: {escape(str(entry.get('What happened', '')))}.")
+    report_run(out, result, quiet=True)
+    ctx.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("row_id", metavar="ID")
+@tracker_options
+@click.pass_context
+def history(ctx, row_id, location, config_path, now_text):
+    """Print the dated timeline of one application (the History worksheet)."""
+    cfg = config_mod.load(config_path)
+    backend = open_backend(location, cfg)
+    try:
+        rows = backend.read_sheet(sync.HISTORY_SHEET) or []
+    finally:
+        backend.close()
+    out = _console(ctx)
+    header = [str(h) for h in rows[0]] if rows else []
+    entries = [dict(zip(header, r, strict=False)) for r in rows[1:]]
+    mine = [e for e in entries if str(e.get("ID") or "").lower() == row_id.lower()]
+    if not mine:
+        out.print(f"No history for {escape(row_id)} yet: it grows as you record sends (`followsync sent {escape(row_id)}`).")
+        return
+    for e in mine:
+        when = e.get("Date")
+        when = when.date().isoformat() if isinstance(when, dt.datetime) else (when.isoformat() if isinstance(when, dt.date) else str(when or ""))
+        medium = f" ({e['Medium']})" if e.get("Medium") else ""
+        out.print(f"{when}  {escape(str(e.get('What happened') or ''))}{escape(medium)}")
+        if e.get("Message"):
+            for line in str(e["Message"]).splitlines():
+                out.print(f"    {escape(line)}")
 
 
 @main.command()

@@ -75,6 +75,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("Highlights", "highlights", "text"),
     Column("Open questions", "open_questions", "text"),
     Column("Notes", "notes", "text"),
+    # Tick it after sending the draft: the next run records the send (issue "Drafts").
+    Column("Mark sent", "mark_sent", "yesno", choices=YES_NO),
     # followsync's own columns, right of the user's
     Column("Next action", "next_action", "text", "followsync"),
     Column("Due", "due", "date", "followsync"),
@@ -83,6 +85,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("Draft message", "draft_message", "text", "followsync"),
     Column("LinkedIn note", "linkedin_note", "text", "followsync"),
     Column("Problems", "problems", "text", "followsync"),
+    # What followsync wrote last time (a hidden column), so it can tell a person's edit of a
+    # draft from its own text, and notice status changes. Travels with the sheet.
+    Column("Draft state", "draft_state", "text", "followsync"),
 )
 
 BY_NAME = {c.name: c for c in COLUMNS}

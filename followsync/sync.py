@@ -31,6 +31,7 @@ from .backends.base import (
     ChangeSet,
     FillWrite,
     RowRef,
+    SheetWrite,
     Snapshot,
     row_fingerprint,
 )
@@ -104,39 +105,150 @@ def new_id(company: str, salt: str, taken: set[str]) -> str:
     raise AssertionError("no free ID")  # 36**3 suffixes per company name
 
 
-def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> tuple[pd.DataFrame, list[schema.Problem]]:
-    """followsync's columns for every row, by canonical name, plus ``_colour`` and ``_rule``.
+DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
+STATE_VERSION = "v1"
 
-    Returns the frame and every Problem found (cells that did not parse, data that
-    contradicts itself). ``ID`` holds the row's ID, a new one where it was blank.
+
+@dataclass(frozen=True)
+class DraftState:
+    """What followsync wrote into a row last time: kept in the hidden Draft state column.
+
+    ``hashes`` are of the three draft cells as followsync wrote them; a cell whose text no
+    longer matches its hash was edited by a person, and is kept while ``action`` stays the same.
     """
+
+    action: str = ""
+    status: str = ""
+    hashes: tuple[str, str, str] = ("", "", "")
+
+    @classmethod
+    def parse(cls, text: Any) -> DraftState | None:
+        parts = str(text).split("|") if isinstance(text, str) else []
+        if len(parts) != 6 or parts[0] != STATE_VERSION:
+            return None
+        return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+
+    def __str__(self) -> str:
+        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes))
+
+
+def text_hash(text: Any) -> str:
+    if _is_blank(text):
+        return ""
+    return hashlib.sha1(str(text).replace("\r\n", "\n").strip().encode()).hexdigest()[:10]
+
+
+@dataclass
+class Computed:
+    """What :func:`compute` returns: followsync's cells per row, and what it found."""
+
+    cells: pd.DataFrame  # owned columns by name, plus "ID", "_colour", "_colour_name", "_rule"
+    plan: pd.DataFrame
+    problems: list[schema.Problem]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Computed:
+    """followsync's columns for every row: the plan, the drafts (keeping a person's edits),
+    lint, and every Problem (cells that did not parse, data that contradicts itself, possible
+    duplicates, drafts that fail lint). ``ID`` holds a new ID where the row's was blank.
+    """
+    from . import drafts, lint, sending
+
     frame = tracker.frame
     plan = rules_mod.plan(frame, now, config.rules)
-    problems = list(tracker.problems) + rules_mod.check(frame, now, tracker.sheet)
-    by_row: dict[int, list[str]] = {}
-    for p in problems:
-        if p.row is not None and p.row > tracker.header.row + 1:
-            by_row.setdefault(p.row, []).append(p.short())
+    problems = list(tracker.problems) + rules_mod.check(frame, now, tracker.sheet) + duplicates(tracker)
 
     taken = {str(v).lower() for v in frame["id"] if v}
     ids = []
     for cid, company, job, row in zip(frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True):
         ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
 
-    colours = load_layout().colours
+    generated = drafts.render(frame, plan, now, config)
+    keys = ("draft_subject", "draft_message", "linkedin_note")
+    final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, keys, strict=True)}
+    states, history = [], []
+    today = now.date()
+    for i in range(len(frame)):
+        action = plan["next_action"].iat[i]
+        status = plan["status"].iat[i]
+        old = DraftState.parse(frame["draft_state"].iat[i])
+        hashes = []
+        for f, (name, key) in enumerate(zip(DRAFT_FIELDS, keys, strict=True)):
+            current = frame[key].iat[i]
+            edited = (
+                old is not None
+                and old.action == action
+                and not _is_blank(current)
+                and text_hash(current) != old.hashes[f]
+            )
+            if edited and final[name][i]:
+                final[name][i] = str(current)  # the person's text wins while the action holds
+                hashes.append(old.hashes[f])
+            else:
+                hashes.append(text_hash(final[name][i]))
+        states.append(str(DraftState(action, status, tuple(hashes))))
+        if old is not None and old.status and old.status != status:
+            row = frame.iloc[i].to_dict()
+            row["id"] = ids[i]
+            history.append(sending.history_entry(row, on=today, what=f"Status: {old.status} -> {status}"))
+
     out = pd.DataFrame(index=frame.index)
     out["ID"] = ids
     out["Next action"] = plan["next_action"]
     out["Due"] = plan["due"]
     out["Reminder"] = plan["reminder"]
-    out["Draft subject"] = ""
-    out["Draft message"] = ""
-    out["LinkedIn note"] = ""
-    out["Problems"] = ["; ".join(by_row.get(r, [])) for r in frame["_row"]]
+    for name in DRAFT_FIELDS:
+        out[name] = pd.Series(final[name], index=frame.index, dtype=object)
+
+    drafts_df = pd.DataFrame({key: final[name] for name, key in zip(DRAFT_FIELDS, keys, strict=True)}, index=frame.index)
+    rows = frame["_row"].tolist()
+    for index, findings in lint.lint_frame(frame, plan, drafts_df, config).items():
+        i = frame.index.get_loc(index)
+        for finding in findings:
+            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None and p.row > tracker.header.row + 1:
+            by_row.setdefault(p.row, []).append(p.short())
+    out["Problems"] = ["; ".join(by_row.get(r, [])) for r in rows]
+    out["Draft state"] = states
+    colours = load_layout().colours
     out["_colour"] = pd.Series([colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object)
     out["_rule"] = plan["rule"]
     out["_colour_name"] = plan["colour"]
-    return out, problems
+    notes = []
+    if config.profile.is_empty and any(final["Draft message"]):
+        notes.append("Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml.")
+    return Computed(out, plan, problems, history, notes)
+
+
+def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
+    """Rows whose Company and Job title repeat an earlier row's, unless Notes say otherwise."""
+    frame = tracker.frame
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for company, job, notes, row, ident in zip(
+        frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
+    ):
+        if not company or not job:
+            continue
+        key = (schema.normalize_header(company), schema.normalize_header(job))
+        if key in seen and not re.search(r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I):
+            out.append(
+                schema.Problem(
+                    tracker.sheet,
+                    int(row),
+                    "Company",
+                    f"possible duplicate of row {seen[key]} (same Company and Job title)",
+                    "merge the two rows, or write 'not a duplicate' in Notes",
+                    ident or None,
+                )
+            )
+        seen.setdefault(key, int(row))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -149,16 +261,18 @@ def _is_blank(value: Any) -> bool:
     return not isinstance(value, str) and bool(pd.isna(value))
 
 
-def _same(column: str, current: Any, new: Any) -> bool:
-    blank_new, blank_cur = _is_blank(new), _is_blank(current)
-    if blank_new or blank_cur:
-        return blank_new and blank_cur
+def _comparable(column: str, value: Any) -> Any:
+    """A cell value in the form two runs agree on: None, a date (Due), or text."""
+    if _is_blank(value):
+        return None
     if column == "Due":
+        if isinstance(value, pd.Timestamp):
+            return value.date()
         try:
-            return schema.parse_date(current) == pd.Timestamp(new).date()
+            return schema.parse_date(value)
         except schema.BadCell:
-            return False
-    return schema.as_text(current) == str(new) if not isinstance(current, str) else current == str(new)
+            return ("unreadable", repr(value))  # differs from every date: rewritten
+    return value if isinstance(value, str) else schema.as_text(value)
 
 
 def _cell_value(column: str, value: Any) -> Any:
@@ -177,25 +291,30 @@ def diff(tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame) ->
     changes.add_columns = [n for n in ("ID", *schema.OWNED_NAMES) if n not in positions]
     frame = tracker.frame
     grid = snapshot.grid
-    for i, index in enumerate(frame["_index"].tolist()):
-        raw = grid[index]
-        current_id = frame["id"].iat[i] or None
-        ref = RowRef(
-            id=current_id,
+    indexes = frame["_index"].tolist()
+    ids = [v or None for v in frame["id"].tolist()]
+    refs = [
+        RowRef(
+            id=ident,
             index=index,
-            fingerprint=() if current_id else row_fingerprint(raw, positions),
+            fingerprint=() if ident else row_fingerprint(grid[index], positions),
             handle=snapshot.handles.get(index),
         )
-        if not current_id:
-            changes.cells.append(CellWrite(ref, "ID", computed["ID"].iat[i]))
-        for name in schema.OWNED_NAMES:
-            key = schema.BY_NAME[name].key
-            new = computed[name].iat[i]
-            if not _same(name, frame[key].iat[i], new):
+        for ident, index in zip(ids, indexes, strict=True)
+    ]
+    new_ids = computed["ID"].tolist()
+    changes.cells.extend(CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident)
+    # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
+    for name in schema.OWNED_NAMES:
+        current = frame[schema.BY_NAME[name].key].tolist()
+        wanted = computed[name].tolist()
+        for ref, cur, new in zip(refs, current, wanted, strict=True):
+            if _comparable(name, cur) != _comparable(name, new):
                 changes.cells.append(CellWrite(ref, name, _cell_value(name, new)))
-        colour = computed["_colour"].iat[i]
-        for name in schema.COLOUR_COLUMNS:
-            pos = positions.get(name)
+    colours = computed["_colour"].tolist()
+    for name in schema.COLOUR_COLUMNS:
+        pos = positions.get(name)
+        for ref, index, colour in zip(refs, indexes, colours, strict=True):
             current = snapshot.fills.get((index, pos)) if pos is not None else None
             if (current or "").upper() != (colour or "").upper():
                 changes.fills.append(FillWrite(ref, name, colour))
@@ -233,6 +352,7 @@ class RunResult:
     due: list[DueItem]
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -309,19 +429,35 @@ def run(
     dry_run: bool = False,
     force: bool = False,
     lock_timeout: float | None = None,
+    sends: dict[str, Send] | None = None,
 ) -> RunResult:
-    """Read the tracker, compute every row, and write what changed (unless ``dry_run``)."""
+    """Read the tracker, compute every row, and write what changed (unless ``dry_run``).
+
+    ``sends`` records messages sent (by row ID) first, as ``followsync sent`` does.
+    """
     if dry_run:
-        return _run(backend, config, now, dry_run=True, force=force)
+        return _run(backend, config, now, dry_run=True, force=force, sends=sends)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        return _run(backend, config, now, dry_run=False, force=force)
+        return _run(backend, config, now, dry_run=False, force=force, sends=sends)
 
 
-def _run(backend: Backend, config: Config, now: dt.datetime, *, dry_run: bool, force: bool) -> RunResult:
+def _run(
+    backend: Backend, config: Config, now: dt.datetime, *, dry_run: bool, force: bool, sends: dict[str, Send] | None = None
+) -> RunResult:
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
-    computed, problems = compute(tracker, now, config)
-    changes = diff(tracker, snapshot, computed)
+    recorded = record_sends(tracker, snapshot, config, now, sends or {})
+    if recorded.writes:
+        tracker = read_tracker(Snapshot(snapshot.sheet, recorded.grid, snapshot.fills, snapshot.handles), config)
+    computed = compute(tracker, now, config)
+    changes = diff(tracker, snapshot, computed.cells)
+    changes.cells.extend(recorded.writes)
+    changes.add_columns += [n for n in recorded.columns if n not in tracker.header.positions and n not in changes.add_columns]
+    history = recorded.history + computed.history
+    if history:
+        from .sending import HISTORY_COLUMNS
+
+        changes.sheets.append(SheetWrite(HISTORY_SHEET, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history]))
     applied = None
     if not dry_run and changes:
         applied = backend.apply(changes, force=force)
@@ -331,15 +467,109 @@ def _run(backend: Backend, config: Config, now: dt.datetime, *, dry_run: bool, f
         rows=len(tracker.frame),
         changes=changes,
         applied=applied,
-        problems=problems,
-        due=digest(tracker, computed),
+        problems=computed.problems,
+        due=digest(tracker, computed.cells),
         dry_run=dry_run,
+        notes=computed.notes + recorded.notes,
+        history=history,
     )
+
+
+HISTORY_SHEET = "History"
+
+
+@dataclass(frozen=True)
+class Send:
+    """A message the person says they sent: ``followsync sent ID`` or a Mark sent tick."""
+
+    medium: str | None = None
+    on: dt.date | None = None
+
+
+@dataclass
+class Recorded:
+    grid: list[list[Any]]
+    writes: list[CellWrite] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def record_sends(
+    tracker: schema.Tracker, snapshot: Snapshot, config: Config, now: dt.datetime, sends: dict[str, Send]
+) -> Recorded:
+    """Record each ticked Mark sent and each ``sends`` entry (by ID) as sent.
+
+    Returns the grid with the user cells updated (so the rules then see the send), the user
+    cell writes (the send's dates, count and medium, and the cleared tick), and History rows.
+    These are the only writes to a person's columns besides a blank ID.
+    """
+    from . import sending
+    from .errors import UsageError
+
+    frame = tracker.frame
+    marked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
+    wanted = {k.lower(): (k, v) for k, v in sends.items()}
+    found = set()
+    out = Recorded(grid=snapshot.grid)
+    todo = []
+    for i in range(len(frame)):
+        ident = (frame["id"].iat[i] or "").lower()
+        if marked[i] or (ident and ident in wanted):
+            todo.append(i)
+            found.add(ident)
+    missing = [wanted[k][0] for k in wanted if k not in found]
+    if missing:
+        raise UsageError(f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.", hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.")
+    if not todo:
+        return out
+    plan = rules_mod.plan(frame, now, config.rules)
+    grid = [list(r) for r in snapshot.grid]
+    positions = dict(tracker.header.positions)
+    width = tracker.header.width
+    for i in todo:
+        index = int(frame["_index"].iat[i])
+        ident = frame["id"].iat[i] or None
+        send = wanted.get((ident or "").lower(), (None, Send()))[1]
+        row = frame.iloc[i].to_dict()
+        plan_row = plan.iloc[i].to_dict()
+        ref = RowRef(ident, index, () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions))
+        try:
+            updates = sending.record(row, plan_row, on=send.on or now.date(), medium=send.medium)
+        except UsageError as e:
+            if not marked[i]:
+                raise
+            out.notes.append(f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick.")
+            updates = {}
+        message = row.get("draft_message") if not _is_blank(row.get("draft_message")) else ""
+        if updates:
+            entry_row = dict(row, id=ident or "")
+            out.history.append(
+                sending.history_entry(entry_row, plan_row, on=send.on or now.date(), medium=updates.get("Last medium"), message=str(message or ""), updates=updates)
+            )
+        if marked[i]:
+            updates["Mark sent"] = None
+        for name, value in updates.items():
+            if name not in positions:
+                positions[name] = width
+                width += 1
+                out.columns.append(name)
+            cells = grid[index]
+            if len(cells) <= positions[name]:
+                cells.extend([None] * (positions[name] + 1 - len(cells)))
+            cells[positions[name]] = value
+            out.writes.append(CellWrite(ref, name, value))
+    if out.columns:
+        header = grid[tracker.header.row]
+        for name in out.columns:
+            header.extend([None] * (positions[name] + 1 - len(header)))
+            header[positions[name]] = name
+    out.grid = grid
+    return out
 
 
 def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tracker, list[schema.Problem]]:
     """Read and validate without writing: every Problem of the tracker."""
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
-    _, problems = compute(tracker, now, config)
-    return tracker, problems
+    return tracker, compute(tracker, now, config).problems

@@ -78,17 +78,32 @@ class FillWrite:
 
 
 @dataclass
+class SheetWrite:
+    """Rows for another worksheet of the tracker (History: appended; Summary: replaced).
+
+    A missing worksheet is created with ``header`` as its first row. Stores without
+    worksheets (Airtable) use a table of that name.
+    """
+
+    name: str
+    header: list[str]
+    rows: list[list[Any]]
+    mode: str = "append"  # or "replace"
+
+
+@dataclass
 class ChangeSet:
-    """The cells and backgrounds one run changes, and the owned columns it adds."""
+    """The cells and backgrounds one run changes, the owned columns it adds, other sheets."""
 
     sheet: str
     header_row: int  # grid index of the header row, at read time
     add_columns: list[str] = field(default_factory=list)
     cells: list[CellWrite] = field(default_factory=list)
     fills: list[FillWrite] = field(default_factory=list)
+    sheets: list[SheetWrite] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.add_columns or self.cells or self.fills)
+        return bool(self.add_columns or self.cells or self.fills or self.sheets)
 
     def rows(self) -> list[RowRef]:
         """Every row the change set touches, once each, in order."""
@@ -161,41 +176,44 @@ class Backend(ABC):
         """Warn anyone who edits followsync's own columns, where the store can."""
         raise UsageError(f"{self.location} has no protected ranges")
 
+    def read_sheet(self, name: str) -> list[list[Any]] | None:
+        """Another worksheet's values (History), or None when it doesn't exist."""
+        raise UsageError(f"{self.location} cannot read other worksheets yet")
+
     def lock_name(self) -> str:
         """A stable name for this tracker, for the lock that keeps two runs apart."""
         return self.location
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional, and most backends hold nothing
         """Release what the backend holds (files, sessions)."""
 
 
-def fingerprint(values: dict[str, Any]) -> tuple:
-    """A row's identity when it has no ID: its user cells (by column name) as plain values."""
-    out = []
-    for name in sorted(values):
-        v = values[name]
-        if isinstance(v, dt.datetime | dt.date):
-            v = v.isoformat()
-        elif isinstance(v, float) and v == int(v):
-            v = int(v)
-        elif isinstance(v, str):
-            v = v.strip() or None
-        elif not isinstance(v, int | float | bool | type(None)):
-            v = repr(v)
-        if v is not None:
-            out.append((name, v))
-    return tuple(out)
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v == int(v):
+        return int(v)
+    if isinstance(v, str):
+        return v.strip() or None
+    if v is None or isinstance(v, int | float | bool):
+        return v
+    return repr(v)
+
+
+_FINGERPRINT_NAMES = tuple(sorted(c.name for c in USER_COLUMNS if c.name != "ID"))
 
 
 def row_fingerprint(row: Sequence[Any], positions: dict[str, int]) -> tuple:
-    """:func:`fingerprint` of a grid row, given where each known column is."""
-    return fingerprint(
-        {
-            c.name: (row[positions[c.name]] if positions[c.name] < len(row) else None)
-            for c in USER_COLUMNS
-            if c.name != "ID" and c.name in positions
-        }
-    )
+    """A row's identity when it has no ID: its user cells (by column name) as plain values."""
+    out = []
+    width = len(row)
+    for name in _FINGERPRINT_NAMES:
+        pos = positions.get(name)
+        if pos is not None and pos < width:
+            v = _plain(row[pos])
+            if v is not None:
+                out.append((name, v))
+    return tuple(out)
 
 
 @dataclass

@@ -23,6 +23,7 @@ class MemoryBackend(Backend):
         self.location = location
         self.grid: list[list[Any]] = [list(r) for r in grid]
         self.fills: dict[tuple[int, int], str] = {}
+        self.sheets: dict[str, list[list[Any]]] = {}  # other worksheets (History, Summary)
         self.reads = 0
         self.write_calls = 0
         self.before_apply: Callable[[MemoryBackend], None] | None = None
@@ -62,10 +63,20 @@ class MemoryBackend(Backend):
                 else:
                     fills.pop(key, None)
                 applied.fills += 1
-        self.grid, self.fills = grid, fills  # all at once: atomic
+        sheets = copy.deepcopy(self.sheets)
+        for sw in changes.sheets:
+            rows = sheets.get(sw.name)
+            if rows is None or sw.mode == "replace":
+                rows = sheets[sw.name] = [list(sw.header)]
+            rows.extend(list(r) for r in sw.rows)
+        self.grid, self.fills, self.sheets = grid, fills, sheets  # all at once: atomic
         self.write_calls += 1
         applied.write_calls = 1
         return applied
+
+    def read_sheet(self, name: str) -> list[list[Any]] | None:
+        rows = self.sheets.get(name)
+        return copy.deepcopy(rows) if rows is not None else None
 
     def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
         names = [lc.column.name for lc in layout.columns]

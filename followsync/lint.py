@@ -1,0 +1,258 @@
+"""Lint for drafts: RULES.md section 6.
+
+Every draft in the sheet is linted, the person's edited ones too. A finding is one sentence
+for the row's Problems cell: which cell, what is wrong, and how to fix it, e.g.
+``Draft message: says 'just checking in', which reads as pushy; ask for an update on the
+timeline instead``. Pure functions: strings in, lists of strings out.
+
+The rules, and which drafts they apply to:
+
+=========================  ==========================================  =================
+rule                       fails when                                  applies to
+=========================  ==========================================  =================
+placeholder                ``{{``, ``{%``, ``[Name]``, ``<company>``,  subject, message,
+                           ``TODO``, ``TBD``, ``FIXME``, ``XXX``       LinkedIn note
+generic salutation         ``Dear Hiring Manager`` (``Sir or Madam``,  message, LinkedIn
+                           ``To whom it may concern``) while the row   note
+                           names the person it is written to
+call to action             no question and no request for an update,   message (not the
+                           feedback, the timeline or the next steps    LinkedIn note)
+limit                      more than ``max_words`` words; a LinkedIn   message, LinkedIn
+                           note over ``linkedin_note_chars``           note
+pushy phrasing             :data:`PUSHY` (case-insensitive, whole      subject, message,
+                           words)                                      LinkedIn note
+sign-off                   no closing line (``Best regards,``) with    email messages
+                           the profile's name after it; with no        (not the call
+                           profile name, the closing line is enough    script)
+=========================  ==========================================  =================
+
+A LinkedIn note is its own call to action (the connection request), and a call script is
+spoken, so neither is held to the rules that only make sense for an email.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import drafts
+
+SUBJECT, MESSAGE, NOTE = "Draft subject", "Draft message", "LinkedIn note"
+
+_PLACEHOLDERS = (
+    (re.compile(r"\{\{|\}\}|\{%|%\}"), "a template placeholder"),
+    (re.compile(r"\[\s*[A-Za-z][A-Za-z .'_-]{0,30}\]"), "a placeholder in square brackets"),
+    (re.compile(r"<\s*[A-Za-z][A-Za-z _-]{0,30}>"), "a placeholder in angle brackets"),
+    (re.compile(r"\b(?:TODO|TBD|FIXME|XXX+)\b"), "a to-do marker"),
+)
+
+# Pushy or desperate phrasing, each with the better thing to write. Matched case-insensitively
+# on whole words; a phrase ending in "?" must be followed by the question mark.
+PUSHY: tuple[tuple[str, str, str], ...] = (
+    (r"just checking in", "just checking in", "ask for an update on the timeline instead"),
+    (r"just following up", "just following up", "say what you are following up on and ask for an update"),
+    (r"asap", "ASAP", "ask when they expect to decide instead"),
+    (
+        r"(?:reply|respond|answer|hear back|get back to me|let me know|decide)\s+as soon as possible",
+        "as soon as possible",
+        "ask when they expect to decide instead",
+    ),
+    (r"urgent(?:ly)?", "urgent", "ask politely for an update on the timeline"),
+    (
+        r"why (?:haven't|have not|hasn't|has not|didn't|did not|don't|won't) you",
+        "why haven't you",
+        "ask politely for an update instead",
+    ),
+    (r"why (?:haven't|have not|hasn't|has not)", "why haven't", "ask politely for an update instead"),
+    (r"any news\s*\?", "any news?", "ask about the status of your application and the next steps"),
+    (
+        r"i (?:really )?need (?:this|the|that) (?:job|role|position)",
+        "I need this job",
+        "say why you are a strong fit instead",
+    ),
+    (r"desperate(?:ly)?", "desperate", "restate your interest and fit instead"),
+    (r"still waiting", "still waiting", "ask for an update on the timeline instead"),
+    (r"(?:i've|i have) been waiting", "I have been waiting", "ask for an update on the timeline instead"),
+    (
+        r"waiting (?:for|on) (?:weeks|ages|so long|a long time)",
+        "waiting for weeks",
+        "ask for an update on the timeline instead",
+    ),
+    (
+        r"(?:i|we) expect (?:a|an|your) (?:reply|answer|response|decision)",
+        "I expect a reply",
+        "ask politely when they expect to decide",
+    ),
+    (
+        r"(?:respond|reply|answer) (?:immediately|right away|now)",
+        "respond immediately",
+        "ask when they expect to decide instead",
+    ),
+    (r"hurry(?: up)?", "hurry", "ask for an update on the timeline instead"),
+    (r"last chance", "last chance", "thank them and ask for feedback instead"),
+    (r"beg(?:ging)?", "begging", "restate your interest and fit instead"),
+)
+_PUSHY = tuple((re.compile(rf"(?<![\w']){p}(?![\w'])", re.I), label, fix) for p, label, fix in PUSHY)
+
+_GENERIC = re.compile(
+    r"\b(?:dear|hello|hi)\s+(?:hiring\s+manager|hiring\s+team|sir\s+or\s+madam|sir/madam|madam\s+or\s+sir|"
+    r"interviewer|recruiter|team)\b|\bto\s+whom\s+it\s+may\s+concern\b",
+    re.I,
+)
+
+# A request for an update, feedback or the next steps (besides any question mark).
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:update|updates|feedback|next steps?|timeline|status|referr?al|refer me|"
+    r"let me know|get back to me|any further information|"
+    r"happy to (?:provide|send|share)|glad to (?:provide|send|share))\b",
+    re.I,
+)
+
+_SIGNOFF = re.compile(
+    r"^\s*(?:best(?:\s+regards|\s+wishes)?|kind\s+regards|warm(?:est)?\s+regards|regards|sincerely(?:\s+yours)?|"
+    r"yours\s+(?:sincerely|truly|faithfully)|many\s+thanks|thanks(?:\s+again)?|thank\s+you(?:\s+again)?|"
+    r"with\s+(?:thanks|gratitude|appreciation)|all\s+the\s+best|respectfully|cheers)\s*[,.!]?\s*$",
+    re.I | re.M,
+)
+
+
+def _placeholder(where: str, s: str) -> list[str]:
+    for rx, what in _PLACEHOLDERS:
+        m = rx.search(s)
+        if m:
+            return [f"{where}: has {what} ('{m.group(0)}'); replace it with the real text"]
+    return []
+
+
+def _pushy(where: str, s: str) -> list[str]:
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for rx, _label, fix in _PUSHY:
+        m = rx.search(s)
+        # One finding per stretch of text: "I have been waiting for weeks" is one complaint.
+        if m and not any(m.start() < end and start < m.end() for start, end in spans):
+            spans.append(m.span())
+            out.append(f"{where}: says '{m.group(0).strip()}', which reads as pushy; {fix}")
+    return out
+
+
+def _addressee(kind: str, row: Mapping[str, Any]) -> str:
+    """Who the message is written to, as the row names them ('' when it does not)."""
+    if kind == drafts.OTHER_CONTACT:
+        person = drafts.parse_person(drafts.text(row.get("other_contact")))
+        return person.with_honorific if person else ""
+    return drafts.join_words(
+        [p.with_honorific for p in drafts.parse_people(drafts.text(row.get("interviewer")))]
+    )
+
+
+def _generic(where: str, s: str, name: str) -> list[str]:
+    m = _GENERIC.search(s)
+    if m and name:
+        return [f"{where}: opens with '{m.group(0)}' although the row names {name}; address them by name"]
+    return []
+
+
+def _profile_name(config: Any) -> str:
+    return drafts.text(getattr(getattr(config, "profile", None), "name", ""))
+
+
+def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any], config: Any) -> list[str]:
+    """What is wrong with one draft (subject and message) of the given kind; [] when nothing.
+
+    ``kind`` is one of :data:`followsync.drafts.KINDS`; ``row`` the tracker row (a frame row or
+    any mapping with the frame's keys); ``config`` gives the profile and the limits.
+    """
+    subject, message = drafts.text(subject), (message or "").strip()
+    findings: list[str] = []
+    if subject:
+        findings += _placeholder(SUBJECT, subject)
+        findings += _pushy(SUBJECT, subject)
+    if not message:
+        return findings
+    findings += _placeholder(MESSAGE, message)
+    if kind != drafts.CALL_SCRIPT:
+        findings += _generic(MESSAGE, message, _addressee(kind, row))
+    if "?" not in message and not _CALL_TO_ACTION.search(message):
+        findings.append(
+            f"{MESSAGE}: has no call to action; ask for an update, the timeline or the next steps, "
+            "and offer more information"
+        )
+    limit = config.rules.max_words
+    words = drafts.word_count(message)
+    if words > limit:
+        findings.append(
+            f"{MESSAGE}: has {words} words, more than the {limit} allowed (max_words); shorten it"
+        )
+    findings += _pushy(MESSAGE, message)
+    if kind != drafts.CALL_SCRIPT:
+        findings += _signoff(message, _profile_name(config))
+    return findings
+
+
+def _signoff(message: str, name: str) -> list[str]:
+    closings = list(_SIGNOFF.finditer(message))
+    if not closings:
+        who = f" and your name ({name})" if name else ""
+        return [f"{MESSAGE}: has no sign-off; end with 'Best regards,'{who}"]
+    if name:
+        after = message[closings[-1].end() :]
+        if name.casefold() not in " ".join(after.split()).casefold():
+            return [
+                f"{MESSAGE}: the sign-off does not give your name; put '{name}' under '{closings[-1].group(0).strip()}'"
+            ]
+    return []
+
+
+def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Any) -> list[str]:
+    """What is wrong with a LinkedIn connection note; [] when nothing (or no note)."""
+    note = (note or "").strip()
+    if not note:
+        return []
+    findings = _placeholder(NOTE, note)
+    findings += _generic(NOTE, note, _addressee(drafts.LINKEDIN_NOTE, row))
+    limit = config.rules.linkedin_note_chars
+    n = drafts.linkedin_length(note)
+    if n > limit:
+        findings.append(
+            f"{NOTE}: has {n} characters, more than LinkedIn's {limit} (linkedin_note_chars); shorten it"
+        )
+    findings += _pushy(NOTE, note)
+    return findings
+
+
+def lint_frame(
+    frame: pd.DataFrame, plan: pd.DataFrame, drafts_df: pd.DataFrame, config: Any
+) -> dict[Any, list[str]]:
+    """Lint the drafts that will be in the sheet, generated or edited.
+
+    ``drafts_df`` holds ``draft_subject``, ``draft_message`` and ``linkedin_note`` per row (same
+    index as ``frame``). The message's kind comes from the plan's rule and medium; a message on
+    a row whose rule has no draft is linted as a follow-up. Returns {index: findings} for the
+    rows with findings only.
+    """
+    out: dict[Any, list[str]] = {}
+    for idx, d in drafts_df.iterrows():
+        row = frame.loc[idx]
+        p = plan.loc[idx] if idx in plan.index else {}
+        rule = p.get("rule", 0)
+        rule = 0 if rule is None or pd.isna(rule) else int(rule)
+        kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP
+        found = (
+            lint_draft(
+                drafts.text(d.get("draft_subject")),
+                drafts.text(d.get("draft_message")),
+                kind=kind,
+                row=row,
+                config=config,
+            )
+            if (drafts.text(d.get("draft_subject")) or drafts.text(d.get("draft_message")))
+            else []
+        )
+        found += lint_linkedin(drafts.text(d.get("linkedin_note")), row=row, config=config)
+        if found:
+            out[idx] = found
+    return out
