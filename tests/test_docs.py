@@ -67,3 +67,12 @@ def test_readme_names_every_column_exit_code_and_the_cron_line():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "'.[test]'" in ci and re.search(r"^pytest$", ci, re.M)
+
+
+def test_readme_draft_examples_are_what_the_code_renders():
+    import runpy
+
+    script = runpy.run_path(str(ROOT / "scripts" / "readme_examples.py"))
+    assert script["main"](["--check"]) == 0, "README.md is stale: run python scripts/readme_examples.py"
+    for kind in ("Thank-you note", "Follow-up", "Friendly reminder", "Call script", "another contact", "Final note", "rejection", "LinkedIn"):
+        assert kind in README
