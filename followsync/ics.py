@@ -1,0 +1,286 @@
+"""An iCalendar file of the actions that are due: one all-day event per action.
+
+``followsync calendar -o followups.ics`` (and ``[calendar] path``, refreshed by every run)
+writes what :func:`write` makes. The file is meant to be imported into, or subscribed to
+from, Google Calendar, Outlook or Apple Calendar, so it keeps to what their importers need
+(RFC 5545 as they read it): one ``VCALENDAR`` with ``PRODID`` and ``VERSION:2.0``, and on
+every ``VEVENT`` a ``UID``, a ``DTSTAMP`` in UTC, and all-day ``DTSTART``/``DTEND`` as
+``VALUE=DATE``.
+
+Updating in place: an event's UID is a hash of the tracker's name, the row's ID and the
+action, so the same action on the same row keeps its UID from run to run and a subscribing
+calendar moves the event instead of adding a second one. When the action is done (the row's
+Next action changes or goes blank) its UID is no longer in the file and the event disappears.
+When an event's content changes, :func:`write` raises its ``SEQUENCE`` above the one in the
+previous file, which is what importers use to tell a newer copy of an event from an older one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from icalendar import Alarm, Calendar, Event
+
+PRODID = "-//followsync//followsync//EN"
+UID_DOMAIN = "followsync"
+CALENDAR_NAME = "Job follow-ups (followsync)"
+# The alarm fires this long after the start of the all-day event, i.e. at 09:00 local time.
+ALARM_AFTER_START = dt.timedelta(hours=9)
+
+# A short title per Next action (rules.LABELS); an unknown action is used as it is.
+SHORT_LABELS = {
+    "Send thank-you note": "Thank-you note",
+    "Follow up": "Follow up",
+    "Send a friendly reminder": "Friendly reminder",
+    "Call or try another contact": "Call or try another contact",
+    "Send a final note and move on": "Final note",
+    "Reply to the rejection": "Reply to the rejection",
+    "Prepare: ask about the timeline": "Interview: ask about the timeline",
+}
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    """One due action of one row: what an event is made from.
+
+    ``tracker`` names the tracker (the ``[[trackers]]`` name, or its location) so that two
+    trackers with the same row ID never share a UID.
+    """
+
+    tracker: str
+    id: str
+    company: str
+    job_title: str
+    next_action: str
+    due: dt.date
+    reminder: str = ""
+    draft_subject: str = ""
+    draft_message: str = ""
+    row: int | None = None
+
+    @property
+    def uid(self) -> str:
+        return event_uid(self.tracker, self.id, self.next_action)
+
+    @property
+    def title(self) -> str:
+        label = SHORT_LABELS.get(self.next_action, self.next_action)
+        company = self.company or self.id or "an application"
+        return f"{label}: {company} ({self.job_title})" if self.job_title else f"{label}: {company}"
+
+    @property
+    def description(self) -> str:
+        reminder = timeless(self.reminder)
+        parts = [reminder] if reminder else []
+        if self.draft_subject or self.draft_message:
+            draft = ["Draft"]
+            if self.draft_subject:
+                draft.append(f"Subject: {self.draft_subject}")
+            if self.draft_message:
+                draft += ["", self.draft_message]
+            parts.append("\n".join(draft))
+        where = f"Tracker: {self.tracker}, row ID {self.id}" if self.tracker else f"Row ID {self.id}"
+        if self.row is not None:
+            where += f" (sheet row {self.row})"
+        parts.append(where)
+        return "\n\n".join(parts)
+
+
+_URGENCY = re.compile(r"^(?:Overdue[^:]*|Due [^:]*):\s*")
+
+
+def timeless(reminder: str) -> str:
+    """A Reminder without its 'Due tomorrow: ' lead, which is wrong once the day comes."""
+    rest = _URGENCY.sub("", reminder or "", count=1)
+    return rest[:1].upper() + rest[1:]
+
+
+def event_uid(tracker: str, row_id: str, next_action: str) -> str:
+    """A UID that stays the same for the same tracker, row ID and action, run after run."""
+    digest = hashlib.sha256(f"{tracker}\x1f{row_id}\x1f{next_action}".encode()).hexdigest()[:24]
+    return f"{digest}@{UID_DOMAIN}"
+
+
+def cells_of(computed: Any) -> pd.DataFrame | None:
+    """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
+    if computed is None or isinstance(computed, pd.DataFrame):
+        return computed
+    if isinstance(computed, tuple):
+        return computed[0]
+    return computed.cells
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> list[CalendarItem]:
+    """The calendar items of one tracker: every row with a Next action and a Due date.
+
+    ``frame`` is ``schema.Tracker.frame``; ``computed`` is what ``sync.compute`` returned for
+    it (columns by name: ID, Next action, Due, Reminder, Draft subject, Draft message).
+    """
+    computed = cells_of(computed)
+    items = []
+    for i in range(len(frame)):
+        action = _text(computed["Next action"].iat[i])
+        due = computed["Due"].iat[i]
+        if not action or due is None or pd.isna(due):
+            continue
+        items.append(
+            CalendarItem(
+                tracker=tracker,
+                id=_text(computed["ID"].iat[i]),
+                company=_text(frame["company"].iat[i]),
+                job_title=_text(frame["job_title"].iat[i]),
+                next_action=action,
+                due=pd.Timestamp(due).date(),
+                reminder=_text(computed["Reminder"].iat[i]),
+                draft_subject=_text(computed["Draft subject"].iat[i]) if "Draft subject" in computed else "",
+                draft_message=_text(computed["Draft message"].iat[i]) if "Draft message" in computed else "",
+                row=int(frame["_row"].iat[i]),
+            )
+        )
+    return items
+
+
+def _event(item: CalendarItem, stamp: dt.datetime, sequence: int) -> Event:
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", item.due)
+    # DTEND of an all-day event is exclusive: the day after.
+    event.add("dtend", item.due + dt.timedelta(days=1))
+    event.add("summary", item.title)
+    event.add("description", item.description)
+    if sequence:
+        event.add("sequence", sequence)
+    # A reminder to act on, not a meeting: it must not mark the day as busy.
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["Job search"])
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", item.title)
+    alarm.add("trigger", ALARM_AFTER_START, parameters={"RELATED": "START"})
+    event.add_component(alarm)
+    return event
+
+
+def _calendar(
+    items: Iterable[CalendarItem], now: dt.datetime, prodid: str, sequences: Mapping[str, int]
+) -> Calendar:
+    stamp = (now if now.tzinfo else now.astimezone()).astimezone(dt.UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", prodid)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", CALENDAR_NAME)
+    seen: set[str] = set()
+    for item in sorted(items, key=lambda it: (it.due, it.tracker, it.id, it.next_action)):
+        if item.uid in seen:  # the same action listed twice: one event
+            continue
+        seen.add(item.uid)
+        cal.add_component(_event(item, stamp, sequences.get(item.uid, 0)))
+    return cal
+
+
+def build(
+    items: Iterable[CalendarItem],
+    now: dt.datetime,
+    *,
+    prodid: str = PRODID,
+    sequences: Mapping[str, int] | None = None,
+) -> bytes:
+    """The ``.ics`` bytes (CRLF lines, folded at 75 octets) for the given due actions.
+
+    ``now`` becomes every event's DTSTAMP (in UTC). ``sequences`` maps a UID to its SEQUENCE;
+    :func:`write` passes what it worked out from the previous file.
+    """
+    return _calendar(items, now, prodid, sequences or {}).to_ical()
+
+
+# --------------------------------------------------------------------------------------
+# Writing only what changed
+
+
+def _fingerprint(event: Event) -> bytes:
+    """An event's content without DTSTAMP and SEQUENCE, which change without the content."""
+    lines = event.to_ical().split(b"\r\n")
+    return b"\r\n".join(line for line in lines if not line.startswith((b"DTSTAMP", b"SEQUENCE")))
+
+
+def _previous(path: Path) -> tuple[bytes | None, dict[str, tuple[int, bytes]]]:
+    """The file's bytes and, per UID, its SEQUENCE and fingerprint; nothing if unreadable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, {}
+    try:
+        cal = Calendar.from_ical(data)
+    except ValueError:
+        return data, {}
+    events = {}
+    for event in cal.walk("VEVENT"):
+        uid = str(event.get("uid", ""))
+        events[uid] = (int(event.get("sequence", 0)), _fingerprint(event))
+    return data, events
+
+
+def _strip_dtstamp(data: bytes) -> bytes:
+    return b"\r\n".join(line for line in data.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
+
+
+def write(
+    path: str | os.PathLike, items: Iterable[CalendarItem], now: dt.datetime, *, prodid: str = PRODID
+) -> bool:
+    """Write the calendar to ``path`` atomically, only when its content changed.
+
+    Content means everything but DTSTAMP: a run with nothing new leaves the file (and its
+    modification time) as it was, so a subscribing calendar has nothing to fetch. Returns True
+    when the file was written.
+    """
+    path = Path(path)
+    items = list(items)
+    old_bytes, old_events = _previous(path)
+    # First pass at sequence 0 to learn each event's content, then keep or raise the old one.
+    draft = _calendar(items, now, prodid, {})
+    sequences = {}
+    for event in draft.walk("VEVENT"):
+        uid = str(event["uid"])
+        if uid in old_events:
+            old_sequence, old_fingerprint = old_events[uid]
+            sequences[uid] = old_sequence if old_fingerprint == _fingerprint(event) else old_sequence + 1
+    data = _calendar(items, now, prodid, sequences).to_ical()
+    if old_bytes is not None and _strip_dtstamp(old_bytes) == _strip_dtstamp(data):
+        return False
+    atomic_write(path, data)
+    return True
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp makes the file private; keep the old file's mode, else the usual 0644.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,478 @@
+"""The figures a career coach looks at: the Summary worksheet and the report are made of them.
+
+:func:`compute` is pure: the typed frame, its plan, the computed columns, ``now`` and the
+History rows in, a :class:`Summary` out. :func:`to_grid` lays a Summary out as a worksheet.
+
+Definitions (each figure is pinned down by a test):
+
+- *Applications by status*: every row counts once, under its Status, or under the status
+  inferred from its dates when the cell is blank (RULES.md section 3: Interviewed when the
+  interview is today or past, Interview scheduled when it is ahead, Applied otherwise).
+- *Interviews this month*: rows whose Interview at falls in today's calendar month, held or
+  still ahead (``interviews_ahead`` counts the latter). A row holds only its latest round, so
+  an earlier round that month is not counted.
+- *Thank-you notes within 24 hours*: of the interviews held whose window has closed (the
+  24 hours, ``thank_you_hours``, are over) or that were already thanked, how many have a
+  Thank-you sent on or before the day the window ends. Thank-you sent is a date, so "within
+  24 hours" is read to the day, as the rules read it.
+- *Follow-ups sent*: the sum of Follow-ups sent over all rows (earlier rounds included).
+- *Response rate after n follow-ups*: of the rows whose interview has happened and that have
+  sent exactly ``n`` follow-ups in this round (n = 0: the thank-you note only), how many got
+  an answer since the interview (Response on on or after the Interview at day). A row that
+  stopped at n because the employer answered counts as a response after the n-th follow-up.
+- *Overdue actions*: rows whose action's due day is before today (the ``overdue`` colour).
+- *The week's due list*: actions due today or in the six days after.
+- *Per ISO week*: applications (Applied on), interviews (Interview at) and messages sent
+  (thank-you notes, follow-ups, rejection replies: from the tracker's dates and the History,
+  each send counted once) per ISO week, from the first week with activity (at most ``weeks``
+  weeks back) to this week, or up to four weeks ahead when interviews are scheduled then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from . import schema
+
+# What a History row's "What happened" starts with, by the kind of event it records
+# (sending.py's words).
+_HISTORY_KINDS = (
+    ("Sent the thank-you", "thank_you"),
+    ("Followed up", "follow_up"),
+    ("Sent a friendly reminder", "follow_up"),
+    ("Sent the final note", "follow_up"),
+    ("Replied to the rejection", "rejection_reply"),
+)
+SENT_KINDS = frozenset({"thank_you", "follow_up", "rejection_reply"})
+KIND_LABELS = {
+    "applied": "Applied",
+    "interview": "Interview",
+    "thank_you": "Thank-you note",
+    "follow_up": "Follow-up",
+    "response": "Response",
+    "rejection_reply": "Rejection reply",
+    "note": "Note",
+    "next": "Next",
+}
+INTERVIEWED_STATUSES = frozenset({"Interviewed", "Next round", "Offer", "Accepted"})
+OFFER_STATUSES = frozenset({"Offer", "Accepted"})
+WEEK_DAYS = 7  # the due list covers today and the six days after
+WEEKS_AHEAD = 4
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One row's next action, for the overdue and due lists."""
+
+    row: int
+    id: str
+    company: str
+    job_title: str
+    next_action: str
+    due: dt.date
+    reminder: str
+    days_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class FollowUpRate:
+    """Rows that sent exactly ``follow_ups`` follow-ups, and how many of them got an answer."""
+
+    follow_ups: int
+    applications: int
+    responded: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.responded / self.applications if self.applications else None
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Activity in one ISO week."""
+
+    week: str  # "2026-W48"
+    monday: dt.date
+    applications: int
+    interviews: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on: dt.date
+    kind: str  # a key of KIND_LABELS
+    label: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One application's history, oldest first, and its next action (``kind`` "next")."""
+
+    row: int
+    id: str
+    company: str
+    job_title: str
+    status: str
+    events: tuple[TimelineEvent, ...]
+
+    @property
+    def last_activity(self) -> dt.date | None:
+        done = [e.on for e in self.events if e.kind != "next"]
+        return max(done) if done else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every figure of the Summary worksheet and the coaching report."""
+
+    today: dt.date
+    applications: int
+    by_status: dict[str, int]  # in schema.STATUSES order, statuses with no rows left out
+    inferred_statuses: int  # rows whose Status cell was blank
+    funnel: dict[str, int]  # Applied, Interviewed, Offer
+    interviews_this_month: int
+    interviews_ahead: int  # of those, still to come
+    thank_you_on_time: int
+    thank_you_expected: int
+    thank_you_sent: int  # this round's thank-you notes sent at all
+    follow_ups_sent: int
+    response_rates: tuple[FollowUpRate, ...]
+    overdue: tuple[ActionLine, ...]
+    due_this_week: tuple[ActionLine, ...]
+    weeks: tuple[WeekCount, ...]
+    timelines: tuple[Timeline, ...] = field(default=())
+
+    @property
+    def thank_you_share(self) -> float | None:
+        return self.thank_you_on_time / self.thank_you_expected if self.thank_you_expected else None
+
+    @property
+    def offers(self) -> int:
+        return self.funnel.get("Offer", 0)
+
+
+# --------------------------------------------------------------------------------------
+# Computing
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return schema.parse_date(value)
+    except schema.BadCell:
+        return None
+
+
+def cells_of(computed: Any) -> pd.DataFrame | None:
+    """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
+    if computed is None or isinstance(computed, pd.DataFrame):
+        return computed
+    if isinstance(computed, tuple):
+        return computed[0]
+    return computed.cells
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _count(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def history_kind(what_happened: str) -> str:
+    """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
+    text = _text(what_happened)
+    for prefix, kind in _HISTORY_KINDS:
+        if text.startswith(prefix):
+            return kind
+    return "note"
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def compute(
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    computed: pd.DataFrame | None,
+    now: dt.datetime,
+    history: Iterable[Mapping[str, Any]] = (),
+    *,
+    thank_you_hours: int = 24,
+    weeks: int = 12,
+) -> Summary:
+    """The Summary of one tracker (see the module's docstring for each definition).
+
+    ``frame`` is ``schema.Tracker.frame``, ``plan`` is ``rules.plan(frame, now, rules)``,
+    ``computed`` what ``sync.compute`` returned (for the IDs it gave blank rows; None uses the
+    frame's), ``history`` the History worksheet's rows as dicts (Date, ID, Company, What
+    happened, Medium, Message). ``thank_you_hours`` is ``[rules] thank_you_hours``.
+    """
+    computed = cells_of(computed)
+    today = now.date()
+    n = len(frame)
+    ids = [_text(v) for v in (computed["ID"] if computed is not None else frame["id"])]
+    rows = [int(v) for v in frame["_row"]]
+    company = [_text(v) for v in frame["company"]]
+    job = [_text(v) for v in frame["job_title"]]
+    raw_status = [_text(v) for v in frame["status"]]
+    status = [_text(v) for v in plan["status"]]
+    interview_at = list(frame["interview_at"])
+    interview = [_day(v) for v in interview_at]
+    applied = [_day(v) for v in frame["applied_on"]]
+    thanked = [_day(v) for v in frame["thank_you_sent"]]
+    last = [_day(v) for v in frame["last_follow_up"]]
+    response = [_day(v) for v in frame["response_on"]]
+    rejection_reply = [_day(v) for v in frame["rejection_reply_sent"]]
+    counts = [_count(v) for v in frame["follow_ups_sent"]]
+    held = [i is not None and i <= today for i in interview]
+
+    by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
+    funnel = {
+        "Applied": n,
+        "Interviewed": sum(1 for k in range(n) if held[k] or raw_status[k] in INTERVIEWED_STATUSES),
+        "Offer": sum(1 for s in raw_status if s in OFFER_STATUSES),
+    }
+    this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in interview]
+
+    # Thank-you notes: this round's (on or after the interview day), within the window.
+    on_time = expected = sent = 0
+    for k in range(n):
+        if not held[k]:
+            continue
+        deadline = (pd.Timestamp(interview_at[k]) + pd.Timedelta(hours=thank_you_hours)).date()
+        this_round = thanked[k] is not None and thanked[k] >= interview[k]
+        sent += this_round
+        if this_round or deadline < today:
+            expected += 1
+            on_time += this_round and thanked[k] <= deadline
+
+    # Follow-ups before the latest interview belong to an earlier round (RULES.md section 2).
+    round_counts = [
+        0 if (last[k] is not None and interview[k] is not None and last[k] < interview[k]) else counts[k]
+        for k in range(n)
+    ]
+    rates: dict[int, list[int]] = {}
+    for k in range(n):
+        if held[k]:
+            tally = rates.setdefault(round_counts[k], [0, 0])
+            tally[0] += 1
+            tally[1] += response[k] is not None and response[k] >= interview[k]
+    response_rates = tuple(FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
+
+    overdue, due_week = [], []
+    for k in range(n):
+        action = _text(plan["next_action"].iat[k])
+        due = _day(plan["due"].iat[k])
+        if not action or due is None:
+            continue
+        line = ActionLine(rows[k], ids[k], company[k], job[k], action, due, _text(plan["reminder"].iat[k]))
+        if due < today:
+            overdue.append(replace(line, days_overdue=(today - due).days))
+        elif due < today + dt.timedelta(days=WEEK_DAYS):
+            due_week.append(line)
+
+    # Every event of every application: the tracker's dates, then the History's, deduplicated.
+    events: list[list[TimelineEvent]] = [[] for _ in range(n)]
+    for k in range(n):
+        found = [
+            (applied[k], "applied", "Applied"),
+            (interview[k], "interview", "Interview" if held[k] else "Interview (scheduled)"),
+            (thanked[k], "thank_you", "Thank-you note"),
+            (last[k], "follow_up", f"Follow-up {counts[k]}" if counts[k] else "Follow-up"),
+            (response[k], "response", "Response"),
+            (rejection_reply[k], "rejection_reply", "Rejection reply"),
+        ]
+        events[k] = [TimelineEvent(on, kind, label) for on, kind, label in found if on is not None]
+    row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
+    for entry in history:
+        k = row_of_id.get(_text(entry.get("ID")).lower())
+        on = _day(entry.get("Date"))
+        if k is None or on is None:
+            continue
+        what = _text(entry.get("What happened"))
+        kind = history_kind(what)
+        if any(e.on == on and e.kind == kind for e in events[k]):
+            continue
+        events[k].append(TimelineEvent(on, kind, what or KIND_LABELS[kind]))
+    timelines = []
+    for k in range(n):
+        planned = list(events[k])
+        action, due = _text(plan["next_action"].iat[k]), _day(plan["due"].iat[k])
+        if action and due is not None:
+            planned.append(TimelineEvent(due, "next", action))
+        planned.sort(key=lambda e: (e.on, e.kind == "next"))
+        timelines.append(Timeline(rows[k], ids[k], company[k], job[k], status[k], tuple(planned)))
+
+    return Summary(
+        today=today,
+        applications=n,
+        by_status=by_status,
+        inferred_statuses=sum(1 for s in raw_status if not s),
+        funnel=funnel,
+        interviews_this_month=sum(this_month),
+        interviews_ahead=sum(1 for k in range(n) if this_month[k] and not held[k]),
+        thank_you_on_time=on_time,
+        thank_you_expected=expected,
+        thank_you_sent=sent,
+        follow_ups_sent=sum(counts),
+        response_rates=response_rates,
+        overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
+        due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
+        weeks=_weeks(events, today, weeks),
+        timelines=tuple(timelines),
+    )
+
+
+def _weeks(events: list[list[TimelineEvent]], today: dt.date, weeks: int) -> tuple[WeekCount, ...]:
+    tallies: dict[dt.date, list[int]] = {}
+    for row_events in events:
+        for e in row_events:
+            column = {"applied": 0, "interview": 1}.get(e.kind, 2 if e.kind in SENT_KINDS else None)
+            if column is not None:
+                tallies.setdefault(_monday(e.on), [0, 0, 0])[column] += 1
+    this_week = _monday(today)
+    earliest = this_week - dt.timedelta(weeks=max(weeks, 1) - 1)
+    start = max(earliest, min(tallies, default=this_week))
+    start = min(start, this_week)
+    ahead = [
+        m for m, t in tallies.items() if t[1] and this_week < m <= this_week + dt.timedelta(weeks=WEEKS_AHEAD)
+    ]
+    end = max(ahead, default=this_week)
+    out = []
+    monday = start
+    while monday <= end:
+        a, i, m = tallies.get(monday, (0, 0, 0))
+        out.append(WeekCount(iso_week(monday), monday, a, i, m))
+        monday += dt.timedelta(weeks=1)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------
+# The worksheet
+
+
+def percent(value: float | None) -> str:
+    """0.75 -> '75%'; None (nothing to divide) -> '-'."""
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+@dataclass(frozen=True)
+class Section:
+    """Where a table sits in :func:`layout`'s grid: 0-based row of its header, rows, columns."""
+
+    row: int
+    rows: int  # the header row included
+    columns: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    grid: list[list[Any]]
+    sections: dict[str, Section]
+
+
+def layout(summary: Summary, *, title: str = "Job search summary") -> Layout:
+    """The Summary worksheet as a rectangular grid, and where each table is in it.
+
+    ``sections["weeks"]`` is the per-week table (Week, Week of, Applications, Interviews,
+    Messages sent), the source range for a native chart on Google Sheets.
+    """
+    grid: list[list[Any]] = []
+    sections: dict[str, Section] = {}
+
+    def table(name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = "") -> None:
+        grid.append([heading])
+        if not body and empty:
+            grid.append([empty])
+        else:
+            sections[name] = Section(len(grid), len(body) + 1, len(header))
+            grid.append(header)
+            grid.extend(body)
+        grid.append([])
+
+    s = summary
+    grid += [[title], ["Updated", s.today], []]
+    table(
+        "status",
+        "Applications by status",
+        ["Status", "Applications"],
+        [[status, count] for status, count in s.by_status.items()] + [["Total", s.applications]],
+    )
+    if s.inferred_statuses:
+        grid.insert(len(grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"])
+    share = percent(s.thank_you_share)
+    table(
+        "figures",
+        "At a glance",
+        ["Figure", "Value"],
+        [
+            ["Interviews this month", s.interviews_this_month],
+            ["  of which still to come", s.interviews_ahead],
+            ["Thank-you notes within 24 hours", f"{s.thank_you_on_time} of {s.thank_you_expected} ({share})"],
+            ["Follow-ups sent", s.follow_ups_sent],
+            ["Overdue actions", len(s.overdue)],
+            ["Interviewed (funnel)", s.funnel.get("Interviewed", 0)],
+            ["Offers", s.offers],
+        ],
+    )
+    table(
+        "response_rates",
+        "Response rate after each follow-up",
+        ["Follow-ups sent", "Applications", "Responded", "Response rate"],
+        [[r.follow_ups, r.applications, r.responded, percent(r.rate)] for r in s.response_rates],
+        empty="No interviews yet.",
+    )
+    action_header = ["Row", "ID", "Company", "Job title", "Next action", "Due"]
+    table(
+        "overdue",
+        "Overdue actions",
+        [*action_header, "Days overdue"],
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due, a.days_overdue] for a in s.overdue],
+        empty="Nothing overdue.",
+    )
+    table(
+        "due",
+        f"Due in the next {WEEK_DAYS} days",
+        action_header,
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due] for a in s.due_this_week],
+        empty="Nothing due this week.",
+    )
+    table(
+        "weeks",
+        "Applications and interviews per week",
+        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
+        [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
+    )
+    while grid and not grid[-1]:
+        grid.pop()
+    width = max(len(r) for r in grid)
+    return Layout([r + [""] * (width - len(r)) for r in grid], sections)
+
+
+def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list[Any]]:
+    """The Summary worksheet: a title, then sections with a heading and a small table each.
+
+    Rectangular; every value is a str, int or datetime.date (shares are text like '75%').
+    """
+    return layout(summary, title=title).grid
