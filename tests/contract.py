@@ -56,8 +56,12 @@ def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:
     """Every user cell keyed by (row's Company+Job title, header), for before/after checks."""
     header = schema.locate_header(grid)
     out = {}
-    keep = {n: i for n, i in header.positions.items() if schema.BY_NAME[n].owner == "user" and n not in exclude}
-    unknown = [i for i, v in enumerate(header.cells) if v not in (None, "") and schema.match_header(v) is None]
+    keep = {
+        n: i for n, i in header.positions.items() if schema.BY_NAME[n].owner == "user" and n not in exclude
+    }
+    unknown = [
+        i for i, v in enumerate(header.cells) if v not in (None, "") and schema.match_header(v) is None
+    ]
     for row in grid[header.row + 1 :]:
         ident = (row[header.positions["Company"]], row[header.positions["Job title"]])
         for name, i in keep.items():
@@ -126,7 +130,9 @@ class BackendContract:
         t = read_back(after_grid)
         ids = t.frame["id"].tolist()
         assert "keep-me" in ids and all(ids) and len(set(ids)) == len(ids)
-        self.run(backend, )
+        self.run(
+            backend,
+        )
         assert read_back(harness.grid()).frame["id"].tolist() == ids
 
     def test_missing_owned_columns_are_appended_at_the_right(self, harness):
@@ -137,7 +143,9 @@ class BackendContract:
         self.run(harness.make(grid))
         t = read_back(harness.grid())
         width = len(HEADER)
-        assert [t.header.positions[n] for n in schema.OWNED_NAMES] == list(range(width, width + len(schema.OWNED_NAMES)))
+        assert [t.header.positions[n] for n in schema.OWNED_NAMES] == list(
+            range(width, width + len(schema.OWNED_NAMES))
+        )
 
     def test_dry_run_writes_nothing(self, harness):
         backend = harness.make(demo_grid())
@@ -163,7 +171,9 @@ class BackendContract:
         problems = by_id(t, "Problems")
         row = t.frame.index[t.frame["company"] == "Broken Co"][0]
         assert "Interview at" in problems[t.frame["id"][row]]
-        assert sum(1 for a in owned(t, "Next action") if a) == sum(1 for a, _ in self.expected(demo_grid()).values() if a)
+        assert sum(1 for a in owned(t, "Next action") if a) == sum(
+            1 for a, _ in self.expected(demo_grid()).values() if a
+        )
 
     # -- a coach editing during the run (DESIGN.md invariant 4) ---------------------
 
@@ -211,14 +221,19 @@ class BackendContract:
         self.run(backend)
         self.news_for_everyone(harness)
         harness.between(
-            lambda: harness.edit(lambda g: [r for r in g if r is g[0] or r[g[0].index("Company")] != "Brightwave Media"])
+            lambda: harness.edit(
+                lambda g: [r for r in g if r is g[0] or r[g[0].index("Company")] != "Brightwave Media"]
+            )
         )
         result = self.run(backend)
         assert result.applied is not None
         assert [m for m in result.applied.skipped if "gone" in m] and len(result.applied.skipped) == 1
         t = read_back(harness.grid())
         assert "Brightwave Media" not in set(t.frame["company"])
-        assert by_id(t, "Next action")[t.frame["id"][t.frame["company"] == "Delta Freight"].iat[0]] == "Send a friendly reminder"
+        assert (
+            by_id(t, "Next action")[t.frame["id"][t.frame["company"] == "Delta Freight"].iat[0]]
+            == "Send a friendly reminder"
+        )
         self._each_row_has_its_own_values(harness)
 
     def test_row_inserted_above_between_read_and_write_with_blank_ids(self, harness):

@@ -74,7 +74,11 @@ def test_demo_tracker_matches_rules_for_every_row(runner, tmp_path):
     colours = load_layout().colours
     col = tracker.header.positions["Next action"]
     for index, action, want, colour in zip(
-        tracker.frame["_index"], tracker.frame["next_action"], plan["next_action"], plan["colour"], strict=True
+        tracker.frame["_index"],
+        tracker.frame["next_action"],
+        plan["next_action"],
+        plan["colour"],
+        strict=True,
     ):
         assert (action or "") == want
         assert snap.fills.get((index, col)) == colours.get(colour)

@@ -53,7 +53,15 @@ def test_every_problem_listed_at_once():
         )
     text = str(e.value)
     assert "5 problems" not in text  # counted exactly below
-    for needle in ["unknown setting 'colour'", "date_order", "Mars/Olympus", "rules.soon_days", "rules.gap", "skip_weekends", "profile.name"]:
+    for needle in [
+        "unknown setting 'colour'",
+        "date_order",
+        "Mars/Olympus",
+        "rules.soon_days",
+        "rules.gap",
+        "skip_weekends",
+        "profile.name",
+    ]:
         assert needle in text
     assert text.count("\n  - ") == 7
 
@@ -91,4 +99,6 @@ def test_starter_file_is_valid_and_documents_every_profile_and_rule_setting():
     # Uncommenting everything gives a valid config too.
     uncommented = re.sub(r"(?m)^# (\[\w+\]|\w+ = )", r"\1", text)
     cfg = config.from_dict(tomllib.loads(uncommented))
-    assert cfg.profile.name == "Alex Morgan" and cfg.rules.max_words == 200 and cfg.timezone == "Europe/Berlin"
+    assert (
+        cfg.profile.name == "Alex Morgan" and cfg.rules.max_words == 200 and cfg.timezone == "Europe/Berlin"
+    )

@@ -49,7 +49,14 @@ def test_rule_3_without_response_date_is_due_today():
 
 
 def test_rule_4_rejection_answered():
-    p = plan_one({"Status": "Rejected", "Interview at": day(-9), "Response on": day(-3), "Rejection reply sent": day(-2)})
+    p = plan_one(
+        {
+            "Status": "Rejected",
+            "Interview at": day(-9),
+            "Response on": day(-3),
+            "Rejection reply sent": day(-2),
+        }
+    )
     assert (p["rule"], p["next_action"], p["colour"]) == (4, "", "closed")
 
 
@@ -111,27 +118,71 @@ def test_rule_9_next_week_waits_until_end_of_next_week():
 
 
 def test_rule_10_friendly_reminder_a_week_after():
-    p = plan_one({"Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 1, "Last follow-up": day(-7)})
-    assert (p["rule"], p["next_action"], due_of(p), p["colour"]) == (10, "Send a friendly reminder", TODAY, "today")
+    p = plan_one(
+        {
+            "Interview at": day(-20),
+            "Thank-you sent": day(-19),
+            "Follow-ups sent": 1,
+            "Last follow-up": day(-7),
+        }
+    )
+    assert (p["rule"], p["next_action"], due_of(p), p["colour"]) == (
+        10,
+        "Send a friendly reminder",
+        TODAY,
+        "today",
+    )
 
 
 @pytest.mark.parametrize(
     "extra, medium, words",
     [
-        ({"OK to call": "Yes", "Interviewer phone": "0049 30 1234"}, "phone", "call Ms. Jane Jones on 0049 30 1234"),
-        ({"OK to call": "No", "Interviewer phone": "0049 30 1234", "Other contact": "Ana Ruiz <ana@acme.com>"}, "other_contact", "email Ana Ruiz"),
+        (
+            {"OK to call": "Yes", "Interviewer phone": "0049 30 1234"},
+            "phone",
+            "call Ms. Jane Jones on 0049 30 1234",
+        ),
+        (
+            {
+                "OK to call": "No",
+                "Interviewer phone": "0049 30 1234",
+                "Other contact": "Ana Ruiz <ana@acme.com>",
+            },
+            "other_contact",
+            "email Ana Ruiz",
+        ),
         ({"OK to call": "Yes"}, "email", "email Ms. Jane Jones once more"),
     ],
 )
 def test_rule_11_picks_the_medium(extra, medium, words):
-    p = plan_one({"Interview at": day(-30), "Thank-you sent": day(-29), "Follow-ups sent": 2, "Last follow-up": day(-9), **extra})
+    p = plan_one(
+        {
+            "Interview at": day(-30),
+            "Thank-you sent": day(-29),
+            "Follow-ups sent": 2,
+            "Last follow-up": day(-9),
+            **extra,
+        }
+    )
     assert (p["rule"], p["next_action"], p["medium"]) == (11, "Call or try another contact", medium)
     assert words in p["reminder"]
 
 
 def test_rule_12_final_note():
-    p = plan_one({"Interview at": day(-40), "Thank-you sent": day(-39), "Follow-ups sent": 3, "Last follow-up": day(-5)})
-    assert (p["rule"], p["next_action"], due_of(p), p["colour"]) == (12, "Send a final note and move on", day(2), "soon")
+    p = plan_one(
+        {
+            "Interview at": day(-40),
+            "Thank-you sent": day(-39),
+            "Follow-ups sent": 3,
+            "Last follow-up": day(-5),
+        }
+    )
+    assert (p["rule"], p["next_action"], due_of(p), p["colour"]) == (
+        12,
+        "Send a final note and move on",
+        day(2),
+        "soon",
+    )
 
 
 def test_due_exactly_two_days_out_is_soon_and_three_is_waiting():
@@ -142,26 +193,45 @@ def test_due_exactly_two_days_out_is_soon_and_three_is_waiting():
 
 
 def test_rule_13_closed_after_four_follow_ups():
-    p = plan_one({"Interview at": day(-60), "Thank-you sent": day(-59), "Follow-ups sent": 4, "Last follow-up": day(-5)})
+    p = plan_one(
+        {
+            "Interview at": day(-60),
+            "Thank-you sent": day(-59),
+            "Follow-ups sent": 4,
+            "Last follow-up": day(-5),
+        }
+    )
     assert (p["rule"], p["next_action"], p["colour"]) == (13, "", "closed")
     assert "mark this application Closed" in p["reminder"]
 
 
 def test_saturday_follow_up_moves_to_monday_unless_configured():
-    row = {"Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 1, "Last follow-up": day(-4)}
+    row = {
+        "Interview at": day(-20),
+        "Thank-you sent": day(-19),
+        "Follow-ups sent": 1,
+        "Last follow-up": day(-4),
+    }
     assert due_of(plan_one(row)) == day(5)  # Sat 28 Nov -> Mon 30 Nov
     keep = dataclasses.replace(Rules(), skip_weekends=False)
     assert due_of(plan_one(row, rule_config=keep)) == day(3)
 
 
 def test_sunday_follow_up_moves_to_monday():
-    row = {"Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 1, "Last follow-up": day(-3)}
+    row = {
+        "Interview at": day(-20),
+        "Thank-you sent": day(-19),
+        "Follow-ups sent": 1,
+        "Last follow-up": day(-3),
+    }
     assert due_of(plan_one(row)) == day(5)
 
 
 def test_follow_ups_of_an_earlier_round_reset():
     # L < I: a new round began; n counts as 0 and the first follow-up rule applies.
-    p = plan_one({"Interview at": day(-6), "Thank-you sent": day(-5), "Follow-ups sent": 3, "Last follow-up": day(-30)})
+    p = plan_one(
+        {"Interview at": day(-6), "Thank-you sent": day(-5), "Follow-ups sent": 3, "Last follow-up": day(-30)}
+    )
     assert p["rule"] == 9 and due_of(p) == day(1)
 
 
@@ -174,14 +244,25 @@ def test_bad_date_in_a_needed_column_is_a_problem_row():
 
 def test_bad_date_in_a_column_not_needed_still_computes():
     # Last follow-up is only needed once follow-ups were sent.
-    t = tracker_of([{**INTERVIEWED, "Interview at": day(-6), "Thank-you sent": day(-5), "Last follow-up": "soon-ish"}])
+    t = tracker_of(
+        [{**INTERVIEWED, "Interview at": day(-6), "Thank-you sent": day(-5), "Last follow-up": "soon-ish"}]
+    )
     p = rules.plan(t.frame, NOW).iloc[0]
     assert p["rule"] == 9 and p["colour"] == "soon"
     assert len(t.problems) == 1
 
 
 def test_unreadable_expected_response_falls_back_to_a_week():
-    t = tracker_of([{**INTERVIEWED, "Interview at": day(-6), "Thank-you sent": day(-5), "Expected response by": "soonish"}])
+    t = tracker_of(
+        [
+            {
+                **INTERVIEWED,
+                "Interview at": day(-6),
+                "Thank-you sent": day(-5),
+                "Expected response by": "soonish",
+            }
+        ]
+    )
     p = rules.plan(t.frame, NOW).iloc[0]
     assert p["rule"] == 9 and due_of(p) == day(1)
     assert t.problems[0].column == "Expected response by"
@@ -213,13 +294,30 @@ def test_check_finds_contradictions():
         [
             {**INTERVIEWED, "Interview at": day(-6), "Thank-you sent": day(2)},
             {**INTERVIEWED, "Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 2},
-            {**INTERVIEWED, "Interview at": day(-20), "Thank-you sent": day(-10), "Follow-ups sent": 1, "Last follow-up": day(-15)},
+            {
+                **INTERVIEWED,
+                "Interview at": day(-20),
+                "Thank-you sent": day(-10),
+                "Follow-ups sent": 1,
+                "Last follow-up": day(-15),
+            },
             {**INTERVIEWED, "Interview at": day(-20), "Follow-ups sent": "2.5"},
-            {**INTERVIEWED, "Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 1, "Last follow-up": day(-12)},
+            {
+                **INTERVIEWED,
+                "Interview at": day(-20),
+                "Thank-you sent": day(-19),
+                "Follow-ups sent": 1,
+                "Last follow-up": day(-12),
+            },
         ]
     )
     found = {(p.row, p.column) for p in rules.check(t.frame, NOW, "Tracker") + t.problems}
-    assert found == {(2, "Thank-you sent"), (3, "Last follow-up"), (4, "Last follow-up"), (5, "Follow-ups sent")}
+    assert found == {
+        (2, "Thank-you sent"),
+        (3, "Last follow-up"),
+        (4, "Last follow-up"),
+        (5, "Follow-ups sent"),
+    }
     # the rows are still planned where the rules can be applied
     planned = rules.plan(t.frame, NOW)
     assert planned["rule"].tolist() == [9, 0, 10, 7, 10]  # row 5 needs no count yet

@@ -34,7 +34,12 @@ def test_header_matching(text, name):
 
 
 def test_header_on_row_three_with_unknown_columns():
-    grid = [["My job hunt"], [], ["Company", "Salary", "Job title", "Interview at"], ["Acme", 90000, "Eng", "2026-11-03"]]
+    grid = [
+        ["My job hunt"],
+        [],
+        ["Company", "Salary", "Job title", "Interview at"],
+        ["Acme", 90000, "Eng", "2026-11-03"],
+    ]
     t = schema.frame(grid, "Tracker")
     assert t.header.row == 2
     assert t.header.positions == {"Company": 0, "Job title": 2, "Interview at": 3}
@@ -99,7 +104,9 @@ def test_datetime_keeps_time():
     assert schema.parse_datetime(46329.5) == (dt.datetime(2026, 11, 3, 12, 0), True)
 
 
-@pytest.mark.parametrize("value", ["31/02/2026", "tomorrow-ish", "#REF!", CellError("#N/A"), True, -5, 10**9, "2026-13-01"])
+@pytest.mark.parametrize(
+    "value", ["31/02/2026", "tomorrow-ish", "#REF!", CellError("#N/A"), True, -5, 10**9, "2026-13-01"]
+)
 def test_bad_dates_raise_badcell(value):
     with pytest.raises(BadCell):
         schema.parse_date(value)
@@ -132,7 +139,9 @@ def test_expected_accepts_dates_and_rejects_junk():
         schema.parse_expected("when they feel like it")
 
 
-@pytest.mark.parametrize("value, n", [(None, None), ("", None), (0, 0), (2, 2), (2.0, 2), ("3", 3), ("3.0", 3)])
+@pytest.mark.parametrize(
+    "value, n", [(None, None), ("", None), (0, 0), (2, 2), (2.0, 2), ("3", 3), ("3.0", 3)]
+)
 def test_counts(value, n):
     assert schema.parse_count(value) == n
 
@@ -144,7 +153,11 @@ def test_bad_counts(value):
 
 
 def test_problem_names_sheet_row_and_column():
-    grid = [["Company", "Job title", "Interview At (optional)"], ["A", "B", "yesterday"], ["C", "D", "2026-11-01"]]
+    grid = [
+        ["Company", "Job title", "Interview At (optional)"],
+        ["A", "B", "yesterday"],
+        ["C", "D", "2026-11-01"],
+    ]
     t = schema.frame(grid, "Applications")
     (p,) = t.problems
     assert (p.sheet, p.row, p.column) == ("Applications", 2, "Interview At (optional)")
@@ -202,7 +215,11 @@ def test_parsers_never_crash(value):
 
 
 @settings(max_examples=100)
-@given(st.lists(st.lists(st.one_of(st.text(max_size=12), st.integers(), st.none(), dates), max_size=8), max_size=12))
+@given(
+    st.lists(
+        st.lists(st.one_of(st.text(max_size=12), st.integers(), st.none(), dates), max_size=8), max_size=12
+    )
+)
 def test_frame_never_crashes_on_arbitrary_grids(grid):
     header = ["ID", "Company", "Job title", "Interview at", "Follow-ups sent", "Last follow-up"]
     t = schema.frame([header, *grid], "Tracker")
