@@ -5,11 +5,14 @@ Exit codes:
   1  done, but some rows have Problems
   2  usage or config error
   3  the tracker could not be read or written (or another run holds it)
+  4  done, but the digest mail could not be sent
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import sys
 from pathlib import Path
 
@@ -20,14 +23,15 @@ from rich.markup import escape
 from . import __version__, sync
 from . import config as config_mod
 from .backends import open_backend
-from .errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError, UsageError
+from .errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError, NotifyError, UsageError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  done
   1  done, but some rows have Problems
   2  usage or config error
-  3  the tracker could not be read or written"""
+  3  the tracker could not be read or written
+  4  done, but the digest mail could not be sent"""
 
 
 class FollowsyncGroup(click.Group):
@@ -77,23 +81,135 @@ def tracker_options(f):
     return f
 
 
+def logging_options(f):
+    f = click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Append log lines to this file.")(f)
+    f = click.option("-v", "--verbose", count=True, help="Log what happens to stderr (-vv for more).")(f)
+    return f
+
+
+def setup_logging(verbose: int, log_file: Path | None) -> None:
+    """Log lines name trackers, rows and counts; never a credential or a message body."""
+    if not verbose and not log_file:
+        return
+    level = logging.DEBUG if verbose > 1 else logging.INFO
+    handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("followsync")
+    logger.setLevel(level)
+    logger.addHandler(handler)
+
+
 @main.command(epilog=EXIT_CODES_HELP)
 @tracker_options
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something is due today or overdue, or is wrong (for cron).")
-@click.option("--force", is_flag=True, help="Write even where followsync would refuse (an .xlsx with charts; the backup is kept).")
+@click.option(
+    "--force", is_flag=True,
+    help="Write even where followsync would refuse: an .xlsx with charts (the backup is kept), "
+    "or a run that would rewrite most of its cells.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (shape documented in README).")
+@logging_options
 @click.pass_context
-def run(ctx, location, config_path, now_text, dry_run, quiet, force):
-    """Compute every row's next action and write it into the tracker."""
+def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, verbose, log_file):
+    """Compute every row's next action and write it into the tracker(s).
+
+    With several trackers in followsync.toml ([[trackers]]), runs them all: one failing does
+    not stop the others, and the exit code is the worst of them.
+    """
+    from . import runs
+
+    setup_logging(verbose, log_file)
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    specs = runs.targets(cfg, location)
+    out = _console(ctx)
+    if len(specs) > 1 and out.is_terminal and not as_json:
+        from rich.progress import Progress
+
+        with Progress(console=out, transient=True) as bar:
+            task = bar.add_task("Running trackers", total=len(specs))
+            outcomes = runs.run_all(specs, cfg, now, dry_run=dry_run, force=force, progress=lambda _s: bar.advance(task))
+    else:
+        outcomes = runs.run_all(specs, cfg, now, dry_run=dry_run, force=force)
+    code = runs.worst(outcomes)
+    if not dry_run and cfg.calendar_path:
+        runs.refresh_calendar(cfg.calendar_path, outcomes, now)
+    if as_json:
+        click.echo(json.dumps(runs.to_json(outcomes, now), indent=2))
+    else:
+        report_outcomes(out, outcomes, quiet=quiet)
+    if not dry_run and cfg.notify is not None:
+        digest = runs.plain(lambda c: report_outcomes(c, outcomes, quiet=True))
+        try:
+            runs.mail_digest(cfg, outcomes, digest, now)
+        except NotifyError as e:
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            err.print(f"[bold red]followsync:[/] the tracker was written, but the digest mail failed: {escape(e.message)}")
+            code = max(code, e.exit_code)
+    ctx.exit(code)
+
+
+def report_outcomes(out: Console, outcomes, *, quiet: bool = False) -> None:
+    """Each tracker's digest; a failed tracker's error in its place."""
+    for o in outcomes:
+        if o.error is not None:
+            out.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
+            if o.error.hint:
+                out.print(escape(o.error.hint))
+        elif o.result is not None:
+            report_run(out, o.result, quiet=quiet)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The .ics file to write (default: [calendar] path).")
+@tracker_options
+@click.pass_context
+def calendar(ctx, output, location, config_path, now_text):
+    """Write an iCalendar file with one all-day event per due action (read-only on the trackers)."""
+    from . import runs
+
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    path = output or cfg.calendar_path
+    if path is None:
+        raise UsageError("No calendar file given.", hint="Pass -o followups.ics, or set [calendar] path in followsync.toml.")
+    outcomes = runs.run_all(runs.targets(cfg, location), cfg, now, dry_run=True)
+    for o in outcomes:
+        if o.error:
+            raise o.error
+    changed = runs.refresh_calendar(path, outcomes, now)
+    items = runs.calendar_items(outcomes)
+    _console(ctx).print(f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}" + ("" if changed else " (unchanged)") + ".")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True, help="The HTML file to write.")
+@tracker_options
+@click.pass_context
+def report(ctx, output, location, config_path, now_text):
+    """Write a one-page HTML report for a coaching session: figures, funnel, activity, timelines."""
+    from . import report as report_mod
+    from . import summary as summary_mod
+
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
     backend = open_backend(location, cfg)
     try:
-        result = sync.run(backend, cfg, now, dry_run=dry_run, force=force)
+        snapshot = backend.read()
+        tracker = sync.read_tracker(snapshot, cfg)
+        computed = sync.compute(tracker, now, cfg)
+        try:
+            rows = backend.read_sheet(sync.HISTORY_SHEET) or []
+        except UsageError:
+            rows = []  # a store without a History (yet): the report uses the tracker alone
     finally:
         backend.close()
-    report_run(_console(ctx), result, quiet=quiet)
-    ctx.exit(result.exit_code)
+    header = [str(h) for h in rows[0]] if rows else []
+    history = [dict(zip(header, r, strict=False)) for r in rows[1:]]
+    summary = summary_mod.compute(tracker.frame, computed.plan, computed.cells, now, history, thank_you_hours=cfg.rules.thank_you_hours)
+    path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
+    _console(ctx).print(f"Wrote {escape(str(path))}.")
 
 
 @main.command(epilog=EXIT_CODES_HELP)

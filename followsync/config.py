@@ -74,6 +74,12 @@ SPEC: dict[str, dict[str, Setting] | Setting] = {
             example="~/.config/followsync/service-account.json",
         ),
     },
+    "calendar": {
+        "path": Setting(
+            str, None, "an iCalendar file of every due action, rewritten by each run (subscribe to it)",
+            example="~/followups.ics",
+        ),
+    },
     "airtable": {
         "token_file": Setting(
             str, None, "a file holding your Airtable personal access token; default: $FOLLOWSYNC_AIRTABLE_TOKEN",
@@ -112,6 +118,22 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class TrackerSpec:
+    """One tracker of ``[[trackers]]`` (a coach's clients, or a person's Sheets and local files)."""
+
+    name: str
+    location: str
+    worksheet: str | None = None
+
+
+TRACKER_KEYS = {
+    "name": "a short name for the digest and the logs",
+    "location": "an .xlsx path, a Google Sheets URL or key, or airtable:BASE/TABLE",
+    "worksheet": "the worksheet to use; default: Tracker, else the first",
+}
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. ``path`` is the file it came from, if any."""
 
@@ -124,7 +146,17 @@ class Config:
     worksheet: str | None = None
     google_credentials: Path | None = None
     airtable_token_file: Path | None = None
+    calendar_path: Path | None = None
+    trackers: tuple[TrackerSpec, ...] = ()
+    notify: Any = None  # followsync.notify.NotifySettings, when [notify] is set
     path: Path | None = None
+
+    def targets(self) -> list[TrackerSpec]:
+        """Every tracker a plain ``followsync run`` does: ``[tracker]`` and ``[[trackers]]``."""
+        out = list(self.trackers)
+        if self.location and not any(t.location == self.location for t in out):
+            out.insert(0, TrackerSpec("tracker", self.location, self.worksheet))
+        return out
 
     def resolve(self, value: str | None) -> Path | None:
         """A path setting, relative to the config file's folder and with ``~`` expanded."""
@@ -172,10 +204,22 @@ def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed config against :data:`SPEC`; every problem is listed at once."""
     errors: list[str] = []
     values: dict[str, Any] = {}
+    trackers = _trackers(data.get("trackers", []), errors)
+    notify = None
+    if "notify" in data:
+        from .notify import NotifySettings
+
+        try:
+            notify = NotifySettings.from_dict(data["notify"], base_dir=path.parent if path else None)
+        except ConfigError as e:
+            listed = [line.strip()[2:] for line in str(e).splitlines() if line.strip().startswith("- ")]
+            errors.extend(listed or [e.message])
     for key, value in data.items():
+        if key in ("trackers", "notify"):
+            continue
         spec = SPEC.get(key)
         if spec is None:
-            errors.append(f"unknown setting {key!r}; known: {', '.join(SPEC)}")
+            errors.append(f"unknown setting {key!r}; known: {', '.join([*SPEC, 'trackers', 'notify'])}")
         elif isinstance(spec, dict):
             if not isinstance(value, dict):
                 errors.append(f"[{key}] must be a section")
@@ -225,8 +269,38 @@ def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         worksheet=values.get("tracker.worksheet"),
         google_credentials=cfg.resolve(values.get("google.credentials")),
         airtable_token_file=cfg.resolve(values.get("airtable.token_file")),
+        calendar_path=cfg.resolve(values.get("calendar.path")),
+        trackers=trackers,
+        notify=notify,
         path=path,
     )
+
+
+def _trackers(value: Any, errors: list[str]) -> tuple[TrackerSpec, ...]:
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        errors.append("[[trackers]] must be a list of tables, each with name and location")
+        return ()
+    out, names = [], set()
+    for n, table in enumerate(value, 1):
+        for key in table:
+            if key not in TRACKER_KEYS:
+                errors.append(f"trackers #{n}: unknown setting {key!r}; known: {', '.join(TRACKER_KEYS)}")
+        name, location = table.get("name"), table.get("location")
+        if not isinstance(name, str) or not name.strip():
+            errors.append(f"trackers #{n}: name is required ({TRACKER_KEYS['name']})")
+            continue
+        if name in names:
+            errors.append(f"trackers #{n}: the name {name!r} is used twice")
+        names.add(name)
+        if not isinstance(location, str) or not location.strip():
+            errors.append(f"trackers #{n} ({name}): location is required ({TRACKER_KEYS['location']})")
+            continue
+        worksheet = table.get("worksheet")
+        if worksheet is not None and not isinstance(worksheet, str):
+            errors.append(f"trackers #{n} ({name}): worksheet must be text")
+            worksheet = None
+        out.append(TrackerSpec(name, location, worksheet))
+    return tuple(out)
 
 
 def _check(s: Setting, value: Any) -> str | None:

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_TRACKER = 3
+EXIT_NOTIFY = 4
 
 
 class FollowsyncError(Exception):
@@ -66,3 +67,15 @@ class AuthError(TrackerError):
 
 class RemoteError(TrackerError):
     """The remote service failed, even after retrying."""
+
+
+class NotifyError(FollowsyncError):
+    """Mail could not be sent (the tracker was written). ``reason`` says why, for code that
+    reacts to it: ``password`` (no password to read), ``unreachable``, ``timeout``, ``tls``,
+    ``auth``, ``refused`` (the server would not take the message) or ``smtp`` (anything else)."""
+
+    exit_code = EXIT_NOTIFY
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.reason = reason

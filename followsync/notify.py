@@ -35,25 +35,12 @@ from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, FollowsyncError
+from .errors import ConfigError, NotifyError
 
 log = logging.getLogger(__name__)
 
-EXIT_NOTIFY = 4
 DEFAULT_PORT = 587
 DEFAULT_TIMEOUT = 30.0
-
-
-class NotifyError(FollowsyncError):
-    """Mail could not be sent. ``reason`` says why, for code that reacts to it:
-    ``password`` (no password to read), ``unreachable``, ``timeout``, ``tls``, ``auth``,
-    ``refused`` (the server would not take the message) or ``smtp`` (anything else)."""
-
-    exit_code = EXIT_NOTIFY
-
-    def __init__(self, message: str, *, reason: str, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------------------

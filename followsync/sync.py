@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from . import ics, schema
 from . import rules as rules_mod
-from . import schema
+from . import summary as summary_mod
 from .backends.base import (
     Applied,
     Backend,
@@ -353,6 +354,9 @@ class RunResult:
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    summary: Any = None  # summary.Summary
+    calendar: list[Any] = field(default_factory=list)  # ics.CalendarItem, one per due action
+    name: str = ""  # the tracker's name in [[trackers]]
 
     @property
     def exit_code(self) -> int:
@@ -430,19 +434,27 @@ def run(
     force: bool = False,
     lock_timeout: float | None = None,
     sends: dict[str, Send] | None = None,
+    name: str = "",
 ) -> RunResult:
     """Read the tracker, compute every row, and write what changed (unless ``dry_run``).
 
     ``sends`` records messages sent (by row ID) first, as ``followsync sent`` does.
     """
     if dry_run:
-        return _run(backend, config, now, dry_run=True, force=force, sends=sends)
+        return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        return _run(backend, config, now, dry_run=False, force=force, sends=sends)
+        return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name)
 
 
 def _run(
-    backend: Backend, config: Config, now: dt.datetime, *, dry_run: bool, force: bool, sends: dict[str, Send] | None = None
+    backend: Backend,
+    config: Config,
+    now: dt.datetime,
+    *,
+    dry_run: bool,
+    force: bool,
+    sends: dict[str, Send] | None = None,
+    name: str = "",
 ) -> RunResult:
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
@@ -458,6 +470,15 @@ def _run(
         from .sending import HISTORY_COLUMNS
 
         changes.sheets.append(SheetWrite(HISTORY_SHEET, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history]))
+    summary = summary_mod.compute(
+        tracker.frame, computed.plan, computed.cells, now, thank_you_hours=config.rules.thank_you_hours
+    )
+    if SUMMARY_SHEET in snapshot.sheets:
+        grid = summary_mod.to_grid(summary)
+        if _plain_grid(grid) != _plain_grid(snapshot.sheets[SUMMARY_SHEET]):
+            changes.sheets.append(SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace"))
+    if not force:
+        refuse_mass_rewrite(tracker, changes)
     applied = None
     if not dry_run and changes:
         applied = backend.apply(changes, force=force)
@@ -472,10 +493,66 @@ def _run(
         dry_run=dry_run,
         notes=computed.notes + recorded.notes,
         history=history,
+        summary=summary,
+        calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
+        name=name,
     )
 
 
 HISTORY_SHEET = "History"
+SUMMARY_SHEET = "Summary"
+
+
+def _plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
+    """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
+    out = []
+    for row in grid or []:
+        cells = []
+        for v in row:
+            if isinstance(v, dt.datetime):
+                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+            elif isinstance(v, dt.date):
+                v = v.isoformat()
+            elif isinstance(v, float) and v == int(v):
+                v = int(v)
+            cells.append("" if v is None else v)
+        while cells and cells[-1] == "":
+            cells.pop()
+        out.append(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+#: A run that would rewrite more than this share of a synced tracker's owned cells stops
+#: and asks for --force: a changed template or rule, or a broken read, not a normal day.
+MASS_REWRITE_SHARE = 0.5
+
+
+def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
+    """Stop before rewriting most of a tracker that followsync has synced before."""
+    frame = tracker.frame
+    synced = frame["draft_state"].map(lambda v: DraftState.parse(v) is not None).sum()
+    if len(frame) < 4 or synced < len(frame) / 2:
+        return  # a new tracker, or too small to tell
+    owned = [n for n in schema.OWNED_NAMES]
+    total = len(frame) * len(owned)
+    counts: dict[str, int] = {}
+    for ch in changes.cells:
+        if ch.column in owned:
+            counts[ch.column] = counts.get(ch.column, 0) + 1
+    changed = sum(counts.values())
+    if changed <= total * MASS_REWRITE_SHARE:
+        return
+    from .errors import WriteRefused
+
+    detail = ", ".join(f"{n} {counts[n]}" for n in owned if counts.get(n))
+    raise WriteRefused(
+        f"This run would rewrite {changed} of {total} of followsync's cells in sheet {tracker.sheet!r} "
+        f"({detail}), more than half of a tracker it has synced before. Nothing was written.",
+        hint="If you changed a template or a rule, that is expected: run again with --force "
+        "(see what would change with --dry-run). Otherwise check that the sheet reads as you expect.",
+    )
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,32 @@ def test_starter_file_is_valid_and_documents_every_profile_and_rule_setting():
     assert (
         cfg.profile.name == "Alex Morgan" and cfg.rules.max_words == 200 and cfg.timezone == "Europe/Berlin"
     )
+
+
+def test_several_trackers_calendar_and_notify(tmp_path):
+    p = tmp_path / "followsync.toml"
+    p.write_text(
+        '[tracker]\nlocation = "mine.xlsx"\n\n'
+        '[[trackers]]\nname = "sam"\nlocation = "sam.xlsx"\n\n'
+        '[[trackers]]\nname = "kim"\nlocation = "airtable:appX/Jobs"\nworksheet = "Jobs"\n\n'
+        '[calendar]\npath = "due.ics"\n\n'
+        '[notify]\nhost = "smtp.example.com"\nsender = "me@example.com"\nto = "me@example.com"\nusername = "me"\npassword_env = "SMTP_PASSWORD"\n'
+    )
+    cfg = config.load(p)
+    assert [t.name for t in cfg.targets()] == ["tracker", "sam", "kim"]
+    assert cfg.calendar_path == tmp_path / "due.ics"
+    assert cfg.notify.host == "smtp.example.com" and "SMTP_PASSWORD" not in repr(cfg)
+
+
+def test_tracker_list_and_notify_problems_are_listed_with_the_rest(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        config.from_dict(
+            {
+                "trackers": [{"name": "a", "location": "a.xlsx"}, {"name": "a"}, {"location": "b.xlsx", "colour": 1}],
+                "notify": {"host": "smtp.example.com", "form": "x"},
+                "date_order": "YMD",
+            }
+        )
+    text = str(e.value)
+    for needle in ("location is required", "name is required", "'colour'", "notify.form", "notify.sender", "date_order"):
+        assert needle in text

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from followsync.errors import ConfigError, FollowsyncError
-from followsync.notify import EXIT_NOTIFY, Attachment, NotifyError, NotifySettings, build_message, send
+from followsync.errors import EXIT_NOTIFY, ConfigError, FollowsyncError
+from followsync.notify import Attachment, NotifyError, NotifySettings, build_message, send
 
 USER = "alex@example.com"
 PASSWORD = "s3cret-Pa55-word"

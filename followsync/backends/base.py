@@ -41,6 +41,9 @@ class Snapshot:
     grid: list[list[Any]]
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
     handles: dict[int, Any] = field(default_factory=dict)
+    #: other worksheets read along (those in Backend.companion_sheets): name -> rows,
+    #: ``[]`` when the worksheet doesn't exist yet
+    sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ class Backend(ABC):
 
     #: what the user passed as LOCATION, for messages
     location: str
+    #: worksheets :meth:`read` also returns in ``Snapshot.sheets`` (the Summary, so a run
+    #: rewrites it only when it changed); a store without them leaves this empty
+    companion_sheets: tuple[str, ...] = ()
 
     @abstractmethod
     def read(self) -> Snapshot:

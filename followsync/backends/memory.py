@@ -18,6 +18,8 @@ from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate
 class MemoryBackend(Backend):
     """A worksheet as a list of rows, with a dict of cell backgrounds."""
 
+    companion_sheets = ("Summary",)
+
     def __init__(self, grid: Sequence[Sequence[Any]] = (), sheet: str = "Tracker", location: str = "memory:"):
         self.sheet = sheet
         self.location = location
@@ -36,7 +38,8 @@ class MemoryBackend(Backend):
         if header is not None:
             cols = {header.positions[n] for n in COLOUR_COLUMNS if n in header.positions}
             fills = {k: v for k, v in self.fills.items() if k[1] in cols}
-        return Snapshot(self.sheet, grid, fills)
+        extra = {name: copy.deepcopy(self.sheets.get(name, [])) for name in self.companion_sheets}
+        return Snapshot(self.sheet, grid, fills, sheets=extra)
 
     def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
         if self.before_apply is not None:

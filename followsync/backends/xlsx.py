@@ -1,0 +1,766 @@
+"""A tracker in a local ``.xlsx`` workbook, read and written with openpyxl.
+
+The workbook is loaded once by :meth:`XlsxBackend.read` and kept for :meth:`XlsxBackend.apply`,
+which changes only followsync's cells in that in-memory copy and saves it the safe way: to a
+temporary file next to the tracker, then a ``.bak`` of the old bytes, then an atomic rename
+(DESIGN.md invariant 3). If the file changed on disk since it was read (a coach saved it), it
+is loaded again before any row is located, and rows are always found by ID (invariant 4).
+
+openpyxl rewrites the whole file, so apply refuses to write when it would lose something of
+the user's that openpyxl cannot keep (charts, pictures, pivot tables, unsupported
+extensions), unless forced; the ``.bak`` is kept either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import os
+import secrets
+import shlex
+import shutil
+import stat
+import warnings
+import zipfile
+from collections.abc import Sequence
+from copy import copy
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import openpyxl.worksheet._writer as _ws_writer
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.compat import safe_string
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.datetime import from_excel, from_ISO8601, to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import Element, SubElement, iterparse
+
+from ..errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
+from ..schema import COLOUR_COLUMNS, CellError, locate_header
+from .base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+VALIDATION_ROWS = 1000  # drop-downs of a new tracker cover rows 2..1000
+EXCEL_CELL_CHARS = 32767
+
+# Parts of the zip that openpyxl cannot carry over intact when it saves (charts lose their
+# formatting, shapes and pivot tables are dropped): what they hold would be damaged or lost.
+_UNKEPT_PARTS = {
+    "xl/charts/": "charts",
+    "xl/chartsheets/": "chart sheets",
+    "xl/drawings/": "drawings or pictures",
+    "xl/media/": "pictures",
+    "xl/pivotTables/": "pivot tables",
+    "xl/pivotCache/": "pivot tables",
+    "xl/slicers/": "slicers",
+    "xl/slicerCaches/": "slicers",
+    "xl/embeddings/": "embedded objects",
+    "xl/activeX/": "form controls",
+}
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MISSING = object()
+
+
+def _no_result(formula: Any) -> CellError:
+    text = getattr(formula, "text", formula)
+    return CellError(f"formula {text} has no saved result; open and save the file in Excel or LibreOffice")
+
+
+class XlsxBackend(Backend):
+    """A tracker in the ``.xlsx`` file at ``path``, on ``worksheet`` (else ``Tracker``, else the first)."""
+
+    companion_sheets = ("Summary",)
+
+    def __init__(self, path: str | os.PathLike, worksheet: str | None = None):
+        self.path = Path(path)
+        self.location = str(path)
+        self.worksheet = worksheet
+        self._wb: openpyxl.Workbook | None = None
+        self._sheet = ""
+        self._grid: list[list[Any]] = []
+        self._stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the file loaded
+        self._digest = b""  # and a hash of its bytes: mtimes can be coarse (FAT, SMB: 2 s)
+        self._parts: list[str] = []
+        self._lost: list[str] = []  # what openpyxl said it dropped while loading
+        self._results: dict[tuple[int, int], Any] = {}  # (row, col) 1-based -> a formula's cached result
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self) -> Snapshot:
+        """Load the workbook (kept for :meth:`apply`) and return the tracker sheet's raw values."""
+        self._load()
+        ws = self._wb[self._sheet]
+        fills: dict[tuple[int, int], str] = {}
+        header = locate_header(self._grid, self._sheet)
+        if header is not None:
+            cells = ws._cells
+            for name in COLOUR_COLUMNS:
+                col = header.positions.get(name)
+                if col is None:
+                    continue
+                for gi in range(header.row + 1, len(self._grid)):
+                    cell = cells.get((gi + 1, col + 1))
+                    if cell is not None and cell.has_style:
+                        colour = _solid_colour(cell.fill)
+                        if colour:
+                            fills[(gi, col)] = colour
+        sheets = {name: self.read_sheet(name) or [] for name in self.companion_sheets}
+        return Snapshot(self._sheet, [list(r) for r in self._grid], fills, sheets=sheets)
+
+    def _load(self, sheet: str | None = None) -> None:
+        data, stamp = self._read_bytes()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                wb = openpyxl.load_workbook(io.BytesIO(data), rich_text=False)
+            except Exception as e:  # whatever openpyxl trips over, the file is not one it can read
+                raise TrackerUnreadable(
+                    f"{self.location} is not an .xlsx workbook followsync can read ({_brief(e)}); "
+                    "save it as Excel Workbook (.xlsx)"
+                ) from e
+        self._lost = sorted(
+            {str(w.message) for w in caught if "removed" in str(w.message) or "dropped" in str(w.message)}
+        )
+        ws = self._pick(wb, sheet)
+        grid, formulas = _grid(ws)
+        self._results = {}
+        if formulas:
+            try:
+                self._results = _cached_results(data, ws.title, formulas)
+            except Exception as e:  # the workbook loaded, its saved results did not
+                raise TrackerUnreadable(
+                    f"{self.location}: the saved results of its formulas cannot be read ({_brief(e)})",
+                    hint="open and save the file in Excel or LibreOffice",
+                ) from e
+            for (r, c), formula in formulas.items():
+                got = self._results.get((r, c), _MISSING)
+                grid[r - 1][c - 1] = _no_result(formula) if got is _MISSING else got
+        self._wb, self._sheet, self._grid, self._stamp = wb, ws.title, grid, stamp
+        self._digest = _digest(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            self._parts = z.namelist()
+
+    def _read_bytes(self) -> tuple[bytes, tuple[int, int]]:
+        """The file's bytes and its (mtime_ns, size), read so the two belong together."""
+        for _ in range(5):
+            try:
+                before = _stamp(os.stat(self.path))
+                data = self.path.read_bytes()
+                after = _stamp(os.stat(self.path))
+            except FileNotFoundError:
+                raise TrackerNotFound(
+                    f"{self.location} does not exist",
+                    hint=f"run `followsync init {shlex.quote(self.location)}` to create one",
+                ) from None
+            except IsADirectoryError:
+                raise TrackerUnreadable(f"{self.location} is a folder, not an .xlsx workbook") from None
+            except PermissionError:
+                raise TrackerUnreadable(
+                    f"{self.location} cannot be read: permission denied", hint="check the file's permissions"
+                ) from None
+            except OSError as e:
+                raise TrackerUnreadable(f"{self.location} cannot be read: {e.strerror or e}") from e
+            if before == after:
+                break
+        else:
+            raise TrackerBusy(
+                f"{self.location} keeps changing while followsync reads it; try again in a moment"
+            )
+        if data.startswith(_OLE2_MAGIC):
+            raise TrackerUnreadable(
+                f"{self.location} is an old Excel 97-2003 (.xls) or a password-protected workbook, "
+                "not an .xlsx workbook",
+                hint="save it as Excel Workbook (.xlsx) without a password to open",
+            )
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise TrackerUnreadable(
+                f"{self.location} is not an .xlsx workbook; save it as Excel Workbook (.xlsx)"
+            )
+        return data, after
+
+    def _pick(self, wb: openpyxl.Workbook, sheet: str | None = None):
+        """The tracker's worksheet: ``sheet``, else the one configured, else Tracker, else the first."""
+        worksheets = {ws.title: ws for ws in wb.worksheets}  # chart sheets hold no cells
+        wanted = sheet or self.worksheet
+        if wanted is not None:
+            if wanted in worksheets:
+                return worksheets[wanted]
+            if wanted in wb.sheetnames:
+                raise TrackerNotFound(f"{self.location}: sheet {wanted!r} is a chart sheet, not a worksheet")
+            raise TrackerNotFound(
+                f"{self.location} has no worksheet {wanted!r}; it has: "
+                + ", ".join(repr(n) for n in worksheets)
+            )
+        if "Tracker" in worksheets:
+            return worksheets["Tracker"]
+        # followsync's own Summary sits first so a coach sees it; it is never the tracker.
+        candidates = [ws for title, ws in worksheets.items() if title not in self.companion_sheets + ("History",)]
+        if not candidates:
+            raise TrackerNotFound(f"{self.location} has no worksheets, only chart sheets")
+        return candidates[0]
+
+    # ------------------------------------------------------------------ writing
+
+    def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
+        """Write ``changes`` into the workbook and save it atomically, keeping ``NAME.xlsx.bak``."""
+        if not changes:
+            return Applied()
+        self._check_not_open()
+        if self._wb is None or self._changed_on_disk() or self._sheet != changes.sheet:
+            # saved by someone else since read(): locate the rows in what is there now
+            self._load(sheet=changes.sheet)
+        if not force:
+            self._check_nothing_lost()
+        try:
+            applied = self._write(changes)
+        except BaseException:
+            self._stamp = None  # the in-memory copy is half-changed: load again next time
+            raise
+        self._save(backup=True)
+        applied.write_calls = 1
+        return applied
+
+    def _write(self, changes: ChangeSet) -> Applied:
+        ws = self._wb[self._sheet]
+        grid = self._grid
+        where = locate(changes, grid)
+        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
+        hr = where.header_row
+        for name, col in where.new_columns.items():
+            # A column without a header may still hold the user's values: never write over them.
+            taken = next(
+                (gi for gi in range(hr + 1, len(grid)) if _value_at(grid, gi, col) not in (None, "")), None
+            )
+            if taken is not None:
+                letter = get_column_letter(col + 1)
+                raise TrackerError(
+                    f"sheet {self._sheet!r}: column {letter} has no header but holds values (row {taken + 1}); "
+                    f"followsync would add its column {name!r} there. Nothing was written",
+                    hint=f"give column {letter} a header, or move its values, and run again",
+                )
+        if where.new_columns:
+            last = ws.cell(hr + 1, min(where.new_columns.values()))  # the rightmost existing header cell
+            for name, col in where.new_columns.items():
+                cell = ws.cell(hr + 1, col + 1, name)
+                if last.has_style:
+                    cell._style = copy(last._style)
+                _put(grid, hr, col, name)
+        merged = _merged_cells(
+            ws,
+            {
+                where.columns[c.column] + 1
+                for c in (*changes.cells, *changes.fills)
+                if c.column in where.columns
+            },
+        )
+        blocked: set[tuple[int, int]] = set()
+        missing: set[str] = set()
+
+        def target(ref, column):
+            gi = where.rows.get(ref)
+            if gi is None:
+                return None  # skipped by locate, with its message
+            col = where.columns.get(column)
+            if col is None:
+                if column not in missing:
+                    missing.add(column)
+                    applied.skipped.append(
+                        f"sheet {self._sheet!r} has no column {column!r}; its cells were not written"
+                    )
+                return None
+            rng = merged.get((gi + 1, col + 1))
+            if rng is not None:
+                if (gi, col) not in blocked:
+                    blocked.add((gi, col))
+                    applied.skipped.append(
+                        f"sheet {self._sheet!r} row {gi + 1}, column {column!r} is part of merged cells {rng}; "
+                        "not written. Unmerge those cells to let followsync fill them"
+                    )
+                return None
+            return gi, col
+
+        for ch in changes.cells:
+            at = target(ch.row, ch.column)
+            if at is None:
+                continue
+            gi, col = at
+            existing = ws._cells.get((gi + 1, col + 1))
+            if ch.value is None and existing is None:
+                pass  # already blank; don't create a cell just to empty it
+            else:
+                _set_value(existing or ws.cell(gi + 1, col + 1), ch.value)
+                _put(grid, gi, col, ch.value)
+            applied.cells += 1
+        fills: dict[str | None, PatternFill] = {}
+        for ch in changes.fills:
+            at = target(ch.row, ch.column)
+            if at is None:
+                continue
+            gi, col = at
+            existing = ws._cells.get((gi + 1, col + 1))
+            if ch.colour is None and (existing is None or existing.fill.fill_type is None):
+                applied.fills += 1
+                continue
+            if ch.colour not in fills:
+                fills[ch.colour] = _pattern(ch.colour)
+            (existing or ws.cell(gi + 1, col + 1)).fill = fills[ch.colour]
+            applied.fills += 1
+        for sw in changes.sheets:
+            self._write_sheet(sw)
+        return applied
+
+    def _write_sheet(self, sw: SheetWrite) -> None:
+        """Append to (History) or replace (Summary) another worksheet, making it if needed."""
+        wb = self._wb
+        ws = wb[sw.name] if sw.name in wb.sheetnames else None
+        if ws is not None and sw.mode == "replace":
+            wb.remove(ws)
+            ws = None
+        if ws is None:
+            # The Summary is what a coach opening the file should see first.
+            index = 0 if sw.name == "Summary" else len(wb.sheetnames)
+            ws = wb.create_sheet(sw.name, index)
+            ws.append(list(sw.header))
+            bold = Font(bold=True)
+            for cell in ws[1]:
+                cell.font = bold
+            ws.freeze_panes = "A2"
+            for i, width in enumerate(_sheet_widths(sw), 1):
+                ws.column_dimensions[get_column_letter(i)].width = width
+        first = ws.max_row + 1  # blank rows (the Summary's spacers) count too
+        for r, row in enumerate(sw.rows, first):
+            for c, value in enumerate(row, 1):
+                if value is not None and value != "":
+                    _set_value(ws.cell(r, c), value)
+        if sw.name == "Summary":
+            wb.active = wb.sheetnames.index("Summary")
+
+    def read_sheet(self, name: str) -> list[list[Any]] | None:
+        if self._wb is None:
+            self._load()
+        if name not in self._wb.sheetnames:
+            return None
+        return [list(r) for r in self._wb[name].iter_rows(values_only=True)]
+
+    def _check_not_open(self) -> None:
+        folder, name = self.path.parent, self.path.name
+        # Excel's owner file is "~$" + the name, with the name's first two characters dropped
+        # when it is long; both forms are checked.
+        for owner in {f"~${name}", f"~${name[2:]}"}:
+            if (folder / owner).exists():
+                raise TrackerBusy(
+                    f"{self.location} is open in Microsoft Excel (found {owner}); close it and run again",
+                    hint=f"if Excel is not running, delete {folder / owner}",
+                )
+        lock = folder / f".~lock.{name}#"
+        if lock.exists():
+            raise TrackerBusy(
+                f"{self.location} is open in LibreOffice (found {lock.name}); close it and run again",
+                hint=f"if LibreOffice is not running, delete {lock}",
+            )
+
+    def _check_nothing_lost(self) -> None:
+        kinds = sorted(
+            {
+                kind
+                for p in self._parts
+                for prefix, kind in _UNKEPT_PARTS.items()
+                # comments' shapes live in xl/drawings/*.vml; openpyxl writes those again itself
+                if p.startswith(prefix) and not p.endswith((".vml", ".rels"))
+            }
+        )
+        if kinds:
+            raise WriteRefused(
+                f"{self.location} holds {', '.join(kinds)}, which followsync's .xlsx library cannot keep intact: "
+                "writing would remove them. Nothing was written",
+                hint="move them to another workbook, or run again with --force to write anyway "
+                f"(the current file is kept as {self.path.name}.bak)",
+            )
+        if self._lost:
+            raise WriteRefused(
+                f"{self.location} uses features followsync's .xlsx library cannot keep ({'; '.join(self._lost)}). "
+                "Nothing was written",
+                hint="run again with --force to write anyway "
+                f"(the current file is kept as {self.path.name}.bak)",
+            )
+
+    def _changed_on_disk(self) -> bool:
+        """Whether the file is no longer the one loaded (someone saved it since)."""
+        try:
+            if self._stamp is None or _stamp(os.stat(self.path)) != self._stamp:
+                return True
+            return _digest(self.path.read_bytes()) != self._digest
+        except OSError:
+            return True
+
+    def _save(self, *, backup: bool) -> None:
+        """Save to a temporary file beside the tracker, keep a .bak, then rename over the tracker."""
+        wb = self._wb
+        # A tracker reached through a symlink (a synced folder, say) is replaced where it really is.
+        target = Path(os.path.realpath(self.path))
+        folder = target.parent
+        tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            # O_EXCL with 0o666: a new file gets the user's umask, like any file they create
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            wb.calculation.fullCalcOnLoad = True  # formulas may read the cells just written
+            with _keeping_results(wb[self._sheet], self._results):
+                wb.save(tmp)
+            # stat after the save: a coach who saved meanwhile must not be overwritten
+            old = os.stat(target) if backup else None
+            if old is not None:
+                if self._changed_on_disk():
+                    raise TrackerBusy(f"{self.location} was saved by someone else while followsync wrote it")
+                bak_tmp = folder / f".{target.name}.{secrets.token_hex(4)}.bak.tmp"
+                try:
+                    shutil.copy2(target, bak_tmp)
+                    os.replace(bak_tmp, folder / f"{target.name}.bak")
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(bak_tmp)
+                os.chmod(tmp, stat.S_IMODE(old.st_mode))
+            os.replace(tmp, target)
+        except BaseException as e:
+            self._stamp = None
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(e, TrackerError):
+                raise type(e)(f"{e.message}; nothing was written, run followsync again", hint=e.hint) from e
+            if not isinstance(e, Exception):
+                raise
+            raise TrackerError(
+                f"could not save {self.location} ({_brief(e)}); the file is unchanged",
+                hint=f"check that {folder} is writable",
+            ) from e
+        try:
+            self._stamp, self._digest = _stamp(os.stat(target)), _digest(target.read_bytes())
+        except OSError:
+            self._stamp = None
+        self._lost = []  # whatever openpyxl dropped is gone from the file now
+        with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(target) as z:
+            self._parts = z.namelist()
+
+    # ------------------------------------------------------------------ creating
+
+    def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
+        """Make a new tracker at ``path`` from ``layout``; refuses to overwrite an existing file."""
+        if self.path.exists():
+            raise UsageError(f"{self.location} already exists; followsync won't overwrite it")
+        if not self.path.parent.is_dir():
+            raise UsageError(f"cannot create {self.location}: folder {self.path.parent} does not exist")
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = layout.worksheet
+        bold = Font(bold=True)
+        header_fill = _pattern(layout.header_fill)
+        align = Alignment(vertical="top", wrap_text=True)
+        last = get_column_letter(max(1, len(layout.columns)))
+        for i, lc in enumerate(layout.columns, start=1):
+            letter = get_column_letter(i)
+            cell = ws.cell(1, i, lc.column.name)
+            cell.font, cell.fill, cell.alignment = bold, header_fill, align
+            if lc.note:
+                cell.comment = Comment(lc.note, "followsync", width=300, height=120)
+            dim = ws.column_dimensions[letter]
+            dim.width = lc.width
+            dim.hidden = lc.hidden
+            if lc.number_format:
+                # rows 2..1000, cell by cell: a column style would not reach cells openpyxl creates
+                for r in range(2, VALIDATION_ROWS + 1):
+                    ws.cell(r, i).number_format = lc.number_format
+            if lc.choices:
+                dv = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(lc.choices) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorStyle="warning",
+                    errorTitle=lc.column.name,
+                    error="Choose one of: " + ", ".join(lc.choices),
+                )
+                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        for r, row in enumerate(rows, start=2):
+            for i, lc in enumerate(layout.columns, start=1):
+                value = row.get(lc.column.name)
+                if value is not None:
+                    _set_value(ws.cell(r, i), value, lc.number_format)
+        ws.auto_filter.ref = f"A1:{last}{max(VALIDATION_ROWS, len(rows) + 1)}"
+        self._wb, self._sheet, self._results = wb, ws.title, {}
+        self._save(backup=False)
+        self._wb = None  # read() loads the file as saved
+
+    def lock_name(self) -> str:
+        return str(self.path.resolve())
+
+    def close(self) -> None:
+        self._wb = None
+        self._grid = []
+        self._results = {}
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _sheet_widths(sw: SheetWrite) -> list[int]:
+    widths = []
+    for i, head in enumerate(sw.header):
+        longest = max([len(str(head or ""))] + [len(str(r[i])) for r in sw.rows[:50] if i < len(r) and r[i] is not None])
+        widths.append(min(max(10, longest + 2), 60))
+    return widths
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    return st.st_mtime_ns, st.st_size
+
+
+def _brief(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _grid(ws) -> tuple[list[list[Any]], dict[tuple[int, int], Any]]:
+    """Every row's raw values (trailing blank rows dropped), and the formula cells found."""
+    # Sized by the cells that hold values: a styled but empty cell far down or right (say
+    # XFD1048576) must not make a grid of millions of Nones.
+    rows: dict[int, list[Any]] = {}
+    formulas: dict[tuple[int, int], Any] = {}
+    for (r, c), cell in ws._cells.items():
+        v = cell._value
+        if v is None:
+            continue
+        kind = cell.data_type
+        if kind == "f":
+            formulas[(r, c)] = v
+        elif kind == "e":
+            v = CellError(str(v))
+        row = rows.get(r)
+        if row is None:
+            row = rows[r] = [None] * c
+        elif len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = v
+    if not rows:
+        return [], formulas
+    grid: list[list[Any]] = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
+    return grid, formulas
+
+
+def _cached_results(
+    data: bytes, title: str, formulas: dict[tuple[int, int], Any]
+) -> dict[tuple[int, int], Any]:
+    """The results Excel saved for the formula cells, from a second, values-only load.
+
+    The values-only workbook gives the sheet's part, shared strings and date styles; the
+    sheet itself is scanned for formula cells only, which is several times faster on a big
+    tracker than openpyxl building a cell for every value. A cell without a reference (legal,
+    never written by Excel) sends the scan back to openpyxl's own values-only reading.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        ws = wb[title]
+        try:
+            with wb._archive.open(ws._worksheet_path) as src:
+                return _scan_results(src, formulas, ws._shared_strings, wb)
+        except _NoReference:
+            return _results_by_openpyxl(ws, formulas)
+    finally:
+        wb.close()
+
+
+class _NoReference(Exception):
+    pass
+
+
+def _scan_results(src, formulas, shared_strings, wb) -> dict[tuple[int, int], Any]:
+    c_tag, f_tag, v_tag, row_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("c", "f", "v", "row"))
+    is_tag, t_tag = f"{{{SHEET_MAIN_NS}}}is", f"{{{SHEET_MAIN_NS}}}t"
+    dates, durations = wb._date_formats, wb._timedelta_formats
+    out: dict[tuple[int, int], Any] = {}
+    for _, el in iterparse(src):
+        tag = el.tag
+        if tag == row_tag:
+            el.clear()  # keep memory flat on a big sheet
+            continue
+        if tag != c_tag or el.find(f_tag) is None:
+            continue
+        coordinate = el.get("r")
+        if coordinate is None:
+            raise _NoReference
+        key = coordinate_to_tuple(coordinate)
+        if key not in formulas:
+            continue
+        kind = el.get("t", "n")
+        v = el.findtext(v_tag)
+        if kind == "str":
+            if v is not None:
+                out[key] = v  # an empty <v> is an empty text result
+        elif kind == "inlineStr":
+            inline = el.find(is_tag)
+            out[key] = "" if inline is None else "".join(t.text or "" for t in inline.iter(t_tag))
+        elif not v:
+            continue  # no saved result
+        elif kind == "e":
+            out[key] = CellError(v)
+        elif kind == "b":
+            out[key] = v.strip() in ("1", "true")
+        elif kind == "s":
+            out[key] = str(shared_strings[int(v)])
+        elif kind == "d":
+            out[key] = from_ISO8601(v)
+        else:
+            number = float(v) if any(ch in v for ch in ".Ee") else int(v)
+            style = int(el.get("s", 0))
+            if style in dates:
+                try:
+                    number = from_excel(number, wb.epoch, timedelta=style in durations)
+                except (OverflowError, ValueError):
+                    number = CellError("#VALUE!")
+            out[key] = number
+    return out
+
+
+def _results_by_openpyxl(ws, formulas) -> dict[tuple[int, int], Any]:
+    rows = [r for r, _ in formulas]
+    cols = [c for _, c in formulas]
+    out: dict[tuple[int, int], Any] = {}
+    for row in ws.iter_rows(min_row=min(rows), max_row=max(rows), min_col=min(cols), max_col=max(cols)):
+        for cell in row:
+            key = (getattr(cell, "row", None), getattr(cell, "column", None))
+            if key not in formulas:
+                continue
+            v = cell.value
+            if v is None:
+                # Excel saves an empty text result as t="str" with an empty <v>
+                if cell.data_type == "str":
+                    out[key] = ""
+                continue
+            out[key] = CellError(str(v)) if cell.data_type == "e" else v
+    return out
+
+
+def _solid_colour(fill) -> str | None:
+    if fill is None or fill.fill_type != "solid":
+        return None
+    colour = fill.fgColor
+    if colour is None or colour.type != "rgb" or not isinstance(colour.rgb, str) or len(colour.rgb) < 6:
+        return None  # theme and indexed colours: no stable RGB to compare
+    return "#" + colour.rgb[-6:].upper()
+
+
+def _pattern(colour: str | None) -> PatternFill:
+    if not colour:
+        return PatternFill(fill_type=None)
+    argb = "FF" + colour.lstrip("#").upper()
+    return PatternFill(fill_type="solid", start_color=argb, end_color=argb)
+
+
+def _set_value(cell, value: Any, date_format: str | None = None) -> None:
+    """Store a value the way a person would have typed it: dates as dates, text as text."""
+    if isinstance(value, str):
+        # Control characters make the file unreadable, and Excel holds 32,767 characters a cell.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_CHARS]
+        cell.value = value
+        if value.startswith("="):
+            cell.data_type = "s"  # text that looks like a formula stays text
+        return
+    if isinstance(value, dt.datetime | dt.date):
+        if isinstance(value, dt.datetime):
+            value = value.replace(tzinfo=None)
+            has_time = value.time() != dt.time()
+        else:
+            has_time = False
+        cell.value = value
+        if not is_date_format(cell.number_format):  # keep a date format the user chose
+            cell.number_format = date_format or (DATETIME_FORMAT if has_time else DATE_FORMAT)
+        return
+    cell.value = value
+
+
+def _value_at(grid: list[list[Any]], gi: int, col: int) -> Any:
+    row = grid[gi]
+    return row[col] if col < len(row) else None
+
+
+def _put(grid: list[list[Any]], gi: int, col: int, value: Any) -> None:
+    while len(grid) <= gi:
+        grid.append([])
+    row = grid[gi]
+    if len(row) <= col:
+        row.extend([None] * (col + 1 - len(row)))
+    row[col] = value
+
+
+def _merged_cells(ws, columns: set[int]) -> dict[tuple[int, int], str]:
+    """(row, col) -> range, for the merged cells in ``columns`` (1-based)."""
+    out: dict[tuple[int, int], str] = {}
+    for rng in ws.merged_cells.ranges:
+        cols = [c for c in columns if rng.min_col <= c <= rng.max_col]
+        for c in cols:
+            for r in range(rng.min_row, rng.max_row + 1):
+                out[(r, c)] = rng.coord
+    return out
+
+
+@contextlib.contextmanager
+def _keeping_results(ws, results: dict[tuple[int, int], Any]):
+    """While saving, write each formula of ``ws`` with the result Excel saved for it.
+
+    openpyxl writes formulas without results, so the next ``read`` would find none until the
+    file is opened in Excel; the results read from the file are still right for every formula
+    that does not depend on followsync's cells, and Excel recalculates on opening anyway.
+    """
+    if not results:
+        yield
+        return
+    original = _ws_writer.write_cell
+
+    def write_cell(xf, worksheet, cell, styled=None):
+        got = results.get((cell.row, cell.column), _MISSING) if worksheet is ws else _MISSING
+        if got is _MISSING or cell.data_type != "f" or isinstance(cell._value, DataTableFormula):
+            return original(xf, worksheet, cell, styled)
+        attrs = {"r": cell.coordinate}
+        if styled:
+            attrs["s"] = f"{cell.style_id}"
+        if isinstance(got, bool):
+            attrs["t"], text = "b", str(int(got))
+        elif isinstance(got, int | float):
+            text = safe_string(got)
+        elif isinstance(got, dt.datetime | dt.date | dt.time):
+            text = safe_string(to_excel(got, worksheet.parent.epoch))
+        elif isinstance(got, CellError):
+            attrs["t"], text = "e", got.text
+        else:
+            attrs["t"], text = "str", str(got)
+        formula = cell._value
+        fattrs = {}
+        if isinstance(formula, ArrayFormula):
+            fattrs, formula = dict(formula), formula.text
+        el = Element("c", attrs)
+        SubElement(el, "f", fattrs).text = formula[1:] if formula.startswith("=") else formula
+        SubElement(el, "v").text = text
+        xf.write(el)
+
+    _ws_writer.write_cell = write_cell
+    try:
+        yield
+    finally:
+        _ws_writer.write_cell = original
