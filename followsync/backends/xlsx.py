@@ -237,6 +237,15 @@ class XlsxBackend(Backend):
         where = locate(changes, grid)
         applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
         hr = where.header_row
+        if where.new_columns:
+            # A header cell merged across columns looks blank to its right: start after the merge.
+            merged_end = max(
+                (r.max_col for r in ws.merged_cells.ranges if r.min_row <= hr + 1 <= r.max_row), default=0
+            )
+            shift = merged_end - min(where.new_columns.values())
+            if shift > 0:
+                where.new_columns = {n: c + shift for n, c in where.new_columns.items()}
+                where.columns.update(where.new_columns)
         for name, col in where.new_columns.items():
             # A column without a header may still hold the user's values: never write over them.
             taken = next(
