@@ -765,8 +765,10 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: An
     """
     today = now.date()
     out = []
-    for idx, row in frame.iterrows():
-        p = plan.loc[idx]
+    # Plain dicts per row: pandas' row access would cost more than the rendering itself.
+    plans = dict(zip(plan.index, plan.to_dict("records"), strict=True))
+    for idx, row in zip(frame.index, frame.to_dict("records"), strict=True):
+        p = plans[idx]
         rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
         kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
         linkedin = wants_linkedin_note(row, text(p.get("status")), today)

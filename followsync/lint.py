@@ -96,6 +96,8 @@ PUSHY: tuple[tuple[str, str, str], ...] = (
     (r"beg(?:ging)?", "begging", "restate your interest and fit instead"),
 )
 _PUSHY = tuple((re.compile(rf"(?<![\w']){p}(?![\w'])", re.I), label, fix) for p, label, fix in PUSHY)
+# One pass over the text first: most drafts have none of the phrases, and a run lints thousands.
+_ANY_PUSHY = re.compile(rf"(?<![\w'])(?:{'|'.join(f'(?:{p})' for p, _label, _fix in PUSHY)})(?![\w'])", re.I)
 
 _GENERIC = re.compile(
     r"\b(?:dear|hello|hi)\s+(?:hiring\s+manager|hiring\s+team|sir\s+or\s+madam|sir/madam|madam\s+or\s+sir|"
@@ -128,6 +130,8 @@ def _placeholder(where: str, s: str) -> list[str]:
 
 
 def _pushy(where: str, s: str) -> list[str]:
+    if not _ANY_PUSHY.search(s):
+        return []
     out: list[str] = []
     spans: list[tuple[int, int]] = []
     for rx, _label, fix in _PUSHY:
@@ -235,9 +239,12 @@ def lint_frame(
     rows with findings only.
     """
     out: dict[Any, list[str]] = {}
-    for idx, d in drafts_df.iterrows():
-        row = frame.loc[idx]
-        p = plan.loc[idx] if idx in plan.index else {}
+    # Plain dicts per row: pandas' row access would cost more than the linting itself.
+    rows = dict(zip(frame.index, frame.to_dict("records"), strict=True))
+    plans = dict(zip(plan.index, plan.to_dict("records"), strict=True))
+    for idx, d in zip(drafts_df.index, drafts_df.to_dict("records"), strict=True):
+        row = rows[idx]
+        p = plans.get(idx, {})
         rule = p.get("rule", 0)
         rule = 0 if rule is None or pd.isna(rule) else int(rule)
         kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP

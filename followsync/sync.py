@@ -171,13 +171,16 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, keys, strict=True)}
     states, history = [], []
     today = now.date()
+    actions, statuses = plan["next_action"].tolist(), plan["status"].tolist()
+    old_states = frame["draft_state"].tolist()
+    current_drafts = [frame[key].tolist() for key in keys]
     for i in range(len(frame)):
-        action = plan["next_action"].iat[i]
-        status = plan["status"].iat[i]
-        old = DraftState.parse(frame["draft_state"].iat[i])
+        action = actions[i]
+        status = statuses[i]
+        old = DraftState.parse(old_states[i])
         hashes = []
-        for f, (name, key) in enumerate(zip(DRAFT_FIELDS, keys, strict=True)):
-            current = frame[key].iat[i]
+        for f, name in enumerate(DRAFT_FIELDS):
+            current = current_drafts[f][i]
             edited = (
                 old is not None
                 and old.action == action
