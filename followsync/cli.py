@@ -299,22 +299,65 @@ def history(ctx, row_id, location, config_path, now_text):
                 out.print(f"    {escape(line)}")
 
 
+@main.group()
+def auth():
+    """Sign in to a tracker's service once (Google Sheets as yourself)."""
+
+
+@auth.command("google")
+@click.option(
+    "--client-secrets", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The OAuth client JSON (type Desktop app) downloaded from Google Cloud Console.",
+)
+@click.option("--token", type=click.Path(dir_okay=False, path_type=Path), help="Where to keep the token (default: the user config folder).")
+@click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
+@click.pass_context
+def auth_google(ctx, client_secrets, token, no_browser):
+    """Run Google's sign-in once and keep a refreshable token (readable by you only)."""
+    from .google_auth import authorize_user
+
+    path = authorize_user(client_secrets, token, open_browser=not no_browser)
+    _console(ctx).print(f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on.")
+
+
+@main.command()
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(["reader", "commenter", "writer"]), default="writer", show_default=True,
+    help="What they may do: read, comment, or edit.",
+)
+@click.option("--message", help="A note for the invitation email.")
+@tracker_options
+@click.pass_context
+def share(ctx, email, role, message, location, config_path, now_text):
+    """Share the tracker with EMAIL (your career coach), where the store can (Google Sheets)."""
+    cfg = config_mod.load(config_path)
+    backend = open_backend(location, cfg)
+    try:
+        backend.share(email, role, message)
+    finally:
+        backend.close()
+    _console(ctx).print(f"Shared {escape(backend.location)} with {escape(email)} as {role}.")
+
+
 @main.command()
 @click.argument("location")
 @click.option("--demo", is_flag=True, help="Add a dozen example rows that show every rule.")
 @click.option("--now", "now_text", metavar="ISO_DATETIME", help="Date the demo rows from this day (also $FOLLOWSYNC_NOW).")
 @click.pass_context
 def init(ctx, location, demo, now_text):
-    """Create a new tracker at LOCATION (an .xlsx path), and a followsync.toml naming it.
+    """Create a new tracker at LOCATION, and a followsync.toml naming it.
 
-    The tracker gets followsync's columns, header notes, drop-downs, date formats and a frozen
-    header. init never overwrites an existing file, nor an existing followsync.toml.
+    LOCATION is an .xlsx path, a Google Sheets URL (a blank worksheet of a sheet you made), or
+    airtable:BASE_ID/TABLE. The tracker gets followsync's columns, header notes, drop-downs,
+    date formats and a frozen header. init never overwrites an existing file or a worksheet
+    with data, nor an existing followsync.toml.
     """
     from . import demo as demo_mod
     from .layout import load as load_layout
 
-    cfg = config_mod.Config()
-    now = sync.resolve_now(now_text, None)
+    cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
+    now = sync.resolve_now(now_text, cfg.timezone)
     backend = open_backend(location, cfg)
     rows = demo_mod.rows(now.date()) if demo else []
     backend.create(load_layout(), rows)

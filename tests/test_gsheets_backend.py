@@ -740,6 +740,7 @@ def test_create_lays_the_template_in_one_batch_update(emu, key_path):
     rule = sheet.validation(5, status)
     assert rule["condition"]["type"] == "ONE_OF_LIST"
     assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(schema.STATUSES)
+    assert sheet.validation(5, names.index("Mark sent"))["condition"]["type"] == "BOOLEAN"  # a checkbox
     applied_on = names.index("Applied on")
     assert sheet.number_format(500, applied_on) == {"type": "DATE", "pattern": "yyyy-mm-dd"}
     for i, lc in enumerate(layout.columns):
@@ -751,6 +752,22 @@ def test_create_lays_the_template_in_one_batch_update(emu, key_path):
     # The tracker reads back as one, with real dates.
     t = schema.frame(backend(emu, key_path, sid).read().grid, "Sheet1")
     assert t is not None and len(t.frame) == len(rows) and not [p for p in t.problems if "date" in p.message]
+
+
+def test_a_ticked_checkbox_records_the_send(emu, key_path):
+    from .contract import demo_grid
+
+    sid = emu.create_spreadsheet("Jobs", {"Tracker": demo_grid()})
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    values = emu.values(sid, "Tracker")
+    header = values[0]
+    row = next(i for i, r in enumerate(values) if r[header.index("Company")] == "Brightwave Media")
+    emu.edit(sid, "Tracker", lambda sheet: sheet.set_value(row, header.index("Mark sent"), True))
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    t = schema.frame(emu.values(sid, "Tracker"), "Tracker")
+    i = t.frame.index[t.frame["company"] == "Brightwave Media"][0]
+    assert t.frame["thank_you_sent"][i].date() == NOW.date() and pd.isna(t.frame["mark_sent"][i])
+    assert t.frame["next_action"][i] == "Follow up"
 
 
 def test_create_refuses_a_worksheet_with_foreign_data(emu, key_path):

@@ -1058,7 +1058,10 @@ class GoogleSheetsBackend(Backend):
                         }
                     }
                 )
-            if lc.choices:
+            if lc.column.name == "Mark sent":
+                # Sheets has real checkboxes: tick it, and the next run records the send.
+                reqs.append({"setDataValidation": {"range": below, "rule": {"condition": {"type": "BOOLEAN"}}}})
+            elif lc.choices:
                 reqs.append(
                     {
                         "setDataValidation": {
