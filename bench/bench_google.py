@@ -1,0 +1,133 @@
+"""Calls, bytes sent and time per run on Google Sheets, against the emulator with 150 ms a call,
+side by side with what a plain gspread script does.
+
+    python bench/bench_google.py [ROWS ...]     (default: 100 1000 10000)
+
+Three ways to write the same reminders (the cells followsync's first run writes):
+
+- followsync: one read, one re-read by ID, one atomic batchUpdate (values and colours);
+- plain gspread: ``get_all_records()`` then ``update_cell()`` for each changed cell;
+- gspread-dataframe: ``get_as_dataframe()`` then ``set_with_dataframe()`` of the whole sheet
+  (values only: no colours, and every cell is rewritten, the user's too).
+
+Each plain ``update_cell`` is one call, so at 1,000 and 10,000 rows that script would run for
+minutes to hours; its calls are counted exactly and its time is extrapolated from the measured
+time per call at the smallest size (marked "est.").
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gspread  # noqa: E402
+from bench_xlsx import NOW, generated_rows  # noqa: E402
+from google.oauth2.service_account import Credentials  # noqa: E402
+
+from followsync import sync  # noqa: E402
+from followsync.backends.gsheets import GoogleSheetsBackend  # noqa: E402
+from followsync.config import Config  # noqa: E402
+from followsync.layout import load as load_layout  # noqa: E402
+from tests.emulators.google import GoogleEmulator, emulated_session  # noqa: E402
+
+LATENCY = 0.15
+SAMPLE = 200  # update_cell calls timed at the larger sizes, the rest extrapolated
+USER_NAMES = [lc.column.name for lc in load_layout().columns if lc.column.owner == "user"]
+
+
+def grid(n: int) -> list[list]:
+    return [USER_NAMES] + [[r.get(c) for c in USER_NAMES] for r in generated_rows(n)]
+
+
+def measure(emu: GoogleEmulator, fn) -> dict:
+    emu.reset_stats()
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    s = emu.stats()
+    return {"calls": s["requests"], "bytes": s["bytes_received"], "seconds": seconds}
+
+
+def followsync_run(emu, key, sid):
+    backend = GoogleSheetsBackend(sid, credentials_path=key, api_url=emu.url, timeout=120)
+    return sync.run(backend, Config(), NOW, lock_timeout=30)
+
+
+def plain_gspread(emu, key, sid, changes, limit=None):
+    creds = Credentials.from_service_account_file(str(key), scopes=["https://www.googleapis.com/auth/spreadsheets"])
+    ws = gspread.Client(auth=creds, session=emulated_session(creds, emu.url)).open_by_key(sid).sheet1
+    ws.get_all_records()
+    header = ws.row_values(1)
+    missing = {ch.column for ch in changes.cells} - set(header)
+    if len(header) + len(missing) > ws.col_count:
+        ws.add_cols(len(header) + len(missing) - ws.col_count)  # update_cell can't write past the grid
+    done = 0
+    for ch in changes.cells[:limit]:
+        if ch.column not in header:
+            header.append(ch.column)
+            ws.update_cell(1, len(header), ch.column)
+        value = ch.value.isoformat() if hasattr(ch.value, "isoformat") else ch.value
+        ws.update_cell(ch.row.index + 1, header.index(ch.column) + 1, "" if value is None else value)
+        done += 1
+    return done
+
+
+def with_dataframe(emu, key, sid, computed):
+    from gspread_dataframe import get_as_dataframe, set_with_dataframe
+
+    creds = Credentials.from_service_account_file(str(key), scopes=["https://www.googleapis.com/auth/spreadsheets"])
+    ws = gspread.Client(auth=creds, session=emulated_session(creds, emu.url)).open_by_key(sid).sheet1
+    df = get_as_dataframe(ws)
+    for name in ("ID", "Next action", "Due", "Reminder", "Draft subject", "Draft message", "LinkedIn note", "Problems"):
+        df[name] = computed[name].astype(str).where(computed[name].notna(), "").tolist()
+    set_with_dataframe(ws, df, resize=True)
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'rows':>6}  {'how':<34} {'calls':>7} {'sent':>9} {'time':>10}")
+    per_call = None
+    with tempfile.TemporaryDirectory() as tmp, GoogleEmulator(latency=LATENCY) as emu:
+        key = Path(tmp) / "sa.json"
+        emu.write_key_file(key)
+        for n in sorted(sizes):
+            data = grid(n)
+            # followsync: first run, then a run with nothing to change
+            sid = emu.create_spreadsheet("bench", {"Tracker": [list(r) for r in data]})
+            r = measure(emu, lambda sid=sid: followsync_run(emu, key, sid))
+            print(_line(n, "followsync, first run", r))
+            r = measure(emu, lambda sid=sid: followsync_run(emu, key, sid))
+            print(_line(n, "followsync, nothing changed", r))
+            # what the plain scripts would write: the same cells, from the same computation
+            sid = emu.create_spreadsheet("bench", {"Tracker": [list(r) for r in data]})
+            backend = GoogleSheetsBackend(sid, credentials_path=key, api_url=emu.url, timeout=120)
+            snap = backend.read()
+            tracker = sync.read_tracker(snap, Config())
+            computed = sync.compute(tracker, NOW, Config()).cells
+            changes = sync.diff(tracker, snap, computed)
+            if per_call is None or n <= 100:
+                r = measure(emu, lambda sid=sid, changes=changes: plain_gspread(emu, key, sid, changes))
+                per_call = r["seconds"] / max(r["calls"], 1)
+                print(_line(n, "gspread update_cell per cell", r))
+            else:
+
+                r = measure(emu, lambda sid=sid, changes=changes: plain_gspread(emu, key, sid, changes, SAMPLE))
+                calls = r["calls"] - SAMPLE + len(changes.cells)
+                est = {"calls": calls, "bytes": r["bytes"] / SAMPLE * len(changes.cells), "seconds": per_call * calls}
+                print(_line(n, "gspread update_cell per cell", est, estimate=True))
+            sid = emu.create_spreadsheet("bench", {"Tracker": [list(r) for r in data]})
+            r = measure(emu, lambda sid=sid, computed=computed: with_dataframe(emu, key, sid, computed))
+            print(_line(n, "gspread-dataframe, whole sheet", r))
+
+
+def _line(n: int, how: str, r: dict, estimate: bool = False) -> str:
+    t = f"{r['seconds']:.1f}s" + (" est." if estimate else "")
+    return f"{n:>6}  {how:<34} {r['calls']:>7} {r['bytes'] / 1e6:>7.2f}MB {t:>10}"
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 1000, 10000])
