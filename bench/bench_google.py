@@ -23,10 +23,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gspread  # noqa: E402
-from bench_xlsx import NOW, generated_rows  # noqa: E402
+from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
 from google.oauth2.service_account import Credentials  # noqa: E402
 
 from followsync import sync  # noqa: E402
