@@ -19,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
-
 from followsync import sync  # noqa: E402
 from followsync.backends.airtable import AirtableBackend  # noqa: E402
 from followsync.config import Config  # noqa: E402

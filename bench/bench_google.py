@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gspread  # noqa: E402
-from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
 from google.oauth2.service_account import Credentials  # noqa: E402
 
+from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
 from followsync import sync  # noqa: E402
 from followsync.backends.gsheets import GoogleSheetsBackend  # noqa: E402
 from followsync.config import Config  # noqa: E402
