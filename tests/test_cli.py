@@ -181,3 +181,20 @@ def test_config_flag_from_anywhere(runner, tmp_path):
     os.chdir(elsewhere)
     result = invoke(runner, "run", "--config", str(tmp_path / "followsync.toml"))
     assert result.exit_code == 0 and "15 rows" in result.output
+
+
+def test_sent_and_history_on_xlsx(runner, tmp_path):
+    invoke(runner, "init", "tracker.xlsx", "--demo")
+    first = invoke(runner, "run", "--json")
+    import json
+
+    ident = next(a["id"] for a in json.loads(first.output)["trackers"][0]["actions"] if a["next_action"] == "Send thank-you note")
+    sent = invoke(runner, "sent", ident, "--on", "2026-11-25")
+    assert sent.exit_code == 0 and "Recorded" in sent.output
+    wb = openpyxl.load_workbook(tmp_path / "tracker.xlsx")
+    assert wb["History"]["C2"].value == "Brightwave Media"
+    timeline = invoke(runner, "history", ident)
+    assert "2026-11-25  Sent the thank-you note (Email)" in timeline.output and "Dear Ms. Jones" in timeline.output
+    assert invoke(runner, "history", "nobody-000").output.startswith("No history for nobody-000")
+    bad = invoke(runner, "sent", ident, "--on", "someday")
+    assert bad.exit_code == 2 and "--on" in bad.output
