@@ -30,6 +30,7 @@ from .backends.base import (
     Backend,
     CellWrite,
     ChangeSet,
+    ChartSpec,
     FillWrite,
     RowRef,
     SheetWrite,
@@ -477,9 +478,9 @@ def _run(
         tracker.frame, computed.plan, computed.cells, now, thank_you_hours=config.rules.thank_you_hours
     )
     if SUMMARY_SHEET in snapshot.sheets:
-        grid = summary_mod.to_grid(summary)
-        if _plain_grid(grid) != _plain_grid(snapshot.sheets[SUMMARY_SHEET]):
-            changes.sheets.append(SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace"))
+        write = summary_sheet(summary)
+        if _plain_grid([write.header, *write.rows]) != _plain_grid(snapshot.sheets[SUMMARY_SHEET]):
+            changes.sheets.append(write)
     if not force:
         refuse_mass_rewrite(tracker, changes)
     applied = None
@@ -504,6 +505,24 @@ def _run(
 
 HISTORY_SHEET = "History"
 SUMMARY_SHEET = "Summary"
+
+
+def summary_sheet(summary: Any) -> SheetWrite:
+    """The Summary worksheet: the figures as a grid (dates as text, read the same everywhere)
+    and a chart of applications and interviews per week."""
+    laid = summary_mod.layout(summary)
+    grid = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in laid.grid]
+    chart = None
+    weeks = laid.sections.get("weeks")
+    if weeks is not None and weeks.rows > 1:
+        chart = ChartSpec(
+            "Applications and interviews per week",
+            first_row=weeks.row,
+            last_row=weeks.row + weeks.rows - 1,
+            domain_column=0,
+            series_columns=(2, 3),
+        )
+    return SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace", chart=chart)
 
 
 def _plain_grid(grid: list[list[Any]]) -> list[list[Any]]:

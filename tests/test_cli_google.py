@@ -91,3 +91,25 @@ def test_a_revoked_key_is_one_sentence(tmp_path, monkeypatch):
         revoked = invoke("run", "-v", "--tracker", url)
     assert revoked.exit_code == 3 and "Traceback" not in revoked.output
     assert info["private_key"].splitlines()[1] not in revoked.output and info["private_key_id"] not in revoked.output
+
+
+def test_summary_worksheet_with_a_native_chart_written_in_the_same_batch(emu, google):
+    sid, url, _ = google
+    invoke("init", url, "--demo")
+    emu.reset_stats()
+    assert invoke("run").exit_code == 0
+    assert emu.stats()["by_method"].get("POST") == 1  # cells, colours, Summary and chart: one batchUpdate
+    summary = emu.sheet(sid, "Summary")
+    assert summary.index == 0  # the first tab a coach sees
+    values = [v for row in emu.values(sid, "Summary") for v in row]
+    assert "Applications by status" in values and "Overdue actions" in values
+    (chart,) = summary.charts
+    basic = chart["spec"]["basicChart"]
+    assert chart["spec"]["title"] == "Applications and interviews per week" and len(basic["series"]) == 2
+    source = basic["domains"][0]["domain"]["sourceRange"]["sources"][0]
+    assert source["sheetId"] == summary.sheet_id
+    assert emu.values(sid, "Summary")[source["startRowIndex"]][0] == "Week"
+    # nothing changed: no write, and the Summary (and its chart) stay as they are
+    emu.reset_stats()
+    assert invoke("run").exit_code == 0
+    assert emu.stats()["by_method"].get("POST", 0) == 0 and len(emu.sheet(sid, "Summary").charts) == 1

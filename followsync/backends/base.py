@@ -80,18 +80,35 @@ class FillWrite:
     colour: str | None  # "#RRGGBB"
 
 
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart of a table in a :class:`SheetWrite`'s rows, for stores with native charts.
+
+    Rows and columns are 0-based in the written sheet (its header is row 0); ``first_row`` is
+    the table's header row, ``last_row`` its last data row.
+    """
+
+    title: str
+    first_row: int
+    last_row: int
+    domain_column: int
+    series_columns: tuple[int, ...]
+
+
 @dataclass
 class SheetWrite:
     """Rows for another worksheet of the tracker (History: appended; Summary: replaced).
 
     A missing worksheet is created with ``header`` as its first row. Stores without
-    worksheets (Airtable) use a table of that name.
+    worksheets (Airtable) use a table of that name. ``chart`` asks for a native chart where
+    the store has them (Google Sheets); others leave it out.
     """
 
     name: str
     header: list[str]
     rows: list[list[Any]]
     mode: str = "append"  # or "replace"
+    chart: ChartSpec | None = None
 
 
 @dataclass

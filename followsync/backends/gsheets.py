@@ -54,7 +54,7 @@ from ..schema import (
     locate_header,
     parse_date,
 )
-from .base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate
+from .base import Applied, Backend, ChangeSet, ChartSpec, Layout, SheetWrite, Snapshot, locate
 
 ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
 SHEETS_URL = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -484,6 +484,10 @@ class GoogleSheetsBackend(Backend):
     :mod:`followsync.google_auth` for where they are looked for).
     """
 
+    companion_sheets = ("Summary",)
+    _narrowed = False  # whether the last read covered one named worksheet only
+    _all_sheets: list[dict[str, Any]] | None = None  # every worksheet's properties, when it did not
+
     def __init__(
         self,
         key: str,
@@ -647,7 +651,8 @@ class GoogleSheetsBackend(Backend):
         # A known title narrows the grid data to that worksheet; otherwise every worksheet's comes
         # back and the choice is made here, which keeps it to one call.
         title = self._info.title if self._info else (self.worksheet if self.gid is None else None)
-        if grid and title and narrow:
+        self._narrowed = bool(grid and title and narrow)
+        if self._narrowed:
             params["ranges"] = a1_sheet(title)
         return self._call(what, lambda h: h.spreadsheets_get(self.key, params=params))
 
@@ -678,14 +683,17 @@ class GoogleSheetsBackend(Backend):
     def _sheet_requests(self, writes: list[SheetWrite]) -> list[dict[str, Any]]:
         """Requests that append History rows (or replace a sheet), in the same batchUpdate.
 
-        Only runs that record a send or a status change have these, and only they make the one
-        metadata call that finds (or, by absence, makes) those worksheets.
+        The worksheets are found in what :meth:`read` saw when it read them all; after a read
+        narrowed to one named worksheet, one metadata call finds them.
         """
-        meta = self._call(
-            "list the worksheets",
-            lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(sheetId,title)"}),
-        )
-        sheets = meta.get("sheets", [])
+        if self._all_sheets is not None:
+            sheets = [{"properties": dict(p)} for p in self._all_sheets]  # the read saw them all
+        else:
+            meta = self._call(
+                "list the worksheets",
+                lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(sheetId,title)"}),
+            )
+            sheets = meta.get("sheets", [])
         ids = {sh["properties"]["title"]: sh["properties"]["sheetId"] for sh in sheets}
         reqs: list[dict[str, Any]] = []
         for sw in writes:
@@ -697,17 +705,12 @@ class GoogleSheetsBackend(Backend):
             if sheet_id is None:
                 sheet_id = _new_sheet_id(sheets)
                 sheets.append({"properties": {"sheetId": sheet_id}})
-                reqs.append(
-                    {
-                        "addSheet": {
-                            "properties": {
-                                "sheetId": sheet_id,
-                                "title": sw.name,
-                                "gridProperties": {"frozenRowCount": 1},
-                            }
-                        }
-                    }
-                )
+                props: dict[str, Any] = {"sheetId": sheet_id, "title": sw.name}
+                if sw.mode == "replace":
+                    props["index"] = 0  # the Summary: what a coach opening the sheet sees first
+                else:
+                    props["gridProperties"] = {"frozenRowCount": 1}
+                reqs.append({"addSheet": {"properties": props}})
                 rows.insert(0, list(sw.header))
             reqs.append(
                 {
@@ -718,6 +721,8 @@ class GoogleSheetsBackend(Backend):
                     }
                 }
             )
+            if sw.chart is not None:
+                reqs.append(chart_request(sheet_id, sw.chart, anchor_column=max(len(r) for r in rows) + 1))
         return reqs
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
@@ -765,7 +770,17 @@ class GoogleSheetsBackend(Backend):
                 c.name: header.positions[c.name] for c in USER_COLUMNS if c.name in header.positions
             }
             info.header_row = header.row
-        return Snapshot(info.title, grid, fills)
+        # The Summary (issue "coach") comes along when the read covered every worksheet; a read
+        # narrowed to one named worksheet can't tell, and the run then leaves the Summary alone.
+        sheets: dict[str, list[list[Any]]] = {}
+        everything = meta.get("sheets", [])
+        self._all_sheets = None if self._narrowed else [sh["properties"] for sh in everything]
+        summary = next((sh for sh in everything if sh["properties"].get("title") == "Summary"), None)
+        if summary is not None:
+            sheets["Summary"] = grid_from_sheet(summary)[0]
+        elif len(everything) > 1 or not self._narrowed:
+            sheets["Summary"] = []
+        return Snapshot(info.title, grid, fills, sheets=sheets)
 
     def _reread(self) -> list[list[Any]]:
         """The worksheet's values now, just before writing: what :func:`locate` needs, in one call.
@@ -1150,6 +1165,45 @@ def _column_format(pattern: str | None) -> dict[str, str] | None:
 def _pixels(chars: int) -> int:
     """A width in characters as pixels, roughly as Sheets' default font renders them."""
     return int(chars * 7 + 12)
+
+
+def chart_request(sheet_id: int, chart: ChartSpec, anchor_column: int) -> dict[str, Any]:
+    """An ``addChart`` for a table of the sheet: a column chart, one series per column."""
+
+    def source(col: int) -> dict[str, Any]:
+        return {
+            "sourceRange": {
+                "sources": [
+                    {
+                        "sheetId": sheet_id,
+                        "startRowIndex": chart.first_row,
+                        "endRowIndex": chart.last_row + 1,
+                        "startColumnIndex": col,
+                        "endColumnIndex": col + 1,
+                    }
+                ]
+            }
+        }
+
+    return {
+        "addChart": {
+            "chart": {
+                "spec": {
+                    "title": chart.title,
+                    "basicChart": {
+                        "chartType": "COLUMN",
+                        "legendPosition": "BOTTOM_LEGEND",
+                        "headerCount": 1,
+                        "domains": [{"domain": source(chart.domain_column)}],
+                        "series": [{"series": source(c), "targetAxis": "LEFT_AXIS"} for c in chart.series_columns],
+                    },
+                },
+                "position": {
+                    "overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_column}}
+                },
+            }
+        }
+    }
 
 
 def _new_sheet_id(sheets: list[dict[str, Any]]) -> int:

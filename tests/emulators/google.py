@@ -760,6 +760,7 @@ class Sheet:
         self.hide_gridlines = False
         self.tab_color: dict | None = None
         self.protected_ranges: list[dict[str, Any]] = []
+        self.charts: list[dict[str, Any]] = []  # EmbeddedChart resources anchored on this sheet
 
     def clone(self, book: Spreadsheet) -> Sheet:
         s = copy.copy(self)
@@ -767,6 +768,7 @@ class Sheet:
         s.rows = [r.clone() for r in self.rows]
         s.columns = [c.clone() for c in self.columns]
         s.protected_ranges = copy.deepcopy(self.protected_ranges)
+        s.charts = copy.deepcopy(self.charts)
         s.tab_color = copy.deepcopy(self.tab_color)
         return s
 
@@ -1508,6 +1510,7 @@ _REQUEST_KINDS = {
     "mergeCells",
     "unmergeCells",
     "appendCells",
+    "addChart",
 }
 # Request kinds the real API has and this emulator does not: a clear 400 rather than a silent no-op.
 _KNOWN_UNSUPPORTED = {
@@ -1527,7 +1530,6 @@ _KNOWN_UNSUPPORTED = {
     "pasteData",
     "textToColumns",
     "autoFill",
-    "addChart",
     "addBanding",
     "deleteRange",
     "insertRange",
@@ -2069,6 +2071,34 @@ class _Batch:
         # [fixture SpreadsheetTest.test_values_batch_get]: the reply carries the new sheet's properties.
         return {"addSheet": {"properties": sheet.properties()}}
 
+    def _addChart(self, body: dict, where: str) -> dict:
+        """AddChartRequest [Sheets v4 ref, spreadsheets.batchUpdate AddChartRequest; EmbeddedChart].
+
+        Checks what Google rejects: a chart with no spec, source ranges on unknown sheets or
+        outside the grid, and an anchor on an unknown sheet. The chart is kept on its anchor
+        sheet (``Sheet.charts``), goes with it when the sheet is deleted, and comes back in
+        ``spreadsheets.get`` under ``sheets[].charts``. Nothing is drawn.
+        """
+        chart = copy.deepcopy(body.get("chart") or {})
+        spec = chart.get("spec")
+        if not spec:
+            raise _bad(f"Invalid {where}: chart.spec must be set.")
+        basic = spec.get("basicChart") or {}
+        for part in ("domains", "series"):
+            for k, item in enumerate(basic.get(part) or []):
+                key = "domain" if part == "domains" else "series"
+                for j, src in enumerate(((item.get(key) or {}).get("sourceRange") or {}).get("sources") or []):
+                    grid_range(self.book, src, f"{where}.chart.spec.basicChart.{part}[{k}].{key}.sourceRange.sources[{j}]")
+        position = chart.get("position") or {}
+        anchor = ((position.get("overlayPosition") or {}).get("anchorCell") or {}).get("sheetId", position.get("sheetId"))
+        sheet = self.book.sheet_by_id(_int(anchor if anchor is not None else 0, where, "chart.position"))
+        if sheet is None:
+            raise _bad(f"Invalid {where}: No grid with id: {anchor}")
+        taken = {c["chartId"] for sh in self.book.sheets for c in sh.charts}
+        chart["chartId"] = chart.get("chartId") or self._new_id(taken)
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": copy.deepcopy(chart)}}
+
     def _deleteSheet(self, body: dict, where: str) -> None:
         sid = _int(body.get("sheetId", 0), where, "sheetId")
         sheet = self.book.sheet_by_id(sid)
@@ -2480,6 +2510,8 @@ def spreadsheet_json(
         sj: dict[str, Any] = {"properties": sheet.properties()}
         if sheet.protected_ranges:
             sj["protectedRanges"] = [_protected_out(p) for p in sheet.protected_ranges]
+        if sheet.charts:
+            sj["charts"] = copy.deepcopy(sheet.charts)
         sheet_meta = [
             book._meta_resource(m, positions=pos)
             for m, rec in book.metadata.items()
