@@ -25,10 +25,11 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from icalendar import Alarm, Calendar, Event
+
+from .summary import cell_text, cells_of
 
 PRODID = "-//followsync//followsync//EN"
 UID_DOMAIN = "followsync"
@@ -110,21 +111,6 @@ def event_uid(tracker: str, row_id: str, next_action: str) -> str:
     return f"{digest}@{UID_DOMAIN}"
 
 
-def cells_of(computed: Any) -> pd.DataFrame | None:
-    """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
-    if computed is None or isinstance(computed, pd.DataFrame):
-        return computed
-    if isinstance(computed, tuple):
-        return computed[0]
-    return computed.cells
-
-
-def _text(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
 def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> list[CalendarItem]:
     """The calendar items of one tracker: every row with a Next action and a Due date.
 
@@ -134,21 +120,21 @@ def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> lis
     computed = cells_of(computed)
     items = []
     for i in range(len(frame)):
-        action = _text(computed["Next action"].iat[i])
+        action = cell_text(computed["Next action"].iat[i])
         due = computed["Due"].iat[i]
         if not action or due is None or pd.isna(due):
             continue
         items.append(
             CalendarItem(
                 tracker=tracker,
-                id=_text(computed["ID"].iat[i]),
-                company=_text(frame["company"].iat[i]),
-                job_title=_text(frame["job_title"].iat[i]),
+                id=cell_text(computed["ID"].iat[i]),
+                company=cell_text(frame["company"].iat[i]),
+                job_title=cell_text(frame["job_title"].iat[i]),
                 next_action=action,
                 due=pd.Timestamp(due).date(),
-                reminder=_text(computed["Reminder"].iat[i]),
-                draft_subject=_text(computed["Draft subject"].iat[i]) if "Draft subject" in computed else "",
-                draft_message=_text(computed["Draft message"].iat[i]) if "Draft message" in computed else "",
+                reminder=cell_text(computed["Reminder"].iat[i]),
+                draft_subject=cell_text(computed["Draft subject"].iat[i]) if "Draft subject" in computed else "",
+                draft_message=cell_text(computed["Draft message"].iat[i]) if "Draft message" in computed else "",
                 row=int(frame["_row"].iat[i]),
             )
         )

@@ -178,12 +178,11 @@ def cells_of(computed: Any) -> pd.DataFrame | None:
     """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
     if computed is None or isinstance(computed, pd.DataFrame):
         return computed
-    if isinstance(computed, tuple):
-        return computed[0]
     return computed.cells
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as stripped text; blanks (None, NaN, NA) as ""."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return str(value).strip()
@@ -195,7 +194,7 @@ def _count(value: Any) -> int:
 
 def history_kind(what_happened: str) -> str:
     """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
-    text = _text(what_happened)
+    text = cell_text(what_happened)
     for prefix, kind in _HISTORY_KINDS:
         if text.startswith(prefix):
             return kind
@@ -231,12 +230,12 @@ def compute(
     computed = cells_of(computed)
     today = now.date()
     n = len(frame)
-    ids = [_text(v) for v in (computed["ID"] if computed is not None else frame["id"])]
+    ids = [cell_text(v) for v in (computed["ID"] if computed is not None else frame["id"])]
     rows = [int(v) for v in frame["_row"]]
-    company = [_text(v) for v in frame["company"]]
-    job = [_text(v) for v in frame["job_title"]]
-    raw_status = [_text(v) for v in frame["status"]]
-    status = [_text(v) for v in plan["status"]]
+    company = [cell_text(v) for v in frame["company"]]
+    job = [cell_text(v) for v in frame["job_title"]]
+    raw_status = [cell_text(v) for v in frame["status"]]
+    status = [cell_text(v) for v in plan["status"]]
     interview_at = list(frame["interview_at"])
     interview = [_day(v) for v in interview_at]
     applied = [_day(v) for v in frame["applied_on"]]
@@ -282,11 +281,11 @@ def compute(
 
     overdue, due_week = [], []
     for k in range(n):
-        action = _text(plan["next_action"].iat[k])
+        action = cell_text(plan["next_action"].iat[k])
         due = _day(plan["due"].iat[k])
         if not action or due is None:
             continue
-        line = ActionLine(rows[k], ids[k], company[k], job[k], action, due, _text(plan["reminder"].iat[k]))
+        line = ActionLine(rows[k], ids[k], company[k], job[k], action, due, cell_text(plan["reminder"].iat[k]))
         if due < today:
             overdue.append(replace(line, days_overdue=(today - due).days))
         elif due < today + dt.timedelta(days=WEEK_DAYS):
@@ -306,11 +305,11 @@ def compute(
         events[k] = [TimelineEvent(on, kind, label) for on, kind, label in found if on is not None]
     row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
     for entry in history:
-        k = row_of_id.get(_text(entry.get("ID")).lower())
+        k = row_of_id.get(cell_text(entry.get("ID")).lower())
         on = _day(entry.get("Date"))
         if k is None or on is None:
             continue
-        what = _text(entry.get("What happened"))
+        what = cell_text(entry.get("What happened"))
         kind = history_kind(what)
         if any(e.on == on and e.kind == kind for e in events[k]):
             continue
@@ -318,7 +317,7 @@ def compute(
     timelines = []
     for k in range(n):
         planned = list(events[k])
-        action, due = _text(plan["next_action"].iat[k]), _day(plan["due"].iat[k])
+        action, due = cell_text(plan["next_action"].iat[k]), _day(plan["due"].iat[k])
         if action and due is not None:
             planned.append(TimelineEvent(due, "next", action))
         planned.sort(key=lambda e: (e.on, e.kind == "next"))
