@@ -23,7 +23,7 @@ from rich.markup import escape
 from . import __version__, sync
 from . import config as config_mod
 from .backends import open_backend
-from .errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError, NotifyError, UsageError
+from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_TRACKER, FollowsyncError, NotifyError, UsageError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -92,7 +92,10 @@ def setup_logging(verbose: int, log_file: Path | None) -> None:
     if not verbose and not log_file:
         return
     level = logging.DEBUG if verbose > 1 else logging.INFO
-    handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+    except OSError as e:
+        raise UsageError(f"Cannot write the log file {log_file}: {e.strerror or e}.") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("followsync")
     logger.setLevel(level)
@@ -134,7 +137,11 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
         outcomes = runs.run_all(specs, cfg, now, dry_run=dry_run, force=force)
     code = runs.worst(outcomes)
     if not dry_run and cfg.calendar_path:
-        runs.refresh_calendar(cfg.calendar_path, outcomes, now)
+        try:
+            runs.refresh_calendar(cfg.calendar_path, outcomes, now)
+        except UsageError as e:  # the trackers are written; say so, and go on to the digest
+            Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]followsync:[/] {escape(str(e))}")
+            code = max(code, e.exit_code)
     if as_json:
         click.echo(json.dumps(runs.to_json(outcomes, now), indent=2))
     else:
@@ -146,7 +153,8 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
         except NotifyError as e:
             err = Console(stderr=True, highlight=False, soft_wrap=True)
             err.print(f"[bold red]followsync:[/] the tracker was written, but the digest mail failed: {escape(e.message)}")
-            code = max(code, e.exit_code)
+            if code < EXIT_TRACKER:  # a tracker that failed (3) says more than the mail (4)
+                code = e.exit_code
     ctx.exit(code)
 
 
@@ -208,7 +216,10 @@ def report(ctx, output, location, config_path, now_text):
     header = [str(h) for h in rows[0]] if rows else []
     history = [dict(zip(header, r, strict=False)) for r in rows[1:]]
     summary = summary_mod.compute(tracker.frame, computed.plan, computed.cells, now, history, thank_you_hours=cfg.rules.thank_you_hours)
-    path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
+    try:
+        path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
+    except OSError as e:
+        raise UsageError(f"Cannot write the report {output}: {e.strerror or e}.") from None
     _console(ctx).print(f"Wrote {escape(str(path))}.")
 
 

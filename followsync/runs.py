@@ -90,10 +90,10 @@ def run_all(
 def _resolved(location: str, config: Config) -> str:
     if config.path is None or location.startswith(("airtable:", "http://", "https://")):
         return location
+    if not location.lower().endswith((".xlsx", ".xlsm")):
+        return location  # a Google key or URL
     path = Path(location).expanduser()
-    if path.is_absolute() or not location.lower().endswith((".xlsx", ".xlsm")):
-        return location
-    return str(config.path.parent / path)
+    return str(path if path.is_absolute() else config.path.parent / path)
 
 
 def worst(outcomes: Sequence[Outcome]) -> int:
@@ -179,7 +179,13 @@ def refresh_calendar(path: Path, outcomes: Sequence[Outcome], now: dt.datetime) 
         # A tracker that failed would lose its events; keep yesterday's file instead.
         log.warning("calendar %s not refreshed: a tracker failed", path)
         return False
-    return ics.write(path, calendar_items(outcomes), now)
+    try:
+        return ics.write(path, calendar_items(outcomes), now)
+    except OSError as e:
+        raise UsageError(
+            f"Cannot write the calendar file {path}: {e.strerror or e}.",
+            hint="Set [calendar] path (or -o) to a file in a folder you can write to.",
+        ) from None
 
 
 def something_due(outcomes: Sequence[Outcome]) -> bool:

@@ -149,6 +149,27 @@ class Computed:
     problems: list[schema.Problem]
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    duplicate_ids: frozenset[str] = frozenset()  # lower-cased IDs found on several rows
+
+
+def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem]]:
+    """IDs on more than one row (a copied row, say): a Problem on each, naming the others."""
+    rows_of: dict[str, list[int]] = {}
+    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+        if ident:
+            rows_of.setdefault(str(ident).lower(), []).append(int(row))
+    repeated = {k for k, rows in rows_of.items() if len(rows) > 1}
+    problems = []
+    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+        if ident and str(ident).lower() in repeated:
+            others = ", ".join(str(r) for r in rows_of[str(ident).lower()] if r != row)
+            problems.append(
+                schema.Problem(
+                    tracker.sheet, int(row), "ID", f"ID {ident!r} is also on row {others}; followsync leaves these rows alone",
+                    "clear the ID of the copy (followsync gives it a new one) or give it its own", str(ident),
+                )
+            )
+    return repeated, problems
 
 
 def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Computed:
@@ -160,7 +181,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
 
     frame = tracker.frame
     plan = rules_mod.plan(frame, now, config.rules)
-    problems = list(tracker.problems) + rules_mod.check(frame, now, tracker.sheet) + duplicates(tracker)
+    repeated, id_problems = repeated_ids(tracker)
+    problems = list(tracker.problems) + id_problems + rules_mod.check(frame, now, tracker.sheet) + duplicates(tracker)
 
     taken = {str(v).lower() for v in frame["id"] if v}
     ids = []
@@ -173,12 +195,22 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     states, history = [], []
     today = now.date()
     actions, statuses = plan["next_action"].tolist(), plan["status"].tolist()
+    stuck = (plan["rule"] == 0).tolist()
+    status_cells = frame["status"].tolist()
     old_states = frame["draft_state"].tolist()
     current_drafts = [frame[key].tolist() for key in keys]
     for i in range(len(frame)):
         action = actions[i]
         status = statuses[i]
         old = DraftState.parse(old_states[i])
+        if stuck[i]:
+            # The row can't be computed until its Problems are fixed: keep what is there, the
+            # person's edited drafts included, and the state that says which are theirs.
+            for f, name in enumerate(DRAFT_FIELDS):
+                current = current_drafts[f][i]
+                final[name][i] = "" if _is_blank(current) else str(current)
+            states.append(old_states[i] if not _is_blank(old_states[i]) else "")
+            continue
         hashes = []
         for f, name in enumerate(DRAFT_FIELDS):
             current = current_drafts[f][i]
@@ -194,7 +226,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             else:
                 hashes.append(text_hash(final[name][i]))
         states.append(str(DraftState(action, status, tuple(hashes))))
-        if old is not None and old.status and old.status != status:
+        # A change the person made to Status (not one followsync inferred from the dates).
+        if old is not None and old.status and old.status != status and status_cells[i]:
             row = frame.iloc[i].to_dict()
             row["id"] = ids[i]
             history.append(sending.history_entry(row, on=today, what=f"Status: {old.status} -> {status}"))
@@ -227,7 +260,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     notes = []
     if config.profile.is_empty and any(final["Draft message"]):
         notes.append("Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml.")
-    return Computed(out, plan, problems, history, notes)
+    return Computed(out, plan, problems, history, notes, frozenset(repeated))
 
 
 def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
@@ -288,8 +321,14 @@ def _cell_value(column: str, value: Any) -> Any:
     return value
 
 
-def diff(tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame) -> ChangeSet:
-    """Only what differs: owned cells, blank IDs, and the two colour cells' backgrounds."""
+def diff(
+    tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame, skip: frozenset[str] = frozenset()
+) -> ChangeSet:
+    """Only what differs: owned cells, blank IDs, and the two colour cells' backgrounds.
+
+    Rows whose ID is in ``skip`` (IDs on several rows: a Problem) are left alone, since no
+    write could tell them apart.
+    """
     header = tracker.header
     positions = header.positions
     changes = ChangeSet(sheet=tracker.sheet, header_row=header.row)
@@ -310,16 +349,19 @@ def diff(tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame) ->
     new_ids = computed["ID"].tolist()
     changes.cells.extend(CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident)
     # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
+    left_alone = [bool(ident) and ident.lower() in skip for ident in ids]
     for name in schema.OWNED_NAMES:
         current = frame[schema.BY_NAME[name].key].tolist()
         wanted = computed[name].tolist()
-        for ref, cur, new in zip(refs, current, wanted, strict=True):
-            if _comparable(name, cur) != _comparable(name, new):
+        for ref, cur, new, alone in zip(refs, current, wanted, left_alone, strict=True):
+            if not alone and _comparable(name, cur) != _comparable(name, new):
                 changes.cells.append(CellWrite(ref, name, _cell_value(name, new)))
     colours = computed["_colour"].tolist()
     for name in schema.COLOUR_COLUMNS:
         pos = positions.get(name)
-        for ref, index, colour in zip(refs, indexes, colours, strict=True):
+        for ref, index, colour, alone in zip(refs, indexes, colours, left_alone, strict=True):
+            if alone:
+                continue
             current = snapshot.fills.get((index, pos)) if pos is not None else None
             if (current or "").upper() != (colour or "").upper():
                 changes.fills.append(FillWrite(ref, name, colour))
@@ -462,13 +504,15 @@ def _run(
 ) -> RunResult:
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
+    as_read = dict(tracker.header.positions)
     recorded = record_sends(tracker, snapshot, config, now, sends or {})
     if recorded.writes:
         tracker = read_tracker(Snapshot(snapshot.sheet, recorded.grid, snapshot.fills, snapshot.handles), config)
     computed = compute(tracker, now, config)
-    changes = diff(tracker, snapshot, computed.cells)
+    changes = diff(tracker, snapshot, computed.cells, skip=computed.duplicate_ids)
     changes.cells.extend(recorded.writes)
-    changes.add_columns += [n for n in recorded.columns if n not in tracker.header.positions and n not in changes.add_columns]
+    # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
+    changes.add_columns += [n for n in recorded.columns if n not in as_read and n not in changes.add_columns]
     history = recorded.history + computed.history
     if history:
         from .sending import HISTORY_COLUMNS
@@ -477,11 +521,19 @@ def _run(
     summary = summary_mod.compute(
         tracker.frame, computed.plan, computed.cells, now, thank_you_hours=config.rules.thank_you_hours
     )
-    if SUMMARY_SHEET in snapshot.sheets:
+    notes = computed.notes + recorded.notes
+    current = snapshot.sheets.get(SUMMARY_SHEET)
+    if current is not None:
         write = summary_sheet(summary)
-        if _plain_grid([write.header, *write.rows]) != _plain_grid(snapshot.sheets[SUMMARY_SHEET]):
+        if current and _plain_grid(current[:1]) != _plain_grid([write.header]):
+            # A worksheet of the person's own that happens to be called Summary: never touch it.
+            notes.append(
+                f"A worksheet named {SUMMARY_SHEET!r} that followsync did not make is in the tracker; "
+                "followsync leaves it alone (rename it to get followsync's Summary)."
+            )
+        elif _summary_body(current) != _summary_body([write.header, *write.rows]):
             changes.sheets.append(write)
-    if not force:
+    if not force and not dry_run:
         refuse_mass_rewrite(tracker, changes)
     applied = None
     if not dry_run and changes:
@@ -495,7 +547,7 @@ def _run(
         problems=computed.problems,
         due=digest(tracker, computed.cells),
         dry_run=dry_run,
-        notes=computed.notes + recorded.notes,
+        notes=notes,
         history=history,
         summary=summary,
         calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
@@ -544,6 +596,11 @@ def _plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     while out and not out[-1]:
         out.pop()
     return out
+
+
+def _summary_body(grid: list[list[Any]]) -> list[list[Any]]:
+    """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
+    return [row for row in _plain_grid(grid) if not (row and row[0] == "Updated")]
 
 
 #: A run that would rewrite more than this share of a synced tracker's owned cells stops
@@ -615,6 +672,11 @@ def record_sends(
     for i in range(len(frame)):
         ident = (frame["id"].iat[i] or "").lower()
         if marked[i] or (ident and ident in wanted):
+            if ident in found and ident in wanted:
+                raise UsageError(
+                    f"ID {wanted[ident][0]!r} is on more than one row of sheet {tracker.sheet!r}; nothing was recorded.",
+                    hint="Give each row its own ID (clear the copy's ID and run followsync), then record the send.",
+                )
             todo.append(i)
             found.add(ident)
     missing = [wanted[k][0] for k in wanted if k not in found]
@@ -632,7 +694,12 @@ def record_sends(
         send = wanted.get((ident or "").lower(), (None, Send()))[1]
         row = frame.iloc[i].to_dict()
         plan_row = plan.iloc[i].to_dict()
-        ref = RowRef(ident, index, () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions))
+        ref = RowRef(
+            ident,
+            index,
+            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
+            handle=snapshot.handles.get(index),
+        )
         try:
             updates = sending.record(row, plan_row, on=send.on or now.date(), medium=send.medium)
         except UsageError as e:

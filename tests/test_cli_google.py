@@ -113,3 +113,12 @@ def test_summary_worksheet_with_a_native_chart_written_in_the_same_batch(emu, go
     emu.reset_stats()
     assert invoke("run").exit_code == 0
     assert emu.stats()["by_method"].get("POST", 0) == 0 and len(emu.sheet(sid, "Summary").charts) == 1
+
+
+def test_a_bare_key_still_finds_the_tracker_once_the_summary_is_first(emu, google):
+    sid, _url, _ = google
+    assert invoke("init", sid, "--demo").exit_code == 0
+    assert invoke("run", "--tracker", sid).exit_code == 0
+    assert emu.sheet(sid, "Summary").index == 0
+    again = invoke("run", "--tracker", sid)
+    assert again.exit_code == 0 and "15 rows" in again.output

@@ -487,6 +487,7 @@ class GoogleSheetsBackend(Backend):
     companion_sheets = ("Summary",)
     _narrowed = False  # whether the last read covered one named worksheet only
     _all_sheets: list[dict[str, Any]] | None = None  # every worksheet's properties, when it did not
+    _first_rows: dict[str, list[Any]] | None = None  # each worksheet's first row, as read
 
     def __init__(
         self,
@@ -678,7 +679,10 @@ class GoogleSheetsBackend(Backend):
             return by_title[DEFAULT_SHEET]
         if not sheets:
             raise TrackerNotFound(f"The spreadsheet {self.key} has no worksheets.")
-        return min(sheets, key=lambda s: s["properties"].get("index", 0))
+        # followsync's own Summary is the first tab (and History may be): never the tracker.
+        ours = {*self.companion_sheets, "History"}
+        candidates = [s for s in sheets if s["properties"].get("title") not in ours] or sheets
+        return min(candidates, key=lambda s: s["properties"].get("index", 0))
 
     def _sheet_requests(self, writes: list[SheetWrite]) -> list[dict[str, Any]]:
         """Requests that append History rows (or replace a sheet), in the same batchUpdate.
@@ -699,6 +703,11 @@ class GoogleSheetsBackend(Backend):
         for sw in writes:
             rows = list(sw.rows)
             sheet_id = ids.get(sw.name)
+            first = (self._first_rows or {}).get(sw.name)
+            if sheet_id is not None and sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
+                # A worksheet of the person's own with that name: leave it alone.
+                self._foreign.append(sw.name)
+                continue
             if sheet_id is not None and sw.mode == "replace":
                 reqs.append({"deleteSheet": {"sheetId": sheet_id}})
                 sheet_id = None
@@ -775,6 +784,9 @@ class GoogleSheetsBackend(Backend):
         sheets: dict[str, list[list[Any]]] = {}
         everything = meta.get("sheets", [])
         self._all_sheets = None if self._narrowed else [sh["properties"] for sh in everything]
+        self._first_rows = {
+            sh["properties"].get("title"): (grid_from_sheet(sh)[0][:1] or [[]])[0] for sh in everything
+        }
         summary = next((sh for sh in everything if sh["properties"].get("title") == "Summary"), None)
         if summary is not None:
             sheets["Summary"] = grid_from_sheet(summary)[0]
@@ -890,7 +902,11 @@ class GoogleSheetsBackend(Backend):
         ]
         reqs += update_cells_requests(info.sheet_id, cells)
         if changes.sheets:
+            self._foreign: list[str] = []
             reqs += self._sheet_requests(changes.sheets)
+            applied.skipped += [
+                f"worksheet {name!r} is not followsync's (its first row differs); left it alone" for name in self._foreign
+            ]
         if reqs:
             owned = [where.columns[n] for n in OWNED_NAMES if n in where.columns]
             reqs += self._protect_requests(owned)

@@ -69,6 +69,9 @@ class MemoryBackend(Backend):
         sheets = copy.deepcopy(self.sheets)
         for sw in changes.sheets:
             rows = sheets.get(sw.name)
+            if rows and sw.mode == "append" and [str(v) for v in rows[0]] != list(sw.header):
+                applied.skipped.append(f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone")
+                continue
             if rows is None or sw.mode == "replace":
                 rows = sheets[sw.name] = [list(sw.header)]
             rows.extend(list(r) for r in sw.rows)

@@ -326,6 +326,13 @@ class XlsxBackend(Backend):
             (existing or ws.cell(gi + 1, col + 1)).fill = fills[ch.colour]
             applied.fills += 1
         for sw in changes.sheets:
+            existing = wb[sw.name] if (wb := self._wb) and sw.name in wb.sheetnames else None
+            first = [c.value for c in existing[1]] if existing is not None and existing.max_row >= 1 else []
+            while first and first[-1] is None:
+                first.pop()
+            if existing is not None and sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
+                applied.skipped.append(f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone")
+                continue
             self._write_sheet(sw)
         return applied
 
