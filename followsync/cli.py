@@ -20,9 +20,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, sync
+from . import __version__, runs, sync
 from . import config as config_mod
-from .backends import open_backend
 from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_TRACKER, FollowsyncError, NotifyError, UsageError
 
 EXIT_CODES_HELP = """\b
@@ -76,7 +75,8 @@ def tracker_options(f):
     )(f)
     f = click.option(
         "--tracker", "location", metavar="LOCATION",
-        help="The tracker: an .xlsx path (default: [tracker] location in the config).",
+        help="The tracker: an .xlsx path, a Google Sheets URL or key, airtable:BASE/TABLE, "
+        "or the name of one of [[trackers]] (default: the config's).",
     )(f)
     return f
 
@@ -120,8 +120,6 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     With several trackers in followsync.toml ([[trackers]]), runs them all: one failing does
     not stop the others, and the exit code is the worst of them.
     """
-    from . import runs
-
     setup_logging(verbose, log_file)
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
@@ -175,8 +173,6 @@ def report_outcomes(out: Console, outcomes, *, quiet: bool = False) -> None:
 @click.pass_context
 def calendar(ctx, output, location, config_path, now_text):
     """Write an iCalendar file with one all-day event per due action (read-only on the trackers)."""
-    from . import runs
-
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
     path = output or cfg.calendar_path
@@ -202,7 +198,7 @@ def report(ctx, output, location, config_path, now_text):
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = open_backend(location, cfg)
+    backend = runs.one(cfg, location)
     try:
         snapshot = backend.read()
         tracker = sync.read_tracker(snapshot, cfg)
@@ -230,7 +226,7 @@ def check(ctx, location, config_path, now_text):
     """Validate the tracker without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = open_backend(location, cfg)
+    backend = runs.one(cfg, location)
     try:
         tracker, problems = sync.check(backend, cfg, now)
     finally:
@@ -268,7 +264,9 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
         on = parse_date(on_text, cfg.date_order) if on_text else None
     except BadCell as e:
         raise UsageError(f"--on {on_text!r}: {e}") from None
-    backend = open_backend(location, cfg)
+    if on is not None and on > now.date():
+        raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
+    backend = runs.one(cfg, location)
     try:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
     finally:
@@ -288,7 +286,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
 def history(ctx, row_id, location, config_path, now_text):
     """Print the dated timeline of one application (the History worksheet)."""
     cfg = config_mod.load(config_path)
-    backend = open_backend(location, cfg)
+    backend = runs.one(cfg, location)
     try:
         rows = backend.read_sheet(sync.HISTORY_SHEET) or []
     finally:
@@ -343,7 +341,7 @@ def auth_google(ctx, client_secrets, token, no_browser):
 def share(ctx, email, role, message, location, config_path, now_text):
     """Share the tracker with EMAIL (your career coach), where the store can (Google Sheets)."""
     cfg = config_mod.load(config_path)
-    backend = open_backend(location, cfg)
+    backend = runs.one(cfg, location)
     try:
         backend.share(email, role, message)
     finally:
@@ -369,7 +367,7 @@ def init(ctx, location, demo, now_text):
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = open_backend(location, cfg)
+    backend = runs.one(cfg, location)
     rows = demo_mod.rows(now.date()) if demo else []
     backend.create(load_layout(), rows)
     out = _console(ctx)

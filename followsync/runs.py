@@ -43,17 +43,32 @@ class Outcome:
 def targets(config: Config, location: str | None) -> list[TrackerSpec]:
     """The trackers to run: ``--tracker`` alone when given, else every one in the config.
 
-    A relative path from ``--tracker`` is read from the current folder; one from the config,
-    from the config file's folder.
+    ``--tracker`` takes a location or the name of one of ``[[trackers]]``. A relative path from
+    ``--tracker`` is read from the current folder; one from the config, from its folder.
     """
     if location is not None:
         if not location.strip():
             raise UsageError("--tracker is empty.")
+        named = [t for t in config.targets() if t.name == location]
+        if named:
+            return [TrackerSpec(t.name, _resolved(t.location, config), t.worksheet) for t in named]
         return [TrackerSpec("tracker", location, config.worksheet)]
     found = config.targets()
     if not found:
         open_backend(None, config)  # raises the "no tracker given" UsageError
     return [TrackerSpec(t.name, _resolved(t.location, config), t.worksheet) for t in found]
+
+
+def one(config: Config, location: str | None):
+    """The backend of the one tracker a command works on (``check``, ``sent``, ``report``...)."""
+    specs = targets(config, location)
+    if len(specs) > 1:
+        names = ", ".join(t.name for t in specs)
+        raise UsageError(
+            f"followsync.toml names {len(specs)} trackers ({names}); this command works on one.",
+            hint="Pick it with --tracker NAME.",
+        )
+    return open_backend(specs[0].location, config, specs[0].worksheet)
 
 
 def run_all(

@@ -176,3 +176,23 @@ def test_a_failed_tracker_outranks_a_failed_mail(cli_env):
         '[notify]\nhost = "127.0.0.1"\nport = 9\nsender = "a@example.com"\nto = "a@example.com"\n'
     )
     assert invoke("run").exit_code == 3
+
+
+def test_single_tracker_commands_pick_one_of_several_by_name(cli_env):
+    for name in ("a", "b"):
+        invoke("init", f"{name}.xlsx", "--demo")
+    (cli_env / "followsync.toml").write_text(
+        '[[trackers]]\nname = "alex"\nlocation = "a.xlsx"\n[[trackers]]\nname = "sam"\nlocation = "b.xlsx"\n'
+    )
+    several = invoke("check")
+    assert several.exit_code == 2 and "--tracker NAME" in several.output and "alex, sam" in several.output
+    assert invoke("check", "--tracker", "sam").exit_code == 0
+    assert "b.xlsx" in invoke("run", "--tracker", "sam").output
+
+
+def test_sent_refuses_a_future_date(cli_env):
+    invoke("init", "tracker.xlsx", "--demo")
+    invoke("run")
+    ident = schema.frame(XlsxBackend(cli_env / "tracker.xlsx").read().grid, "Tracker").frame["id"].iat[1]
+    result = invoke("sent", ident, "--on", "2026-12-01")
+    assert result.exit_code == 2 and "future" in result.output
