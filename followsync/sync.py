@@ -108,6 +108,7 @@ def new_id(company: str, salt: str, taken: set[str]) -> str:
 
 
 DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
+DRAFT_KEYS = ("draft_subject", "draft_message", "linkedin_note")
 STATE_VERSION = "v1"
 
 
@@ -172,6 +173,47 @@ def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem
     return repeated, problems
 
 
+def keep_edits(
+    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame
+) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
+    """The drafts to write, the new Draft state per row, and the Status changes a person made.
+
+    A draft cell whose text differs from what followsync last wrote (its hash in Draft state)
+    is the person's: it is kept while the row's Next action stays the same. A row that can't be
+    computed (its Problems first) keeps its cells and state as they are.
+    """
+    final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}
+    states: list[str] = []
+    changes: list[tuple[int, str, str]] = []
+    actions, statuses = plan["next_action"].tolist(), plan["status"].tolist()
+    stuck = (plan["rule"] == 0).tolist()
+    status_cells = frame["status"].tolist()
+    old_states = frame["draft_state"].tolist()
+    current = [frame[key].tolist() for key in DRAFT_KEYS]
+    for i in range(len(frame)):
+        if stuck[i]:
+            for f, name in enumerate(DRAFT_FIELDS):
+                final[name][i] = "" if _is_blank(current[f][i]) else str(current[f][i])
+            states.append("" if _is_blank(old_states[i]) else old_states[i])
+            continue
+        action, status = actions[i], statuses[i]
+        old = DraftState.parse(old_states[i])
+        hashes = []
+        for f, name in enumerate(DRAFT_FIELDS):
+            mine = current[f][i]
+            edited = old is not None and old.action == action and not _is_blank(mine) and text_hash(mine) != old.hashes[f]
+            if edited and final[name][i]:
+                final[name][i] = str(mine)
+                hashes.append(old.hashes[f])
+            else:
+                hashes.append(text_hash(final[name][i]))
+        states.append(str(DraftState(action, status, tuple(hashes))))
+        # A change the person made to Status (not one followsync inferred from the dates).
+        if old is not None and old.status and old.status != status and status_cells[i]:
+            changes.append((i, old.status, status))
+    return final, states, changes
+
+
 def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Computed:
     """followsync's columns for every row: the plan, the drafts (keeping a person's edits),
     lint, and every Problem (cells that did not parse, data that contradicts itself, possible
@@ -190,47 +232,12 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
 
     generated = drafts.render(frame, plan, now, config)
-    keys = ("draft_subject", "draft_message", "linkedin_note")
-    final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, keys, strict=True)}
-    states, history = [], []
-    today = now.date()
-    actions, statuses = plan["next_action"].tolist(), plan["status"].tolist()
-    stuck = (plan["rule"] == 0).tolist()
-    status_cells = frame["status"].tolist()
-    old_states = frame["draft_state"].tolist()
-    current_drafts = [frame[key].tolist() for key in keys]
-    for i in range(len(frame)):
-        action = actions[i]
-        status = statuses[i]
-        old = DraftState.parse(old_states[i])
-        if stuck[i]:
-            # The row can't be computed until its Problems are fixed: keep what is there, the
-            # person's edited drafts included, and the state that says which are theirs.
-            for f, name in enumerate(DRAFT_FIELDS):
-                current = current_drafts[f][i]
-                final[name][i] = "" if _is_blank(current) else str(current)
-            states.append(old_states[i] if not _is_blank(old_states[i]) else "")
-            continue
-        hashes = []
-        for f, name in enumerate(DRAFT_FIELDS):
-            current = current_drafts[f][i]
-            edited = (
-                old is not None
-                and old.action == action
-                and not _is_blank(current)
-                and text_hash(current) != old.hashes[f]
-            )
-            if edited and final[name][i]:
-                final[name][i] = str(current)  # the person's text wins while the action holds
-                hashes.append(old.hashes[f])
-            else:
-                hashes.append(text_hash(final[name][i]))
-        states.append(str(DraftState(action, status, tuple(hashes))))
-        # A change the person made to Status (not one followsync inferred from the dates).
-        if old is not None and old.status and old.status != status and status_cells[i]:
-            row = frame.iloc[i].to_dict()
-            row["id"] = ids[i]
-            history.append(sending.history_entry(row, on=today, what=f"Status: {old.status} -> {status}"))
+    final, states, status_changes = keep_edits(frame, plan, generated)
+    history = []
+    for i, before, after in status_changes:
+        row = frame.iloc[i].to_dict()
+        row["id"] = ids[i]
+        history.append(sending.history_entry(row, on=now.date(), what=f"Status: {before} -> {after}"))
 
     out = pd.DataFrame(index=frame.index)
     out["ID"] = ids
@@ -240,7 +247,9 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     for name in DRAFT_FIELDS:
         out[name] = pd.Series(final[name], index=frame.index, dtype=object)
 
-    drafts_df = pd.DataFrame({key: final[name] for name, key in zip(DRAFT_FIELDS, keys, strict=True)}, index=frame.index)
+    drafts_df = pd.DataFrame(
+        {key: final[name] for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}, index=frame.index
+    )
     rows = frame["_row"].tolist()
     for index, findings in lint.lint_frame(frame, plan, drafts_df, config).items():
         i = frame.index.get_loc(index)
