@@ -110,7 +110,8 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
     decide(
         3,
         rejected & rejection_reply.isna().to_numpy(),
-        rejected & (_bad(frame, "rejection_reply_sent") | _bad(frame, "response_on")),
+        # Response on only matters for the reply's due date, so only while no reply is recorded.
+        rejected & (_bad(frame, "rejection_reply_sent") | (rejection_reply.isna().to_numpy() & _bad(frame, "response_on"))),
     )
     decide(4, rejected)
     decide(5, no_i & ~_bad(frame, "interview_at"), _bad(frame, "interview_at"))
@@ -118,8 +119,10 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
     decide(7, (thanked.isna() | (thanked < interview)).to_numpy(), _bad(frame, "thank_you_sent"))
     decide(8, (response >= interview).to_numpy(), _bad(frame, "response_on"))
     count_unknown = _bad(frame, "follow_ups_sent") | (_bad(frame, "last_follow_up") & (count >= 1))
-    decide(9, count == 0, count_unknown)
-    following = (count >= 1) & last.isna().to_numpy()  # a count with no date: cannot time it
+    # An unreadable Expected response by: the first follow-up's due date can't be known.
+    decide(9, count == 0, count_unknown | ((count == 0) & _bad(frame, "expected_response_by")))
+    # A count with no date can't be timed (rules 10-12); rule 13 needs no date.
+    following = (count >= 1) & (count <= rules.final_after) & last.isna().to_numpy()
     decide(10, (count >= 1) & (count < rules.call_after), following)
     decide(11, (count >= rules.call_after) & (count < rules.final_after))
     decide(12, count == rules.final_after)

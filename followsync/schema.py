@@ -107,7 +107,7 @@ def normalize_header(text: Any) -> str:
     if text is None:
         return ""
     s = str(text).strip().lower()
-    s = re.sub(r"\(\s*optional\s*\)\s*$", "", s)
+    s = re.sub(r"\(\s*optional\s*\)[\W_]*$", "", s)
     return re.sub(r"[\W_]+", "", s)
 
 
@@ -461,7 +461,7 @@ def parse_expected(value: Any, date_order: str = "DMY") -> dt.date | Phrase | No
     try:
         return parse_date(value, date_order)
     except BadCell:
-        raise BadCell(f"{_quote(value)} is neither a date nor a timeline we understand; {PHRASE_HINT}") from None
+        raise BadCell(f"{_quote(value)} is neither a date nor a timeline followsync understands") from None
 
 
 def parse_count(value: Any) -> int | None:

@@ -252,20 +252,27 @@ def test_bad_date_in_a_column_not_needed_still_computes():
     assert len(t.problems) == 1
 
 
-def test_unreadable_expected_response_falls_back_to_a_week():
-    t = tracker_of(
-        [
-            {
-                **INTERVIEWED,
-                "Interview at": day(-6),
-                "Thank-you sent": day(-5),
-                "Expected response by": "soonish",
-            }
-        ]
-    )
+def test_unreadable_expected_response_makes_the_first_follow_up_uncomputable():
+    row = {**INTERVIEWED, "Interview at": day(-6), "Thank-you sent": day(-5), "Expected response by": "soonish"}
+    t = tracker_of([row])
     p = rules.plan(t.frame, NOW).iloc[0]
-    assert p["rule"] == 9 and due_of(p) == day(1)
+    assert (p["rule"], p["colour"]) == (0, "problem")
     assert t.problems[0].column == "Expected response by"
+    # ... but a row past its first follow-up no longer needs it
+    later = {**row, "Interview at": day(-20), "Thank-you sent": day(-19), "Follow-ups sent": 1, "Last follow-up": day(-7)}
+    assert rules.plan(tracker_of([later]).frame, NOW).iloc[0]["rule"] == 10
+
+
+def test_rule_13_needs_no_last_follow_up_date():
+    t = tracker_of([{**INTERVIEWED, "Interview at": day(-40), "Thank-you sent": day(-39), "Follow-ups sent": 5}])
+    p = rules.plan(t.frame, NOW).iloc[0]
+    assert (p["rule"], p["colour"]) == (13, "closed")
+
+
+def test_answered_rejection_needs_no_response_date():
+    row = {**INTERVIEWED, "Status": "Rejected", "Interview at": day(-20), "Rejection reply sent": day(-5)}
+    t = tracker_of([{**row, "Response on": "garbage"}])
+    assert rules.plan(t.frame, NOW).iloc[0]["rule"] == 4
 
 
 def test_custom_thresholds():

@@ -24,6 +24,7 @@ from .conftest import grid_of
         ("Follow-ups sent (optional)", "Follow-ups sent"),
         ("  Interview At  ", "Interview at"),
         ("OK to call?", "OK to call"),
+        ("Notes (optional):", "Notes"),
         ("Salary", None),
         (None, None),
     ],
