@@ -19,7 +19,7 @@ from followsync import schema, sync
 from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.backends.gsheets import GoogleSheetsBackend, parse_location
 from followsync.config import Config
-from followsync.errors import AuthError, RemoteError, TrackerNotFound, UsageError
+from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
 from followsync.google_auth import load_credentials, store_token
 from followsync.layout import load as load_layout
 
@@ -941,3 +941,56 @@ def test_recorded_sends_go_to_a_history_worksheet_in_the_same_batch(emu, key_pat
     rows = backend(emu, key_path, sid).read_sheet("History")
     assert [r[2] for r in rows[1:]] == ["Brightwave Media", "Cedar Health"]
     assert backend(emu, key_path, sid).read_sheet("Nope") is None
+
+
+def test_a_write_refused_for_the_rate_is_retried_with_rows_found_again(emu, key_path):
+    sid = tracker(emu)
+    b = backend(emu, key_path, sid)
+    snap = b.read()
+    emu.fail(429, times=1, retry_after=5, path_contains=":batchUpdate")
+
+    waits = []
+
+    def coach_sorts_while_we_wait(seconds):
+        waits.append(seconds)
+        emu.sort_rows(sid, "Tracker", COL["Company"], start_row=1, descending=True)
+
+    b.retry.sleep = coach_sorts_while_we_wait
+    applied = b.apply(actions_for_every_row(snap))
+    assert waits == [5.0] and applied.write_calls == 1
+    assert owned_by_id(emu, sid) == {i: f"do {i}" for i in ("a-1", "b-2", "c-3", "d-4")}
+
+
+def test_a_write_with_an_unknown_outcome_is_not_sent_again(emu, key_path):
+    sid = tracker(emu)
+    b = backend(emu, key_path, sid)
+    snap = b.read()
+    emu.fail(503, times=1, path_contains=":batchUpdate")
+    emu.reset_stats()
+    with pytest.raises(RemoteError, match="may or may not") as e:
+        b.apply(actions_for_every_row(snap))
+    assert "run followsync again" in str(e.value).lower()
+    assert emu.stats()["by_method"].get("POST") == 1  # sent once, never resent
+
+
+def test_new_columns_never_go_over_unheaded_values(emu, key_path):
+    header = ["ID", "Company", "Job title", "Interview at"]
+    sid = emu.create_spreadsheet("Jobs", {"Tracker": [header, ["a-1", "Acme", "Eng", "2026-11-20", "my note"]]})
+    b = backend(emu, key_path, sid)
+    before = emu.values(sid, "Tracker")
+    with pytest.raises(TrackerError, match="column E has no header but holds values"):
+        sync.run(b, Config(), NOW, lock_timeout=1)
+    assert emu.values(sid, "Tracker") == before
+
+
+def test_a_history_sheet_of_the_persons_own_is_left_alone_even_after_a_narrow_read(emu, key_path):
+    from followsync.backends.base import SheetWrite
+
+    sid = emu.create_spreadsheet("Jobs", {"Tracker": [HEADER, *ROWS], "History": [["My diary"], ["Called Acme"]]})
+    b = backend(emu, key_path, sid, worksheet="Tracker")  # the read covers Tracker only
+    snap = b.read()
+    changes = actions_for_every_row(snap)
+    changes.sheets.append(SheetWrite("History", ["Date", "ID", "Company", "What happened", "Medium", "Message"], [["x"]]))
+    applied = b.apply(changes)
+    assert any("History" in m for m in applied.skipped)
+    assert emu.values(sid, "History") == [["My diary"], ["Called Acme"]]

@@ -704,6 +704,8 @@ class GoogleSheetsBackend(Backend):
             rows = list(sw.rows)
             sheet_id = ids.get(sw.name)
             first = (self._first_rows or {}).get(sw.name)
+            if sheet_id is not None and sw.mode == "append" and first is None:
+                first = self._first_row(sw.name)  # a narrowed read did not see that worksheet
             if sheet_id is not None and sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
                 # A worksheet of the person's own with that name: leave it alone.
                 self._foreign.append(sw.name)
@@ -733,6 +735,12 @@ class GoogleSheetsBackend(Backend):
             if sw.chart is not None:
                 reqs.append(chart_request(sheet_id, sw.chart, anchor_column=max(len(r) for r in rows) + 1))
         return reqs
+
+    def _first_row(self, name: str) -> list[Any]:
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "ROWS"}
+        body = self._call(f"read the {name} worksheet", lambda h: h.values_get(self.key, f"{a1_sheet(name)}!1:1", params=params))
+        values = body.get("values", [])
+        return values[0] if values else []
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Another worksheet's values (History), or None when the spreadsheet has none by that name."""
@@ -794,7 +802,7 @@ class GoogleSheetsBackend(Backend):
             sheets["Summary"] = []
         return Snapshot(info.title, grid, fills, sheets=sheets)
 
-    def _reread(self) -> list[list[Any]]:
+    def _reread(self, full: bool = False) -> list[list[Any]]:
         """The worksheet's values now, just before writing: what :func:`locate` needs, in one call.
 
         That is the rows down to the header in full, and the columns from A to the last of the ID
@@ -812,7 +820,7 @@ class GoogleSheetsBackend(Backend):
         }
         what = "re-read the tracker before writing"
         sheet = a1_sheet(info.title)
-        if info.key_columns:
+        if info.key_columns and not full:
             last = max(info.key_columns.values())
             top = info.header_row + 1
             ranges = [f"{sheet}!1:{top}", f"{sheet}!A:{column_letter(last)}"]
@@ -850,15 +858,90 @@ class GoogleSheetsBackend(Backend):
 
         A no-op change set makes no call. Rows that moved are followed; rows that are gone, or
         blank-ID rows that changed, are skipped and listed in ``Applied.skipped``.
+
+        A write Google refused for the rate (429) is retried after the wait, with a new re-read
+        and new row positions, since a coach may have sorted meanwhile. A write whose outcome is
+        unknown (a timeout, a dropped connection, a 5xx) is never sent again: the run stops and
+        says so; running again is safe, because rows are found by ID and nothing is appended twice.
         """
         if not changes:
             return Applied()
         if self._info is None:
             self.read()
+        waited = 0.0
+        for attempt in range(1, self.retry.max_attempts + 1):
+            applied, reqs, needed = self._prepare(changes)
+            if not reqs:
+                return applied
+            retry_after = self._write_once(reqs)
+            if retry_after is False:
+                applied.write_calls = 1
+                assert self._info is not None
+                self._info.column_count = max(self._info.column_count, needed)
+                return applied
+            wait = self.retry.delay(attempt, retry_after or None)
+            if waited + wait > self.retry.max_wait:
+                break
+            self.retry.waits.append(wait)
+            self.retry.sleep(wait)
+            waited += wait
+        raise RemoteError(
+            f"Google Sheets kept answering 429 (too many requests) to the write; gave up after {attempt} attempts and "
+            f"{waited:.0f}s of waiting, nothing was written. Try again later."
+        )
+
+    def _write_once(self, reqs: list[dict[str, Any]]) -> float | None | bool:
+        """Send the batchUpdate once: False when written, else the Retry-After (or None) of a
+        rate-limit refusal. Any other failure raises; one whose outcome is unknown says so."""
+
+        def send(h: RetryingHTTPClient) -> float | None | bool:
+            try:
+                h.batch_update(self.key, {"requests": reqs})
+                return False
+            except GaveUp as e:
+                last = e.last
+                if isinstance(last, APIError) and (
+                    _status(last) == 429 or (_status(last) == 403 and bool(_reasons(last) & _RATE_REASONS))
+                ):
+                    return _retry_after(last.response)
+                what = (
+                    f"answered {_status(last)} ({_short(last)})"
+                    if isinstance(last, APIError)
+                    else f"did not answer in time ({type(last).__name__})"
+                )
+                raise RemoteError(
+                    f"Google Sheets {what} while followsync wrote the tracker; the write may or may not "
+                    "have happened, so followsync did not send it again.",
+                    hint="Run followsync again: it finds rows by ID and writes only what still differs.",
+                ) from None
+
+        policy = self.retry
+        attempts, policy.max_attempts = policy.max_attempts, 1  # never resent inside the client
+        try:
+            return self._call("write the tracker", send)
+        finally:
+            policy.max_attempts = attempts
+
+    def _prepare(self, changes: ChangeSet) -> tuple[Applied, list[dict[str, Any]], int]:
+        """Re-read, find every row and column, and build the requests: (applied, requests, width)."""
         assert self._info is not None
         info = self._info
-        grid = self._reread()
+        # New columns go right of the header: a run that adds some reads the whole width, the
+        # person's unheaded columns included, so it never writes over them.
+        grid = self._reread(full=bool(changes.add_columns))
         where = locate(changes, grid)
+        for name, col in where.new_columns.items():
+            taken = next(
+                (gi for gi in range(where.header_row + 1, len(grid)) if col < len(grid[gi]) and grid[gi][col] not in (None, "")),
+                None,
+            )
+            if taken is not None:
+                letter = column_letter(col)
+                raise TrackerError(
+                    f"sheet {info.title!r}: column {letter} has no header but holds values (row {taken + 1}); "
+                    f"followsync would add its column {name!r} there. Nothing was written.",
+                    hint=f"Give column {letter} a header, or move its values, and run again.",
+                )
         applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
         reqs: list[dict[str, Any]] = []
         needed = max(where.columns.values(), default=-1) + 1
@@ -910,10 +993,7 @@ class GoogleSheetsBackend(Backend):
         if reqs:
             owned = [where.columns[n] for n in OWNED_NAMES if n in where.columns]
             reqs += self._protect_requests(owned)
-            self._call("write the tracker", lambda h: h.batch_update(self.key, {"requests": reqs}))
-            applied.write_calls = 1
-            info.column_count = max(info.column_count, needed)
-        return applied
+        return applied, reqs, needed
 
     def _protect_requests(self, owned: Sequence[int]) -> list[dict[str, Any]]:
         """Requests that make followsync's protected ranges cover exactly ``owned`` columns, or []."""
