@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from followsync import cli, demo, schema, sync
+from followsync.backends.airtable import AirtableBackend
 from followsync.backends.memory import MemoryBackend
 from followsync.backends.xlsx import XlsxBackend
 from followsync.config import Config
@@ -17,8 +18,8 @@ from followsync.layout import load as load_layout
 
 from .conftest import NOW, TODAY
 from .contract import HEADER, demo_grid
+from .test_airtable_backend import BASE, clock, emu  # noqa: F401 - fixtures
 from .test_airtable_backend import backend as airtable_backend
-from .test_airtable_backend import clock, emu  # noqa: F401 - fixtures
 
 
 def run(backend, **kw):
@@ -196,3 +197,29 @@ def test_sent_refuses_a_future_date(cli_env):
     ident = schema.frame(XlsxBackend(cli_env / "tracker.xlsx").read().grid, "Tracker").frame["id"].iat[1]
     result = invoke("sent", ident, "--on", "2026-12-01")
     assert result.exit_code == 2 and "future" in result.output
+
+
+def test_an_airtable_history_table_of_the_persons_own_is_left_alone(emu, clock):  # noqa: F811
+    b = airtable_backend(emu, clock)
+    b.create(load_layout(), demo.rows(TODAY))
+    emu.create_table("History", [{"name": "Diary", "type": "singleLineText"}])
+    emu.add_records("History", [{"Diary": "Called Acme"}])
+    run(b)
+    ident = next(r["fields"]["ID"] for r in emu.records("Tracker") if r["fields"].get("Company") == "Brightwave Media")
+    result = run(airtable_backend(emu, clock), sends={ident: sync.Send()})
+    assert any("History" in m for m in result.applied.skipped)
+    assert [f["name"] for f in emu.table_schema("History")["fields"]] == ["Diary"]
+    assert [r["fields"] for r in emu.records("History")] == [{"Diary": "Called Acme"}]
+
+
+def test_an_airtable_history_failure_says_the_tracker_was_written(emu, clock):  # noqa: F811
+    b = airtable_backend(emu, clock)
+    b.create(load_layout(), demo.rows(TODAY))
+    run(b)
+    emu.add_token("NOSCHEMA", ["data.records:read", "data.records:write", "schema.bases:read"])
+    ident = next(r["fields"]["ID"] for r in emu.records("Tracker") if r["fields"].get("Company") == "Brightwave Media")
+    limited = AirtableBackend(BASE, "Tracker", token="NOSCHEMA", api_url=emu.url, sleep=clock.sleep, clock=clock)
+    with pytest.raises(Exception, match="tracker was updated, but its History table was not"):
+        run(limited, sends={ident: sync.Send()})
+    fields = next(r["fields"] for r in emu.records("Tracker") if r["fields"].get("ID") == ident)
+    assert fields.get("Thank-you sent") == TODAY.isoformat()

@@ -444,7 +444,11 @@ class AirtableBackend(Backend):
                 applied.fills += counts[rid][1]
         # The tracker first: it is the system of record; History only narrates it.
         for sw in changes.sheets:
-            applied.write_calls += self._write_sheet(sw)
+            try:
+                applied.write_calls += self._write_sheet(sw, applied)
+            except FollowsyncError as e:
+                e.message = f"The tracker was updated, but its {sw.name} table was not: {e.message}"
+                raise
         applied.skipped = list(dict.fromkeys(applied.skipped))  # a missing field is said once, not per row
         return applied
 
@@ -517,12 +521,20 @@ class AirtableBackend(Backend):
             raise self._error(e, "records.read") from None
         return grid
 
-    def _write_sheet(self, sw: SheetWrite) -> int:
-        """Append rows to (or replace the rows of) another table, made if missing. Returns requests."""
+    def _write_sheet(self, sw: SheetWrite, applied: Applied) -> int:
+        """Append rows to (or replace the rows of) another table, made if missing. Returns requests.
+
+        A table of that name whose first field is not followsync's is the person's own: it is
+        left alone (never given new fields or records), and the skip is reported.
+        """
         calls = 0
         if not self._tables:
             self._load_schema()
         table = _find_table(self._tables, sw.name)
+        first = (table or {}).get("fields", [{}])[0].get("name") if table and table.get("fields") else None
+        if table is not None and normalize_header(first or "") != normalize_header(sw.header[0]):
+            applied.skipped.append(f"table {sw.name!r} is not followsync's (its first field differs); left it alone")
+            return 0
         if table is None:
             specs = [sheet_field_spec(name, first=i == 0) for i, name in enumerate(sw.header)]
             try:
