@@ -825,3 +825,37 @@ def test_text_is_cleaned_of_control_characters_and_cut_to_excels_limit(tmp_path)
 def test_create_in_a_missing_folder_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         XlsxBackend(tmp_path / "nope" / "t.xlsx").create(layout_mod.load())
+
+
+@pytest.mark.parametrize(
+    "part, kind",
+    [
+        ("xl/threadedComments/threadedComment1.xml", "threaded comments"),
+        ("xl/metadata.xml", "dynamic-array formulas"),
+        ("xl/richData/rdrichvalue.xml", "pictures in cells"),
+        ("customXml/item1.xml", "custom XML data"),
+        ("xl/connections.xml", "data connections"),
+    ],
+)
+def test_refuses_parts_openpyxl_would_drop_silently(tmp_path, part, kind):
+    import zipfile
+
+    from followsync import sync
+    from followsync.config import Config
+    from followsync.demo import rows as demo_rows
+    from followsync.errors import WriteRefused
+    from followsync.layout import load as load_layout
+
+    from .conftest import NOW
+
+    plain = tmp_path / "plain.xlsx"
+    XlsxBackend(plain).create(load_layout(), demo_rows(NOW.date()))
+    path = tmp_path / "tracker.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr(part, "<x/>")
+    before = path.read_bytes()
+    with pytest.raises(WriteRefused, match=kind):
+        sync.run(XlsxBackend(path), Config(), NOW, lock_timeout=1)
+    assert path.read_bytes() == before

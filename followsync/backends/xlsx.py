@@ -66,6 +66,18 @@ _UNKEPT_PARTS = {
     "xl/slicerCaches/": "slicers",
     "xl/embeddings/": "embedded objects",
     "xl/activeX/": "form controls",
+    # openpyxl drops these parts silently on save, so they are refused too.
+    "xl/threadedComments/": "threaded comments",
+    "xl/persons/": "threaded comments",
+    "xl/metadata.xml": "dynamic-array formulas",
+    "xl/richData/": "pictures in cells",
+    "customXml/": "custom XML data",
+    "xl/queryTables/": "query tables",
+    "xl/connections.xml": "data connections (Power Query)",
+    "xl/model/": "a data model",
+    "xl/timelines/": "timelines",
+    "xl/timelineCaches/": "timelines",
+    "xl/vbaProject.bin": "macros",
 }
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
