@@ -354,18 +354,3 @@ def starter_toml(location: str) -> str:
             lines += [f"# {s.help}", f"# {key} = {_toml_value(shown)}"]
         lines.append("")
     return "\n".join(lines)
-
-
-def _flatten() -> list[tuple[str, Setting]]:
-    out = []
-    for key, spec in SPEC.items():
-        if isinstance(spec, dict):
-            out.extend((f"{key}.{sub}", s) for sub, s in spec.items())
-        else:
-            out.append((key, spec))
-    return out
-
-
-def documented_settings() -> list[tuple[str, Setting]]:
-    """Every setting with its help, for ``followsync config`` and the README."""
-    return _flatten()

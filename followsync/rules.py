@@ -29,8 +29,6 @@ LABELS = {
 # Rules whose action produces a message draft (RULES.md section 5).
 DRAFTED = frozenset({3, 7, 9, 10, 11, 12})
 FOLLOW_UP_RULES = frozenset({9, 10, 11, 12})
-# Colour names (RULES.md section 4), in the order the digest lists them.
-URGENCY_ORDER = ("overdue", "today", "soon", "waiting", "problem", "done", "closed", "")
 
 PLAN_COLUMNS = ("rule", "next_action", "due", "colour", "reminder", "medium", "status")
 

@@ -545,9 +545,6 @@ def _quote(value: Any) -> str:
 # --------------------------------------------------------------------------------------
 # The typed frame
 
-# Columns the rules need: a bad value in one of these may stop a row from being computed.
-DATE_KEYS = ("applied_on", "thank_you_sent", "last_follow_up", "response_on", "rejection_reply_sent")
-
 
 @dataclass
 class Tracker:
@@ -562,13 +559,6 @@ class Tracker:
     header: Header
     frame: pd.DataFrame
     problems: list[Problem]
-
-    def problems_by_row(self) -> dict[int, list[Problem]]:
-        out: dict[int, list[Problem]] = {}
-        for p in self.problems:
-            if p.row is not None:
-                out.setdefault(p.row, []).append(p)
-        return out
 
 
 def _blank(v: Any) -> bool:

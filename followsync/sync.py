@@ -35,6 +35,7 @@ from .backends.base import (
     RowRef,
     SheetWrite,
     Snapshot,
+    put_cell,
     row_fingerprint,
 )
 from .config import Config
@@ -729,16 +730,10 @@ def record_sends(
                 positions[name] = width
                 width += 1
                 out.columns.append(name)
-            cells = grid[index]
-            if len(cells) <= positions[name]:
-                cells.extend([None] * (positions[name] + 1 - len(cells)))
-            cells[positions[name]] = value
+            put_cell(grid, index, positions[name], value)
             out.writes.append(CellWrite(ref, name, value))
-    if out.columns:
-        header = grid[tracker.header.row]
-        for name in out.columns:
-            header.extend([None] * (positions[name] + 1 - len(header)))
-            header[positions[name]] = name
+    for name in out.columns:
+        put_cell(grid, tracker.header.row, positions[name], name)
     out.grid = grid
     return out
 

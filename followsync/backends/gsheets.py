@@ -54,7 +54,7 @@ from ..schema import (
     locate_header,
     parse_date,
 )
-from .base import Applied, Backend, ChangeSet, ChartSpec, Layout, SheetWrite, Snapshot, locate
+from .base import Applied, Backend, ChangeSet, ChartSpec, FillWrite, Layout, SheetWrite, Snapshot, locate
 
 ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
 SHEETS_URL = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -959,26 +959,20 @@ class GoogleSheetsBackend(Backend):
         for name, col in where.new_columns.items():
             cells.setdefault(where.header_row, {})[col] = _Cell(value=name, set_value=True)
         gone: set[str] = set()
-        for ch in changes.cells:
+        for ch in (*changes.cells, *changes.fills):
             gi = where.rows.get(ch.row)
             if gi is None:
-                continue
+                continue  # skipped by locate, with its message
             if ch.column not in where.columns:
                 gone.add(ch.column)
                 continue
             c = cells.setdefault(gi, {}).setdefault(where.columns[ch.column], _Cell())
-            c.value, c.set_value = ch.value, True
-            applied.cells += 1
-        for fw in changes.fills:
-            gi = where.rows.get(fw.row)
-            if gi is None:
-                continue
-            if fw.column not in where.columns:
-                gone.add(fw.column)
-                continue
-            c = cells.setdefault(gi, {}).setdefault(where.columns[fw.column], _Cell())
-            c.colour, c.set_fill = fw.colour, True
-            applied.fills += 1
+            if isinstance(ch, FillWrite):
+                c.colour, c.set_fill = ch.colour, True
+                applied.fills += 1
+            else:
+                c.value, c.set_value = ch.value, True
+                applied.cells += 1
         applied.skipped += [
             f"column {name!r} is gone (deleted while followsync ran); skipped its cells, run followsync again"
             for name in sorted(gone)

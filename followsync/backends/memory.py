@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..schema import COLOUR_COLUMNS, locate_header
-from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate
+from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate, put_cell
 
 
 class MemoryBackend(Backend):
@@ -51,11 +51,11 @@ class MemoryBackend(Backend):
         fills = dict(self.fills)
         applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
         for name, col in where.new_columns.items():
-            _set(grid, where.header_row, col, name)
+            put_cell(grid, where.header_row, col, name)
         for ch in changes.cells:
             gi = where.rows.get(ch.row)
             if gi is not None:
-                _set(grid, gi, where.columns[ch.column], ch.value)
+                put_cell(grid, gi, where.columns[ch.column], ch.value)
                 applied.cells += 1
         for ch in changes.fills:
             gi = where.rows.get(ch.row)
@@ -89,11 +89,3 @@ class MemoryBackend(Backend):
         self.grid = [names] + [[r.get(n) for n in names] for r in rows]
         self.fills = {}
 
-
-def _set(grid: list[list[Any]], row: int, col: int, value: Any) -> None:
-    while len(grid) <= row:
-        grid.append([])
-    cells = grid[row]
-    if len(cells) <= col:
-        cells.extend([None] * (col + 1 - len(cells)))
-    cells[col] = value

@@ -46,7 +46,7 @@ from openpyxl.xml.functions import Element, SubElement, iterparse
 
 from ..errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
 from ..schema import COLOUR_COLUMNS, CellError, locate_header
-from .base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate
+from .base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate, put_cell
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -276,7 +276,7 @@ class XlsxBackend(Backend):
                 cell = ws.cell(hr + 1, col + 1, name)
                 if last.has_style:
                     cell._style = copy(last._style)
-                _put(grid, hr, col, name)
+                put_cell(grid, hr, col, name)
         merged = _merged_cells(
             ws,
             {
@@ -321,7 +321,7 @@ class XlsxBackend(Backend):
                 pass  # already blank; don't create a cell just to empty it
             else:
                 _set_value(existing or ws.cell(gi + 1, col + 1), ch.value)
-                _put(grid, gi, col, ch.value)
+                put_cell(grid, gi, col, ch.value)
             applied.cells += 1
         fills: dict[str | None, PatternFill] = {}
         for ch in changes.fills:
@@ -726,15 +726,6 @@ def _set_value(cell, value: Any, date_format: str | None = None) -> None:
 def _value_at(grid: list[list[Any]], gi: int, col: int) -> Any:
     row = grid[gi]
     return row[col] if col < len(row) else None
-
-
-def _put(grid: list[list[Any]], gi: int, col: int, value: Any) -> None:
-    while len(grid) <= gi:
-        grid.append([])
-    row = grid[gi]
-    if len(row) <= col:
-        row.extend([None] * (col + 1 - len(row)))
-    row[col] = value
 
 
 def _merged_cells(ws, columns: set[int]) -> dict[tuple[int, int], str]:
