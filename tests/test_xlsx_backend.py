@@ -377,19 +377,49 @@ def test_the_backup_holds_the_previous_bytes_and_permissions_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx", "t.xlsx.bak"]
 
 
-def test_a_failed_save_leaves_the_original_untouched(tmp_path, monkeypatch):
+# A change the splice writes (a cell), and one only openpyxl can (a new column).
+SPLICED, REWRITTEN = "splice", "openpyxl"
+
+
+def one_write(snap, how: str) -> ChangeSet:
+    changes = ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")])
+    if how == REWRITTEN:
+        changes.add_columns.append("Reminder")
+    return changes
+
+
+def break_the_write(monkeypatch, how: str, damage) -> None:
+    """Make the save of ``how`` call ``damage(filename)`` where it writes the new file."""
+    if how == REWRITTEN:
+        real_save = openpyxl.Workbook.save
+
+        def save(self, filename):
+            damage(filename, lambda: real_save(self, filename))
+
+        monkeypatch.setattr(openpyxl.Workbook, "save", save)
+    else:
+        real_fsync = os.fsync
+
+        def fsync(fd):
+            damage(os.readlink(f"/proc/self/fd/{fd}"), lambda: real_fsync(fd))
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.parametrize("how", [SPLICED, REWRITTEN])
+def test_a_failed_save_leaves_the_original_untouched(tmp_path, monkeypatch, how):
     path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme"]])
     old_bytes = path.read_bytes()
     backend = XlsxBackend(path)
     snap = backend.read()
 
-    def broken_save(self, filename):
+    def disk_full(filename, write):
         Path(filename).write_bytes(b"half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    break_the_write(monkeypatch, how, disk_full)
     with pytest.raises(TrackerError, match=r"could not save .*No space left on device.*unchanged") as e:
-        backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")]))
+        backend.apply(one_write(snap, how))
     assert e.value.exit_code == 3
     assert path.read_bytes() == old_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]  # no temp file, no .bak left behind
@@ -450,6 +480,33 @@ def test_refuses_while_the_file_is_open_in_a_spreadsheet_program(tmp_path, lock,
     assert path.read_bytes() == old_bytes
 
 
+def parts_of(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_a_chart_is_kept_byte_for_byte_when_cells_are_written(tmp_path):
+    path = tracker(
+        tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 3], ["b-2", "Bolt", None, None, None, 5]]
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=3), titles_from_data=True)
+    ws.add_chart(chart, "J2")
+    save(wb, path)
+    before = parts_of(path)
+    backend = XlsxBackend(path)
+    snap = backend.read()
+    applied = backend.apply(one_write(snap, SPLICED))
+    assert applied.cells == 1
+    after = parts_of(path)
+    assert openpyxl.load_workbook(path).active["G2"].value == "Follow up"
+    assert set(after) == set(before)
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {"xl/worksheets/sheet1.xml"}  # the chart, its drawing and every other part as they were
+
+
 def test_refuses_to_drop_a_chart_unless_forced(tmp_path):
     path = tracker(
         tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 3], ["b-2", "Bolt", None, None, None, 5]]
@@ -463,7 +520,7 @@ def test_refuses_to_drop_a_chart_unless_forced(tmp_path):
     old_bytes = path.read_bytes()
     backend = XlsxBackend(path)
     snap = backend.read()
-    changes = ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")])
+    changes = one_write(snap, REWRITTEN)  # a new column: only openpyxl adds those, and it drops charts
     with pytest.raises(WriteRefused, match=r"(?s)holds charts.*--force") as e:
         backend.apply(changes)
     assert "t.xlsx.bak" in str(e.value)
@@ -618,7 +675,10 @@ def test_refuses_to_drop_an_extension_openpyxl_cannot_keep(tmp_path):
     patch_sheet(path, "</worksheet>", ext)
     backend = XlsxBackend(path)
     snap = backend.read()
-    changes = ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")])
+    assert backend.apply(one_write(snap, SPLICED)).cells == 1  # spliced in: the extension stays
+    assert ext.encode() in parts_of(path)["xl/worksheets/sheet1.xml"]
+    snap = backend.read()
+    changes = one_write(snap, REWRITTEN)
     with pytest.raises(WriteRefused, match=r"(?s)Conditional Formatting extension.*--force"):
         backend.apply(changes)
     assert backend.apply(changes, force=True).cells == 1
@@ -667,21 +727,22 @@ def test_a_tracker_reached_through_a_symlink_stays_a_symlink(tmp_path):
     assert (tmp_path / "real.xlsx.bak").exists()
 
 
-def test_a_file_saved_by_someone_else_during_the_save_is_not_overwritten(tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", [SPLICED, REWRITTEN])
+def test_a_file_saved_by_someone_else_during_the_save_is_not_overwritten(tmp_path, monkeypatch, how):
     path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme"]])
     backend = XlsxBackend(path)
     snap = backend.read()
     real_save = openpyxl.Workbook.save
 
-    def save_while_the_coach_saves(self, filename):
-        real_save(self, filename)
+    def while_the_coach_saves(filename, write):
+        write()
         coach = openpyxl.load_workbook(path)
         coach.active["B3"] = "the coach's new row"
         real_save(coach, path)
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", save_while_the_coach_saves)
+    break_the_write(monkeypatch, how, while_the_coach_saves)
     with pytest.raises(TrackerBusy, match="saved by someone else.*nothing was written"):
-        backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")]))
+        backend.apply(one_write(snap, how))
     monkeypatch.undo()
     assert openpyxl.load_workbook(path).active["B3"].value == "the coach's new row"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
@@ -837,7 +898,7 @@ def test_create_in_a_missing_folder_is_a_usage_error(tmp_path):
         ("xl/connections.xml", "data connections"),
     ],
 )
-def test_refuses_parts_openpyxl_would_drop_silently(tmp_path, part, kind):
+def test_parts_openpyxl_would_drop_silently_are_kept_or_refused(tmp_path, part, kind):
     import zipfile
 
     from followsync import sync
@@ -855,7 +916,15 @@ def test_refuses_parts_openpyxl_would_drop_silently(tmp_path, part, kind):
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
         dst.writestr(part, "<x/>")
+    # A run splices its cells in: the part is kept as it was.
+    backend = XlsxBackend(path)
+    assert sync.run(backend, Config(), NOW, lock_timeout=1).applied.cells > 0
+    assert backend.last_save == "spliced"
+    assert parts_of(path)[part] == b"<x/>"
+    # Adding a column takes openpyxl, which would drop the part: refused.
     before = path.read_bytes()
+    snap = backend.read()
+    changes = ChangeSet("Tracker", 0, add_columns=["My new column"], cells=[CellWrite(ref(snap, 1), "Next action", "x")])
     with pytest.raises(WriteRefused, match=kind):
-        sync.run(XlsxBackend(path), Config(), NOW, lock_timeout=1)
+        backend.apply(changes)
     assert path.read_bytes() == before

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import secrets
 import shlex
@@ -37,7 +38,7 @@ from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601, to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -46,7 +47,11 @@ from openpyxl.xml.functions import Element, SubElement, iterparse
 
 from ..errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
 from ..schema import COLOUR_COLUMNS, CellError, locate_header
+from . import xlsx_parts as parts
 from .base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate, put_cell
+from .xlsx_parts import Unusual
+
+log = logging.getLogger(__name__)
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -85,8 +90,7 @@ _MISSING = object()
 
 
 def _no_result(formula: Any) -> CellError:
-    text = getattr(formula, "text", formula)
-    return CellError(f"formula {text} has no saved result; open and save the file in Excel or LibreOffice")
+    return parts.no_result(getattr(formula, "text", formula))
 
 
 class XlsxBackend(Backend):
@@ -106,29 +110,51 @@ class XlsxBackend(Backend):
         self._parts: list[str] = []
         self._lost: list[str] = []  # what openpyxl said it dropped while loading
         self._results: dict[tuple[int, int], Any] = {}  # (row, col) 1-based -> a formula's cached result
+        # The fast path: the file as scanned part by part (None when openpyxl loaded it instead).
+        self._book: _Book | None = None
+        self._scan: parts.SheetScan | None = None
+        #: how the last apply saved: "spliced" (parts changed in place) or "rewritten" (openpyxl)
+        self.last_save: str | None = None
 
     # ------------------------------------------------------------------ reading
 
     def read(self) -> Snapshot:
-        """Load the workbook (kept for :meth:`apply`) and return the tracker sheet's raw values."""
-        self._load()
-        ws = self._wb[self._sheet]
+        """Read the tracker sheet's raw values, and the fills of its colour columns."""
+        self._open()
         fills: dict[tuple[int, int], str] = {}
         header = locate_header(self._grid, self._sheet)
         if header is not None:
-            cells = ws._cells
             for name in COLOUR_COLUMNS:
                 col = header.positions.get(name)
                 if col is None:
                     continue
                 for gi in range(header.row + 1, len(self._grid)):
-                    cell = cells.get((gi + 1, col + 1))
-                    if cell is not None and cell.has_style:
-                        colour = _solid_colour(cell.fill)
-                        if colour:
-                            fills[(gi, col)] = colour
+                    colour = self._colour_at(gi + 1, col + 1)
+                    if colour:
+                        fills[(gi, col)] = colour
         sheets = {name: self.read_sheet(name) or [] for name in self.companion_sheets}
         return Snapshot(self._sheet, [list(r) for r in self._grid], fills, sheets=sheets)
+
+    def _colour_at(self, row: int, col: int) -> str | None:
+        if self._scan is not None:
+            style = self._scan.style_at(row, col)
+            return None if style is None else self._book.colour(style)
+        cell = self._wb[self._sheet]._cells.get((row, col))
+        return _solid_colour(cell.fill) if cell is not None and cell.has_style else None
+
+    def _open(self, sheet: str | None = None) -> None:
+        """Scan the file part by part; if it holds anything the scan doesn't expect, load it with openpyxl."""
+        data, stamp = self._read_bytes()
+        try:
+            book = _Book(data, self.location)
+            ws = self._pick(book.workbook, sheet)
+            scan = book.scan(ws.title)
+        except Unusual:
+            self._load(sheet)
+            return
+        self._wb, self._book, self._scan = None, book, scan
+        self._sheet, self._grid, self._stamp, self._digest = ws.title, scan.grid, stamp, _digest(data)
+        self._parts, self._lost, self._results = book.names, [], {}
 
     def _load(self, sheet: str | None = None) -> None:
         data, stamp = self._read_bytes()
@@ -159,6 +185,7 @@ class XlsxBackend(Backend):
                 got = self._results.get((r, c), _MISSING)
                 grid[r - 1][c - 1] = _no_result(formula) if got is _MISSING else got
         self._wb, self._sheet, self._grid, self._stamp = wb, ws.title, grid, stamp
+        self._book = self._scan = None
         self._digest = _digest(data)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             self._parts = z.namelist()
@@ -217,7 +244,9 @@ class XlsxBackend(Backend):
         if "Tracker" in worksheets:
             return worksheets["Tracker"]
         # followsync's own Summary sits first so a coach sees it; it is never the tracker.
-        candidates = [ws for title, ws in worksheets.items() if title not in self.companion_sheets + ("History",)]
+        candidates = [
+            ws for title, ws in worksheets.items() if title not in self.companion_sheets + ("History",)
+        ]
         if not candidates:
             raise TrackerNotFound(f"{self.location} has no worksheets, only chart sheets")
         return candidates[0]
@@ -225,13 +254,35 @@ class XlsxBackend(Backend):
     # ------------------------------------------------------------------ writing
 
     def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
-        """Write ``changes`` into the workbook and save it atomically, keeping ``NAME.xlsx.bak``."""
+        """Write ``changes`` into the workbook and save it atomically, keeping ``NAME.xlsx.bak``.
+
+        Cells, colours, History rows and a new Summary are spliced into the file's parts, and
+        every other part is kept byte for byte. Adding columns or worksheets, or a file the
+        splice does not expect, goes through openpyxl, which rewrites the whole workbook and
+        so first checks that nothing of the user's would be lost.
+        """
         if not changes:
             return Applied()
         self._check_not_open()
-        if self._wb is None or self._changed_on_disk() or self._sheet != changes.sheet:
+        if (
+            (self._book is None and self._wb is None)
+            or self._changed_on_disk()
+            or self._sheet != changes.sheet
+        ):
             # saved by someone else since read(): locate the rows in what is there now
-            self._load(sheet=changes.sheet)
+            self._open(sheet=changes.sheet)
+        if self._book is not None:
+            try:
+                applied, data = self._splice(changes)
+            except Unusual as e:
+                log.debug("%s: writing with openpyxl (%s)", self.location, e)
+                self._load(sheet=changes.sheet)
+            else:
+                if data is not None:  # None: every change was skipped, nothing to save
+                    self._save(backup=True, data=data)
+                    applied.write_calls = 1
+                    self.last_save = "spliced"
+                return applied
         if not force:
             self._check_nothing_lost()
         try:
@@ -241,7 +292,150 @@ class XlsxBackend(Backend):
             raise
         self._save(backup=True)
         applied.write_calls = 1
+        self.last_save = "rewritten"
         return applied
+
+    def _targets(self, where, changes: ChangeSet, merges: list[str], applied: Applied):
+        """A function giving (grid row, column) for a change's row and column, or None to skip it."""
+        merged = _merged_cells(
+            merges,
+            {
+                where.columns[c.column] + 1
+                for c in (*changes.cells, *changes.fills)
+                if c.column in where.columns
+            },
+        )
+        blocked: set[tuple[int, int]] = set()
+        missing: set[str] = set()
+
+        def target(ref, column):
+            gi = where.rows.get(ref)
+            if gi is None:
+                return None  # skipped by locate, with its message
+            col = where.columns.get(column)
+            if col is None:
+                if column not in missing:
+                    missing.add(column)
+                    applied.skipped.append(
+                        f"sheet {self._sheet!r} has no column {column!r}; its cells were not written"
+                    )
+                return None
+            rng = merged.get((gi + 1, col + 1))
+            if rng is not None:
+                if (gi, col) not in blocked:
+                    blocked.add((gi, col))
+                    applied.skipped.append(
+                        f"sheet {self._sheet!r} row {gi + 1}, column {column!r} is part of merged cells {rng}; "
+                        "not written. Unmerge those cells to let followsync fill them"
+                    )
+                return None
+            return gi, col
+
+        return target
+
+    def _splice(self, changes: ChangeSet) -> tuple[Applied, bytes | None]:
+        """The file's new bytes with ``changes`` spliced in; raises Unusual where openpyxl must do it."""
+        book, scan, grid = self._book, self._scan, self._grid
+        where = locate(changes, grid)
+        if where.new_columns:
+            raise Unusual("columns to add")
+        applied = Applied(skipped=list(where.skipped))
+        target = self._targets(where, changes, scan.merges, applied)
+        wanted: dict[tuple[int, int], dict[str, Any]] = {}
+        for ch in changes.cells:
+            at = target(ch.row, ch.column)
+            if at is not None:
+                wanted.setdefault((at[0] + 1, at[1] + 1), {})["value"] = ch.value
+                applied.cells += 1
+        for ch in changes.fills:
+            at = target(ch.row, ch.column)
+            if at is not None:
+                wanted.setdefault((at[0] + 1, at[1] + 1), {})["fill"] = ch.colour
+                applied.fills += 1
+        replaced: dict[str, bytes] = {}
+        styles = book.styles()
+        formats = {"date_format": DATE_FORMAT, "datetime_format": DATETIME_FORMAT}
+        if wanted:
+            replaced[book.parts[self._sheet]] = parts.splice_cells(
+                scan, wanted, styles, book.epoch, **formats
+            )
+            for (r, c), w in wanted.items():
+                if "value" in w:
+                    put_cell(grid, r - 1, c - 1, w["value"])
+        added: dict[str, bytes] = {}
+        activated = False
+        for sw in changes.sheets:
+            write = {
+                "widths": _sheet_widths(sw),
+                "styles": styles,
+                "epoch": book.epoch,
+                **formats,
+            }
+            part = book.parts.get(sw.name)
+            if part is None:
+                part, content = self._new_sheet(sw, replaced, write)
+                added[part] = content
+                activated = activated or sw.name == "Summary"
+                continue
+            other = book.scan(sw.name)
+            first = list(other.grid[0]) if other.grid else []
+            while first and first[-1] is None:
+                first.pop()
+            if sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
+                applied.skipped.append(
+                    f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone"
+                )
+                continue
+            if sw.mode == "replace" and book.has_relations(part):
+                raise Unusual(f"worksheet {sw.name} has drawings or comments")
+            replaced[part] = parts.splice_sheet(
+                other, sw.header, sw.rows, replace=sw.mode == "replace", **write
+            )
+        if activated:
+            # The new Summary is the tab a coach opening the file sees; no other tab stays selected.
+            for p in book.parts.values():
+                current = replaced.get(p) or book.read(p)
+                unselected = parts.unselect_tab(current)
+                if unselected is not current:
+                    replaced[p] = unselected
+        if not replaced and not added:
+            return applied, None
+        if styles.changed:
+            replaced[book.styles_part] = styles.result()
+        if wanted and book.has_formulas(self._sheet, scan):
+            replaced[book.workbook_part] = parts.full_calc_on_load(book.read(book.workbook_part))
+        return applied, parts.rewrite_zip(book.data, replaced, added)
+
+    def _new_sheet(
+        self, sw: SheetWrite, replaced: dict[str, bytes], write: dict[str, Any]
+    ) -> tuple[str, bytes]:
+        """A new worksheet part for ``sw``, registered in the workbook (its parts go in ``replaced``)."""
+        book = self._book
+        if sw.name in book.sheetnames:
+            raise Unusual(f"{sw.name} is a chart sheet")
+        folder = book.workbook_part.rpartition("/")[0]
+        taken = set(book.names)
+        k = 1
+        while f"{folder}/worksheets/sheet{k}.xml".lstrip("/") in taken:
+            k += 1
+        part = f"{folder}/worksheets/sheet{k}.xml".lstrip("/")
+        first = sw.name == "Summary"  # what a coach opening the file should see first
+        skeleton = parts.scan_sheet(parts.empty_sheet(selected=first), shared_strings=[], epoch=book.epoch)
+        content = parts.splice_sheet(skeleton, sw.header, sw.rows, replace=True, **write)
+        rels_part = f"{folder}/_rels/{book.workbook_part.rpartition('/')[2]}.rels".lstrip("/")
+        types_part = "[Content_Types].xml"
+        wb_xml, rels_xml, types_xml = parts.add_sheet(
+            replaced.get(book.workbook_part) or book.read(book.workbook_part),
+            replaced.get(rels_part) or book.read(rels_part),
+            replaced.get(types_part) or book.read(types_part),
+            name=sw.name,
+            part=part,
+            workbook_part=book.workbook_part,
+            first=first,
+        )
+        replaced.update({book.workbook_part: wb_xml, rels_part: rels_xml, types_part: types_xml})
+        book.names.append(part)
+        return part, content
 
     def _write(self, changes: ChangeSet) -> Applied:
         ws = self._wb[self._sheet]
@@ -277,39 +471,7 @@ class XlsxBackend(Backend):
                 if last.has_style:
                     cell._style = copy(last._style)
                 put_cell(grid, hr, col, name)
-        merged = _merged_cells(
-            ws,
-            {
-                where.columns[c.column] + 1
-                for c in (*changes.cells, *changes.fills)
-                if c.column in where.columns
-            },
-        )
-        blocked: set[tuple[int, int]] = set()
-        missing: set[str] = set()
-
-        def target(ref, column):
-            gi = where.rows.get(ref)
-            if gi is None:
-                return None  # skipped by locate, with its message
-            col = where.columns.get(column)
-            if col is None:
-                if column not in missing:
-                    missing.add(column)
-                    applied.skipped.append(
-                        f"sheet {self._sheet!r} has no column {column!r}; its cells were not written"
-                    )
-                return None
-            rng = merged.get((gi + 1, col + 1))
-            if rng is not None:
-                if (gi, col) not in blocked:
-                    blocked.add((gi, col))
-                    applied.skipped.append(
-                        f"sheet {self._sheet!r} row {gi + 1}, column {column!r} is part of merged cells {rng}; "
-                        "not written. Unmerge those cells to let followsync fill them"
-                    )
-                return None
-            return gi, col
+        target = self._targets(where, changes, [r.coord for r in ws.merged_cells.ranges], applied)
 
         for ch in changes.cells:
             at = target(ch.row, ch.column)
@@ -342,8 +504,15 @@ class XlsxBackend(Backend):
             first = [c.value for c in existing[1]] if existing is not None and existing.max_row >= 1 else []
             while first and first[-1] is None:
                 first.pop()
-            if existing is not None and sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
-                applied.skipped.append(f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone")
+            if (
+                existing is not None
+                and sw.mode == "append"
+                and first
+                and [str(v) for v in first] != list(sw.header)
+            ):
+                applied.skipped.append(
+                    f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone"
+                )
                 continue
             self._write_sheet(sw)
         return applied
@@ -375,8 +544,23 @@ class XlsxBackend(Backend):
             wb.active = wb.sheetnames.index("Summary")
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
-        if self._wb is None:
-            self._load()
+        if self._book is None and self._wb is None:
+            self._open()
+        if self._book is not None:
+            if name not in self._book.parts:
+                return None
+            try:
+                scan = self._book.scan(name)
+            except Unusual:
+                self._load(self._sheet)
+            else:
+                width = scan.max_col
+                grid = scan.grid
+                return [
+                    (list(grid[r]) if r < len(grid) else [])
+                    + [None] * (width - (len(grid[r]) if r < len(grid) else 0))
+                    for r in range(scan.max_row)
+                ]
         if name not in self._wb.sheetnames:
             return None
         return [list(r) for r in self._wb[name].iter_rows(values_only=True)]
@@ -432,8 +616,9 @@ class XlsxBackend(Backend):
         except OSError:
             return True
 
-    def _save(self, *, backup: bool) -> None:
-        """Save to a temporary file beside the tracker, keep a .bak, then rename over the tracker."""
+    def _save(self, *, backup: bool, data: bytes | None = None) -> None:
+        """Save ``data`` (else the openpyxl workbook) to a temporary file beside the tracker,
+        keep a .bak, then rename over the tracker."""
         wb = self._wb
         # A tracker reached through a symlink (a synced folder, say) is replaced where it really is.
         target = Path(os.path.realpath(self.path))
@@ -442,9 +627,15 @@ class XlsxBackend(Backend):
         try:
             # O_EXCL with 0o666: a new file gets the user's umask, like any file they create
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            wb.calculation.fullCalcOnLoad = True  # formulas may read the cells just written
-            with _keeping_results(wb[self._sheet], self._results):
-                wb.save(tmp)
+            if data is not None:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            else:
+                wb.calculation.fullCalcOnLoad = True  # formulas may read the cells just written
+                with _keeping_results(wb[self._sheet], self._results):
+                    wb.save(tmp)
             # stat after the save: a coach who saved meanwhile must not be overwritten
             old = os.stat(target) if backup else None
             if old is not None:
@@ -476,6 +667,7 @@ class XlsxBackend(Backend):
         except OSError:
             self._stamp = None
         self._lost = []  # whatever openpyxl dropped is gone from the file now
+        self._book = self._scan = None  # offsets into the old bytes: scan again before the next write
         with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(target) as z:
             self._parts = z.namelist()
 
@@ -535,11 +727,104 @@ class XlsxBackend(Backend):
 
     def close(self) -> None:
         self._wb = None
+        self._book = self._scan = None
         self._grid = []
         self._results = {}
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+class _Book:
+    """The file's bytes, and what openpyxl's read-only loader says of them (no cells loaded).
+
+    Raises :class:`Unusual` for whatever it can't take; the backend then loads with openpyxl,
+    which gives the user-facing error if the file is really broken.
+    """
+
+    def __init__(self, data: bytes, location: str):
+        self.data = data
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            self.names = self.zip.namelist()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, rich_text=False)
+        except Exception as e:
+            raise Unusual(str(e)) from e
+        try:
+            self.workbook = wb
+            self.parts = {ws.title: ws._worksheet_path.lstrip("/") for ws in wb.worksheets}
+            self.sheetnames = list(wb.sheetnames)
+            self.shared_strings = list(wb.shared_strings)
+            self.date_styles = frozenset(wb._date_formats)
+            self.timedelta_styles = frozenset(wb._timedelta_formats)
+            self.epoch = wb.epoch
+            self._cell_styles = list(wb._cell_styles)
+            self._fills = list(wb._fills)
+        finally:
+            wb.close()
+        self.workbook_part = _office_document(self.zip)
+        self.styles_part = "xl/styles.xml"  # where openpyxl looks for it too
+        self._colours: dict[int, str | None] = {}
+        self._scans: dict[str, parts.SheetScan] = {}
+
+    def read(self, part: str) -> bytes:
+        try:
+            return self.zip.read(part)
+        except KeyError:
+            raise Unusual(f"no part {part}") from None
+
+    def scan(self, title: str) -> parts.SheetScan:
+        if title not in self._scans:
+            self._scans[title] = parts.scan_sheet(
+                self.read(self.parts[title]),
+                shared_strings=self.shared_strings,
+                date_styles=self.date_styles,
+                timedelta_styles=self.timedelta_styles,
+                epoch=self.epoch,
+            )
+        return self._scans[title]
+
+    def styles(self) -> parts.StyleBook:
+        return parts.StyleBook(self.read(self.styles_part))
+
+    def colour(self, style: int) -> str | None:
+        """The solid background of cell format ``style``, as openpyxl reads it."""
+        if style not in self._colours:
+            colour = None
+            if 0 <= style < len(self._cell_styles):
+                fill_id = self._cell_styles[style].fillId
+                if 0 <= fill_id < len(self._fills):
+                    colour = _solid_colour(self._fills[fill_id])
+            self._colours[style] = colour
+        return self._colours[style]
+
+    def has_relations(self, part: str) -> bool:
+        folder, _, name = part.rpartition("/")
+        return f"{folder}/_rels/{name}.rels" in self.names
+
+    def has_formulas(self, title: str, scan: parts.SheetScan) -> bool:
+        """Whether any worksheet holds a formula (one may read the tracker's cells)."""
+        if scan.formulas:
+            return True
+        return any(parts.holds_formulas(self.read(p)) for t, p in self.parts.items() if t != title)
+
+
+def _office_document(archive: zipfile.ZipFile) -> str:
+    """The workbook part's name, from the package's relationships."""
+    import re
+
+    try:
+        rels = archive.read("_rels/.rels").decode("utf-8", "replace")
+    except KeyError:
+        raise Unusual("no _rels/.rels") from None
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        if re.search(r"""Type\s*=\s*["'][^"']*/officeDocument["']""", tag):
+            target = re.search(r"""Target\s*=\s*["']([^"']+)["']""", tag)
+            if target:
+                return target.group(1).lstrip("/")
+    raise Unusual("no workbook part")
 
 
 def _digest(data: bytes) -> bytes:
@@ -549,7 +834,9 @@ def _digest(data: bytes) -> bytes:
 def _sheet_widths(sw: SheetWrite) -> list[int]:
     widths = []
     for i, head in enumerate(sw.header):
-        longest = max([len(str(head or ""))] + [len(str(r[i])) for r in sw.rows[:50] if i < len(r) and r[i] is not None])
+        longest = max(
+            [len(str(head or ""))] + [len(str(r[i])) for r in sw.rows[:50] if i < len(r) and r[i] is not None]
+        )
         widths.append(min(max(10, longest + 2), 60))
     return widths
 
@@ -728,14 +1015,18 @@ def _value_at(grid: list[list[Any]], gi: int, col: int) -> Any:
     return row[col] if col < len(row) else None
 
 
-def _merged_cells(ws, columns: set[int]) -> dict[tuple[int, int], str]:
-    """(row, col) -> range, for the merged cells in ``columns`` (1-based)."""
+def _merged_cells(ranges: list[str], columns: set[int]) -> dict[tuple[int, int], str]:
+    """(row, col) -> range, for the merged cells (ranges like "A1:B2") in ``columns`` (1-based)."""
     out: dict[tuple[int, int], str] = {}
-    for rng in ws.merged_cells.ranges:
-        cols = [c for c in columns if rng.min_col <= c <= rng.max_col]
-        for c in cols:
-            for r in range(rng.min_row, rng.max_row + 1):
-                out[(r, c)] = rng.coord
+    for coord in ranges:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(coord)
+        except (ValueError, TypeError):
+            continue
+        for c in columns:
+            if (min_col or 1) <= c <= (max_col or min_col or 1):
+                for r in range(min_row or 1, (max_row or min_row or 1) + 1):
+                    out[(r, c)] = coord
     return out
 
 
