@@ -1,30 +1,49 @@
 """How long `followsync run` takes on generated .xlsx trackers, and where the time goes.
 
-    python bench/bench_xlsx.py [ROWS ...]     (default: 1000 20000)
+    taskset -c 0 python -m bench.bench_xlsx [ROWS ...]     (default: 1000 20000)
 
-Prints, per size: the first run (every owned cell written), a second run (nothing to write)
-and a run after a tenth of the rows changed, each split into read (openpyxl load), frame
-(parsing cells), compute (everything `run` computes: the rules, the drafts, lint and the
-problems; its main parts are also timed apart, in brackets), diff, and apply (openpyxl save +
-rename). Total is read + frame + compute + diff + apply.
+Per size it times three real runs (`sync.run`, what `followsync run` does for one tracker):
+the first (every followsync cell written, the Summary added), a second with nothing to write,
+and one after a tenth of the rows changed. Each line splits the run into its stages: read
+(the file scanned), frame (cells parsed), rules, drafts, lint, summary, calendar, digest, diff
+and apply (the changes spliced into the file and saved); "other" is the rest of compute and
+run. Total is the wall time of the whole run. It also says how each run saved ("spliced"
+or "rewritten" by openpyxl), the file's size, and the process's peak memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
 import zoneinfo
 from pathlib import Path
 
-from followsync import demo, drafts, lint, rules, sync
+from followsync import demo, drafts, ics, lint, rules, summary, sync
 from followsync.backends.xlsx import XlsxBackend
 from followsync.config import Config
 from followsync.layout import load as load_layout
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+
+#: (column, module or class, function): the stages of a run, timed where sync.run calls them
+STAGES = [
+    ("read", XlsxBackend, "read"),
+    ("frame", sync, "read_tracker"),
+    ("rules", rules, "plan"),
+    ("drafts", drafts, "render"),
+    ("lint", lint, "lint_frame"),
+    ("summary", summary, "compute"),
+    ("calendar", ics, "items_from"),
+    ("digest", sync, "digest"),
+    ("diff", sync, "diff"),
+    ("apply", XlsxBackend, "apply"),
+]
 
 
 def generated_rows(n: int, seed: int = 7) -> list[dict]:
@@ -43,39 +62,42 @@ def generated_rows(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
-def timed_run(path: Path) -> dict[str, float]:
-    """One run, with the time of each stage."""
-    cfg = Config()
-    t = {}
-    start = time.perf_counter()
+@contextlib.contextmanager
+def stage_timers():
+    """Wrap each stage's function so the time spent in it adds up in the dict yielded."""
+    spent = {name: 0.0 for name, _, _ in STAGES}
+    originals = []
+    for name, owner, attr in STAGES:
+        original = getattr(owner, attr)
+        originals.append((owner, attr, original))
+
+        def timed(*args, _name=name, _original=original, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_name] += time.perf_counter() - start
+
+        setattr(owner, attr, timed)
+    try:
+        yield spent
+    finally:
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
+
+
+def timed_run(path: Path) -> dict:
+    """One `sync.run` on the tracker at ``path``, with the time of each stage."""
     backend = XlsxBackend(path)
-    snapshot = backend.read()
-    t["read"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    tracker = sync.read_tracker(snapshot, cfg)
-    t["frame"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    plan = rules.plan(tracker.frame, NOW, cfg.rules)
-    t["plan"] = time.perf_counter() - mark
-    # The parts of compute, timed apart for the breakdown (compute below does them again).
-    mark = time.perf_counter()
-    rendered = drafts.render(tracker.frame, plan, NOW, cfg)
-    t["drafts"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    lint.lint_frame(tracker.frame, plan, rendered, cfg)
-    t["lint"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    computed = sync.compute(tracker, NOW, cfg)  # the plan again, drafts, lint, problems
-    t["compute"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    changes = sync.diff(tracker, snapshot, computed.cells)
-    t["diff"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    if changes:
-        backend.apply(changes)
-    t["apply"] = time.perf_counter() - mark
-    t["total"] = time.perf_counter() - start - t["plan"] - t["drafts"] - t["lint"]
-    t["cells"] = len(changes.cells) + len(changes.fills)
+    with stage_timers() as spent:
+        start = time.perf_counter()
+        result = sync.run(backend, Config(), NOW, force=True)
+        total = time.perf_counter() - start
+    t = dict(spent)
+    t["total"] = total
+    t["other"] = total - sum(spent.values())
+    t["cells"] = len(result.changes.cells) + len(result.changes.fills)
+    t["saved"] = backend.last_save or "-"
     return t
 
 
@@ -92,27 +114,31 @@ def touch_a_tenth(path: Path, n: int) -> None:
     wb.save(path)
 
 
+COLUMNS = ["read", "frame", "rules", "drafts", "lint", "summary", "calendar", "digest", "diff", "apply", "other"]
+
+
 def main(sizes: list[int]) -> None:
-    print(
-        f"{'rows':>7} {'run':<12} {'read':>7} {'frame':>7} {'compute':>8} {'(rules':>7} {'drafts':>7} {'lint)':>7} "
-        f"{'diff':>7} {'apply':>7} {'total':>7} {'cells':>8}"
-    )
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"seconds per stage; {cores} core(s) available to this process")
+    print(f"{'rows':>7} {'run':<11}" + "".join(f"{c:>9}" for c in COLUMNS) + f"{'total':>9}{'cells':>9}  saved")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "tracker.xlsx"
             XlsxBackend(path).create(load_layout(), generated_rows(n))
             for label in ("first", "no-op"):
-                t = timed_run(path)
-                print(_line(n, label, t))
+                print(_line(n, label, timed_run(path)))
             touch_a_tenth(path, n)
             print(_line(n, "10% edited", timed_run(path)))
             print(f"{'':>7} file size {path.stat().st_size / 1e6:.1f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:.0f} MB")
 
 
-def _line(n: int, label: str, t: dict[str, float]) -> str:
+def _line(n: int, label: str, t: dict) -> str:
     return (
-        f"{n:>7} {label:<12} {t['read']:>6.2f}s {t['frame']:>6.2f}s {t['compute']:>7.2f}s {t['plan']:>6.2f}s "
-        f"{t['drafts']:>6.2f}s {t['lint']:>6.2f}s {t['diff']:>6.2f}s {t['apply']:>6.2f}s {t['total']:>6.2f}s {t['cells']:>8}"
+        f"{n:>7} {label:<11}"
+        + "".join(f"{t[c]:>8.2f}s" for c in COLUMNS)
+        + f"{t['total']:>8.2f}s{t['cells']:>9}  {t['saved']}"
     )
 
 

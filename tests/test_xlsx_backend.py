@@ -924,7 +924,9 @@ def test_parts_openpyxl_would_drop_silently_are_kept_or_refused(tmp_path, part, 
     # Adding a column takes openpyxl, which would drop the part: refused.
     before = path.read_bytes()
     snap = backend.read()
-    changes = ChangeSet("Tracker", 0, add_columns=["My new column"], cells=[CellWrite(ref(snap, 1), "Next action", "x")])
+    changes = ChangeSet(
+        "Tracker", 0, add_columns=["My new column"], cells=[CellWrite(ref(snap, 1), "Next action", "x")]
+    )
     with pytest.raises(WriteRefused, match=kind):
         backend.apply(changes)
     assert path.read_bytes() == before
