@@ -425,3 +425,24 @@ def test_libreoffice_opens_a_spliced_tracker_and_sees_the_values(tmp_path):
         assert row[col["Draft message"]] == (expected.cell(r, col["Draft message"] + 1).value or "")
         due = expected.cell(r, col["Due"] + 1).value
         assert row[col["Due"]] == (due.strftime("%Y-%m-%d") if due else "")
+
+
+@pytest.mark.parametrize("chain, how", [(False, "spliced"), (True, "rewritten")])
+def test_a_formula_in_the_calculation_chain_is_never_spliced_away(tmp_path, chain, how):
+    path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 1, "=F2*2"]])
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    if chain:  # as Excel saves it: the chain lists every formula cell
+        members["xl/calcChain.xml"] = (
+            b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="G2" i="1"/></calcChain>'
+        )
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    backend = XlsxBackend(path)
+    snap = backend.read()
+    backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), NEXT, "Follow up")]))
+    assert backend.last_save == how
+    assert openpyxl.load_workbook(path).active["G2"].value == "Follow up"
+    if chain:
+        assert "xl/calcChain.xml" not in parts_of(path)  # openpyxl drops the chain; Excel rebuilds it

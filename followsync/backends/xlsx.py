@@ -357,7 +357,7 @@ class XlsxBackend(Backend):
         formats = {"date_format": DATE_FORMAT, "datetime_format": DATETIME_FORMAT}
         if wanted:
             replaced[book.parts[self._sheet]] = parts.splice_cells(
-                scan, wanted, styles, book.epoch, **formats
+                scan, wanted, styles, book.epoch, keep_formulas=book.has_calc_chain, **formats
             )
             for (r, c), w in wanted.items():
                 if "value" in w:
@@ -766,6 +766,7 @@ class _Book:
             wb.close()
         self.workbook_part = _office_document(self.zip)
         self.styles_part = "xl/styles.xml"  # where openpyxl looks for it too
+        self.has_calc_chain = any(n.endswith("calcChain.xml") for n in self.names)
         self._colours: dict[int, str | None] = {}
         self._scans: dict[str, parts.SheetScan] = {}
 

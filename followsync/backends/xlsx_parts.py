@@ -686,8 +686,11 @@ def splice_cells(
     *,
     date_format: str,
     datetime_format: str,
+    keep_formulas: bool = False,
 ) -> bytes:
     """The sheet part with each (row, col) of ``wanted`` given its new "value" and/or "fill".
+
+    ``keep_formulas``: the workbook has a calculation chain, so no formula may be overwritten.
 
     A cell keeps its format, with a fill or a date format added on top; a cell that did not
     exist gets the format Excel would give it (the row's, else the column's).
@@ -713,6 +716,10 @@ def splice_cells(
             start, end = element_span(data, existing[0], existing[1])
             if holds_shared_formula(data, start, end):
                 raise Unusual("a shared or array formula would be overwritten")
+            if keep_formulas and "value" in w and _ANY_FORMULA.search(data, start, end):
+                # Excel's calculation chain would name a formula that is gone: it calls that a
+                # corrupt file. openpyxl drops the chain when it saves.
+                raise Unusual("a formula listed in the calculation chain would be overwritten")
             if "value" in w:
                 splice.replace(start, end, cell_xml(p, r, c, value, style, epoch))
             elif style != before:
