@@ -16,6 +16,7 @@ openpyxl for that write: a slow path that is right is better than a fast one tha
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zipfile
 from collections.abc import Iterable
@@ -28,8 +29,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601, to_excel
 
 from ..schema import CellError
@@ -65,7 +66,8 @@ class SheetScan:
     # Elements are noted as (offset of the start tag, offset of the end tag), with -1 for the
     # end of an empty element ("<row/>"); element_span gives their whole extent.
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
-    #: row -> [(column, offset of "<c", offset of "</c" or -1, style), ...] in file order
+    #: row -> [(column, offset of "<c", offset of its end event, style), ...] in file order;
+    #: see cell_span for where the cell ends
     cells: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     row_styles: dict[int, int] = field(default_factory=dict)  # rows with customFormat="1"
     col_styles: list[tuple[int, int, int]] = field(default_factory=list)  # (min, max, style)
@@ -77,6 +79,20 @@ class SheetScan:
     max_col: int = 0
     implicit: bool = False  # a row or cell without its reference: positions are implied
     formulas: int = 0  # how many cells hold a formula
+
+    def cell_span(self, start: int, event: int) -> tuple[int, int]:
+        """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
+
+        Worked out only for the cells written, as it costs a look at the bytes: expat gives an
+        empty element's end event the offset just past it, a full one's the offset of "</c".
+        """
+        tag = f"</{self.prefix}c".encode()
+        if (
+            self.data.startswith(tag, event)
+            and self.data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS
+        ):
+            return start, self.data.index(b">", event) + 1
+        return start, event
 
     def style_at(self, row: int, col: int) -> int | None:
         """The style of the cell at (row, col), or None when there is no such cell."""
@@ -113,6 +129,7 @@ def scan_sheet(
     cell_spans: dict[int, list[tuple[int, int, int, int]]] = {}
     scan = SheetScan(data, "", [])
     shared_formulae: dict[str, Translator] = {}
+    columns: dict[str, int] = {}  # "AB" -> 28, as met
 
     # The state of the cell being read, kept in locals of the closures through a list.
     state: dict[str, Any] = {}
@@ -128,7 +145,7 @@ def scan_sheet(
         if attrs.get("xmlns" + (":" + prefix[:-1] if prefix else "")) != MAIN_NS:
             raise Unusual("the worksheet is not in the spreadsheet namespace")
         scan.prefix = prefix
-        for local in ("c", "row", "sheetData", "cols"):
+        for local in ("row", "sheetData", "cols"):
             end_tags[local] = f"</{prefix}{local}".encode()
         for local in (
             "c",
@@ -203,7 +220,7 @@ def scan_sheet(
         if local is None:
             return
         if local == "c":
-            cell_end(closing(parser.CurrentByteIndex, "c"))
+            cell_end(parser.CurrentByteIndex)
         elif local == "v" or local == "f":
             parser.CharacterDataHandler = None
             state[local + "text"] = "".join(texts)
@@ -232,7 +249,11 @@ def scan_sheet(
         ref = attrs.get("r")
         row = counters[0]
         if ref:
-            row, col = coordinate_to_tuple(ref)
+            letters = ref.rstrip("0123456789")
+            row = int(ref[len(letters) :])
+            col = columns.get(letters)
+            if col is None:
+                col = columns[letters] = column_index_from_string(letters)
         else:
             col = counters[1] + 1
             scan.implicit = True
@@ -289,10 +310,7 @@ def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_string
     if kind == "n":
         number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
         if style in dates:
-            try:
-                return from_excel(number, epoch, timedelta=style in durations)
-            except (OverflowError, ValueError):
-                return CellError("#VALUE!")
+            return _date(number, epoch, style in durations)
         return number
     if kind == "s":
         return shared_strings[int(v)]
@@ -305,6 +323,15 @@ def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_string
     if kind == "e":
         return CellError(v)
     return v
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(number: float, epoch: dt.datetime, duration: bool) -> Any:
+    """A date serial as openpyxl reads it (trackers repeat the same few hundred dates)."""
+    try:
+        return from_excel(number, epoch, timedelta=duration)
+    except (OverflowError, ValueError):
+        return CellError("#VALUE!")
 
 
 def _formula_result(state, kind, style, ref, shared_formulae, dates, durations, epoch, shared_strings) -> Any:
@@ -713,7 +740,7 @@ def splice_cells(
         if "fill" in w:
             style = styles.with_fill(style, w["fill"])
         if existing is not None:
-            start, end = element_span(data, existing[0], existing[1])
+            start, end = scan.cell_span(existing[0], existing[1])
             if holds_shared_formula(data, start, end):
                 raise Unusual("a shared or array formula would be overwritten")
             if keep_formulas and "value" in w and _ANY_FORMULA.search(data, start, end):
