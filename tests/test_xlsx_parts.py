@@ -78,14 +78,56 @@ def every_value(path: Path) -> dict[tuple[str, str], object]:
     }
 
 
+def with_shared_strings(path: Path) -> Path:
+    """Rewrite openpyxl's inline strings as a shared string table, the way Excel saves text."""
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    table: dict[str, int] = {}
+
+    def shared(m: re.Match) -> str:
+        index = table.setdefault(m.group(3) or "", len(table))
+        return f'<c r="{m.group(1)}"{m.group(2)} t="s"><v>{index}</v></c>'
+
+    inline = re.compile(
+        r'<c r="([A-Z]+\d+)"((?: s="\d+")?) t="inlineStr"><is>(?:<t(?: xml:space="preserve")?>(.*?)</t>|<t\s*/>)</is></c>',
+        re.S,
+    )
+    for name in [n for n in members if n.startswith("xl/worksheets/sheet")]:
+        members[name] = inline.sub(shared, members[name].decode()).encode()
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    items = "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in table)
+    members["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="{ns}" count="{len(table)}" uniqueCount="{len(table)}">{items}</sst>'.encode()
+    )
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    members["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    ).encode()
+    types = members["[Content_Types].xml"].decode()
+    members["[Content_Types].xml"] = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    return path
+
+
 # ------------------------------------------------------------------------------ reading
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(st.lists(values, min_size=1, max_size=8), min_size=0, max_size=6))
-def test_the_scan_reads_what_openpyxl_reads(rows):
+@given(rows=st.lists(st.lists(values, min_size=1, max_size=8), min_size=0, max_size=6), shared=st.booleans())
+def test_the_scan_reads_what_openpyxl_reads(rows, shared):
     with tempfile.TemporaryDirectory() as folder:
         path = tracker(Path(folder) / "t.xlsx", rows)
+        if shared:
+            with_shared_strings(path)
+            assert b't="s"' in sheet_bytes(path)
         quick, slow = fast_and_slow(path)
         assert quick.grid == slow.grid
         assert quick.fills == slow.fills
@@ -173,8 +215,9 @@ colours = st.one_of(st.none(), st.sampled_from(["#F4CCCC", "#CFE2F3", "#D9EAD3",
     ),
     cells=st.lists(st.tuples(st.integers(0, 4), owned, written), max_size=10),
     fills=st.lists(st.tuples(st.integers(0, 4), owned, colours), max_size=10),
+    shared=st.booleans(),
 )
-def test_spliced_cells_read_back_in_openpyxl_and_nothing_else_moves(start, cells, fills):
+def test_spliced_cells_read_back_in_openpyxl_and_nothing_else_moves(start, cells, fills, shared):
     rows = [[f"id-{i}", f"Company {i}", None, None, None, i, nxt, due] for i, (nxt, due) in enumerate(start)]
     with tempfile.TemporaryDirectory() as folder:
         path = tracker(Path(folder) / "t.xlsx", rows)
@@ -182,6 +225,8 @@ def test_spliced_cells_read_back_in_openpyxl_and_nothing_else_moves(start, cells
         wb.active["F2"].fill = PatternFill("solid", start_color="FF123456", end_color="FF123456")
         wb.create_sheet("Notes").append(["the person's own sheet", 42])
         save(wb, path)
+        if shared:
+            with_shared_strings(path)
         before = every_value(path)
         backend = XlsxBackend(path)
         snap = backend.read()
@@ -446,3 +491,50 @@ def test_a_formula_in_the_calculation_chain_is_never_spliced_away(tmp_path, chai
     assert openpyxl.load_workbook(path).active["G2"].value == "Follow up"
     if chain:
         assert "xl/calcChain.xml" not in parts_of(path)  # openpyxl drops the chain; Excel rebuilds it
+
+
+def libreoffice(*args: str, profile: Path) -> None:
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(soffice is None, reason="LibreOffice is not installed (.ci/run installs it)")
+def test_a_tracker_saved_by_libreoffice_is_scanned_and_spliced(tmp_path):
+    """A file as LibreOffice writes it (shared strings, its own styles): read like openpyxl reads it,
+    written by splicing, and a second run writes nothing."""
+    from followsync import sync
+    from followsync.config import Config
+    from followsync.demo import rows as demo_rows
+    from followsync.layout import load as load_layout
+
+    now = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+    made = tmp_path / "made" / "t.xlsx"
+    made.parent.mkdir()
+    XlsxBackend(made).create(load_layout(), demo_rows(now.date()))
+    libreoffice("--convert-to", "xlsx", "--outdir", str(tmp_path), str(made), profile=tmp_path / "lo")
+    path = tmp_path / "t.xlsx"
+    assert b"sharedStrings" in path.read_bytes()
+    quick, slow = fast_and_slow(path)
+    assert quick.grid == slow.grid and quick.fills == slow.fills
+    backend = XlsxBackend(path)
+    result = sync.run(backend, Config(), now)
+    assert backend.last_save == "spliced" and result.applied.cells > 0
+    ws = openpyxl.load_workbook(path)["Tracker"]
+    header = [c.value for c in ws[1]]
+    cells = result.changes.cells
+    for ch in cells[:200]:
+        got = ws.cell(ch.row.index + 1, header.index(ch.column) + 1).value  # nothing moved rows meanwhile
+        want = ch.value
+        if isinstance(want, dt.date) and not isinstance(want, dt.datetime):
+            want = dt.datetime.combine(want, dt.time())
+        assert got == want or (got in (None, "") and want in (None, "")), (ch.column, got, want)
+    again = path.read_bytes()
+    sync.run(XlsxBackend(path), Config(), now)
+    assert path.read_bytes() == again
+    # and LibreOffice opens what followsync wrote
+    libreoffice("--convert-to", "csv", "--outdir", str(tmp_path / "csv"), str(path), profile=tmp_path / "lo")

@@ -756,7 +756,8 @@ class _Book:
             self.workbook = wb
             self.parts = {ws.title: ws._worksheet_path.lstrip("/") for ws in wb.worksheets}
             self.sheetnames = list(wb.sheetnames)
-            self.shared_strings = list(wb.shared_strings)
+            # The read-only loader hands the shared strings to each worksheet, not to the workbook.
+            self.shared_strings = list(wb.worksheets[0]._shared_strings) if wb.worksheets else []
             self.date_styles = frozenset(wb._date_formats)
             self.timedelta_styles = frozenset(wb._timedelta_formats)
             self.epoch = wb.epoch
