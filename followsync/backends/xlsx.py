@@ -372,6 +372,8 @@ class XlsxBackend(Backend):
                 **formats,
             }
             part = book.parts.get(sw.name)
+            if part is None and _namesake(book.sheetnames, sw.name, applied):
+                continue
             if part is None:
                 part, content = self._new_sheet(sw, replaced, write)
                 added[part] = content
@@ -388,22 +390,27 @@ class XlsxBackend(Backend):
                 continue
             if sw.mode == "replace" and book.has_relations(part):
                 raise Unusual(f"worksheet {sw.name} has drawings or comments")
+            if sw.mode == "replace" and other.formulas and book.has_calc_chain:
+                raise Unusual(f"worksheet {sw.name} has formulas in the calculation chain")
             replaced[part] = parts.splice_sheet(
                 other, sw.header, sw.rows, replace=sw.mode == "replace", **write
             )
         if activated:
             # The new Summary is the tab a coach opening the file sees; no other tab stays selected.
-            for p in book.parts.values():
+            chart_sheets = [n for n in book.names if n.startswith("xl/chartsheets/") and n.endswith(".xml")]
+            for p in [*book.parts.values(), *chart_sheets]:
                 current = replaced.get(p) or book.read(p)
                 unselected = parts.unselect_tab(current)
                 if unselected is not current:
                     replaced[p] = unselected
+        replaced = {p: data for p, data in replaced.items() if data != book.read(p)}  # clearing what was clear
         if not replaced and not added:
             return applied, None
         if styles.changed:
             replaced[book.styles_part] = styles.result()
         if wanted and book.has_formulas(self._sheet, scan):
-            replaced[book.workbook_part] = parts.full_calc_on_load(book.read(book.workbook_part))
+            workbook = replaced.get(book.workbook_part) or book.read(book.workbook_part)  # with new sheets
+            replaced[book.workbook_part] = parts.full_calc_on_load(workbook)
         return applied, parts.rewrite_zip(book.data, replaced, added)
 
     def _new_sheet(
@@ -500,6 +507,8 @@ class XlsxBackend(Backend):
             (existing or ws.cell(gi + 1, col + 1)).fill = fills[ch.colour]
             applied.fills += 1
         for sw in changes.sheets:
+            if sw.name not in self._wb.sheetnames and _namesake(self._wb.sheetnames, sw.name, applied):
+                continue
             existing = wb[sw.name] if (wb := self._wb) and sw.name in wb.sheetnames else None
             first = [c.value for c in existing[1]] if existing is not None and existing.max_row >= 1 else []
             while first and first[-1] is None:
@@ -811,6 +820,20 @@ class _Book:
         if scan.formulas:
             return True
         return any(parts.holds_formulas(self.read(p)) for t, p in self.parts.items() if t != title)
+
+
+def _namesake(sheetnames: list[str], name: str, applied: Applied) -> bool:
+    """Whether another sheet has ``name`` in other letter case (noted in ``applied``).
+
+    Excel takes sheet names case-insensitively: adding ``name`` beside it makes a corrupt file.
+    """
+    other = next((t for t in sheetnames if t.casefold() == name.casefold() and t != name), None)
+    if other is not None:
+        applied.skipped.append(
+            f"worksheet {other!r} has the name of followsync's {name} sheet; left it alone "
+            f"(rename it to get followsync's {name})"
+        )
+    return other is not None
 
 
 def _office_document(archive: zipfile.ZipFile) -> str:

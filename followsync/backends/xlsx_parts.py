@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr, unescape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
@@ -79,6 +79,7 @@ class SheetScan:
     max_col: int = 0
     implicit: bool = False  # a row or cell without its reference: positions are implied
     formulas: int = 0  # how many cells hold a formula
+    last_row_element: int = 0  # the highest <row r>, with cells or not
 
     def cell_span(self, start: int, event: int) -> tuple[int, int]:
         """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
@@ -200,6 +201,8 @@ def scan_sheet(
                 scan.implicit = True
             counters[1] = 0
             counters[2] = parser.CurrentByteIndex
+            if counters[0] > scan.last_row_element:
+                scan.last_row_element = counters[0]
             if attrs.get("customFormat") in ("1", "true") and attrs.get("s"):
                 scan.row_styles[counters[0]] = int(attrs["s"])
             return
@@ -531,11 +534,14 @@ class StyleBook:
         self.xfs = self._items("cellXfs", "xf")
         self.fills = self._items("fills", "fill")
         self.fonts = self._items("fonts", "font")
+        # Only the cell number formats: <dxfs> (conditional formats) hold numFmts of their own.
+        self.format_list = self._items("numFmts", "numFmt")
         self.formats = {
-            _attr(tag, "formatCode"): int(_attr(tag, "numFmtId") or 0)
-            for tag in re.findall(rf"<{self.prefix}numFmt\b[^>]*>", self.text)
+            unescape(_attr(tag, "formatCode") or "", {"&quot;": '"', "&apos;": "'"}): int(_attr(tag, "numFmtId") or 0)
+            for tag in self.format_list
         }
         self.codes = {v: k for k, v in self.formats.items()}
+        self._format_ids = {int(x) for x in re.findall(r"""\bnumFmtId\s*=\s*["'](\d+)""", self.text)}
         self.added = {"cellXfs": [], "fills": [], "fonts": [], "numFmts": []}
         self._known = {_normal(x): i for i, x in enumerate(self.xfs)}
         self._cache: dict[tuple, int] = {}
@@ -612,7 +618,8 @@ class StyleBook:
             return index
         fmt = self.formats.get(code)
         if fmt is None:
-            fmt = max([163, *self.formats.values()]) + 1
+            fmt = max([163, *self._format_ids]) + 1
+            self._format_ids.add(fmt)
             self.formats[code] = fmt
             self.codes[fmt] = code
             self.added["numFmts"].append(
@@ -665,7 +672,7 @@ class StyleBook:
             if parent == "fonts":
                 count = len(self.fonts)
             if parent == "numFmts":
-                count = len(re.findall(rf"<{p}numFmt\b", text)) + len(new)
+                count = len(self.format_list) + len(new)
             head = _set_attr(m.group(0), "count", str(count))
             if m.group(1):  # <numFmts/>: open it
                 head = head[:-2].rstrip() + ">"
@@ -845,7 +852,7 @@ def splice_sheet(
         last_col = max([len(header)] + [len(r) for r in rows] + [1])
         _exact_dimension(splice, scan, last_row, last_col)
     else:
-        first = max(scan.max_row, 1) + 1
+        first = max(scan.max_row, scan.last_row_element, 1) + 1  # after rows with only a height, too
         body = "".join(row(r, list(v), 0) for r, v in enumerate(rows, first))
         if scan.sheet_data[1] == -1:  # <sheetData/>
             splice.replace(start, end, f"<{p}sheetData>{body}</{p}sheetData>")
