@@ -463,3 +463,31 @@ def test_compute_over_no_rows_is_what_the_per_row_version_computed():
     t = tracker_of([])
     plan = rules.plan(t.frame, NOW)
     assert_same(summary.compute(t.frame, plan, None, NOW), _reference_compute(t.frame, plan, None, NOW))
+
+
+def test_compute_over_loosely_typed_columns_is_what_the_per_row_version_computed():
+    """Padded text, None and NaN in the plan and the IDs; dates and counts in object columns."""
+    t = tracker_of(varied_rows())
+    computed = sync.compute(t, NOW, Config())
+    plan = computed.plan.copy()
+    plan["next_action"] = pd.Series(
+        [None if k % 7 == 0 else f" {a} " if k % 5 == 0 else a for k, a in enumerate(plan["next_action"])],
+        dtype=object,
+    )
+    plan["reminder"] = [float("nan") if k % 3 == 0 else f"{r}  " for k, r in enumerate(plan["reminder"])]
+    plan["status"] = [f" {s}" if k % 2 else s for k, s in enumerate(plan["status"])]
+    plan["due"] = pd.Series([None if k % 4 == 0 else d for k, d in enumerate(plan["due"])], dtype=object)
+    cells = computed.cells.assign(
+        ID=pd.Series(
+            [[None, 17, f" {i} ", i][k % 4] for k, i in enumerate(computed.cells["ID"])], dtype=object
+        )
+    )
+    frame = t.frame.copy()
+    frame["follow_ups_sent"] = pd.Series(frame["follow_ups_sent"].tolist(), dtype=object)
+    frame["interview_at"] = pd.Series(frame["interview_at"].tolist(), dtype=object)
+    frame["company"] = [f"  {c}" if k % 3 else c for k, c in enumerate(frame["company"])]
+    history = varied_history(varied_rows())
+    assert_same(
+        summary.compute(frame, plan, cells, NOW, history),
+        _reference_compute(frame, plan, cells, NOW, history),
+    )
