@@ -189,6 +189,11 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def cell_texts(column: pd.Series) -> list[str]:
+    """:func:`cell_text` of every value of a column (most are text already)."""
+    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
+
+
 def _count(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
@@ -209,11 +214,6 @@ def iso_week(day: dt.date) -> str:
 
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def _texts(column: pd.Series) -> list[str]:
-    """:func:`cell_text` of every value of a column (most are text already)."""
-    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
 
 
 def _days(column: pd.Series) -> list[dt.date | None]:
@@ -254,12 +254,12 @@ def compute(
     computed = cells_of(computed)
     today = now.date()
     n = len(frame)
-    ids = _texts(computed["ID"] if computed is not None else frame["id"])
+    ids = cell_texts(computed["ID"] if computed is not None else frame["id"])
     rows = [int(v) for v in frame["_row"].tolist()]
-    company = _texts(frame["company"])
-    job = _texts(frame["job_title"])
-    raw_status = _texts(frame["status"])
-    status = _texts(plan["status"])
+    company = cell_texts(frame["company"])
+    job = cell_texts(frame["job_title"])
+    raw_status = cell_texts(frame["status"])
+    status = cell_texts(plan["status"])
     interview = _days(frame["interview_at"])
     applied = _days(frame["applied_on"])
     thanked = _days(frame["thank_you_sent"])
@@ -267,9 +267,9 @@ def compute(
     response = _days(frame["response_on"])
     rejection_reply = _days(frame["rejection_reply_sent"])
     counts = _counts(frame["follow_ups_sent"])
-    actions = _texts(plan["next_action"])
+    actions = cell_texts(plan["next_action"])
     dues = _days(plan["due"])
-    reminders = _texts(plan["reminder"])
+    reminders = cell_texts(plan["reminder"])
     held = [i is not None and i <= today for i in interview]
 
     by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 from icalendar import Calendar
 
-from followsync import ics, rules, schema, sync
+from followsync import ics, rules, schema, summary, sync
 from followsync.config import Config
 
 from .conftest import NOW, day, tracker_of
@@ -198,8 +198,8 @@ def test_items_from_a_computed_run_use_the_ids_sync_gives_blank_rows():
 
 def _reference_items_from(tracker, frame, computed):
     """items_from as it was before it read the columns as lists (for speed): the reference."""
-    cell_text = ics.cell_text
-    computed = ics.cells_of(computed)
+    computed = summary.cells_of(computed)
+    cell_text = summary.cell_text
     out = []
     for i in range(len(frame)):
         action = cell_text(computed["Next action"].iat[i])
@@ -232,11 +232,17 @@ def test_items_from_varied_rows_are_what_the_per_row_version_made():
     for now in (NOW, LATER):
         computed = sync.compute(t, now, Config())
         cells = computed.cells
-        # Also: no draft columns, and a Due column of plain dates, None and NaT (object dtype).
+        # Also: no draft columns, a Due column of plain dates, None and NaT (object dtype), and
+        # padded text, numbers, None and NaN in the text columns.
         loose = cells.drop(columns=["Draft subject", "Draft message"])
         loose["Due"] = pd.Series(
             [None if k % 3 else d for k, d in enumerate(cells["Due"].dt.date)], dtype=object
         )
+        loose["ID"] = pd.Series(
+            [[None, 17, f" {i} ", i][k % 4] for k, i in enumerate(cells["ID"])], dtype=object
+        )
+        loose["Next action"] = [f" {a} " if k % 2 else a for k, a in enumerate(cells["Next action"])]
+        loose["Reminder"] = [float("nan") if k % 5 == 0 else f"{r} " for k, r in enumerate(cells["Reminder"])]
         for given in (computed, cells, computed_of(t, now), loose):
             assert_same(ics.items_from("Alex", t.frame, given), _reference_items_from("Alex", t.frame, given))
     empty = tracker_of([])
