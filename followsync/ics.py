@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
-from .summary import cell_text, cells_of
+from .summary import cell_texts, cells_of
 
 PRODID = "-//followsync//followsync//EN"
 UID_DOMAIN = "followsync"
@@ -118,27 +118,38 @@ def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> lis
     it (columns by name: ID, Next action, Due, Reminder, Draft subject, Draft message).
     """
     computed = cells_of(computed)
-    items = []
-    for i in range(len(frame)):
-        action = cell_text(computed["Next action"].iat[i])
-        due = computed["Due"].iat[i]
-        if not action or due is None or pd.isna(due):
-            continue
-        items.append(
-            CalendarItem(
-                tracker=tracker,
-                id=cell_text(computed["ID"].iat[i]),
-                company=cell_text(frame["company"].iat[i]),
-                job_title=cell_text(frame["job_title"].iat[i]),
-                next_action=action,
-                due=pd.Timestamp(due).date(),
-                reminder=cell_text(computed["Reminder"].iat[i]),
-                draft_subject=cell_text(computed["Draft subject"].iat[i]) if "Draft subject" in computed else "",
-                draft_message=cell_text(computed["Draft message"].iat[i]) if "Draft message" in computed else "",
-                row=int(frame["_row"].iat[i]),
-            )
+    # Each column is read once into a list: per-row pandas access is slow.
+    actions = cell_texts(computed["Next action"])
+    due = computed["Due"]
+    wanted = [bool(action) and not gone for action, gone in zip(actions, due.isna().tolist(), strict=True)]
+    if due.dtype.kind == "M":
+        days = due.dt.date.tolist()
+    else:
+        days = [pd.Timestamp(d).date() if w else None for d, w in zip(due.tolist(), wanted, strict=True)]
+    ids = cell_texts(computed["ID"])
+    company = cell_texts(frame["company"])
+    job = cell_texts(frame["job_title"])
+    reminders = cell_texts(computed["Reminder"])
+    blank = [""] * len(frame)
+    subjects = cell_texts(computed["Draft subject"]) if "Draft subject" in computed else blank
+    messages = cell_texts(computed["Draft message"]) if "Draft message" in computed else blank
+    rows = [int(r) for r in frame["_row"].tolist()]
+    return [
+        CalendarItem(
+            tracker=tracker,
+            id=ids[k],
+            company=company[k],
+            job_title=job[k],
+            next_action=actions[k],
+            due=days[k],
+            reminder=reminders[k],
+            draft_subject=subjects[k],
+            draft_message=messages[k],
+            row=rows[k],
         )
-    return items
+        for k, w in enumerate(wanted)
+        if w
+    ]
 
 
 def _event(item: CalendarItem, stamp: dt.datetime, sequence: int) -> Event:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import pandas as pd
@@ -188,6 +189,11 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def cell_texts(column: pd.Series) -> list[str]:
+    """:func:`cell_text` of every value of a column (most are text already)."""
+    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
+
+
 def _count(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
@@ -210,6 +216,23 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _days(column: pd.Series) -> list[dt.date | None]:
+    """:func:`_day` of every value of a column; a datetime column is converted all at once."""
+    if column.dtype.kind == "M":
+        return [
+            None if gone else day
+            for day, gone in zip(column.dt.date.tolist(), column.isna().tolist(), strict=True)
+        ]
+    return [_day(v) for v in column.tolist()]
+
+
+def _counts(column: pd.Series) -> list[int]:
+    """:func:`_count` of every value of a column (blanks are 0)."""
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column.fillna(0).astype("int64").tolist()
+    return [_count(v) for v in column.tolist()]
+
+
 def compute(
     frame: pd.DataFrame,
     plan: pd.DataFrame,
@@ -227,82 +250,101 @@ def compute(
     frame's), ``history`` the History worksheet's rows as dicts (Date, ID, Company, What
     happened, Medium, Message). ``thank_you_hours`` is ``[rules] thank_you_hours``.
     """
+    # Every column is read once into a plain list: per-row pandas access is slow.
     computed = cells_of(computed)
     today = now.date()
     n = len(frame)
-    ids = [cell_text(v) for v in (computed["ID"] if computed is not None else frame["id"])]
-    rows = [int(v) for v in frame["_row"]]
-    company = [cell_text(v) for v in frame["company"]]
-    job = [cell_text(v) for v in frame["job_title"]]
-    raw_status = [cell_text(v) for v in frame["status"]]
-    status = [cell_text(v) for v in plan["status"]]
-    interview_at = list(frame["interview_at"])
-    interview = [_day(v) for v in interview_at]
-    applied = [_day(v) for v in frame["applied_on"]]
-    thanked = [_day(v) for v in frame["thank_you_sent"]]
-    last = [_day(v) for v in frame["last_follow_up"]]
-    response = [_day(v) for v in frame["response_on"]]
-    rejection_reply = [_day(v) for v in frame["rejection_reply_sent"]]
-    counts = [_count(v) for v in frame["follow_ups_sent"]]
+    ids = cell_texts(computed["ID"] if computed is not None else frame["id"])
+    rows = [int(v) for v in frame["_row"].tolist()]
+    company = cell_texts(frame["company"])
+    job = cell_texts(frame["job_title"])
+    raw_status = cell_texts(frame["status"])
+    status = cell_texts(plan["status"])
+    interview = _days(frame["interview_at"])
+    applied = _days(frame["applied_on"])
+    thanked = _days(frame["thank_you_sent"])
+    last = _days(frame["last_follow_up"])
+    response = _days(frame["response_on"])
+    rejection_reply = _days(frame["rejection_reply_sent"])
+    counts = _counts(frame["follow_ups_sent"])
+    actions = cell_texts(plan["next_action"])
+    dues = _days(plan["due"])
+    reminders = cell_texts(plan["reminder"])
     held = [i is not None and i <= today for i in interview]
 
     by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
     funnel = {
         "Applied": n,
-        "Interviewed": sum(1 for k in range(n) if held[k] or raw_status[k] in INTERVIEWED_STATUSES),
+        "Interviewed": sum(
+            1 for h, s in zip(held, raw_status, strict=True) if h or s in INTERVIEWED_STATUSES
+        ),
         "Offer": sum(1 for s in raw_status if s in OFFER_STATUSES),
     }
     this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in interview]
 
     # Thank-you notes: this round's (on or after the interview day), within the window.
+    window = pd.Timedelta(hours=thank_you_hours)
+    interview_at = frame["interview_at"]
+    if interview_at.dtype.kind == "M":
+        deadlines = _days(interview_at + window)
+    else:
+        deadlines = [
+            (pd.Timestamp(v) + window).date() if h else None for v, h in zip(interview_at, held, strict=True)
+        ]
     on_time = expected = sent = 0
-    for k in range(n):
-        if not held[k]:
+    for h, i, t, deadline in zip(held, interview, thanked, deadlines, strict=True):
+        if not h:
             continue
-        deadline = (pd.Timestamp(interview_at[k]) + pd.Timedelta(hours=thank_you_hours)).date()
-        this_round = thanked[k] is not None and thanked[k] >= interview[k]
+        this_round = t is not None and t >= i
         sent += this_round
         if this_round or deadline < today:
             expected += 1
-            on_time += this_round and thanked[k] <= deadline
+            on_time += this_round and t <= deadline
 
     # Follow-ups before the latest interview belong to an earlier round (RULES.md section 2).
-    round_counts = [
-        0 if (last[k] is not None and interview[k] is not None and last[k] < interview[k]) else counts[k]
-        for k in range(n)
-    ]
     rates: dict[int, list[int]] = {}
-    for k in range(n):
-        if held[k]:
-            tally = rates.setdefault(round_counts[k], [0, 0])
+    for h, i, lf, c, r in zip(held, interview, last, counts, response, strict=True):
+        if h:
+            tally = rates.setdefault(0 if lf is not None and lf < i else c, [0, 0])
             tally[0] += 1
-            tally[1] += response[k] is not None and response[k] >= interview[k]
+            tally[1] += r is not None and r >= i
     response_rates = tuple(FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
 
     overdue, due_week = [], []
-    for k in range(n):
-        action = cell_text(plan["next_action"].iat[k])
-        due = _day(plan["due"].iat[k])
+    week_end = today + dt.timedelta(days=WEEK_DAYS)
+    for k, (action, due) in enumerate(zip(actions, dues, strict=True)):
         if not action or due is None:
             continue
-        line = ActionLine(rows[k], ids[k], company[k], job[k], action, due, cell_text(plan["reminder"].iat[k]))
         if due < today:
-            overdue.append(replace(line, days_overdue=(today - due).days))
-        elif due < today + dt.timedelta(days=WEEK_DAYS):
-            due_week.append(line)
+            overdue.append(
+                ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k], (today - due).days)
+            )
+        elif due < week_end:
+            due_week.append(ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k]))
 
     # Every event of every application: the tracker's dates, then the History's, deduplicated.
-    events: list[list[TimelineEvent]] = [[] for _ in range(n)]
-    for k in range(n):
-        found = [
-            (applied[k], "applied", "Applied"),
-            (interview[k], "interview", "Interview" if held[k] else "Interview (scheduled)"),
-            (thanked[k], "thank_you", "Thank-you note"),
-            (last[k], "follow_up", f"Follow-up {counts[k]}" if counts[k] else "Follow-up"),
-            (response[k], "response", "Response"),
-            (rejection_reply[k], "rejection_reply", "Rejection reply"),
+    # Events are immutable and trackers repeat days: each distinct event is made once, and shared.
+    made: dict[tuple[dt.date, str, str], TimelineEvent] = {}
+
+    def event(on: dt.date, kind: str, label: str) -> TimelineEvent:
+        shared = made.get((on, kind, label))
+        if shared is None:
+            shared = made[on, kind, label] = TimelineEvent(on, kind, label)
+        return shared
+
+    events: list[list[TimelineEvent]] = []
+    for a, i, h, t, lf, c, r, rr in zip(
+        applied, interview, held, thanked, last, counts, response, rejection_reply, strict=True
+    ):
+        dated = [
+            (a, "applied", "Applied"),
+            (i, "interview", "Interview" if h else "Interview (scheduled)"),
+            (t, "thank_you", "Thank-you note"),
+            (lf, "follow_up", f"Follow-up {c}" if c else "Follow-up"),
+            (r, "response", "Response"),
+            (rr, "rejection_reply", "Rejection reply"),
         ]
-        events[k] = [TimelineEvent(on, kind, label) for on, kind, label in found if on is not None]
+        events.append([event(on, kind, label) for on, kind, label in dated if on is not None])
     row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
     for entry in history:
         k = row_of_id.get(cell_text(entry.get("ID")).lower())
@@ -313,14 +355,15 @@ def compute(
         kind = history_kind(what)
         if any(e.on == on and e.kind == kind for e in events[k]):
             continue
-        events[k].append(TimelineEvent(on, kind, what or KIND_LABELS[kind]))
+        events[k].append(event(on, kind, what or KIND_LABELS[kind]))
+    per_week = _weeks(events, today, weeks)
     timelines = []
-    for k in range(n):
-        planned = list(events[k])
-        action, due = cell_text(plan["next_action"].iat[k]), _day(plan["due"].iat[k])
-        if action and due is not None:
-            planned.append(TimelineEvent(due, "next", action))
-        planned.sort(key=lambda e: (e.on, e.kind == "next"))
+    for k, planned in enumerate(events):
+        if actions[k] and dues[k] is not None:
+            planned.append(event(dues[k], "next", actions[k]))
+        # Oldest first, the next action after the events of its day: the sort is stable and
+        # the next action comes last, so sorting by day alone orders it so.
+        planned.sort(key=_on)
         timelines.append(Timeline(rows[k], ids[k], company[k], job[k], status[k], tuple(planned)))
 
     return Summary(
@@ -330,7 +373,7 @@ def compute(
         inferred_statuses=sum(1 for s in raw_status if not s),
         funnel=funnel,
         interviews_this_month=sum(this_month),
-        interviews_ahead=sum(1 for k in range(n) if this_month[k] and not held[k]),
+        interviews_ahead=sum(1 for m, h in zip(this_month, held, strict=True) if m and not h),
         thank_you_on_time=on_time,
         thank_you_expected=expected,
         thank_you_sent=sent,
@@ -338,18 +381,26 @@ def compute(
         response_rates=response_rates,
         overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
         due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
-        weeks=_weeks(events, today, weeks),
+        weeks=per_week,
         timelines=tuple(timelines),
     )
 
 
+_on = attrgetter("on")
+_WEEK_COLUMNS = {"applied": 0, "interview": 1, **{kind: 2 for kind in SENT_KINDS}}
+
+
 def _weeks(events: list[list[TimelineEvent]], today: dt.date, weeks: int) -> tuple[WeekCount, ...]:
     tallies: dict[dt.date, list[int]] = {}
+    monday_of: dict[dt.date, dt.date] = {}  # trackers repeat days: each one's Monday once
     for row_events in events:
         for e in row_events:
-            column = {"applied": 0, "interview": 1}.get(e.kind, 2 if e.kind in SENT_KINDS else None)
+            column = _WEEK_COLUMNS.get(e.kind)
             if column is not None:
-                tallies.setdefault(_monday(e.on), [0, 0, 0])[column] += 1
+                monday = monday_of.get(e.on)
+                if monday is None:
+                    monday = monday_of[e.on] = _monday(e.on)
+                tallies.setdefault(monday, [0, 0, 0])[column] += 1
     this_week = _monday(today)
     earliest = this_week - dt.timedelta(weeks=max(weeks, 1) - 1)
     start = max(earliest, min(tallies, default=this_week))

@@ -430,24 +430,35 @@ class RunResult:
 def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
     """What is due: overdue first, then today, then soon; earliest first within each."""
     frame = tracker.frame
-    items = []
-    for i in range(len(frame)):
-        urgency = computed["_colour_name"].iat[i]
-        if urgency not in ("overdue", "today", "soon"):
-            continue
-        due = computed["Due"].iat[i]
-        items.append(
-            DueItem(
-                row=int(frame["_row"].iat[i]),
-                id=str(computed["ID"].iat[i]),
-                company=frame["company"].iat[i] or "",
-                job_title=frame["job_title"].iat[i] or "",
-                next_action=computed["Next action"].iat[i],
-                due=None if pd.isna(due) else pd.Timestamp(due).date(),
-                urgency=urgency,
-                reminder=computed["Reminder"].iat[i],
-            )
+    # Each column is read once into a list: per-row pandas access is slow.
+    urgencies = computed["_colour_name"].tolist()
+    listed = [urgency in ("overdue", "today", "soon") for urgency in urgencies]
+    due = computed["Due"]
+    missing = due.isna().tolist()
+    if due.dtype.kind == "M":
+        days = due.dt.date.tolist()
+    else:
+        days = [
+            pd.Timestamp(d).date() if wanted and not gone else None
+            for d, wanted, gone in zip(due.tolist(), listed, missing, strict=True)
+        ]
+    rows, ids = frame["_row"].tolist(), computed["ID"].tolist()
+    company, job = frame["company"].tolist(), frame["job_title"].tolist()
+    actions, reminders = computed["Next action"].tolist(), computed["Reminder"].tolist()
+    items = [
+        DueItem(
+            row=int(rows[i]),
+            id=str(ids[i]),
+            company=company[i] or "",
+            job_title=job[i] or "",
+            next_action=actions[i],
+            due=None if missing[i] else days[i],
+            urgency=urgencies[i],
+            reminder=reminders[i],
         )
+        for i, wanted in enumerate(listed)
+        if wanted
+    ]
     order = {"overdue": 0, "today": 1, "soon": 2}
     return sorted(items, key=lambda d: (order[d.urgency], d.due or dt.date.max, d.row))
 

@@ -9,10 +9,11 @@ import re
 import pandas as pd
 from icalendar import Calendar
 
-from followsync import ics, rules, schema, sync
+from followsync import ics, rules, schema, summary, sync
 from followsync.config import Config
 
 from .conftest import NOW, day, tracker_of
+from .varied import LATER, assert_same, varied_rows
 
 ACME = {
     "ID": "acme-7k2",
@@ -193,3 +194,56 @@ def test_items_from_a_computed_run_use_the_ids_sync_gives_blank_rows():
     assert new_id.startswith("acme-") and found[0].row == 2
     assert found[0].draft_subject  # sync's drafts travel into the event
     assert ics.timeless("Overdue by 3 days (was due Mon 23 Nov): call Sam.") == "Call Sam."
+
+
+def _reference_items_from(tracker, frame, computed):
+    """items_from as it was before it read the columns as lists (for speed): the reference."""
+    computed = summary.cells_of(computed)
+    cell_text = summary.cell_text
+    out = []
+    for i in range(len(frame)):
+        action = cell_text(computed["Next action"].iat[i])
+        due = computed["Due"].iat[i]
+        if not action or due is None or pd.isna(due):
+            continue
+        out.append(
+            ics.CalendarItem(
+                tracker=tracker,
+                id=cell_text(computed["ID"].iat[i]),
+                company=cell_text(frame["company"].iat[i]),
+                job_title=cell_text(frame["job_title"].iat[i]),
+                next_action=action,
+                due=pd.Timestamp(due).date(),
+                reminder=cell_text(computed["Reminder"].iat[i]),
+                draft_subject=cell_text(computed["Draft subject"].iat[i])
+                if "Draft subject" in computed
+                else "",
+                draft_message=cell_text(computed["Draft message"].iat[i])
+                if "Draft message" in computed
+                else "",
+                row=int(frame["_row"].iat[i]),
+            )
+        )
+    return out
+
+
+def test_items_from_varied_rows_are_what_the_per_row_version_made():
+    t = tracker_of(varied_rows())
+    for now in (NOW, LATER):
+        computed = sync.compute(t, now, Config())
+        cells = computed.cells
+        # Also: no draft columns, a Due column of plain dates, None and NaT (object dtype), and
+        # padded text, numbers, None and NaN in the text columns.
+        loose = cells.drop(columns=["Draft subject", "Draft message"])
+        loose["Due"] = pd.Series(
+            [None if k % 3 else d for k, d in enumerate(cells["Due"].dt.date)], dtype=object
+        )
+        loose["ID"] = pd.Series(
+            [[None, 17, f" {i} ", i][k % 4] for k, i in enumerate(cells["ID"])], dtype=object
+        )
+        loose["Next action"] = [f" {a} " if k % 2 else a for k, a in enumerate(cells["Next action"])]
+        loose["Reminder"] = [float("nan") if k % 5 == 0 else f"{r} " for k, r in enumerate(cells["Reminder"])]
+        for given in (computed, cells, computed_of(t, now), loose):
+            assert_same(ics.items_from("Alex", t.frame, given), _reference_items_from("Alex", t.frame, given))
+    empty = tracker_of([])
+    assert ics.items_from("Alex", empty.frame, computed_of(empty)) == []

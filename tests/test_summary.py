@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from followsync import rules, summary
+from followsync import rules, schema, summary, sync
+from followsync.config import Config
 
 from .conftest import NOW, day, tracker_of
+from .varied import LATER, assert_same, varied_history, varied_rows
 
 
 def at(offset: int, hour: int | None = None):
@@ -298,3 +302,192 @@ def test_an_empty_tracker_summarises_to_zeros():
         "No interviews yet." in column and "Nothing overdue." in column and "Nothing due this week." in column
     )
     assert [w.week for w in s.weeks] == ["2026-W48"]
+
+
+# --------------------------------------------------------------------------------------
+# The same figures as before compute was rewritten over column lists (for speed): the
+# per-row implementation it replaced, kept here as the reference.
+
+
+def _reference_compute(frame, plan, computed, now, history=(), *, thank_you_hours=24, weeks=12):
+    computed = summary.cells_of(computed)
+    cell_text, _day, _count = summary.cell_text, summary._day, summary._count
+    TimelineEvent = summary.TimelineEvent
+    today = now.date()
+    n = len(frame)
+    ids = [cell_text(v) for v in (computed["ID"] if computed is not None else frame["id"])]
+    rows = [int(v) for v in frame["_row"]]
+    company = [cell_text(v) for v in frame["company"]]
+    job = [cell_text(v) for v in frame["job_title"]]
+    raw_status = [cell_text(v) for v in frame["status"]]
+    status = [cell_text(v) for v in plan["status"]]
+    interview_at = list(frame["interview_at"])
+    interview = [_day(v) for v in interview_at]
+    applied = [_day(v) for v in frame["applied_on"]]
+    thanked = [_day(v) for v in frame["thank_you_sent"]]
+    last = [_day(v) for v in frame["last_follow_up"]]
+    response = [_day(v) for v in frame["response_on"]]
+    rejection_reply = [_day(v) for v in frame["rejection_reply_sent"]]
+    counts = [_count(v) for v in frame["follow_ups_sent"]]
+    held = [i is not None and i <= today for i in interview]
+
+    by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
+    funnel = {
+        "Applied": n,
+        "Interviewed": sum(1 for k in range(n) if held[k] or raw_status[k] in summary.INTERVIEWED_STATUSES),
+        "Offer": sum(1 for s in raw_status if s in summary.OFFER_STATUSES),
+    }
+    this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in interview]
+    on_time = expected = sent = 0
+    for k in range(n):
+        if not held[k]:
+            continue
+        deadline = (pd.Timestamp(interview_at[k]) + pd.Timedelta(hours=thank_you_hours)).date()
+        this_round = thanked[k] is not None and thanked[k] >= interview[k]
+        sent += this_round
+        if this_round or deadline < today:
+            expected += 1
+            on_time += this_round and thanked[k] <= deadline
+    round_counts = [
+        0 if (last[k] is not None and interview[k] is not None and last[k] < interview[k]) else counts[k]
+        for k in range(n)
+    ]
+    rates = {}
+    for k in range(n):
+        if held[k]:
+            tally = rates.setdefault(round_counts[k], [0, 0])
+            tally[0] += 1
+            tally[1] += response[k] is not None and response[k] >= interview[k]
+    response_rates = tuple(summary.FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
+    overdue, due_week = [], []
+    for k in range(n):
+        action = cell_text(plan["next_action"].iat[k])
+        due = _day(plan["due"].iat[k])
+        if not action or due is None:
+            continue
+        line = summary.ActionLine(
+            rows[k], ids[k], company[k], job[k], action, due, cell_text(plan["reminder"].iat[k])
+        )
+        if due < today:
+            overdue.append(dataclasses.replace(line, days_overdue=(today - due).days))
+        elif due < today + dt.timedelta(days=summary.WEEK_DAYS):
+            due_week.append(line)
+    events = [[] for _ in range(n)]
+    for k in range(n):
+        found = [
+            (applied[k], "applied", "Applied"),
+            (interview[k], "interview", "Interview" if held[k] else "Interview (scheduled)"),
+            (thanked[k], "thank_you", "Thank-you note"),
+            (last[k], "follow_up", f"Follow-up {counts[k]}" if counts[k] else "Follow-up"),
+            (response[k], "response", "Response"),
+            (rejection_reply[k], "rejection_reply", "Rejection reply"),
+        ]
+        events[k] = [TimelineEvent(on, kind, label) for on, kind, label in found if on is not None]
+    row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
+    for entry in history:
+        k = row_of_id.get(cell_text(entry.get("ID")).lower())
+        on = _day(entry.get("Date"))
+        if k is None or on is None:
+            continue
+        what = cell_text(entry.get("What happened"))
+        kind = summary.history_kind(what)
+        if any(e.on == on and e.kind == kind for e in events[k]):
+            continue
+        events[k].append(TimelineEvent(on, kind, what or summary.KIND_LABELS[kind]))
+    timelines = []
+    for k in range(n):
+        planned = list(events[k])
+        action, due = cell_text(plan["next_action"].iat[k]), _day(plan["due"].iat[k])
+        if action and due is not None:
+            planned.append(TimelineEvent(due, "next", action))
+        planned.sort(key=lambda e: (e.on, e.kind == "next"))
+        timelines.append(summary.Timeline(rows[k], ids[k], company[k], job[k], status[k], tuple(planned)))
+    return summary.Summary(
+        today=today,
+        applications=n,
+        by_status=by_status,
+        inferred_statuses=sum(1 for s in raw_status if not s),
+        funnel=funnel,
+        interviews_this_month=sum(this_month),
+        interviews_ahead=sum(1 for k in range(n) if this_month[k] and not held[k]),
+        thank_you_on_time=on_time,
+        thank_you_expected=expected,
+        thank_you_sent=sent,
+        follow_ups_sent=sum(counts),
+        response_rates=response_rates,
+        overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
+        due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
+        weeks=_reference_weeks(events, today, weeks),
+        timelines=tuple(timelines),
+    )
+
+
+def _reference_weeks(events, today, weeks):
+    tallies = {}
+    for row_events in events:
+        for e in row_events:
+            column = {"applied": 0, "interview": 1}.get(e.kind, 2 if e.kind in summary.SENT_KINDS else None)
+            if column is not None:
+                tallies.setdefault(summary._monday(e.on), [0, 0, 0])[column] += 1
+    this_week = summary._monday(today)
+    earliest = this_week - dt.timedelta(weeks=max(weeks, 1) - 1)
+    start = min(max(earliest, min(tallies, default=this_week)), this_week)
+    ahead = [
+        m
+        for m, t in tallies.items()
+        if t[1] and this_week < m <= this_week + dt.timedelta(weeks=summary.WEEKS_AHEAD)
+    ]
+    end = max(ahead, default=this_week)
+    out = []
+    monday = start
+    while monday <= end:
+        a, i, m = tallies.get(monday, (0, 0, 0))
+        out.append(summary.WeekCount(summary.iso_week(monday), monday, a, i, m))
+        monday += dt.timedelta(weeks=1)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("now", [NOW, LATER], ids=["wed-25-nov", "tue-1-dec-late"])
+def test_compute_over_varied_rows_is_what_the_per_row_version_computed(now):
+    rows = varied_rows()
+    t = tracker_of(rows)
+    computed = sync.compute(t, now, Config())
+    history = varied_history(rows)
+    for cells in (computed, computed.cells, None):
+        for kw in ({}, {"thank_you_hours": 48, "weeks": 30}, {"thank_you_hours": 0, "weeks": 1}):
+            new = summary.compute(t.frame, computed.plan, cells, now, history, **kw)
+            assert_same(new, _reference_compute(t.frame, computed.plan, cells, now, history, **kw))
+
+
+def test_compute_over_no_rows_is_what_the_per_row_version_computed():
+    t = tracker_of([])
+    plan = rules.plan(t.frame, NOW)
+    assert_same(summary.compute(t.frame, plan, None, NOW), _reference_compute(t.frame, plan, None, NOW))
+
+
+def test_compute_over_loosely_typed_columns_is_what_the_per_row_version_computed():
+    """Padded text, None and NaN in the plan and the IDs; dates and counts in object columns."""
+    t = tracker_of(varied_rows())
+    computed = sync.compute(t, NOW, Config())
+    plan = computed.plan.copy()
+    plan["next_action"] = pd.Series(
+        [None if k % 7 == 0 else f" {a} " if k % 5 == 0 else a for k, a in enumerate(plan["next_action"])],
+        dtype=object,
+    )
+    plan["reminder"] = [float("nan") if k % 3 == 0 else f"{r}  " for k, r in enumerate(plan["reminder"])]
+    plan["status"] = [f" {s}" if k % 2 else s for k, s in enumerate(plan["status"])]
+    plan["due"] = pd.Series([None if k % 4 == 0 else d for k, d in enumerate(plan["due"])], dtype=object)
+    cells = computed.cells.assign(
+        ID=pd.Series(
+            [[None, 17, f" {i} ", i][k % 4] for k, i in enumerate(computed.cells["ID"])], dtype=object
+        )
+    )
+    frame = t.frame.copy()
+    frame["follow_ups_sent"] = pd.Series(frame["follow_ups_sent"].tolist(), dtype=object)
+    frame["interview_at"] = pd.Series(frame["interview_at"].tolist(), dtype=object)
+    frame["company"] = [f"  {c}" if k % 3 else c for k, c in enumerate(frame["company"])]
+    history = varied_history(varied_rows())
+    assert_same(
+        summary.compute(frame, plan, cells, NOW, history),
+        _reference_compute(frame, plan, cells, NOW, history),
+    )
