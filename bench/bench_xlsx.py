@@ -8,7 +8,8 @@ and one after a tenth of the rows changed. Each line splits the run into its sta
 (the file scanned), frame (cells parsed), rules, drafts, lint, summary, calendar, digest, diff
 and apply (the changes spliced into the file and saved); "other" is the rest of compute and
 run. Total is the wall time of the whole run. It also says how each run saved ("spliced"
-or "rewritten" by openpyxl), the file's size, and the process's peak memory.
+or "rewritten" by openpyxl), the file's size, the time of the whole command as cron runs it
+(`followsync run --quiet`, start-up and printing included), and the peak memory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,13 +116,47 @@ def touch_a_tenth(path: Path, n: int) -> None:
     wb.save(path)
 
 
-COLUMNS = ["read", "frame", "rules", "drafts", "lint", "summary", "calendar", "digest", "diff", "apply", "other"]
+def cli_run(path: Path) -> str:
+    """The whole command, as cron runs it: start-up, a run with nothing to write, and its output."""
+    command = [
+        sys.executable,
+        "-m",
+        "followsync.cli",
+        "run",
+        "--tracker",
+        str(path),
+        "--quiet",
+        "--now",
+        NOW.isoformat(),
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    lines = len(done.stdout.splitlines())
+    return f"`followsync run --quiet` (no-op, exit {done.returncode}, {lines} lines printed) {took:.2f}s"
+
+
+COLUMNS = [
+    "read",
+    "frame",
+    "rules",
+    "drafts",
+    "lint",
+    "summary",
+    "calendar",
+    "digest",
+    "diff",
+    "apply",
+    "other",
+]
 
 
 def main(sizes: list[int]) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"seconds per stage; {cores} core(s) available to this process")
-    print(f"{'rows':>7} {'run':<11}" + "".join(f"{c:>9}" for c in COLUMNS) + f"{'total':>9}{'cells':>9}  saved")
+    print(
+        f"{'rows':>7} {'run':<11}" + "".join(f"{c:>9}" for c in COLUMNS) + f"{'total':>9}{'cells':>9}  saved"
+    )
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "tracker.xlsx"
@@ -129,7 +165,7 @@ def main(sizes: list[int]) -> None:
                 print(_line(n, label, timed_run(path)))
             touch_a_tenth(path, n)
             print(_line(n, "10% edited", timed_run(path)))
-            print(f"{'':>7} file size {path.stat().st_size / 1e6:.1f} MB")
+            print(f"{'':>7} file size {path.stat().st_size / 1e6:.1f} MB; {cli_run(path)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:.0f} MB")
 

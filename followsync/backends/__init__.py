@@ -11,7 +11,7 @@ def kind_of(location: str) -> str:
     """``airtable``, ``google`` or ``xlsx``, from the text of a location."""
     if location.startswith("airtable:"):
         return "airtable"
-    from .gsheets import parse_location
+    from .google_location import parse_location
 
     return "google" if parse_location(location) is not None else "xlsx"
 

@@ -55,6 +55,7 @@ from ..schema import (
     parse_date,
 )
 from .base import Applied, Backend, ChangeSet, ChartSpec, FillWrite, Layout, SheetWrite, Snapshot, locate
+from .google_location import parse_location
 
 ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
 SHEETS_URL = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -94,26 +95,7 @@ ERROR_TEXT = {
     "LOADING": "#LOADING",
 }
 
-_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]{10,})", re.I)
-_GID = re.compile(r"[#?&]gid=(\d+)")
-_KEY = re.compile(r"[A-Za-z0-9_-]{25,60}")
 _EPOCH = dt.datetime(1899, 12, 30)
-
-
-def parse_location(text: str) -> tuple[str, int | None] | None:
-    """``(spreadsheet key, gid or None)`` for a Google Sheets URL or bare key; None for anything else.
-
-    A bare key is 25 to 60 characters of ``[A-Za-z0-9_-]`` that is not an existing file's path.
-    """
-    if not isinstance(text, str):
-        return None
-    s = text.strip()
-    if m := _URL.match(s):
-        g = _GID.search(s[m.end() :])
-        return m[1], int(g[1]) if g else None
-    if _KEY.fullmatch(s) and not s.lower().endswith(".xlsx") and not Path(s).exists():
-        return s, None
-    return None
 
 
 # --------------------------------------------------------------------------------------
