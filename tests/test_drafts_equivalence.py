@@ -1,13 +1,15 @@
-"""The fast paths of drafts.render give exactly what the plain per-row code gives: the
-whole-frame loop against a row-at-a-time reference (lint_frame too, on the drafts and on
+"""The fast paths of drafts.render and lint.lint_frame give exactly what the plain per-row code
+gives: the whole-frame loops against a row-at-a-time reference (lint on the drafts and on
 edited ones), and each shortcut (memoised helpers, context, tidy, template rendering, the
-column records) against the straightforward code it replaces, on a few hundred varied rows."""
+column records, lint's prefilters) against the straightforward code it replaces, on a few
+hundred varied rows and on fuzzed text."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 import re
+import string
 
 import pandas as pd
 import pytest
@@ -432,3 +434,64 @@ def test_frame_records_are_to_dict_records_of_those_columns(varied):
     assert same_records(drafts.frame_records(odd, keys), odd.to_dict("records"))
     assert drafts.frame_records(odd, ("zz",)) == [{}] * 4
     assert drafts.frame_records(odd.iloc[:0], keys) == []
+
+
+# ----------------------------------------------------------------------------------------
+# Lint's prefilters
+
+
+def test_fold_puts_an_ascii_letter_exactly_where_ignorecase_matches_one():
+    all_chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    folded = lint._fold(all_chars)
+    assert len(folded) == len(all_chars)  # lower() never shortens, so this is letter for letter
+    for letter in string.ascii_lowercase:
+        matched = [m.start() for m in re.finditer(letter, all_chars, re.I)]
+        assert matched == [m.start() for m in re.finditer(letter, folded)], letter
+    # Whitespace, which the generic-salutation prefilter steps over with str.isspace like \s.
+    spaces = [m.start() for m in re.finditer(r"\s", all_chars)]
+    assert spaces == [i for i, c in enumerate(all_chars) if c.isspace()]
+    assert [m.start() for m in re.finditer(r"\s", folded)] == spaces
+
+
+def test_each_call_to_action_alternative_starts_with_a_needle():
+    from re import _parser  # the parsed pattern: its alternatives and their literal starts
+
+    _boundary, (branch, (_none, alternatives)), _end = _parser.parse(lint._CALL_TO_ACTION.pattern)
+    assert str(branch) == "BRANCH" and len(alternatives) == 13
+    for alternative in alternatives:
+        start = ""
+        for op, av in alternative:
+            if str(op) != "LITERAL":
+                break
+            start += chr(av)
+        assert any(start.startswith(n) for n in lint._CALL_TO_ACTION_NEEDLES), start
+
+
+LINT_WORDS = (
+    [p for p, _label, _fix in lint.PUSHY if not set(p) & set("\\(?[")]
+    + ["just checking in", "Just Following Up", "ASAP", "aſap", "as soon as possible", "reply  as soon as possible",
+       "URGENTLY", "urgent", "why haven't you", "Why hasn't", "any news ?", "any news?", "I need this job",
+       "i really need the role", "desperately", "still waiting", "I've been waiting", "waiting for weeks",
+       "we expect a reply", "respond right away", "answer now", "know", "reply now", "hurry up", "HURRY",
+       "last chance", "beg", "begging", "began", "Dear Hiring Manager", "hello\n\tteam", "Hi Sir or Madam",
+       "hi sir/madam", "dear madam or sir", "Hi recruiter", "DEAR INTERVIEWER", "hi team", "this team",
+       "to whom it may concern", "To  Whom It May Concern", "dear\u2003team", "dear\u0130", "Hİ team",
+       "update", "UPDATES", "feedback", "next steps", "next step", "timeline", "status", "referral", "referal",
+       "refer me", "let me know", "get back to me", "any further information", "happy to share", "glad to send",
+       "happy to", "İ", "ı", "ſ", "\u212a", "K", "'", "-", "_", "x", "Ms. Jones", "Best regards,", "\n", " ", "?",
+       "{{", "%}", "[Name]", "< company >", "TODO", "TBD", "FIXME", "XXXX", "todo"]
+)  # fmt: skip
+
+
+def test_lint_prefilters_change_no_finding():
+    rng = random.Random(9)
+    seps = [" ", "  ", "\n", "", ", ", ". ", "'", "\t", "-"]
+    for _ in range(20000):
+        parts = [rng.choice(LINT_WORDS) for _ in range(rng.randint(1, 6))]
+        s = "".join(p + rng.choice(seps) for p in parts)
+        if rng.random() < 0.3:
+            s = s.upper() if rng.random() < 0.5 else s.swapcase()
+        assert lint._placeholder("X", s) == reference_placeholder("X", s), repr(s)
+        assert lint._pushy("X", s) == reference_pushy("X", s), repr(s)
+        assert lint._generic("X", s, "Ms. Jones") == reference_generic("X", s, "Ms. Jones"), repr(s)
+        assert lint._has_call_to_action(s, lint._fold(s)) == bool(lint._CALL_TO_ACTION.search(s)), repr(s)
