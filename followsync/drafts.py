@@ -30,7 +30,7 @@ import math
 import re
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -894,11 +894,14 @@ ROW_KEYS = (
     "linkedin",
 )
 NO_DRAFTS = ("", "", "")
+DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
 
 
-def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """``frame.to_dict("records")`` with only the columns ``keys`` names (those it has): the
-    same values, at a fraction of the cost for a wide frame.
+    same values, at a fraction of the cost for a wide frame, one dict at a time (a run's worth
+    of dicts alive at once could set off a full garbage collection, which on a process holding
+    a large workbook took longer than the drafts).
 
     Built column by column: pandas gives a row's values by iterating each column, then
     converts the values of object and extension columns (NumPy scalars to Python ones, pd.NA
@@ -906,12 +909,30 @@ def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, 
     as they are, is used as iterated; any other goes through ``to_dict`` itself.
     """
     if not frame.columns.is_unique:  # not a tracker frame: the plain conversion
-        return frame.to_dict("records")
+        return iter(frame.to_dict("records"))
     columns = [k for k in keys if k in frame.columns]
     if not columns:
-        return [{} for _ in range(len(frame))]
+        return ({} for _ in range(len(frame)))
     values = [_column_values(frame, k) for k in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
+
+
+_NO_DEFAULT: Any = object()
+
+
+def aligned_records(
+    frame: pd.DataFrame, keys: tuple[str, ...], index: pd.Index, default: Any = _NO_DEFAULT
+) -> Iterator[dict[str, Any]]:
+    """:func:`frame_records` in the order of ``index``: for each label, the record of
+    ``frame``'s row with that label (as a dict keyed by ``frame.index`` would give it),
+    ``default`` where there is none, KeyError without a default."""
+    records = frame_records(frame, keys)
+    if frame.index.is_unique and frame.index.equals(index):
+        return records
+    by_label = dict(zip(frame.index, records, strict=True))
+    if default is _NO_DEFAULT:
+        return (by_label[label] for label in index)
+    return (by_label.get(label, default) for label in index)
 
 
 # Types that to_dict's conversion (pandas' maybe_box_native) returns as they are; not pd.NA,
@@ -949,24 +970,23 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: An
     """
     today = now.date()
     env = _environment_for(config)
-    out: list[tuple[str, str, str]] = []
+    # One list per column, not a tuple per row: fewer objects for the garbage collector.
+    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
     # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
     # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
-    plans = dict(zip(plan.index, frame_records(plan, ("rule", "medium", "status")), strict=True))
+    plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
     rows = frame_records(frame, ROW_KEYS)
     with env.pinned():  # each template looked up once for the run, not once per row
-        for idx, row in zip(frame.index, rows, strict=True):
-            p = plans[idx]
+        for row, p in zip(rows, plans, strict=True):
             rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-            if kind is None and not linkedin:
-                out.append(NO_DRAFTS)
-                continue
-            out.append(_render_row(row, kind, linkedin, today, config, env))
+            drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS
+            for column, value in zip(columns, drafted, strict=True):
+                column.append(value)
     return pd.DataFrame(
-        out or None,
+        dict(zip(DRAFT_COLUMNS, columns, strict=True)),
         index=frame.index,
-        columns=["draft_subject", "draft_message", "linkedin_note"],
+        columns=list(DRAFT_COLUMNS),
         dtype="object",
     )

@@ -349,18 +349,16 @@ def lint_frame(
     out: dict[Any, list[str]] = {}
     # Plain dicts per row, of the columns lint reads: pandas' row access would cost more than
     # the linting itself.
-    rows = dict(zip(frame.index, drafts.frame_records(frame, ROW_KEYS), strict=True))
-    plans = dict(zip(plan.index, drafts.frame_records(plan, ("rule", "medium")), strict=True))
+    rows = drafts.aligned_records(frame, ROW_KEYS, drafts_df.index)
+    plans = drafts.aligned_records(plan, ("rule", "medium"), drafts_df.index, default={})
     texts = drafts.frame_records(drafts_df, ("draft_subject", "draft_message", "linkedin_note"))
-    for idx, d in zip(drafts_df.index, texts, strict=True):
+    for idx, d, row, p in zip(drafts_df.index, texts, rows, plans, strict=True):
         subject, message = drafts.text(d.get("draft_subject")), drafts.text(d.get("draft_message"))
         note = drafts.text(d.get("linkedin_note"))
         if not (subject or message or note):
             continue
-        row = rows[idx]
         found = []
         if subject or message:
-            p = plans.get(idx, {})
             rule = p.get("rule", 0)
             rule = 0 if rule is None or pd.isna(rule) else int(rule)
             kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP

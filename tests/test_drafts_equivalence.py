@@ -196,6 +196,16 @@ def reference_render(frame, plan, now, config) -> list[tuple[str, str, str]]:
     return out
 
 
+def drafts_frame(drafts_per_row, index) -> pd.DataFrame:
+    """The frame render returns, as it built it from one tuple per row."""
+    return pd.DataFrame(
+        drafts_per_row or None,
+        index=index,
+        columns=["draft_subject", "draft_message", "linkedin_note"],
+        dtype="object",
+    )
+
+
 def reference_placeholder(where, s):
     for rx, what in lint._PLACEHOLDERS:
         m = rx.search(s)
@@ -301,7 +311,7 @@ def test_render_and_lint_frame_match_the_row_at_a_time_reference(varied, name):
     config = CONFIGS[name]
     rendered = drafts.render(frame, plan, NOW, config)
     expected = reference_render(frame, plan, NOW, config)
-    assert list(rendered.itertuples(index=False, name=None)) == expected
+    pd.testing.assert_frame_equal(rendered, drafts_frame(expected, frame.index))
     assert sum(1 for d in expected if d[1]) > 150 and sum(1 for d in expected if d[2]) > 30  # many drafts
     assert lint.lint_frame(frame, plan, rendered, config) == reference_lint_frame(
         frame, plan, rendered, config
@@ -319,6 +329,12 @@ def test_render_and_lint_frame_match_the_row_at_a_time_reference(varied, name):
     found = lint.lint_frame(frame, plan, edited, config)
     assert found == reference_lint_frame(frame, plan, edited, config)
     assert len(found) > 100
+
+
+def test_an_empty_frame_renders_an_empty_frame(varied):
+    frame, plan = varied
+    empty = drafts.render(frame.iloc[:0], plan.iloc[:0], NOW, CONFIGS["profile"])
+    pd.testing.assert_frame_equal(empty, drafts_frame([], frame.index[:0]))
 
 
 def test_the_shipped_templates_render_as_make_module_renders_them(varied):
@@ -414,9 +430,9 @@ def test_frame_records_are_to_dict_records_of_those_columns(varied):
     frame, plan = varied
     for df in (frame, plan):
         keys = tuple(df.columns)
-        assert same_records(drafts.frame_records(df, keys), df.to_dict("records"))
+        assert same_records(list(drafts.frame_records(df, keys)), df.to_dict("records"))
         some = (*keys[::3], "no such column")
-        assert same_records(drafts.frame_records(df, some), df[list(keys[::3])].to_dict("records"))
+        assert same_records(list(drafts.frame_records(df, some)), df[list(keys[::3])].to_dict("records"))
     odd = pd.DataFrame(
         {
             "a": pd.Series([1, None, 2.5, "x"], dtype=object),
@@ -431,9 +447,31 @@ def test_frame_records_are_to_dict_records_of_those_columns(varied):
         [odd["c"][0], 1.5, odd["c"][2], None], dtype=object
     )  # NumPy scalars in an object column
     keys = tuple(odd.columns)
-    assert same_records(drafts.frame_records(odd, keys), odd.to_dict("records"))
-    assert drafts.frame_records(odd, ("zz",)) == [{}] * 4
-    assert drafts.frame_records(odd.iloc[:0], keys) == []
+    assert same_records(list(drafts.frame_records(odd, keys)), odd.to_dict("records"))
+    assert list(drafts.frame_records(odd, ("zz",))) == [{}] * 4
+    assert list(drafts.frame_records(odd.iloc[:0], keys)) == []
+
+
+def test_aligned_records_are_what_a_dict_by_label_gives(varied):
+    _frame, plan = varied
+    keys = ("rule", "medium", "status")
+
+    def by_label(df, index, **default):
+        records = dict(zip(df.index, df[list(keys)].to_dict("records"), strict=True))
+        return [records.get(i, default["default"]) if default else records[i] for i in index]
+
+    assert same_records(list(drafts.aligned_records(plan, keys, plan.index)), by_label(plan, plan.index))
+    shuffled = plan.sample(frac=1, random_state=1)
+    assert same_records(
+        list(drafts.aligned_records(shuffled, keys, plan.index)), by_label(shuffled, plan.index)
+    )
+    index = pd.Index([5, 3, 3, 999, 0])
+    got = list(drafts.aligned_records(plan, keys, index, default={}))
+    assert same_records(got, by_label(plan, index, default={})) and got[3] == {}
+    with pytest.raises(KeyError):
+        list(drafts.aligned_records(plan, keys, index))
+    twice = plan.iloc[[0, 1, 1]].set_axis([7, 8, 8])  # a repeated label: the last row has it
+    assert same_records(list(drafts.aligned_records(twice, keys, twice.index)), by_label(twice, twice.index))
 
 
 # ----------------------------------------------------------------------------------------
