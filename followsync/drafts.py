@@ -28,8 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +39,7 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from jinja2.utils import internalcode
 
 from .errors import ConfigError
 
@@ -132,9 +135,16 @@ def linkedin_length(text: str) -> int:
 # ----------------------------------------------------------------------------------------
 # Cells to words
 
+# The pure helpers below that turn a cell into words are memoised on their arguments: a
+# tracker repeats interviewers, talking points and days on many rows, and a row's cells go
+# through several of them. Bounded, so a long-running process does not grow without end.
+_memo = lru_cache(maxsize=1 << 14, typed=True)
+
 
 def text(value: Any) -> str:
     """A cell as stripped text; None, NaN, NA and NaT are ''."""
+    if type(value) is str:  # most cells, and what the rest of this comes to for them
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -177,6 +187,7 @@ MONTH_NAMES = [
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
+@_memo
 def day_in_words(day: dt.date | None, today: dt.date) -> str:
     """The interview's day as a message says it, relative to today.
 
@@ -258,13 +269,19 @@ class Person:
 
 
 _EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_BRACKETED_RE = re.compile(r"<[^>]*>|\([^)]*\)")
+_NAME_SPLIT_RE = re.compile(r"[\s,]+")
+_PEOPLE_SPLIT_RE = re.compile(r"\s*(?:;|/|&|\band\b|\n)\s*")
+# A comma separates people unless what follows is a suffix ("Jane Jones, PhD").
+_PERSON_COMMA_RE = re.compile(r",\s*(?!(?:phd|mba|md|jr|sr|esq|cpa)\b)", re.I)
 
 
+@_memo
 def parse_person(cell: str) -> Person | None:
     """One person's name from a cell like 'Ms. Jane Jones', 'Dr. Lee' or 'Ana Ruiz <ana@x.com>'."""
-    s = re.sub(r"<[^>]*>|\([^)]*\)", " ", cell)
+    s = _BRACKETED_RE.sub(" ", cell)
     s = _EMAIL_RE.sub(" ", s)
-    words = [w for w in re.split(r"[\s,]+", s) if w]
+    words = [w for w in _NAME_SPLIT_RE.split(s) if w]
     while words and words[-1].lower().strip(".") in NAME_SUFFIXES:
         words.pop()
     if not words:
@@ -287,15 +304,18 @@ def parse_person(cell: str) -> Person | None:
 
 def parse_people(cell: str) -> list[Person]:
     """Everyone a cell names: 'Ms. Jane Jones and Dr. Lee' is two people."""
-    parts = re.split(r"\s*(?:;|/|&|\band\b|\n)\s*", cell)
+    return list(_people(cell))
+
+
+@_memo
+def _people(cell: str) -> tuple[Person, ...]:
     people = []
-    for part in parts:
-        # A comma separates people unless what follows is a suffix ("Jane Jones, PhD").
-        for chunk in re.split(r",\s*(?!(?:phd|mba|md|jr|sr|esq|cpa)\b)", part, flags=re.I):
+    for part in _PEOPLE_SPLIT_RE.split(cell):
+        for chunk in _PERSON_COMMA_RE.split(part):
             p = parse_person(chunk)
             if p is not None:
                 people.append(p)
-    return people
+    return tuple(people)
 
 
 def join_words(items: list[str]) -> str:
@@ -308,7 +328,7 @@ def join_words(items: list[str]) -> str:
 
 def salutation(interviewer: str) -> str:
     """'Dear Ms. Jones' (honorific given), 'Dear Jane Jones' (none), 'Dear Hiring Manager' (no name)."""
-    people = parse_people(interviewer)
+    people = _people(interviewer)
     if not people:
         return "Dear Hiring Manager"
     return "Dear " + join_words([p.formal for p in people])
@@ -338,20 +358,26 @@ _QUESTION_STARTERS = {
 }  # fmt: skip
 
 
-def _items(cell: str) -> list[str]:
+_ITEM_SPLIT_RE = re.compile(r"\s*(?:\n|;|•|·|\u2022)\s*")
+_ITEM_MARK_RE = re.compile(r"^\s*(?:[-*–—]|\d+[.)])\s+")
+_WORD_CHAR_RE = re.compile(r"\w")
+_FIRST_WORD_RE = re.compile(r"[\w'’-]+")
+
+
+@_memo
+def _items(cell: str) -> tuple[str, ...]:
     """A free-text cell split into items: lines, semicolons or bullets."""
-    raw = re.split(r"\s*(?:\n|;|•|·|\u2022)\s*", cell)
     out = []
-    for item in raw:
-        item = re.sub(r"^\s*(?:[-*–—]|\d+[.)])\s+", "", item).strip()
+    for item in _ITEM_SPLIT_RE.split(cell):
+        item = _ITEM_MARK_RE.sub("", item).strip()
         item = " ".join(item.split())
-        if item and re.search(r"\w", item):
+        if item and _WORD_CHAR_RE.search(item):
             out.append(item)
-    return out
+    return tuple(out)
 
 
 def _first_word(s: str) -> str:
-    m = re.match(r"[\w'’-]+", s)
+    m = _FIRST_WORD_RE.match(s)
     return m.group(0) if m else ""
 
 
@@ -366,12 +392,14 @@ def _upper_start(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+@_memo
 def is_clause(cell: str) -> bool:
     """True when a cell reads as a sentence ('We discussed ...') rather than a phrase."""
     items = _items(cell)
     return bool(items) and _first_word(items[0]).lower() in _CLAUSE_STARTERS
 
 
+@_memo
 def as_phrase(cell: str) -> str:
     """A cell as a phrase to weave into a sentence: 'The CRM rollout; team structure.' ->
     'the CRM rollout and team structure'. Clauses come back as sentences without the final stop.
@@ -385,12 +413,14 @@ def as_phrase(cell: str) -> str:
     return join_words([_lower_start(i.rstrip(" .;,:!?")) for i in items])
 
 
+@_memo
 def is_question(cell: str) -> bool:
     """True when a cell holds questions to ask ('Is the role remote?')."""
     items = _items(cell)
     return bool(items) and any(i.endswith("?") or _first_word(i).lower() in _QUESTION_STARTERS for i in items)
 
 
+@_memo
 def as_questions(cell: str) -> str:
     """A cell of questions as sentences: 'is the role remote' -> 'Is the role remote?'."""
     out = []
@@ -457,6 +487,39 @@ def _shipped_loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("followsync", "sheet_templates/messages")
 
 
+class _Environment(jinja2.Environment):
+    """A Jinja environment that can pin templates for a run (:meth:`pinned`)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._local = threading.local()  # the pins, per thread
+
+    @internalcode  # as Jinja's own: left out of the template tracebacks it rewrites
+    def get_template(self, name, parent=None, globals=None):
+        pins = getattr(self._local, "pins", None)
+        if pins is None or globals is not None or not isinstance(name, str):
+            return super().get_template(name, parent, globals)
+        template = pins.get((name, parent))
+        if template is None:
+            template = pins[name, parent] = super().get_template(name, parent, globals)
+        return template
+
+    @contextmanager
+    def pinned(self):
+        """Within, each template is looked up (and its file checked for changes) once, and
+        later look-ups get the same template: an ``{% include %}`` looks its template up on
+        every render, which for a run of thousands of rows cost more than the include itself.
+        """
+        if getattr(self._local, "pins", None) is not None:  # already pinned further up
+            yield
+            return
+        self._local.pins = {}
+        try:
+            yield
+        finally:
+            self._local.pins = None
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: str | None) -> jinja2.Environment:
     """The Jinja environment: the user's folder first, then the shipped templates.
@@ -468,7 +531,7 @@ def environment(templates_dir: str | None) -> jinja2.Environment:
     if templates_dir:
         loaders.append(jinja2.FileSystemLoader(templates_dir))
     loaders.append(_shipped_loader())
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -525,37 +588,59 @@ def load_template(env: jinja2.Environment, name: str) -> jinja2.Template:
 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """Render one template: (subject, tidied message)."""
-    template = load_template(env, name)
+    return _render(load_template(env, name), name, context)
+
+
+def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """Render a loaded template: what ``template.make_module(context)`` does, the body and
+    the exported ``subject``, without building the module object."""
     try:
         try:
-            module = template.make_module(dict(context))
-            body = str(module)
-            subject = str(getattr(module, "subject", "") or "")
+            ctx = template.new_context(context)  # a new dict of its own, as make_module makes
+            body = "".join(template.root_render_func(ctx))
+            subject = str((ctx.vars["subject"] if "subject" in ctx.exported_vars else "") or "")
         except Exception:
-            # make_module, unlike render, does not map the traceback onto template lines;
+            # Unlike render, this does not map the traceback onto template lines;
             # handle_exception re-raises the error with that mapping.
-            env.handle_exception()
+            template.environment.handle_exception()
     except Exception as e:  # anything a template raises is the template's problem
         raise _template_error(e, name) from None
     return tidy_line(subject), tidy(body)
 
 
+_SPACE_PUNCT_RE = re.compile(r"\s+([,.;:?!])")
+_BLANKS_RE = re.compile(r"[ \t]+")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r" ([,.;:?!])")
+_DOUBLE_STOP_RE = re.compile(r"([.?!])\.")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_SPACE_BEFORE_PUNCT = (" ,", " .", " ;", " :", " ?", " !")  # what _SPACE_BEFORE_PUNCT_RE matches
+_DOUBLE_STOPS = ("..", "?.", "!.")  # what _DOUBLE_STOP_RE matches
+
+
 def tidy_line(s: str) -> str:
     """One line: single spaces, no space before punctuation."""
     s = " ".join(s.split())
-    return re.sub(r"\s+([,.;:?!])", r"\1", s)
+    return _SPACE_PUNCT_RE.sub(r"\1", s)
 
 
 def tidy(s: str) -> str:
-    """Clean whitespace left by blank cells: no double spaces, no ' ,', at most one blank line."""
-    lines = []
-    for line in s.replace("\r\n", "\n").split("\n"):
-        line = re.sub(r"[ \t]+", " ", line).strip()
-        line = re.sub(r" ([,.;:?!])", r"\1", line)
-        line = re.sub(r"([.?!])\.", r"\1", line)  # "remote?." from a cell ending in punctuation
-        lines.append(line)
-    out = "\n".join(lines)
-    out = re.sub(r"\n{3,}", "\n\n", out)
+    """Clean whitespace left by blank cells: no double spaces, no ' ,', at most one blank line.
+
+    Line by line: runs of spaces and tabs become one space, the line is stripped, a space
+    before punctuation goes, and so does a stop after a stop ("remote?." from a cell ending in
+    punctuation). None of these patterns spans a line break, so each runs once over the whole
+    text, and only when the text has what it matches (a substring test is far cheaper).
+    """
+    s = s.replace("\r\n", "\n")
+    if "  " in s or "\t" in s:
+        s = _BLANKS_RE.sub(" ", s)
+    out = "\n".join([line.strip() for line in s.split("\n")])
+    if any(p in out for p in _SPACE_BEFORE_PUNCT):
+        out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
+    if any(p in out for p in _DOUBLE_STOPS):
+        out = _DOUBLE_STOP_RE.sub(r"\1", out)
+    if "\n\n\n" in out:
+        out = _BLANK_LINES_RE.sub("\n\n", out)
     return out.strip()
 
 
@@ -592,17 +677,14 @@ def context(
 
     ``cells`` overrides the row's text cells (the shortened optional parts).
     """
-    cells = dict(cells or {})
+    cells = cells or {}
 
     def cell(key: str) -> str:
         return cells[key] if key in cells else text(row.get(key))
 
-    company, job_title = cell("company"), cell("job_title")
-    people = parse_people(cell("interviewer"))
-    first = people[0] if people else None
-    contact_cell = cell("other_contact")
-    contact = parse_person(contact_cell) if contact_cell else None
-    email_match = _EMAIL_RE.search(contact_cell)
+    company, job_title, interviewer = cell("company"), cell("job_title"), cell("interviewer")
+    salutation_, addressee, hello, interviewer_name = _interviewer_words(interviewer)
+    contact, contact_salutation, contact_email = _contact_words(cell("other_contact"))
     # cells["highlights"], when given, already holds the profile's default (and may have been
     # shortened to nothing on purpose); the row alone falls back to the profile here.
     highlights_cell = (
@@ -610,7 +692,9 @@ def context(
         if "highlights" in cells
         else (text(row.get("highlights")) or text(getattr(profile, "highlights", "")))
     )
-    tp, hl, oq = cell("talking_points"), highlights_cell, cell("open_questions")
+    talking_points, talking_points_clause = _phrase_words(cell("talking_points"))
+    highlights, highlights_clause = _phrase_words(highlights_cell)
+    open_questions, open_questions_are_questions = _question_words(cell("open_questions"))
     attempt = row.get("follow_ups_sent")
     attempt = 0 if attempt is None or pd.isna(attempt) else int(attempt)
     last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
@@ -618,28 +702,28 @@ def context(
         attempt = 0  # follow-ups of an earlier round (RULES.md section 2)
     return {
         "kind": kind,
-        "salutation": "Dear " + join_words([p.formal for p in people]) if people else "Dear Hiring Manager",
-        "addressee": join_words([p.formal for p in people]),
-        "hello": (("Hello " if first.honorific else "Hi ") + first.casual) if first else "Hello",
-        "interviewer": cell("interviewer"),
-        "interviewer_name": join_words([p.with_honorific for p in people]),
+        "salutation": salutation_,
+        "addressee": addressee,
+        "hello": hello,
+        "interviewer": interviewer,
+        "interviewer_name": interviewer_name,
         "interviewer_role": cell("interviewer_role"),
         "interviewer_phone": text(row.get("interviewer_phone")),
-        "contact": contact.with_honorific if contact else "",
-        "contact_salutation": f"Dear {contact.formal}" if contact else "Dear Hiring Team",
-        "contact_email": email_match.group(0) if email_match else "",
+        "contact": contact,
+        "contact_salutation": contact_salutation,
+        "contact_email": contact_email,
         "company": company,
         "job_title": job_title,
         "position": _position(job_title, company),
         "team": f"the team at {company}" if company else "your team",
         "about": f"{company} and the role" if company else "the role",
-        "day": day_in_words(as_date(row.get("interview_at")), today),
-        "talking_points": as_phrase(tp),
-        "talking_points_clause": is_clause(tp),
-        "highlights": as_phrase(hl),
-        "highlights_clause": is_clause(hl),
-        "open_questions": as_questions(oq) if is_question(oq) else as_phrase(oq),
-        "open_questions_are_questions": is_question(oq),
+        "day": day_in_words(interview, today),
+        "talking_points": talking_points,
+        "talking_points_clause": talking_points_clause,
+        "highlights": highlights,
+        "highlights_clause": highlights_clause,
+        "open_questions": open_questions,
+        "open_questions_are_questions": open_questions_are_questions,
         "attempt": attempt + 1,
         "sender": {
             "name": text(getattr(profile, "name", "")),
@@ -648,6 +732,47 @@ def context(
         },
         "brief": brief,
     }
+
+
+# What context() makes of a cell, one memoised look-up per cell.
+
+
+@_memo
+def _interviewer_words(cell: str) -> tuple[str, str, str, str]:
+    """(salutation, addressee, hello, interviewer_name) for an Interviewer cell."""
+    people = _people(cell)
+    first = people[0] if people else None
+    return (
+        "Dear " + join_words([p.formal for p in people]) if people else "Dear Hiring Manager",
+        join_words([p.formal for p in people]),
+        (("Hello " if first.honorific else "Hi ") + first.casual) if first else "Hello",
+        join_words([p.with_honorific for p in people]),
+    )
+
+
+@_memo
+def _contact_words(cell: str) -> tuple[str, str, str]:
+    """(contact, contact_salutation, contact_email) for an Other contact cell."""
+    contact = parse_person(cell) if cell else None
+    email_match = _EMAIL_RE.search(cell)
+    return (
+        contact.with_honorific if contact else "",
+        f"Dear {contact.formal}" if contact else "Dear Hiring Team",
+        email_match.group(0) if email_match else "",
+    )
+
+
+@_memo
+def _phrase_words(cell: str) -> tuple[str, bool]:
+    """(the phrase, whether it is a clause) for Talking points or Highlights."""
+    return as_phrase(cell), is_clause(cell)
+
+
+@_memo
+def _question_words(cell: str) -> tuple[str, bool]:
+    """(the phrase or questions, whether they are questions) for Open questions."""
+    questions = is_question(cell)
+    return (as_questions(cell) if questions else as_phrase(cell)), questions
 
 
 def _initial_cells(row: Mapping[str, Any], profile: Any) -> dict[str, str]:
@@ -715,31 +840,111 @@ def render_row(
     config: Any,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
-    env = environment(str(config.templates_dir) if config.templates_dir else None)
+    return _render_row(row, kind, linkedin, today, config, _environment_for(config))
+
+
+def _environment_for(config: Any) -> jinja2.Environment:
+    return environment(str(config.templates_dir) if config.templates_dir else None)
+
+
+def _render_row(
+    row: Mapping[str, Any],
+    kind: str | None,
+    linkedin: bool,
+    today: dt.date,
+    config: Any,
+    env: jinja2.Environment,
+) -> tuple[str, str, str]:
     profile = config.profile
     subject = message = note = ""
     if kind:
         limit = config.rules.max_words
         cells = _initial_cells(row, profile)
+        name = TEMPLATES[kind]
 
         def render_message(c, brief):
             ctx = context(row, kind=kind, today=today, profile=profile, cells=c, brief=brief)
-            return render_template(env, TEMPLATES[kind], ctx)
+            return _render(load_template(env, name), name, ctx)
 
         subject, message = _fit(render_message, cells, word_count, limit, shorten_words, 3)
     if linkedin:
         limit = config.rules.linkedin_note_chars
         cells = _initial_cells(row, profile)
+        name = TEMPLATES[LINKEDIN_NOTE]
 
         def render_note(c, brief):
             ctx = context(row, kind=LINKEDIN_NOTE, today=today, profile=profile, cells=c, brief=brief)
-            _, body = render_template(env, TEMPLATES[LINKEDIN_NOTE], ctx)
+            _, body = _render(load_template(env, name), name, ctx)
             return "", " ".join(body.split())  # one paragraph: LinkedIn's box is small
 
         _, note = _fit(render_note, cells, linkedin_length, limit, shorten_chars, 12)
         if linkedin_length(note) > limit:  # only a huge profile name can get here
             note = shorten_chars(note, limit)
     return subject, message, note
+
+
+# The frame columns a row's drafts depend on (context, _initial_cells, wants_linkedin_note).
+ROW_KEYS = (
+    *REQUIRED_TEXT,
+    *OPTIONAL,
+    "interviewer_phone",
+    "interview_at",
+    "follow_ups_sent",
+    "last_follow_up",
+    "linkedin",
+)
+NO_DRAFTS = ("", "", "")
+DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
+
+
+def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """``frame.to_dict("records")`` with only the columns ``keys`` names (those it has): the
+    same values, at a fraction of the cost for a wide frame, one dict at a time (a run's worth
+    of dicts alive at once could set off a full garbage collection, which on a process holding
+    a large workbook took longer than the drafts).
+
+    Built column by column: pandas gives a row's values by iterating each column, then
+    converts the values of object and extension columns (NumPy scalars to Python ones, pd.NA
+    to None). A column holding only the plain types of _PLAIN, which that conversion leaves
+    as they are, is used as iterated; any other goes through ``to_dict`` itself.
+    """
+    if not frame.columns.is_unique:  # not a tracker frame: the plain conversion
+        return iter(frame.to_dict("records"))
+    columns = [k for k in keys if k in frame.columns]
+    if not columns:
+        return ({} for _ in range(len(frame)))
+    values = [_column_values(frame, k) for k in columns]
+    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
+
+
+_NO_DEFAULT: Any = object()
+
+
+def aligned_records(
+    frame: pd.DataFrame, keys: tuple[str, ...], index: pd.Index, default: Any = _NO_DEFAULT
+) -> Iterator[dict[str, Any]]:
+    """:func:`frame_records` in the order of ``index``: for each label, the record of
+    ``frame``'s row with that label (as a dict keyed by ``frame.index`` would give it),
+    ``default`` where there is none, KeyError without a default."""
+    records = frame_records(frame, keys)
+    if frame.index.is_unique and frame.index.equals(index):
+        return records
+    by_label = dict(zip(frame.index, records, strict=True))
+    if default is _NO_DEFAULT:
+        return (by_label[label] for label in index)
+    return (by_label.get(label, default) for label in index)
+
+
+# Types that to_dict's conversion (pandas' maybe_box_native) returns as they are; not pd.NA,
+# which it turns into None.
+_PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
+
+
+def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
+    values = list(frame[key])
+    if _PLAIN.issuperset(map(type, values)):
+        return values
+    return [row[key] for row in frame[[key]].to_dict("records")]
 
 
 def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> bool:
@@ -749,7 +954,7 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
     return (
         day is not None
         and day <= today
-        and bool(parse_people(text(row.get("interviewer"))))
+        and bool(_people(text(row.get("interviewer"))))
         and isinstance(linkedin, str)
         and not linkedin.strip()
         and status not in CLOSED_STATUSES
@@ -764,18 +969,24 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: An
     Raises :class:`TemplateError` when a template is broken.
     """
     today = now.date()
-    out = []
-    # Plain dicts per row: pandas' row access would cost more than the rendering itself.
-    plans = dict(zip(plan.index, plan.to_dict("records"), strict=True))
-    for idx, row in zip(frame.index, frame.to_dict("records"), strict=True):
-        p = plans[idx]
-        rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
-        kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
-        linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-        out.append(render_row(row, kind=kind, linkedin=linkedin, today=today, config=config))
+    env = _environment_for(config)
+    # One list per column, not a tuple per row: fewer objects for the garbage collector.
+    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
+    # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
+    plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
+    rows = frame_records(frame, ROW_KEYS)
+    with env.pinned():  # each template looked up once for the run, not once per row
+        for row, p in zip(rows, plans, strict=True):
+            rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
+            kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
+            linkedin = wants_linkedin_note(row, text(p.get("status")), today)
+            drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS
+            for column, value in zip(columns, drafted, strict=True):
+                column.append(value)
     return pd.DataFrame(
-        out or None,
+        dict(zip(DRAFT_COLUMNS, columns, strict=True)),
         index=frame.index,
-        columns=["draft_subject", "draft_message", "linkedin_note"],
+        columns=list(DRAFT_COLUMNS),
         dtype="object",
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -48,6 +49,9 @@ _PLACEHOLDERS = (
     (re.compile(r"<\s*[A-Za-z][A-Za-z _-]{0,30}>"), "a placeholder in angle brackets"),
     (re.compile(r"\b(?:TODO|TBD|FIXME|XXX+)\b"), "a to-do marker"),
 )
+# For each of _PLACEHOLDERS, text that any match contains (case-sensitive, like the patterns):
+# a draft without any of it cannot match, and a substring test costs far less than a search.
+_PLACEHOLDER_NEEDLES = (("{", "}"), ("[",), ("<",), ("TODO", "TBD", "FIXME", "XXX"))
 
 # Pushy or desperate phrasing, each with the better thing to write. Matched case-insensitively
 # on whole words; a phrase ending in "?" must be followed by the question mark.
@@ -99,6 +103,92 @@ _PUSHY = tuple((re.compile(rf"(?<![\w']){p}(?![\w'])", re.I), label, fix) for p,
 # One pass over the text first: most drafts have none of the phrases, and a run lints thousands.
 _ANY_PUSHY = re.compile(rf"(?<![\w'])(?:{'|'.join(f'(?:{p})' for p, _label, _fix in PUSHY)})(?![\w'])", re.I)
 
+
+# Prefilters for the case-insensitive patterns: each needle list holds, in lower case, text
+# that every match contains, so a draft whose folded text (_fold) holds none of it cannot
+# match and is not searched. A search costs some 30 microseconds on a message; a substring
+# test well under one. The needles are literal parts of the patterns, never across a \s.
+_PUSHY_NEEDLES = (
+    "just ",  # just checking in, just following up
+    "asap",
+    "as soon as possible",
+    "urgent",
+    "why ",
+    "any news",
+    "need th",  # need this/the/that job
+    "desperate",
+    "waiting",  # still waiting, been waiting, waiting for weeks
+    "expect ",
+    "immediately",  # respond immediately, ... right away, ... now
+    "right away",
+    " now",
+    "hurry",
+    "last chance",
+    "beg",
+)
+# The start of each alternative of _CALL_TO_ACTION, so a match starts where one of these does.
+_CALL_TO_ACTION_NEEDLES = (
+    "update",
+    "feedback",
+    "next step",
+    "timeline",
+    "status",
+    "refer",
+    "let me know",
+    "get back to me",
+    "any further information",
+    "happy to ",
+    "glad to ",
+)
+# A generic salutation is a greeting, whitespace, then one of these words ('to whom' aside).
+_GENERIC_GREETINGS = ("dear", "hello", "hi")
+_GENERIC_WORDS = ("team", "hiring", "sir", "madam", "interviewer", "recruiter")
+
+# What case-insensitive matching makes of the four non-ASCII letters that match an ASCII one
+# (Kelvin sign, dotted and dotless i, long s); str.lower does the rest, one letter for one.
+_FOLD_TABLE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _fold(s: str) -> str:
+    """``s`` in lower case, letter for letter, as a case-insensitive pattern sees it: where
+    ``re.I`` matches a lower-case ASCII letter, ``_fold(s)`` has that letter."""
+    return s.lower() if s.isascii() else s.translate(_FOLD_TABLE).lower()
+
+
+def _has_any(folded: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in folded for needle in needles)
+
+
+def _has_call_to_action(s: str, folded: str) -> bool:
+    """Whether _CALL_TO_ACTION matches ``s``. Each of its alternatives starts with one of
+    _CALL_TO_ACTION_NEEDLES, so a match can only start where one of them does: the pattern is
+    tried there alone rather than searched for from every position."""
+    for needle in _CALL_TO_ACTION_NEEDLES:
+        i = folded.find(needle)
+        while i != -1:
+            if _CALL_TO_ACTION.match(s, i):
+                return True
+            i = folded.find(needle, i + 1)
+    return False
+
+
+def _maybe_generic(folded: str) -> bool:
+    """False only when _GENERIC cannot match: no generic word comes right after a greeting
+    and whitespace, and there is no 'whom'."""
+    if "whom" in folded:
+        return True
+    for word in _GENERIC_WORDS:
+        i = folded.find(word)
+        while i != -1:
+            j = i
+            while j > 0 and folded[j - 1].isspace():
+                j -= 1
+            if j < i and folded.endswith(_GENERIC_GREETINGS, 0, j):
+                return True
+            i = folded.find(word, i + 1)
+    return False
+
+
 _GENERIC = re.compile(
     r"\b(?:dear|hello|hi)\s+(?:hiring\s+manager|hiring\s+team|sir\s+or\s+madam|sir/madam|madam\s+or\s+sir|"
     r"interviewer|recruiter|team)\b|\bto\s+whom\s+it\s+may\s+concern\b",
@@ -122,15 +212,17 @@ _SIGNOFF = re.compile(
 
 
 def _placeholder(where: str, s: str) -> list[str]:
-    for rx, what in _PLACEHOLDERS:
+    for (rx, what), needles in zip(_PLACEHOLDERS, _PLACEHOLDER_NEEDLES, strict=True):
+        if not _has_any(s, needles):
+            continue
         m = rx.search(s)
         if m:
             return [f"{where}: has {what} ('{m.group(0)}'); replace it with the real text"]
     return []
 
 
-def _pushy(where: str, s: str) -> list[str]:
-    if not _ANY_PUSHY.search(s):
+def _pushy(where: str, s: str, folded: str | None = None) -> list[str]:
+    if not _has_any(_fold(s) if folded is None else folded, _PUSHY_NEEDLES) or not _ANY_PUSHY.search(s):
         return []
     out: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -146,16 +238,26 @@ def _pushy(where: str, s: str) -> list[str]:
 def _addressee(kind: str, row: Mapping[str, Any]) -> str:
     """Who the message is written to, as the row names them ('' when it does not)."""
     if kind == drafts.OTHER_CONTACT:
-        person = drafts.parse_person(drafts.text(row.get("other_contact")))
-        return person.with_honorific if person else ""
-    return drafts.join_words(
-        [p.with_honorific for p in drafts.parse_people(drafts.text(row.get("interviewer")))]
-    )
+        return _contact_name(drafts.text(row.get("other_contact")))
+    return _interviewer_names(drafts.text(row.get("interviewer")))
 
 
-def _generic(where: str, s: str, name: str) -> list[str]:
+@lru_cache(maxsize=1 << 14)
+def _contact_name(cell: str) -> str:
+    person = drafts.parse_person(cell)
+    return person.with_honorific if person else ""
+
+
+@lru_cache(maxsize=1 << 14)
+def _interviewer_names(cell: str) -> str:
+    return drafts.join_words([p.with_honorific for p in drafts.parse_people(cell)])
+
+
+def _generic(where: str, s: str, name: str, folded: str | None = None) -> list[str]:
+    if not name or not _maybe_generic(_fold(s) if folded is None else folded):
+        return []
     m = _GENERIC.search(s)
-    if m and name:
+    if m:
         return [f"{where}: opens with '{m.group(0)}' although the row names {name}; address them by name"]
     return []
 
@@ -177,10 +279,11 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
         findings += _pushy(SUBJECT, subject)
     if not message:
         return findings
+    folded = _fold(message)
     findings += _placeholder(MESSAGE, message)
     if kind != drafts.CALL_SCRIPT:
-        findings += _generic(MESSAGE, message, _addressee(kind, row))
-    if "?" not in message and not _CALL_TO_ACTION.search(message):
+        findings += _generic(MESSAGE, message, _addressee(kind, row), folded)
+    if "?" not in message and not _has_call_to_action(message, folded):
         findings.append(
             f"{MESSAGE}: has no call to action; ask for an update, the timeline or the next steps, "
             "and offer more information"
@@ -191,7 +294,7 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
         findings.append(
             f"{MESSAGE}: has {words} words, more than the {limit} allowed (max_words); shorten it"
         )
-    findings += _pushy(MESSAGE, message)
+    findings += _pushy(MESSAGE, message, folded)
     if kind != drafts.CALL_SCRIPT:
         findings += _signoff(message, _profile_name(config))
     return findings
@@ -216,16 +319,21 @@ def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Any) -> list[str
     note = (note or "").strip()
     if not note:
         return []
+    folded = _fold(note)
     findings = _placeholder(NOTE, note)
-    findings += _generic(NOTE, note, _addressee(drafts.LINKEDIN_NOTE, row))
+    findings += _generic(NOTE, note, _addressee(drafts.LINKEDIN_NOTE, row), folded)
     limit = config.rules.linkedin_note_chars
     n = drafts.linkedin_length(note)
     if n > limit:
         findings.append(
             f"{NOTE}: has {n} characters, more than LinkedIn's {limit} (linkedin_note_chars); shorten it"
         )
-    findings += _pushy(NOTE, note)
+    findings += _pushy(NOTE, note, folded)
     return findings
+
+
+# The row cells lint reads (through _addressee).
+ROW_KEYS = ("interviewer", "other_contact")
 
 
 def lint_frame(
@@ -239,27 +347,23 @@ def lint_frame(
     rows with findings only.
     """
     out: dict[Any, list[str]] = {}
-    # Plain dicts per row: pandas' row access would cost more than the linting itself.
-    rows = dict(zip(frame.index, frame.to_dict("records"), strict=True))
-    plans = dict(zip(plan.index, plan.to_dict("records"), strict=True))
-    for idx, d in zip(drafts_df.index, drafts_df.to_dict("records"), strict=True):
-        row = rows[idx]
-        p = plans.get(idx, {})
-        rule = p.get("rule", 0)
-        rule = 0 if rule is None or pd.isna(rule) else int(rule)
-        kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP
-        found = (
-            lint_draft(
-                drafts.text(d.get("draft_subject")),
-                drafts.text(d.get("draft_message")),
-                kind=kind,
-                row=row,
-                config=config,
-            )
-            if (drafts.text(d.get("draft_subject")) or drafts.text(d.get("draft_message")))
-            else []
-        )
-        found += lint_linkedin(drafts.text(d.get("linkedin_note")), row=row, config=config)
+    # Plain dicts per row, of the columns lint reads: pandas' row access would cost more than
+    # the linting itself.
+    rows = drafts.aligned_records(frame, ROW_KEYS, drafts_df.index)
+    plans = drafts.aligned_records(plan, ("rule", "medium"), drafts_df.index, default={})
+    texts = drafts.frame_records(drafts_df, ("draft_subject", "draft_message", "linkedin_note"))
+    for idx, d, row, p in zip(drafts_df.index, texts, rows, plans, strict=True):
+        subject, message = drafts.text(d.get("draft_subject")), drafts.text(d.get("draft_message"))
+        note = drafts.text(d.get("linkedin_note"))
+        if not (subject or message or note):
+            continue
+        found = []
+        if subject or message:
+            rule = p.get("rule", 0)
+            rule = 0 if rule is None or pd.isna(rule) else int(rule)
+            kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP
+            found = lint_draft(subject, message, kind=kind, row=row, config=config)
+        found += lint_linkedin(note, row=row, config=config)
         if found:
             out[idx] = found
     return out
