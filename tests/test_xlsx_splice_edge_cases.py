@@ -198,3 +198,19 @@ def test_the_number_format_count_counts_the_number_formats_list_only(tmp_path):
     assert block is not None
     count = int(re.search(r'count="(\d+)"', block.group(0)).group(1))
     assert count == len(re.findall(r"<numFmt\b", block.group(1))), block.group(0)
+
+
+def test_a_namespace_bound_to_two_prefixes_is_read_by_openpyxl(tmp_path):
+    # <x:worksheet xmlns:x=MAIN xmlns=MAIN> with unprefixed children: legal, and the scan would
+    # know only one of the two spellings, so openpyxl reads it.
+    path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme"]])
+    parts = members(path)
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace(f'<worksheet xmlns="{MAIN}"', f'<x:worksheet xmlns:x="{MAIN}" xmlns="{MAIN}"', 1)
+    sheet = sheet.replace("</worksheet>", "</x:worksheet>")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    write_members(path, parts)
+    backend = XlsxBackend(path)
+    snap = backend.read()
+    assert snap.grid[1][:2] == ["a-1", "Acme"]
+    assert backend._book is None  # read by openpyxl, not the scan

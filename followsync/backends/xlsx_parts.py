@@ -145,6 +145,8 @@ def scan_sheet(
             prefix = name.split(":", 1)[0] + ":"
         if attrs.get("xmlns" + (":" + prefix[:-1] if prefix else "")) != MAIN_NS:
             raise Unusual("the worksheet is not in the spreadsheet namespace")
+        if sum(1 for k, v in attrs.items() if v == MAIN_NS and (k == "xmlns" or k.startswith("xmlns:"))) > 1:
+            raise Unusual("the spreadsheet namespace has two prefixes")  # names would not be known by one
         scan.prefix = prefix
         for local in ("row", "sheetData", "cols"):
             end_tags[local] = f"</{prefix}{local}".encode()
