@@ -146,7 +146,7 @@ class XlsxBackend(Backend):
         """Scan the file part by part; if it holds anything the scan doesn't expect, load it with openpyxl."""
         data, stamp = self._read_bytes()
         try:
-            book = _Book(data, self.location)
+            book = _Book(data)
             ws = self._pick(book.workbook, sheet)
             scan = book.scan(ws.title)
         except Unusual:
@@ -751,7 +751,7 @@ class _Book:
     which gives the user-facing error if the file is really broken.
     """
 
-    def __init__(self, data: bytes, location: str):
+    def __init__(self, data: bytes):
         self.data = data
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
