@@ -38,12 +38,11 @@ from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
-from openpyxl.utils.datetime import from_excel, from_ISO8601, to_excel
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import Element, SubElement, iterparse
+from openpyxl.xml.functions import Element, SubElement
 
 from ..errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
 from ..schema import COLOUR_COLUMNS, CellError, locate_header
@@ -403,7 +402,9 @@ class XlsxBackend(Backend):
                 unselected = parts.unselect_tab(current)
                 if unselected is not current:
                     replaced[p] = unselected
-        replaced = {p: data for p, data in replaced.items() if data != book.read(p)}  # clearing what was clear
+        replaced = {
+            p: data for p, data in replaced.items() if data != book.read(p)
+        }  # clearing what was clear
         if not replaced and not added:
             return applied, None
         if styles.changed:
@@ -905,76 +906,28 @@ def _grid(ws) -> tuple[list[list[Any]], dict[tuple[int, int], Any]]:
 def _cached_results(
     data: bytes, title: str, formulas: dict[tuple[int, int], Any]
 ) -> dict[tuple[int, int], Any]:
-    """The results Excel saved for the formula cells, from a second, values-only load.
+    """The results Excel saved for the formula cells (a CellError where there is none).
 
-    The values-only workbook gives the sheet's part, shared strings and date styles; the
-    sheet itself is scanned for formula cells only, which is several times faster on a big
-    tracker than openpyxl building a cell for every value. A cell without a reference (legal,
-    never written by Excel) sends the scan back to openpyxl's own values-only reading.
+    openpyxl's full load gives formulas without their results; the scan of the sheet's part
+    reads them, and openpyxl's values-only reading is the fallback for a part it does not take.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        ws = wb[title]
+        scan = _Book(data).scan(title)
+    except Unusual:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            with wb._archive.open(ws._worksheet_path) as src:
-                return _scan_results(src, formulas, ws._shared_strings, wb)
-        except _NoReference:
-            return _results_by_openpyxl(ws, formulas)
-    finally:
-        wb.close()
-
-
-class _NoReference(Exception):
-    pass
-
-
-def _scan_results(src, formulas, shared_strings, wb) -> dict[tuple[int, int], Any]:
-    c_tag, f_tag, v_tag, row_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("c", "f", "v", "row"))
-    is_tag, t_tag = f"{{{SHEET_MAIN_NS}}}is", f"{{{SHEET_MAIN_NS}}}t"
-    dates, durations = wb._date_formats, wb._timedelta_formats
+            return _results_by_openpyxl(wb[title], formulas)
+        finally:
+            wb.close()
+    grid = scan.grid
     out: dict[tuple[int, int], Any] = {}
-    for _, el in iterparse(src):
-        tag = el.tag
-        if tag == row_tag:
-            el.clear()  # keep memory flat on a big sheet
-            continue
-        if tag != c_tag or el.find(f_tag) is None:
-            continue
-        coordinate = el.get("r")
-        if coordinate is None:
-            raise _NoReference
-        key = coordinate_to_tuple(coordinate)
-        if key not in formulas:
-            continue
-        kind = el.get("t", "n")
-        v = el.findtext(v_tag)
-        if kind == "str":
-            if v is not None:
-                out[key] = v  # an empty <v> is an empty text result
-        elif kind == "inlineStr":
-            inline = el.find(is_tag)
-            out[key] = "" if inline is None else "".join(t.text or "" for t in inline.iter(t_tag))
-        elif not v:
-            continue  # no saved result
-        elif kind == "e":
-            out[key] = CellError(v)
-        elif kind == "b":
-            out[key] = v.strip() in ("1", "true")
-        elif kind == "s":
-            out[key] = str(shared_strings[int(v)])
-        elif kind == "d":
-            out[key] = from_ISO8601(v)
-        else:
-            number = float(v) if any(ch in v for ch in ".Ee") else int(v)
-            style = int(el.get("s", 0))
-            if style in dates:
-                try:
-                    number = from_excel(number, wb.epoch, timedelta=style in durations)
-                except (OverflowError, ValueError):
-                    number = CellError("#VALUE!")
-            out[key] = number
+    for r, c in formulas:
+        row = grid[r - 1] if r - 1 < len(grid) else []
+        value = row[c - 1] if c - 1 < len(row) else None
+        if value is not None and (r, c) not in scan.unsaved:
+            out[(r, c)] = value
     return out
 
 

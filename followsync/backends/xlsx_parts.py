@@ -80,6 +80,7 @@ class SheetScan:
     implicit: bool = False  # a row or cell without its reference: positions are implied
     formulas: int = 0  # how many cells hold a formula
     last_row_element: int = 0  # the highest <row r>, with cells or not
+    unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a saved result
 
     def cell_span(self, start: int, event: int) -> tuple[int, int]:
         """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
@@ -279,6 +280,9 @@ def scan_sheet(
             value = _formula_result(
                 state, kind, style, ref, shared_formulae, dates, durations, epoch, shared_strings
             )
+            if value is _UNSAVED:
+                scan.unsaved.add((row, col))
+                value = no_result(state["formula"])
         elif kind == "inlineStr":
             parts = state.get("is")
             value = None if parts is None else "".join(parts)
@@ -339,8 +343,11 @@ def _date(number: float, epoch: dt.datetime, duration: bool) -> Any:
         return CellError("#VALUE!")
 
 
+_UNSAVED = object()  # a formula cell without a saved result
+
+
 def _formula_result(state, kind, style, ref, shared_formulae, dates, durations, epoch, shared_strings) -> Any:
-    """The result Excel saved for a formula cell, or a CellError saying there is none."""
+    """The result Excel saved for a formula cell, or _UNSAVED."""
     fattrs = state.get("fattrs", {})
     formula = "=" + state.get("ftext", "")
     if fattrs.get("t") == "shared":
@@ -349,13 +356,14 @@ def _formula_result(state, kind, style, ref, shared_formulae, dates, durations, 
             formula = shared_formulae[si].translate_formula(ref)
         elif state.get("ftext") and ref:
             shared_formulae[si] = Translator(formula, ref)
+    state["formula"] = formula
     v = state.get("vtext") if "v" in state else None
     if kind == "str":
-        return no_result(formula) if v is None else v  # an empty <v> is an empty text result
+        return _UNSAVED if v is None else v  # an empty <v> is an empty text result
     if kind == "inlineStr":
         return "".join(state.get("is") or [])
     if not v:
-        return no_result(formula)
+        return _UNSAVED
     if kind == "e":
         return CellError(v)
     if kind == "b":
@@ -539,7 +547,9 @@ class StyleBook:
         # Only the cell number formats: <dxfs> (conditional formats) hold numFmts of their own.
         self.format_list = self._items("numFmts", "numFmt")
         self.formats = {
-            unescape(_attr(tag, "formatCode") or "", {"&quot;": '"', "&apos;": "'"}): int(_attr(tag, "numFmtId") or 0)
+            unescape(_attr(tag, "formatCode") or "", {"&quot;": '"', "&apos;": "'"}): int(
+                _attr(tag, "numFmtId") or 0
+            )
             for tag in self.format_list
         }
         self.codes = {v: k for k, v in self.formats.items()}
