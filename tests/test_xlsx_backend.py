@@ -485,16 +485,18 @@ def parts_of(path: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def test_a_chart_is_kept_byte_for_byte_when_cells_are_written(tmp_path):
-    path = tracker(
-        tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 3], ["b-2", "Bolt", None, None, None, 5]]
-    )
+def tracker_with_a_chart(path: Path) -> Path:
+    path = tracker(path, [["a-1", "Acme", None, None, None, 3], ["b-2", "Bolt", None, None, None, 5]])
     wb = openpyxl.load_workbook(path)
     ws = wb.active
     chart = BarChart()
     chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=3), titles_from_data=True)
     ws.add_chart(chart, "J2")
-    save(wb, path)
+    return save(wb, path)
+
+
+def test_a_chart_is_kept_byte_for_byte_when_cells_are_written(tmp_path):
+    path = tracker_with_a_chart(tmp_path / "t.xlsx")
     before = parts_of(path)
     backend = XlsxBackend(path)
     snap = backend.read()
@@ -508,15 +510,7 @@ def test_a_chart_is_kept_byte_for_byte_when_cells_are_written(tmp_path):
 
 
 def test_refuses_to_drop_a_chart_unless_forced(tmp_path):
-    path = tracker(
-        tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 3], ["b-2", "Bolt", None, None, None, 5]]
-    )
-    wb = openpyxl.load_workbook(path)
-    ws = wb.active
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=3), titles_from_data=True)
-    ws.add_chart(chart, "J2")
-    save(wb, path)
+    path = tracker_with_a_chart(tmp_path / "t.xlsx")
     old_bytes = path.read_bytes()
     backend = XlsxBackend(path)
     snap = backend.read()

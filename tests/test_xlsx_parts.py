@@ -68,6 +68,19 @@ def parts_of(path: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
+def write_parts(path: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+
+
+def edit_sheet(path: Path, edit) -> None:
+    """Rewrite the first worksheet's XML with ``edit(text)``: how a test imitates another writer."""
+    members = parts_of(path)
+    members["xl/worksheets/sheet1.xml"] = edit(members["xl/worksheets/sheet1.xml"].decode()).encode()
+    write_parts(path, members)
+
+
 def every_value(path: Path) -> dict[tuple[str, str], object]:
     wb = openpyxl.load_workbook(path)
     return {
@@ -149,15 +162,12 @@ def test_the_scan_reads_formulas_errors_rich_text_fills_and_date_styles(tmp_path
     ws["B3"].font = Font(bold=True)
     save(wb, tmp_path / "t.xlsx")
     # Excel's way of saving a formula's result and an error value; and a shared string with runs.
-    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
-        members = {n: z.read(n) for n in z.namelist()}
-    sheet = members["xl/worksheets/sheet1.xml"].decode()
-    sheet = re.sub(r"<f>1\+1</f>(<v\s*/>|<v></v>)?", "<f>1+1</f><v>2</v>", sheet)
-    sheet = sheet.replace("</sheetData>", '<row r="4"><c r="A4" t="e"><v>#REF!</v></c></row></sheetData>')
-    members["xl/worksheets/sheet1.xml"] = sheet.encode()
-    with zipfile.ZipFile(tmp_path / "t.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in members.items():
-            z.writestr(n, data)
+    edit_sheet(
+        tmp_path / "t.xlsx",
+        lambda sheet: re.sub(r"<f>1\+1</f>(<v\s*/>|<v></v>)?", "<f>1+1</f><v>2</v>", sheet).replace(
+            "</sheetData>", '<row r="4"><c r="A4" t="e"><v>#REF!</v></c></row></sheetData>'
+        ),
+    )
     quick, slow = fast_and_slow(tmp_path / "t.xlsx")
     assert quick.grid == slow.grid
     assert quick.fills == slow.fills == {(1, 6): "#F4CCCC", (2, 7): "#CFE2F3"}
@@ -174,19 +184,14 @@ def test_a_formula_without_a_saved_result_says_so(tmp_path):
 
 def test_a_prefixed_namespace_is_read_and_written_with_its_prefix(tmp_path):
     path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme"]])
-    with zipfile.ZipFile(path) as z:
-        members = {n: z.read(n) for n in z.namelist()}
-    text = members["xl/worksheets/sheet1.xml"].decode()
-    # Some writers (the Open XML SDK) spell every element with a prefix.
-    text = text.replace(
-        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
-        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
-    )
-    text = re.sub(r"<(/?)(?!\?)(\w+)([\s>/])", lambda m: f"<{m.group(1)}x:{m.group(2)}{m.group(3)}", text)
-    members["xl/worksheets/sheet1.xml"] = text.encode()
-    with zipfile.ZipFile(path, "w") as z:
-        for n, data in members.items():
-            z.writestr(n, data)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefixed(text: str) -> str:
+        # Some writers (the Open XML SDK) spell every element with a prefix.
+        text = text.replace(f'xmlns="{main}"', f'xmlns:x="{main}"')
+        return re.sub(r"<(/?)(?!\?)(\w+)([\s>/])", lambda m: f"<{m.group(1)}x:{m.group(2)}{m.group(3)}", text)
+
+    edit_sheet(path, prefixed)
     backend = XlsxBackend(path)
     snap = backend.read()
     assert backend._book is not None and backend._scan.prefix == "x:"
@@ -319,22 +324,20 @@ def test_a_shared_formula_in_an_owned_cell_goes_through_openpyxl(tmp_path):
         tmp_path / "t.xlsx",
         [["a-1", "Acme", None, None, None, 1, None], ["b-2", "Bolt", None, None, None, 2]],
     )
-    with zipfile.ZipFile(path) as z:
-        members = {n: z.read(n) for n in z.namelist()}
-    text = members["xl/worksheets/sheet1.xml"].decode()
-    text = text.replace(
-        '<c r="F2" t="n"><v>1</v></c>',
-        '<c r="F2" t="n"><v>1</v></c><c r="G2"><f t="shared" ref="G2:G3" si="0">F2*2</f><v>2</v></c>',
-    )
-    text = text.replace(
-        '<c r="F3" t="n"><v>2</v></c>',
-        '<c r="F3" t="n"><v>2</v></c><c r="G3"><f t="shared" si="0"/><v>4</v></c>',
-    )
-    assert text.count("<f") == 2, text
-    members["xl/worksheets/sheet1.xml"] = text.encode()
-    with zipfile.ZipFile(path, "w") as z:
-        for n, data in members.items():
-            z.writestr(n, data)
+
+    def shared_formula(text: str) -> str:
+        text = text.replace(
+            '<c r="F2" t="n"><v>1</v></c>',
+            '<c r="F2" t="n"><v>1</v></c><c r="G2"><f t="shared" ref="G2:G3" si="0">F2*2</f><v>2</v></c>',
+        )
+        text = text.replace(
+            '<c r="F3" t="n"><v>2</v></c>',
+            '<c r="F3" t="n"><v>2</v></c><c r="G3"><f t="shared" si="0"/><v>4</v></c>',
+        )
+        assert text.count("<f") == 2, text
+        return text
+
+    edit_sheet(path, shared_formula)
     backend = XlsxBackend(path)
     snap = backend.read()
     assert snap.grid[1][6] == 2 and snap.grid[2][6] == 4  # the saved results, the shared one too
@@ -475,15 +478,12 @@ def test_libreoffice_opens_a_spliced_tracker_and_sees_the_values(tmp_path):
 @pytest.mark.parametrize("chain, how", [(False, "spliced"), (True, "rewritten")])
 def test_a_formula_in_the_calculation_chain_is_never_spliced_away(tmp_path, chain, how):
     path = tracker(tmp_path / "t.xlsx", [["a-1", "Acme", None, None, None, 1, "=F2*2"]])
-    with zipfile.ZipFile(path) as z:
-        members = {n: z.read(n) for n in z.namelist()}
+    members = parts_of(path)
     if chain:  # as Excel saves it: the chain lists every formula cell
         members["xl/calcChain.xml"] = (
             b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="G2" i="1"/></calcChain>'
         )
-    with zipfile.ZipFile(path, "w") as z:
-        for n, data in members.items():
-            z.writestr(n, data)
+    write_parts(path, members)
     backend = XlsxBackend(path)
     snap = backend.read()
     backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 1), NEXT, "Follow up")]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -20,20 +19,11 @@ from followsync.backends.base import CellWrite, ChangeSet, SheetWrite
 from followsync.backends.xlsx import XlsxBackend
 
 from .test_xlsx_backend import ref, tracker
+from .test_xlsx_parts import parts_of as members
+from .test_xlsx_parts import write_parts as write_members
 
 NEXT, DUE = "Next action", "Due"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
-def write_members(path: Path, parts: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
 
 
 def sheet_names(path: Path) -> list[str]:
