@@ -377,6 +377,8 @@ def test_history_is_appended_and_a_new_summary_comes_first_and_active(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert wb.sheetnames == ["Summary", "Tracker", "History"]
     assert wb.active.title == "Summary"
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}  # the new part too
     assert [bool(ws.sheet_view.tabSelected) for ws in wb.worksheets] == [True, False, False]
     assert [list(r) for r in wb["History"].iter_rows(values_only=True)] == [
         ["On", "ID", "What"],

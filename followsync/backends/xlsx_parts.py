@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import re
 import zipfile
 from collections.abc import Iterable
@@ -700,8 +701,6 @@ class StyleBook:
 
 def rewrite_zip(original: bytes, replaced: dict[str, bytes], added: dict[str, bytes] | None = None) -> bytes:
     """The package with some parts' bytes replaced (and some added); every other part as it was."""
-    import io
-
     added = added or {}
     src = zipfile.ZipFile(io.BytesIO(original))
     out = io.BytesIO()
@@ -715,9 +714,11 @@ def rewrite_zip(original: bytes, replaced: dict[str, bytes], added: dict[str, by
             new.compress_type = (
                 zipfile.ZIP_DEFLATED if info.compress_type != zipfile.ZIP_STORED else zipfile.ZIP_STORED
             )
-            dst.writestr(new, data, compresslevel=1 if len(data) > 1 << 20 else 6)
+            dst.writestr(new, data)
         for name, data in added.items():
-            dst.writestr(zipfile.ZipInfo(name, dt.datetime.now().timetuple()[:6]), data)
+            info = zipfile.ZipInfo(name, dt.datetime.now().timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
     return out.getvalue()
 
 
