@@ -1,14 +1,16 @@
-"""A tracker in a local ``.xlsx`` workbook, read and written with openpyxl.
+"""A tracker in a local ``.xlsx`` workbook.
 
-The workbook is loaded once by :meth:`XlsxBackend.read` and kept for :meth:`XlsxBackend.apply`,
-which changes only followsync's cells in that in-memory copy and saves it the safe way: to a
-temporary file next to the tracker, then a ``.bak`` of the old bytes, then an atomic rename
-(DESIGN.md invariant 3). If the file changed on disk since it was read (a coach saved it), it
-is loaded again before any row is located, and rows are always found by ID (invariant 4).
+:meth:`XlsxBackend.read` scans the tracker sheet's XML (:mod:`.xlsx_parts`) and keeps the
+file's bytes for :meth:`XlsxBackend.apply`, which splices followsync's cells into them and
+saves the safe way: to a temporary file next to the tracker, then a ``.bak`` of the old bytes,
+then an atomic rename (DESIGN.md invariant 3). If the file changed on disk since it was read
+(a coach saved it), it is read again before any row is located, and rows are always found by
+ID (invariant 4).
 
-openpyxl rewrites the whole file, so apply refuses to write when it would lose something of
-the user's that openpyxl cannot keep (charts, pictures, pivot tables, unsupported
-extensions), unless forced; the ``.bak`` is kept either way.
+Adding a column, or a file the splice does not expect, goes through openpyxl instead, which
+rewrites the whole file: that path refuses to write when it would lose something of the
+user's that openpyxl cannot keep (charts, pictures, pivot tables, unsupported extensions),
+unless forced; the ``.bak`` is kept either way.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from typing import Any
 
 import openpyxl
 import openpyxl.worksheet._writer as _ws_writer
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -55,7 +56,6 @@ log = logging.getLogger(__name__)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 VALIDATION_ROWS = 1000  # drop-downs of a new tracker cover rows 2..1000
-EXCEL_CELL_CHARS = 32767
 
 # Parts of the zip that openpyxl cannot carry over intact when it saves (charts lose their
 # formatting, shapes and pivot tables are dropped): what they hold would be damaged or lost.
@@ -255,10 +255,10 @@ class XlsxBackend(Backend):
     def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
         """Write ``changes`` into the workbook and save it atomically, keeping ``NAME.xlsx.bak``.
 
-        Cells, colours, History rows and a new Summary are spliced into the file's parts, and
-        every other part is kept byte for byte. Adding columns or worksheets, or a file the
-        splice does not expect, goes through openpyxl, which rewrites the whole workbook and
-        so first checks that nothing of the user's would be lost.
+        Cells, colours, History rows and the Summary (new worksheets too) are spliced into the
+        file's parts, and every other part is kept byte for byte. Adding a column, or a file the
+        splice does not expect, goes through openpyxl, which rewrites the whole workbook and so
+        first checks that nothing of the user's would be lost.
         """
         if not changes:
             return Applied()
@@ -970,7 +970,7 @@ def _set_value(cell, value: Any, date_format: str | None = None) -> None:
     """Store a value the way a person would have typed it: dates as dates, text as text."""
     if isinstance(value, str):
         # Control characters make the file unreadable, and Excel holds 32,767 characters a cell.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_CHARS]
+        value = parts.clean_text(value)
         cell.value = value
         if value.startswith("="):
             cell.data_type = "s"  # text that looks like a formula stays text
