@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
-from followsync import sync  # noqa: E402
-from followsync.backends.airtable import AirtableBackend  # noqa: E402
+from followsync import run as sync  # noqa: E402
+from followsync.backends.airtable.backend import AirtableBackend  # noqa: E402
 from followsync.config import Config  # noqa: E402
-from followsync.layout import load as load_layout  # noqa: E402
+from followsync.core.layout import load as load_layout  # noqa: E402
 from tests.emulators.airtable import AirtableEmulator  # noqa: E402
 
 BASE, TOKEN = "appBENCHBASE00001", "bench-token"

@@ -28,10 +28,10 @@ import gspread  # noqa: E402
 from google.oauth2.service_account import Credentials  # noqa: E402
 
 from bench.bench_xlsx import NOW, generated_rows  # noqa: E402
-from followsync import sync  # noqa: E402
-from followsync.backends.gsheets import GoogleSheetsBackend  # noqa: E402
+from followsync import run as sync  # noqa: E402
+from followsync.backends.google.backend import GoogleSheetsBackend  # noqa: E402
 from followsync.config import Config  # noqa: E402
-from followsync.layout import load as load_layout  # noqa: E402
+from followsync.core.layout import load as load_layout  # noqa: E402
 from tests.emulators.google import GoogleEmulator, emulated_session  # noqa: E402
 
 LATENCY = 0.15

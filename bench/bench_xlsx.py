@@ -26,10 +26,13 @@ import time
 import zoneinfo
 from pathlib import Path
 
-from followsync import demo, drafts, ics, lint, rules, summary, sync
-from followsync.backends.xlsx import XlsxBackend
+from followsync import run as sync
+from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config
-from followsync.layout import load as load_layout
+from followsync.core import demo, drafts, lint, rules
+from followsync.core.layout import load as load_layout
+from followsync.outputs import calendar as ics
+from followsync.outputs import summary
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
 

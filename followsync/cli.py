@@ -20,8 +20,9 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, runs, sync
+from . import __version__, runs
 from . import config as config_mod
+from . import run as sync
 from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_TRACKER, FollowsyncError, NotifyError, UsageError
 
 EXIT_CODES_HELP = """\b
@@ -193,8 +194,8 @@ def calendar(ctx, output, location, config_path, now_text):
 @click.pass_context
 def report(ctx, output, location, config_path, now_text):
     """Write a one-page HTML report for a coaching session: figures, funnel, activity, timelines."""
-    from . import report as report_mod
-    from . import summary as summary_mod
+    from .outputs import report as report_mod
+    from .outputs import summary as summary_mod
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
@@ -256,7 +257,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
     and Last medium; adds the message to the History worksheet.
     """
-    from .schema import BadCell, parse_date
+    from .core.schema import BadCell, parse_date
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
@@ -323,7 +324,7 @@ def auth():
 @click.pass_context
 def auth_google(ctx, client_secrets, token, no_browser):
     """Run Google's sign-in once and keep a refreshable token (readable by you only)."""
-    from .google_auth import authorize_user
+    from .backends.google.auth import authorize_user
 
     path = authorize_user(client_secrets, token, open_browser=not no_browser)
     _console(ctx).print(f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on.")
@@ -362,8 +363,8 @@ def init(ctx, location, demo, now_text):
     date formats and a frozen header. init never overwrites an existing file or a worksheet
     with data, nor an existing followsync.toml.
     """
-    from . import demo as demo_mod
-    from .layout import load as load_layout
+    from .core import demo as demo_mod
+    from .core.layout import load as load_layout
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)

@@ -207,7 +207,7 @@ def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     trackers = _trackers(data.get("trackers", []), errors)
     notify = None
     if "notify" in data:
-        from .notify import NotifySettings
+        from .outputs.mail import NotifySettings
 
         try:
             notify = NotifySettings.from_dict(data["notify"], base_dir=path.parent if path else None)

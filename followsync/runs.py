@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import ics, sync
+from . import run as sync
 from .backends import open_backend
 from .config import Config, TrackerSpec
 from .errors import EXIT_OK, FollowsyncError, UsageError
+from .outputs import calendar as ics
 
 log = logging.getLogger("followsync")
 
@@ -209,7 +210,8 @@ def something_due(outcomes: Sequence[Outcome]) -> bool:
 
 def mail_digest(config: Config, outcomes: Sequence[Outcome], digest: str, now: dt.datetime) -> str | None:
     """Mail the digest (and, once a week, the report) when something is due; the Message-ID."""
-    from . import notify, report
+    from .outputs import mail as notify
+    from .outputs import report
 
     settings = config.notify
     if settings is None or not something_due(outcomes):

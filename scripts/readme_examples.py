@@ -14,10 +14,10 @@ import sys
 import zoneinfo
 from pathlib import Path
 
-from followsync import demo, rules, schema
-from followsync import drafts as drafts_mod
 from followsync.config import Config, Profile
-from followsync.layout import load as load_layout
+from followsync.core import demo, rules, schema
+from followsync.core import drafts as drafts_mod
+from followsync.core.layout import load as load_layout
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- drafts:start -->", "<!-- drafts:end -->"

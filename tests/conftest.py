@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from followsync import schema
+from followsync.core import schema
 
 # Wednesday 25 November 2026, 09:00 in Berlin: the clock of every rule test.
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))

@@ -8,18 +8,20 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from followsync import cli, demo, schema, sync
-from followsync.backends.airtable import AirtableBackend
+from followsync import cli
+from followsync import run as sync
+from followsync.backends.airtable.backend import AirtableBackend
 from followsync.backends.memory import MemoryBackend
-from followsync.backends.xlsx import XlsxBackend
+from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config
+from followsync.core import demo, schema
+from followsync.core.layout import load as load_layout
 from followsync.errors import UsageError
-from followsync.layout import load as load_layout
 
+from .backends.airtable.test_airtable_backend import BASE, clock, emu  # noqa: F401 - fixtures
+from .backends.airtable.test_airtable_backend import backend as airtable_backend
+from .backends.contract import HEADER, demo_grid
 from .conftest import NOW, TODAY
-from .contract import HEADER, demo_grid
-from .test_airtable_backend import BASE, clock, emu  # noqa: F401 - fixtures
-from .test_airtable_backend import backend as airtable_backend
 
 
 def run(backend, **kw):

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from followsync import schema
+from followsync.core import schema
 
 from .conftest import NOW, TODAY
 

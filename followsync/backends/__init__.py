@@ -11,7 +11,7 @@ def kind_of(location: str) -> str:
     """``airtable``, ``google`` or ``xlsx``, from the text of a location."""
     if location.startswith("airtable:"):
         return "airtable"
-    from .google_location import parse_location
+    from .google.location import parse_location
 
     return "google" if parse_location(location) is not None else "xlsx"
 
@@ -29,14 +29,14 @@ def open_backend(location: str | None, config: Config, worksheet: str | None = N
     worksheet = worksheet or config.worksheet
     kind = kind_of(location)
     if kind == "airtable":
-        from .airtable import AirtableBackend
+        from .airtable.backend import AirtableBackend
 
         return AirtableBackend.from_location(location, config)
     if kind == "google":
-        from .gsheets import GoogleSheetsBackend
+        from .google.backend import GoogleSheetsBackend
 
         return GoogleSheetsBackend.from_location(location, config, worksheet)
-    from .xlsx import XlsxBackend
+    from .xlsx.backend import XlsxBackend
 
     # A path from followsync.toml is relative to that file; one from --tracker to the cwd.
     path = config.resolve(location) if from_config else location

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.schema import USER_COLUMNS, Column, locate_header
 from ..errors import UsageError
-from ..schema import USER_COLUMNS, Column, locate_header
 
 
 @dataclass

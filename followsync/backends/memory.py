@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..schema import COLOUR_COLUMNS, locate_header
+from ..core.schema import COLOUR_COLUMNS, locate_header
 from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate, put_cell
 
 

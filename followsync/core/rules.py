@@ -1,0 +1,318 @@
+"""RULES.md sections 2-4, vectorised: a typed frame and ``now`` in, a plan frame out.
+
+:func:`plan` walks the table of section 3 in order over whole columns. A row whose deciding
+rule needs a cell that did not parse cannot be computed: it gets rule 0, no action, and the
+``problem`` colour (section 4). :func:`check` finds the data that contradicts itself
+(section 6, last paragraph). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..config import Rules
+from .schema import Phrase, Problem
+
+# Next action labels (RULES.md section 3), by rule number.
+LABELS = {
+    3: "Reply to the rejection",
+    6: "Prepare: ask about the timeline",
+    7: "Send thank-you note",
+    9: "Follow up",
+    10: "Send a friendly reminder",
+    11: "Call or try another contact",
+    12: "Send a final note and move on",
+}
+# Rules whose action produces a message draft (RULES.md section 5).
+DRAFTED = frozenset({3, 7, 9, 10, 11, 12})
+FOLLOW_UP_RULES = frozenset({9, 10, 11, 12})
+
+PLAN_COLUMNS = ("rule", "next_action", "due", "colour", "reminder", "medium", "status")
+
+
+def today_of(now: dt.datetime) -> pd.Timestamp:
+    return pd.Timestamp(now.date())
+
+
+def _dates(frame: pd.DataFrame, key: str) -> pd.Series:
+    return frame[key].dt.normalize()
+
+
+def _bad(frame: pd.DataFrame, key: str) -> np.ndarray:
+    col = f"{key}_bad"
+    return frame[col].to_numpy(dtype=bool) if col in frame else np.zeros(len(frame), bool)
+
+
+def _text(frame: pd.DataFrame, key: str) -> pd.Series:
+    return frame[key].fillna("").astype(str).str.strip()
+
+
+def _skip_weekend(due: pd.Series) -> pd.Series:
+    wd = due.dt.day_of_week
+    shift = np.where(wd == 5, 2, np.where(wd == 6, 1, 0))
+    return due + pd.to_timedelta(shift, unit="D")
+
+
+def expected_dates(frame: pd.DataFrame) -> pd.Series:
+    """Expected response by as dates: phrases resolved against the interview date."""
+    interview = _dates(frame, "interview_at")
+    out = []
+    for e, i in zip(frame["expected_response_by"], interview, strict=True):
+        if isinstance(e, Phrase):
+            out.append(pd.Timestamp(e.resolve(i.date())) if not pd.isna(i) else pd.NaT)
+        elif isinstance(e, dt.date):
+            out.append(pd.Timestamp(e))
+        else:
+            out.append(pd.NaT)
+    return pd.Series(pd.to_datetime(out), index=frame.index, dtype="datetime64[ns]")
+
+
+def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> pd.DataFrame:
+    """Next action, due date, colour, Reminder and medium for every row (RULES.md 2-4)."""
+    rules = rules or Rules()
+    size = len(frame)
+    today = today_of(now)
+    status = frame["status"].fillna("").astype(str).to_numpy()
+    interview = _dates(frame, "interview_at")
+    thanked = _dates(frame, "thank_you_sent")
+    last = _dates(frame, "last_follow_up")
+    response = _dates(frame, "response_on")
+    rejection_reply = _dates(frame, "rejection_reply_sent")
+    count = frame["follow_ups_sent"].fillna(0).astype("int64").to_numpy()
+
+    # Follow-ups before the latest interview belong to an earlier round (section 2).
+    earlier_round = (last < interview).to_numpy(dtype=bool)
+    count = np.where(earlier_round, 0, count)
+    last = last.mask(earlier_round)
+
+    rule = np.zeros(size, dtype="int64")
+    open_ = np.ones(size, dtype=bool)  # no rule has decided yet
+
+    def decide(number: int, when, unknown=None) -> None:
+        nonlocal open_
+        when = np.asarray(when, dtype=bool)
+        if unknown is not None:
+            stuck = open_ & np.asarray(unknown, dtype=bool)
+            open_ = open_ & ~stuck  # rule stays 0: cannot be computed
+        hit = open_ & when
+        rule[hit] = number
+        open_ = open_ & ~hit
+
+    no_i = interview.isna().to_numpy()
+    decide(1, np.isin(status, ("Offer", "Accepted")))
+    decide(2, np.isin(status, ("Withdrawn", "Closed")))
+    rejected = status == "Rejected"
+    decide(
+        3,
+        rejected & rejection_reply.isna().to_numpy(),
+        # Response on only matters for the reply's due date, so only while no reply is recorded.
+        rejected & (_bad(frame, "rejection_reply_sent") | (rejection_reply.isna().to_numpy() & _bad(frame, "response_on"))),
+    )
+    decide(4, rejected)
+    decide(5, no_i & ~_bad(frame, "interview_at"), _bad(frame, "interview_at"))
+    decide(6, (interview > today).to_numpy())
+    decide(7, (thanked.isna() | (thanked < interview)).to_numpy(), _bad(frame, "thank_you_sent"))
+    decide(8, (response >= interview).to_numpy(), _bad(frame, "response_on"))
+    count_unknown = _bad(frame, "follow_ups_sent") | (_bad(frame, "last_follow_up") & (count >= 1))
+    # An unreadable Expected response by: the first follow-up's due date can't be known.
+    decide(9, count == 0, count_unknown | ((count == 0) & _bad(frame, "expected_response_by")))
+    # A count with no date can't be timed (rules 10-12); rule 13 needs no date.
+    following = (count >= 1) & (count <= rules.final_after) & last.isna().to_numpy()
+    decide(10, (count >= 1) & (count < rules.call_after), following)
+    decide(11, (count >= rules.call_after) & (count < rules.final_after))
+    decide(12, count == rules.final_after)
+    decide(13, count > rules.final_after)
+
+    due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+
+    def set_due(number: int, values: pd.Series) -> None:
+        mask = rule == number
+        due[mask] = values[mask]
+
+    rejection_due = (response + pd.Timedelta(days=rules.rejection_reply_days)).fillna(today)
+    set_due(3, rejection_due)
+    set_due(6, interview)
+    thank_by = (frame["interview_at"] + pd.Timedelta(hours=rules.thank_you_hours)).dt.normalize()
+    set_due(7, thank_by)
+    expected = expected_dates(frame)
+    first = (expected + pd.Timedelta(days=1)).fillna(interview + pd.Timedelta(days=rules.first_follow_up_days))
+    gap = last + pd.Timedelta(days=rules.follow_up_gap_days)
+    follow_ups = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    follow_ups[rule == 9] = first[rule == 9]
+    for number in (10, 11, 12):
+        follow_ups[rule == number] = gap[rule == number]
+    if rules.skip_weekends:
+        follow_ups = _skip_weekend(follow_ups)
+    fu_mask = np.isin(rule, list(FOLLOW_UP_RULES))
+    due[fu_mask] = follow_ups[fu_mask]
+
+    colour = _colours(rule, due, today, rules.soon_days)
+    has_phone = _text(frame, "interviewer_phone").ne("").to_numpy()
+    ok_to_call = frame["ok_to_call"].fillna(False).to_numpy(dtype=bool)
+    other = _text(frame, "other_contact").ne("").to_numpy()
+    medium = np.where(
+        rule == 11,
+        np.where(ok_to_call & has_phone, "phone", np.where(other, "other_contact", "email")),
+        np.where(np.isin(rule, list(DRAFTED)), "email", ""),
+    )
+    inferred = np.where(
+        no_i, "Applied", np.where((interview > today).to_numpy(), "Interview scheduled", "Interviewed")
+    )
+    shown_status = np.where(status == "", inferred, status)
+
+    out = pd.DataFrame(
+        {
+            "rule": rule,
+            "next_action": [LABELS.get(r, "") for r in rule],
+            "due": due,
+            "colour": colour,
+            "medium": medium,
+            "status": shown_status,
+        },
+        index=frame.index,
+    )
+    out["reminder"] = _reminders(frame, out, today, count, response)
+    return out[list(PLAN_COLUMNS)]
+
+
+def _colours(rule: np.ndarray, due: pd.Series, today: pd.Timestamp, soon_days: int) -> np.ndarray:
+    days = ((due - today).dt.days).to_numpy(dtype="float64")  # NaN where no due
+    by_due = np.select(
+        [days < 0, days == 0, days <= soon_days],
+        ["overdue", "today", "soon"],
+        "waiting",
+    )
+    return np.select(
+        [rule == 0, rule == 1, np.isin(rule, (2, 4, 13)), rule == 5, rule == 8, np.isnan(days)],
+        ["problem", "done", "closed", "", "waiting", ""],
+        by_due,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Reminder sentences
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return f"{ts.strftime('%a')} {ts.day} {ts.strftime('%b')}"
+
+
+def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp) -> str:
+    """'Overdue by 3 days', 'Due today', 'Due tomorrow', 'Due Fri 27 Nov'."""
+    days = (due - today).days
+    if days < -1:
+        return f"Overdue by {-days} days (was due {_day(due)})"
+    if days == -1:
+        return "Overdue since yesterday"
+    if days == 0:
+        return "Due today"
+    if days == 1:
+        return "Due tomorrow"
+    return f"Due {_day(due)}"
+
+
+def _reminders(frame, out, today, count, response) -> list[str]:
+    sentences = []
+    cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
+    texts = {c: _text(frame, c).tolist() for c in cols}
+    for i, (rule, due, medium, status) in enumerate(
+        zip(out["rule"], out["due"], out["medium"], out["status"], strict=True)
+    ):
+        company = texts["company"][i] or "the company"
+        job = texts["job_title"][i]
+        role = f"the {job} role at {company}" if job else f"your application at {company}"
+        who = texts["interviewer"][i] or "the interviewer"
+        what = ""
+        if rule == 0:
+            sentences.append("Fix this row's Problems so followsync can work out the next step.")
+            continue
+        if rule == 3:
+            what = f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
+        elif rule == 6:
+            what = f"prepare for the interview at {company}, and ask about their timeline at the end"
+        elif rule == 7:
+            what = f"email {who} a thank-you note for the interview for {role}"
+        elif rule == 9:
+            what = f"email {who} to follow up on {role}"
+        elif rule == 10:
+            what = f"email {who} a friendly reminder about {role}"
+        elif rule == 11:
+            if medium == "phone":
+                what = f"call {who} on {texts['interviewer_phone'][i]} about {role}, since emails went unanswered"
+            elif medium == "other_contact":
+                what = f"email {texts['other_contact'][i]} about {role}, since {who} has not answered"
+            else:
+                what = f"email {who} once more about {role}; add an Other contact or a phone number to widen the net"
+        elif rule == 12:
+            what = f"email {who} a final, gracious note about {role}, then move on"
+        elif rule == 8:
+            when = _day(response.iloc[i])
+            sentences.append(
+                f"{company} answered on {when}; Status still says {status}: "
+                "update it (Next round, Offer, Rejected...) so followsync knows what comes next."
+            )
+            continue
+        elif rule == 13:
+            sentences.append(
+                f"No answer after {count[i]} follow-ups: mark this application Closed and put your energy elsewhere."
+            )
+            continue
+        else:
+            sentences.append("")
+            continue
+        sentences.append(f"{urgency_phrase(due, today)}: {what}.")
+    return sentences
+
+
+# --------------------------------------------------------------------------------------
+# Data that contradicts itself (RULES.md section 6)
+
+
+def check(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> list[Problem]:
+    """Problems with dates and counts that contradict each other; the rows are still planned."""
+    today = today_of(now)
+    problems: list[Problem] = []
+    interview = _dates(frame, "interview_at")
+    thanked = _dates(frame, "thank_you_sent")
+    last = _dates(frame, "last_follow_up")
+    count = frame["follow_ups_sent"]
+    rows = frame["_row"].to_numpy()
+    ids = frame["id"].tolist()
+
+    def add(mask, column, message, fix):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            text = message(i) if callable(message) else message
+            problems.append(Problem(sheet, int(rows[i]), column, text, fix, ids[i] or None))
+
+    add(
+        (thanked > today).to_numpy(),
+        "Thank-you sent",
+        lambda i: f"{thanked.iloc[i].date().isoformat()} is in the future",
+        "put the date you actually sent it",
+    )
+    add(
+        (last > today).to_numpy(),
+        "Last follow-up",
+        lambda i: f"{last.iloc[i].date().isoformat()} is in the future",
+        "put the date you actually sent it",
+    )
+    add(
+        (count.fillna(0) >= 1).to_numpy() & last.isna().to_numpy() & ~_bad(frame, "last_follow_up"),
+        "Last follow-up",
+        lambda i: f"Follow-ups sent is {count.iloc[i]} but Last follow-up is blank",
+        "put the date of your latest follow-up, or set Follow-ups sent to 0",
+    )
+    same_round = (thanked >= interview) & (last >= interview)
+    add(
+        (same_round & (last < thanked)).to_numpy(),
+        "Last follow-up",
+        lambda i: (
+            f"{last.iloc[i].date().isoformat()} is before Thank-you sent "
+            f"({thanked.iloc[i].date().isoformat()}) in the same round"
+        ),
+        "check both dates",
+    )
+    return problems

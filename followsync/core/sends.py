@@ -1,0 +1,167 @@
+"""Recording a sent message: the user-column updates, and the History row.
+
+``followsync sent ID`` and a tick in ``Mark sent`` both land here, so they record a send the
+same way (issue 3). Pure: a row and its plan in, a dict of cell updates out. These are the only
+writes to user columns besides ID, and only on the person's say-so.
+
+What a send records, by the row's Next action (RULES.md section 3):
+
+==============================================  ==================================================
+Next action                                     updates
+==============================================  ==================================================
+Send thank-you note (rule 7)                    Thank-you sent = on
+Follow up, Send a friendly reminder, Call or    Follow-ups sent = n + 1, Last follow-up = on
+try another contact, Send a final note and      (n = 0 when Last follow-up < Interview at: those
+move on (rules 9-12)                            follow-ups belong to an earlier round)
+Reply to the rejection (rule 3)                 Rejection reply sent = on
+==============================================  ==================================================
+
+and Last medium (Email, Phone, LinkedIn or Other) every time. A blank Next action or ``Prepare:
+ask about the timeline`` has nothing to send, and is a :class:`~followsync.errors.UsageError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..errors import UsageError
+from .drafts import as_date, text
+from .schema import MEDIUMS
+
+THANK_YOU = "Send thank-you note"
+REJECTION = "Reply to the rejection"
+PREPARE = "Prepare: ask about the timeline"
+FOLLOW_UPS = (
+    "Follow up",
+    "Send a friendly reminder",
+    "Call or try another contact",
+    "Send a final note and move on",
+)
+
+# What the History's "What happened" says for each action.
+_DONE = {
+    THANK_YOU: "Sent the thank-you note",
+    REJECTION: "Replied to the rejection",
+    "Follow up": "Followed up",
+    "Send a friendly reminder": "Sent a friendly reminder",
+    "Call or try another contact": "Followed up again",
+    "Send a final note and move on": "Sent the final note",
+}
+# The plan's medium for rule 11 (and the others), as the Last medium choice.
+_PLANNED_MEDIUM = {"phone": "Phone", "other_contact": "Email", "email": "Email"}
+
+HISTORY_COLUMNS = ("Date", "ID", "Company", "What happened", "Medium", "Message")
+
+
+def medium_choice(medium: str | None, plan_row: Mapping[str, Any] | None = None) -> str:
+    """``email``/``phone``/``linkedin``/``other`` (any case) as the Last medium choice.
+
+    Blank means the medium the plan chose (rule 11: Phone when calling), else Email.
+    """
+    m = text(medium)
+    if not m:
+        planned = text((plan_row or {}).get("medium")).lower()
+        return _PLANNED_MEDIUM.get(planned, "Email")
+    for choice in MEDIUMS:
+        if choice.lower() == m.lower():
+            return choice
+    raise UsageError(
+        f"{m!r} is not a medium.", hint="Use one of: " + ", ".join(c.lower() for c in MEDIUMS) + "."
+    )
+
+
+def _describe(row: Mapping[str, Any]) -> str:
+    ident = text(row.get("id"))
+    company = text(row.get("company"))
+    who = f"Row {ident}" if ident else f"Row {text(row.get('_row')) or '?'}"
+    return f"{who} ({company})" if company else who
+
+
+def _follow_ups_so_far(row: Mapping[str, Any]) -> int:
+    """Follow-ups sent in this round: blank is 0, and an earlier round's (L < I) count is 0."""
+    n = row.get("follow_ups_sent")
+    n = 0 if n is None or n is pd.NA or (isinstance(n, float) and pd.isna(n)) else int(n)
+    last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
+    if last is not None and interview is not None and last < interview:
+        return 0
+    return n
+
+
+def record(
+    row: Mapping[str, Any], plan_row: Mapping[str, Any], *, on: dt.date, medium: str | None
+) -> dict[str, Any]:
+    """The user-column updates (canonical column name -> value) for having sent the next message.
+
+    ``row`` is the tracker frame's row, ``plan_row`` its plan (``next_action``, ``medium``),
+    ``on`` the day it was sent, ``medium`` email/phone/linkedin/other (blank: the planned one).
+    Raises :class:`UsageError` when the row has nothing to send.
+    """
+    action = text(plan_row.get("next_action"))
+    if not action or action == PREPARE:
+        why = (
+            f"its next action is {action!r}: the interview has not happened yet"
+            if action
+            else "it has no next action"
+        )
+        raise UsageError(
+            f"{_describe(row)}: nothing to record, because {why}.",
+            hint="Run `followsync run` to see which rows have a message to send.",
+        )
+    if action not in _DONE:
+        raise UsageError(f"{_describe(row)}: followsync does not know the next action {action!r}.")
+    updates: dict[str, Any] = {}
+    if action == THANK_YOU:
+        updates["Thank-you sent"] = on
+    elif action == REJECTION:
+        updates["Rejection reply sent"] = on
+    else:
+        updates["Follow-ups sent"] = _follow_ups_so_far(row) + 1
+        updates["Last follow-up"] = on
+    updates["Last medium"] = medium_choice(medium, plan_row)
+    return updates
+
+
+def what_happened(plan_row: Mapping[str, Any], updates: Mapping[str, Any] | None = None) -> str:
+    """The History's words for a send: 'Sent a friendly reminder (follow-up 2)'."""
+    action = text(plan_row.get("next_action"))
+    done = _DONE.get(action, action)
+    if updates and "Follow-ups sent" in updates:
+        done += f" (follow-up {updates['Follow-ups sent']})"
+    return done
+
+
+def history_entry(
+    row: Mapping[str, Any],
+    plan_row: Mapping[str, Any] | None = None,
+    *,
+    on: dt.date,
+    medium: str | None = None,
+    message: str = "",
+    what: str | None = None,
+    updates: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One row for the History worksheet (:data:`HISTORY_COLUMNS`).
+
+    For a send, pass ``plan_row`` (and the ``updates`` from :func:`record`, to number the
+    follow-up); the medium defaults to the planned one. For anything else, such as a status
+    change ``run`` noticed, pass ``what`` ('Status: Waiting -> Rejected') and no plan row.
+    """
+    if what is None:
+        if plan_row is None:
+            raise ValueError("history_entry needs either plan_row (a send) or what")
+        what = what_happened(plan_row, updates)
+        medium_text = medium_choice(medium, plan_row)
+    else:
+        medium_text = medium_choice(medium, plan_row) if (medium or plan_row is not None) else ""
+    return {
+        "Date": on,
+        "ID": text(row.get("id")),
+        "Company": text(row.get("company")),
+        "What happened": what,
+        "Medium": medium_text,
+        "Message": message or "",
+    }

@@ -1,0 +1,528 @@
+"""The figures a career coach looks at: the Summary worksheet and the report are made of them.
+
+:func:`compute` is pure: the typed frame, its plan, the computed columns, ``now`` and the
+History rows in, a :class:`Summary` out. :func:`to_grid` lays a Summary out as a worksheet.
+
+Definitions (each figure is pinned down by a test):
+
+- *Applications by status*: every row counts once, under its Status, or under the status
+  inferred from its dates when the cell is blank (RULES.md section 3: Interviewed when the
+  interview is today or past, Interview scheduled when it is ahead, Applied otherwise).
+- *Interviews this month*: rows whose Interview at falls in today's calendar month, held or
+  still ahead (``interviews_ahead`` counts the latter). A row holds only its latest round, so
+  an earlier round that month is not counted.
+- *Thank-you notes within 24 hours*: of the interviews held whose window has closed (the
+  24 hours, ``thank_you_hours``, are over) or that were already thanked, how many have a
+  Thank-you sent on or before the day the window ends. Thank-you sent is a date, so "within
+  24 hours" is read to the day, as the rules read it.
+- *Follow-ups sent*: the sum of Follow-ups sent over all rows (earlier rounds included).
+- *Response rate after n follow-ups*: of the rows whose interview has happened and that have
+  sent exactly ``n`` follow-ups in this round (n = 0: the thank-you note only), how many got
+  an answer since the interview (Response on on or after the Interview at day). A row that
+  stopped at n because the employer answered counts as a response after the n-th follow-up.
+- *Overdue actions*: rows whose action's due day is before today (the ``overdue`` colour).
+- *The week's due list*: actions due today or in the six days after.
+- *Per ISO week*: applications (Applied on), interviews (Interview at) and messages sent
+  (thank-you notes, follow-ups, rejection replies: from the tracker's dates and the History,
+  each send counted once) per ISO week, from the first week with activity (at most ``weeks``
+  weeks back) to this week, or up to four weeks ahead when interviews are scheduled then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+import pandas as pd
+
+from ..core import schema
+
+# What a History row's "What happened" starts with, by the kind of event it records
+# (sending.py's words).
+_HISTORY_KINDS = (
+    ("Sent the thank-you", "thank_you"),
+    ("Followed up", "follow_up"),
+    ("Sent a friendly reminder", "follow_up"),
+    ("Sent the final note", "follow_up"),
+    ("Replied to the rejection", "rejection_reply"),
+)
+SENT_KINDS = frozenset({"thank_you", "follow_up", "rejection_reply"})
+KIND_LABELS = {
+    "applied": "Applied",
+    "interview": "Interview",
+    "thank_you": "Thank-you note",
+    "follow_up": "Follow-up",
+    "response": "Response",
+    "rejection_reply": "Rejection reply",
+    "note": "Note",
+    "next": "Next",
+}
+INTERVIEWED_STATUSES = frozenset({"Interviewed", "Next round", "Offer", "Accepted"})
+OFFER_STATUSES = frozenset({"Offer", "Accepted"})
+WEEK_DAYS = 7  # the due list covers today and the six days after
+WEEKS_AHEAD = 4
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One row's next action, for the overdue and due lists."""
+
+    row: int
+    id: str
+    company: str
+    job_title: str
+    next_action: str
+    due: dt.date
+    reminder: str
+    days_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class FollowUpRate:
+    """Rows that sent exactly ``follow_ups`` follow-ups, and how many of them got an answer."""
+
+    follow_ups: int
+    applications: int
+    responded: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.responded / self.applications if self.applications else None
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Activity in one ISO week."""
+
+    week: str  # "2026-W48"
+    monday: dt.date
+    applications: int
+    interviews: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on: dt.date
+    kind: str  # a key of KIND_LABELS
+    label: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One application's history, oldest first, and its next action (``kind`` "next")."""
+
+    row: int
+    id: str
+    company: str
+    job_title: str
+    status: str
+    events: tuple[TimelineEvent, ...]
+
+    @property
+    def last_activity(self) -> dt.date | None:
+        done = [e.on for e in self.events if e.kind != "next"]
+        return max(done) if done else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every figure of the Summary worksheet and the coaching report."""
+
+    today: dt.date
+    applications: int
+    by_status: dict[str, int]  # in schema.STATUSES order, statuses with no rows left out
+    inferred_statuses: int  # rows whose Status cell was blank
+    funnel: dict[str, int]  # Applied, Interviewed, Offer
+    interviews_this_month: int
+    interviews_ahead: int  # of those, still to come
+    thank_you_on_time: int
+    thank_you_expected: int
+    thank_you_sent: int  # this round's thank-you notes sent at all
+    follow_ups_sent: int
+    response_rates: tuple[FollowUpRate, ...]
+    overdue: tuple[ActionLine, ...]
+    due_this_week: tuple[ActionLine, ...]
+    weeks: tuple[WeekCount, ...]
+    timelines: tuple[Timeline, ...] = field(default=())
+
+    @property
+    def thank_you_share(self) -> float | None:
+        return self.thank_you_on_time / self.thank_you_expected if self.thank_you_expected else None
+
+    @property
+    def offers(self) -> int:
+        return self.funnel.get("Offer", 0)
+
+
+# --------------------------------------------------------------------------------------
+# Computing
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return schema.parse_date(value)
+    except schema.BadCell:
+        return None
+
+
+def cells_of(computed: Any) -> pd.DataFrame | None:
+    """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
+    if computed is None or isinstance(computed, pd.DataFrame):
+        return computed
+    return computed.cells
+
+
+def cell_text(value: Any) -> str:
+    """A cell as stripped text; blanks (None, NaN, NA) as ""."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def cell_texts(column: pd.Series) -> list[str]:
+    """:func:`cell_text` of every value of a column (most are text already)."""
+    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
+
+
+def _count(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def history_kind(what_happened: str) -> str:
+    """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
+    text = cell_text(what_happened)
+    for prefix, kind in _HISTORY_KINDS:
+        if text.startswith(prefix):
+            return kind
+    return "note"
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _days(column: pd.Series) -> list[dt.date | None]:
+    """:func:`_day` of every value of a column; a datetime column is converted all at once."""
+    if column.dtype.kind == "M":
+        return [
+            None if gone else day
+            for day, gone in zip(column.dt.date.tolist(), column.isna().tolist(), strict=True)
+        ]
+    return [_day(v) for v in column.tolist()]
+
+
+def _counts(column: pd.Series) -> list[int]:
+    """:func:`_count` of every value of a column (blanks are 0)."""
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column.fillna(0).astype("int64").tolist()
+    return [_count(v) for v in column.tolist()]
+
+
+def compute(
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    computed: pd.DataFrame | None,
+    now: dt.datetime,
+    history: Iterable[Mapping[str, Any]] = (),
+    *,
+    thank_you_hours: int = 24,
+    weeks: int = 12,
+) -> Summary:
+    """The Summary of one tracker (see the module's docstring for each definition).
+
+    ``frame`` is ``schema.Tracker.frame``, ``plan`` is ``rules.plan(frame, now, rules)``,
+    ``computed`` what ``sync.compute`` returned (for the IDs it gave blank rows; None uses the
+    frame's), ``history`` the History worksheet's rows as dicts (Date, ID, Company, What
+    happened, Medium, Message). ``thank_you_hours`` is ``[rules] thank_you_hours``.
+    """
+    # Every column is read once into a plain list: per-row pandas access is slow.
+    computed = cells_of(computed)
+    today = now.date()
+    n = len(frame)
+    ids = cell_texts(computed["ID"] if computed is not None else frame["id"])
+    rows = [int(v) for v in frame["_row"].tolist()]
+    company = cell_texts(frame["company"])
+    job = cell_texts(frame["job_title"])
+    raw_status = cell_texts(frame["status"])
+    status = cell_texts(plan["status"])
+    interview = _days(frame["interview_at"])
+    applied = _days(frame["applied_on"])
+    thanked = _days(frame["thank_you_sent"])
+    last = _days(frame["last_follow_up"])
+    response = _days(frame["response_on"])
+    rejection_reply = _days(frame["rejection_reply_sent"])
+    counts = _counts(frame["follow_ups_sent"])
+    actions = cell_texts(plan["next_action"])
+    dues = _days(plan["due"])
+    reminders = cell_texts(plan["reminder"])
+    held = [i is not None and i <= today for i in interview]
+
+    by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
+    funnel = {
+        "Applied": n,
+        "Interviewed": sum(
+            1 for h, s in zip(held, raw_status, strict=True) if h or s in INTERVIEWED_STATUSES
+        ),
+        "Offer": sum(1 for s in raw_status if s in OFFER_STATUSES),
+    }
+    this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in interview]
+
+    # Thank-you notes: this round's (on or after the interview day), within the window.
+    window = pd.Timedelta(hours=thank_you_hours)
+    interview_at = frame["interview_at"]
+    if interview_at.dtype.kind == "M":
+        deadlines = _days(interview_at + window)
+    else:
+        deadlines = [
+            (pd.Timestamp(v) + window).date() if h else None for v, h in zip(interview_at, held, strict=True)
+        ]
+    on_time = expected = sent = 0
+    for h, i, t, deadline in zip(held, interview, thanked, deadlines, strict=True):
+        if not h:
+            continue
+        this_round = t is not None and t >= i
+        sent += this_round
+        if this_round or deadline < today:
+            expected += 1
+            on_time += this_round and t <= deadline
+
+    # Follow-ups before the latest interview belong to an earlier round (RULES.md section 2).
+    rates: dict[int, list[int]] = {}
+    for h, i, lf, c, r in zip(held, interview, last, counts, response, strict=True):
+        if h:
+            tally = rates.setdefault(0 if lf is not None and lf < i else c, [0, 0])
+            tally[0] += 1
+            tally[1] += r is not None and r >= i
+    response_rates = tuple(FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
+
+    overdue, due_week = [], []
+    week_end = today + dt.timedelta(days=WEEK_DAYS)
+    for k, (action, due) in enumerate(zip(actions, dues, strict=True)):
+        if not action or due is None:
+            continue
+        if due < today:
+            overdue.append(
+                ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k], (today - due).days)
+            )
+        elif due < week_end:
+            due_week.append(ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k]))
+
+    # Every event of every application: the tracker's dates, then the History's, deduplicated.
+    # Events are immutable and trackers repeat days: each distinct event is made once, and shared.
+    made: dict[tuple[dt.date, str, str], TimelineEvent] = {}
+
+    def event(on: dt.date, kind: str, label: str) -> TimelineEvent:
+        shared = made.get((on, kind, label))
+        if shared is None:
+            shared = made[on, kind, label] = TimelineEvent(on, kind, label)
+        return shared
+
+    events: list[list[TimelineEvent]] = []
+    for a, i, h, t, lf, c, r, rr in zip(
+        applied, interview, held, thanked, last, counts, response, rejection_reply, strict=True
+    ):
+        dated = [
+            (a, "applied", "Applied"),
+            (i, "interview", "Interview" if h else "Interview (scheduled)"),
+            (t, "thank_you", "Thank-you note"),
+            (lf, "follow_up", f"Follow-up {c}" if c else "Follow-up"),
+            (r, "response", "Response"),
+            (rr, "rejection_reply", "Rejection reply"),
+        ]
+        events.append([event(on, kind, label) for on, kind, label in dated if on is not None])
+    row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
+    for entry in history:
+        k = row_of_id.get(cell_text(entry.get("ID")).lower())
+        on = _day(entry.get("Date"))
+        if k is None or on is None:
+            continue
+        what = cell_text(entry.get("What happened"))
+        kind = history_kind(what)
+        if any(e.on == on and e.kind == kind for e in events[k]):
+            continue
+        events[k].append(event(on, kind, what or KIND_LABELS[kind]))
+    per_week = _weeks(events, today, weeks)
+    timelines = []
+    for k, planned in enumerate(events):
+        if actions[k] and dues[k] is not None:
+            planned.append(event(dues[k], "next", actions[k]))
+        # Oldest first, the next action after the events of its day: the sort is stable and
+        # the next action comes last, so sorting by day alone orders it so.
+        planned.sort(key=_on)
+        timelines.append(Timeline(rows[k], ids[k], company[k], job[k], status[k], tuple(planned)))
+
+    return Summary(
+        today=today,
+        applications=n,
+        by_status=by_status,
+        inferred_statuses=sum(1 for s in raw_status if not s),
+        funnel=funnel,
+        interviews_this_month=sum(this_month),
+        interviews_ahead=sum(1 for m, h in zip(this_month, held, strict=True) if m and not h),
+        thank_you_on_time=on_time,
+        thank_you_expected=expected,
+        thank_you_sent=sent,
+        follow_ups_sent=sum(counts),
+        response_rates=response_rates,
+        overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
+        due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
+        weeks=per_week,
+        timelines=tuple(timelines),
+    )
+
+
+_on = attrgetter("on")
+_WEEK_COLUMNS = {"applied": 0, "interview": 1, **{kind: 2 for kind in SENT_KINDS}}
+
+
+def _weeks(events: list[list[TimelineEvent]], today: dt.date, weeks: int) -> tuple[WeekCount, ...]:
+    tallies: dict[dt.date, list[int]] = {}
+    monday_of: dict[dt.date, dt.date] = {}  # trackers repeat days: each one's Monday once
+    for row_events in events:
+        for e in row_events:
+            column = _WEEK_COLUMNS.get(e.kind)
+            if column is not None:
+                monday = monday_of.get(e.on)
+                if monday is None:
+                    monday = monday_of[e.on] = _monday(e.on)
+                tallies.setdefault(monday, [0, 0, 0])[column] += 1
+    this_week = _monday(today)
+    earliest = this_week - dt.timedelta(weeks=max(weeks, 1) - 1)
+    start = max(earliest, min(tallies, default=this_week))
+    start = min(start, this_week)
+    ahead = [
+        m for m, t in tallies.items() if t[1] and this_week < m <= this_week + dt.timedelta(weeks=WEEKS_AHEAD)
+    ]
+    end = max(ahead, default=this_week)
+    out = []
+    monday = start
+    while monday <= end:
+        a, i, m = tallies.get(monday, (0, 0, 0))
+        out.append(WeekCount(iso_week(monday), monday, a, i, m))
+        monday += dt.timedelta(weeks=1)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------
+# The worksheet
+
+
+def percent(value: float | None) -> str:
+    """0.75 -> '75%'; None (nothing to divide) -> '-'."""
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+@dataclass(frozen=True)
+class Section:
+    """Where a table sits in :func:`layout`'s grid: 0-based row of its header, rows, columns."""
+
+    row: int
+    rows: int  # the header row included
+    columns: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    grid: list[list[Any]]
+    sections: dict[str, Section]
+
+
+def layout(summary: Summary, *, title: str = "Job search summary") -> Layout:
+    """The Summary worksheet as a rectangular grid, and where each table is in it.
+
+    ``sections["weeks"]`` is the per-week table (Week, Week of, Applications, Interviews,
+    Messages sent), the source range for a native chart on Google Sheets.
+    """
+    grid: list[list[Any]] = []
+    sections: dict[str, Section] = {}
+
+    def table(name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = "") -> None:
+        grid.append([heading])
+        if not body and empty:
+            grid.append([empty])
+        else:
+            sections[name] = Section(len(grid), len(body) + 1, len(header))
+            grid.append(header)
+            grid.extend(body)
+        grid.append([])
+
+    s = summary
+    grid += [[title], ["Updated", s.today], []]
+    table(
+        "status",
+        "Applications by status",
+        ["Status", "Applications"],
+        [[status, count] for status, count in s.by_status.items()] + [["Total", s.applications]],
+    )
+    if s.inferred_statuses:
+        grid.insert(len(grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"])
+    share = percent(s.thank_you_share)
+    table(
+        "figures",
+        "At a glance",
+        ["Figure", "Value"],
+        [
+            ["Interviews this month", s.interviews_this_month],
+            ["  of which still to come", s.interviews_ahead],
+            ["Thank-you notes within 24 hours", f"{s.thank_you_on_time} of {s.thank_you_expected} ({share})"],
+            ["Follow-ups sent", s.follow_ups_sent],
+            ["Overdue actions", len(s.overdue)],
+            ["Interviewed (funnel)", s.funnel.get("Interviewed", 0)],
+            ["Offers", s.offers],
+        ],
+    )
+    table(
+        "response_rates",
+        "Response rate after each follow-up",
+        ["Follow-ups sent", "Applications", "Responded", "Response rate"],
+        [[r.follow_ups, r.applications, r.responded, percent(r.rate)] for r in s.response_rates],
+        empty="No interviews yet.",
+    )
+    action_header = ["Row", "ID", "Company", "Job title", "Next action", "Due"]
+    table(
+        "overdue",
+        "Overdue actions",
+        [*action_header, "Days overdue"],
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due, a.days_overdue] for a in s.overdue],
+        empty="Nothing overdue.",
+    )
+    table(
+        "due",
+        f"Due in the next {WEEK_DAYS} days",
+        action_header,
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due] for a in s.due_this_week],
+        empty="Nothing due this week.",
+    )
+    table(
+        "weeks",
+        "Applications and interviews per week",
+        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
+        [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
+    )
+    while grid and not grid[-1]:
+        grid.pop()
+    width = max(len(r) for r in grid)
+    return Layout([r + [""] * (width - len(r)) for r in grid], sections)
+
+
+def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list[Any]]:
+    """The Summary worksheet: a title, then sections with a heading and a small table each.
+
+    Rectangular; every value is a str, int or datetime.date (shares are text like '75%').
+    """
+    return layout(summary, title=title).grid

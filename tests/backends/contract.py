@@ -1,0 +1,260 @@
+"""The backend contract: the same cases, run against every backend (vdirsyncer's pattern).
+
+A backend's test module subclasses :class:`BackendContract` with a ``harness`` fixture that
+returns an object with these methods:
+
+- ``make(grid) -> Backend``: a new tracker whose worksheet holds ``grid`` (row 0 the header);
+- ``grid() -> list[list]``: the tracker's current values as the store holds them;
+- ``fills() -> dict[(row, col), "#RRGGBB"]``: current backgrounds of the colour columns
+  (Next action, Due; or what stands for them, such as Airtable's Urgency);
+- ``edit(fn)``: change the tracker behind followsync's back, as a coach would, through the
+  store itself: ``fn(grid) -> grid`` gets and returns the rows (header first);
+- ``between(fn)``: run ``fn()`` after followsync's read and before its write;
+- ``write_calls() -> int``: write requests made to the store so far.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from followsync import run as sync
+from followsync.config import Config
+from followsync.core import demo, schema
+from followsync.core.layout import load as load_layout
+
+from ..conftest import NOW, TODAY, day
+
+HEADER = [lc.column.name for lc in load_layout().columns if lc.column.owner == "user"]
+
+
+def demo_grid() -> list[list[Any]]:
+    rows = demo.rows(TODAY)
+    return [list(HEADER)] + [[r.get(n) for n in HEADER] for r in rows]
+
+
+def read_back(grid) -> schema.Tracker:
+    t = schema.frame(grid, "Tracker")
+    assert t is not None
+    return t
+
+
+def owned(t: schema.Tracker, name: str) -> list[Any]:
+    """An owned column's raw values as read back, blanks as None."""
+    values = t.frame[schema.BY_NAME[name].key].tolist()
+    return [None if v is None or (isinstance(v, float) and v != v) or v == "" else v for v in values]
+
+
+def by_id(t: schema.Tracker, name: str) -> dict[str, Any]:
+    return dict(zip(t.frame["id"], owned(t, name), strict=True))
+
+
+def as_date(value) -> dt.date | None:
+    return schema.parse_date(value) if value not in (None, "") else None
+
+
+def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:
+    """Every user cell keyed by (row's Company+Job title, header), for before/after checks."""
+    header = schema.locate_header(grid)
+    out = {}
+    keep = {
+        n: i for n, i in header.positions.items() if schema.BY_NAME[n].owner == "user" and n not in exclude
+    }
+    unknown = [
+        i for i, v in enumerate(header.cells) if v not in (None, "") and schema.match_header(v) is None
+    ]
+    for row in grid[header.row + 1 :]:
+        ident = (row[header.positions["Company"]], row[header.positions["Job title"]])
+        for name, i in keep.items():
+            out[(ident, name)] = row[i] if i < len(row) else None
+        for i in unknown:
+            out[(ident, str(header.cells[i]))] = row[i] if i < len(row) else None
+    return out
+
+
+class BackendContract:
+    """Cases every backend passes. Subclasses provide the ``harness`` fixture."""
+
+    config = Config()
+
+    def run(self, backend, **kw) -> sync.RunResult:
+        return sync.run(backend, self.config, NOW, lock_timeout=2, **kw)
+
+    def expected(self, grid) -> dict[str, tuple[str, str]]:
+        """Company -> (Next action, colour name) as the rules compute them from user cells."""
+        from followsync.core import rules
+
+        t = read_back(grid)
+        p = rules.plan(t.frame, NOW)
+        return dict(zip(t.frame["company"], zip(p["next_action"], p["colour"], strict=True), strict=True))
+
+    # -- the main path --------------------------------------------------------------
+
+    def test_demo_tracker_gets_its_actions_and_colours(self, harness):
+        backend = harness.make(demo_grid())
+        result = self.run(backend)
+        assert result.problems == []
+        t = read_back(harness.grid())
+        expected = self.expected(demo_grid())
+        colours = load_layout().colours
+        fills = harness.fills()
+        action_col, due_col = t.header.positions["Next action"], t.header.positions["Due"]
+        actions = owned(t, "Next action")
+        assert len(actions) == len(expected)
+        for company, index, action in zip(t.frame["company"], t.frame["_index"], actions, strict=True):
+            want_action, colour = expected[company]
+            assert (action or "") == want_action, company
+            assert fills.get((index, action_col)) == colours.get(colour), (company, colour)
+            assert fills.get((index, due_col)) == colours.get(colour), (company, colour)
+
+    def test_second_run_writes_nothing(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        calls = harness.write_calls()
+        before = harness.grid()
+        result = self.run(backend)
+        assert not result.changes
+        assert harness.write_calls() == calls
+        assert harness.grid() == before
+
+    def test_user_cells_untouched_and_ids_filled_once(self, harness):
+        grid = demo_grid()
+        grid[0].append("Salary")
+        for row in grid[1:]:
+            row.append("90k")
+        grid[3][HEADER.index("ID")] = "keep-me"
+        backend = harness.make(grid)
+        before = user_cells(harness.grid())
+        self.run(backend)
+        after_grid = harness.grid()
+        assert user_cells(after_grid) == before
+        t = read_back(after_grid)
+        ids = t.frame["id"].tolist()
+        assert "keep-me" in ids and all(ids) and len(set(ids)) == len(ids)
+        self.run(
+            backend,
+        )
+        assert read_back(harness.grid()).frame["id"].tolist() == ids
+
+    def test_missing_owned_columns_are_appended_at_the_right(self, harness):
+        grid = demo_grid()
+        harness.make(grid)
+        t = read_back(harness.grid())
+        assert not set(schema.OWNED_NAMES) & set(t.header.positions)
+        self.run(harness.make(grid))
+        t = read_back(harness.grid())
+        width = len(HEADER)
+        assert [t.header.positions[n] for n in schema.OWNED_NAMES] == list(
+            range(width, width + len(schema.OWNED_NAMES))
+        )
+
+    def test_dry_run_writes_nothing(self, harness):
+        backend = harness.make(demo_grid())
+        before = harness.grid()
+        result = self.run(backend, dry_run=True)
+        assert result.changes and result.applied is None
+        assert harness.grid() == before and harness.write_calls() == 0
+
+    # -- bad input ------------------------------------------------------------------
+
+    def test_bad_row_is_reported_and_the_others_processed(self, harness):
+        grid = demo_grid()
+        bad = [None] * len(HEADER)
+        bad[HEADER.index("Company")] = "Broken Co"
+        bad[HEADER.index("Job title")] = "Tester"
+        bad[HEADER.index("Interview at")] = "last Tuesday-ish"
+        grid.insert(3, bad)
+        backend = harness.make(grid)
+        result = self.run(backend)
+        assert [(p.row, p.column) for p in result.problems] == [(4, "Interview at")]
+        assert result.exit_code == 1
+        t = read_back(harness.grid())
+        problems = by_id(t, "Problems")
+        row = t.frame.index[t.frame["company"] == "Broken Co"][0]
+        assert "Interview at" in problems[t.frame["id"][row]]
+        assert sum(1 for a in owned(t, "Next action") if a) == sum(
+            1 for a, _ in self.expected(demo_grid()).values() if a
+        )
+
+    # -- a coach editing during the run (DESIGN.md invariant 4) ---------------------
+
+    def _each_row_has_its_own_values(self, harness):
+        t = read_back(harness.grid())
+        expected = self.expected(harness.grid())
+        for company, action in zip(t.frame["company"], owned(t, "Next action"), strict=True):
+            if company in expected:
+                assert (action or "") in ("", expected[company][0]), company
+
+    @staticmethod
+    def set_cell(company: str, column: str, value):
+        def edit(g):
+            h = g[0]
+            for row in g[1:]:
+                if row[h.index("Company")] == company:
+                    row[h.index(column)] = value
+            return g
+
+        return edit
+
+    def news_for_everyone(self, harness):
+        """Give several rows new facts, so the next run has writes for them."""
+        harness.edit(self.set_cell("Brightwave Media", "Thank-you sent", day(0)))
+        harness.edit(self.set_cell("Delta Freight", "Follow-ups sent", 1))
+        harness.edit(self.set_cell("Delta Freight", "Last follow-up", day(0)))
+        harness.edit(self.set_cell("Juniper Bank", "Status", "Next round"))
+        harness.edit(self.set_cell("Acme Robotics", "Interview at", day(-1)))
+
+    def test_rows_sorted_between_read_and_write(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)  # IDs assigned
+        self.news_for_everyone(harness)
+        harness.between(
+            lambda: harness.edit(lambda g: [g[0], *sorted(g[1:], key=lambda r: str(r[1]), reverse=True)])
+        )
+        result = self.run(backend)
+        assert result.applied is not None and result.applied.cells >= 5 and not result.applied.skipped
+        self._each_row_has_its_own_values(harness)
+        harness.between(lambda: None)
+        # Every cell already sits on its row; only the Summary (which names rows) catches up.
+        after = self.run(backend).changes
+        assert not after.cells and not after.fills
+
+    def test_row_deleted_between_read_and_write(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        self.news_for_everyone(harness)
+        harness.between(
+            lambda: harness.edit(
+                lambda g: [r for r in g if r is g[0] or r[g[0].index("Company")] != "Brightwave Media"]
+            )
+        )
+        result = self.run(backend)
+        assert result.applied is not None
+        assert [m for m in result.applied.skipped if "gone" in m] and len(result.applied.skipped) == 1
+        t = read_back(harness.grid())
+        assert "Brightwave Media" not in set(t.frame["company"])
+        assert (
+            by_id(t, "Next action")[t.frame["id"][t.frame["company"] == "Delta Freight"].iat[0]]
+            == "Send a friendly reminder"
+        )
+        self._each_row_has_its_own_values(harness)
+
+    def test_row_inserted_above_between_read_and_write_with_blank_ids(self, harness):
+        grid = demo_grid()
+        backend = harness.make(grid)
+
+        def insert_on_top():
+            harness.edit(lambda g: [g[0], ["", "Zeta Corp", "Late Entry"] + [None] * (len(g[0]) - 3), *g[1:]])
+
+        harness.between(insert_on_top)
+        result = self.run(backend)
+        # Rows without an ID moved down one: their changes are skipped, none misplaced.
+        assert result.applied is not None and result.applied.skipped
+        t = read_back(harness.grid())
+        zeta = t.frame[t.frame["company"] == "Zeta Corp"]
+        assert owned(t, "Next action")[zeta.index[0]] in (None, "")
+        self._each_row_has_its_own_values(harness)
+        # The next run converges.
+        harness.between(lambda: None)
+        self.run(backend)
+        assert not self.run(backend).changes

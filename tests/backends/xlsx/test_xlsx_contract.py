@@ -1,0 +1,96 @@
+"""The backend contract on a real .xlsx file (tests/contract.py)."""
+
+from __future__ import annotations
+
+from copy import copy
+
+import openpyxl
+import pytest
+
+from followsync.backends.xlsx.backend import XlsxBackend
+from followsync.core.schema import COLOUR_COLUMNS, locate_header
+
+from ..contract import BackendContract
+
+
+class XlsxHarness:
+    def __init__(self, path):
+        self.path = path
+        self.backend = None
+        self.writes = 0
+        self.hook = None
+
+    def make(self, grid):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "Tracker"
+        for row in grid:
+            ws.append(list(row))
+        wb.save(self.path)
+        self.backend = backend = XlsxBackend(self.path)
+        real_apply = backend.apply
+
+        def apply(changes, **kw):
+            if self.hook:
+                self.hook()
+            applied = real_apply(changes, **kw)
+            self.writes += applied.write_calls
+            return applied
+
+        backend.apply = apply
+        return backend
+
+    def _sheet(self):
+        wb = openpyxl.load_workbook(self.path)
+        return wb, wb["Tracker"]
+
+    def grid(self):
+        _, ws = self._sheet()
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+
+    def fills(self):
+        _, ws = self._sheet()
+        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        header = locate_header(grid)
+        out = {}
+        for name in COLOUR_COLUMNS:
+            col = header.positions.get(name)
+            if col is None:
+                continue
+            for r, cells in enumerate(ws.iter_rows(min_col=col + 1, max_col=col + 1)):
+                fill = cells[0].fill
+                if fill is not None and fill.fill_type == "solid":
+                    out[(r, col)] = "#" + fill.fgColor.rgb[-6:].upper()
+        return out
+
+    def edit(self, fn):
+        """A coach editing in Excel: values change, and each row's formatting moves with it."""
+        wb, ws = self._sheet()
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        styles = [[copy(c._style) for c in r] for r in ws.iter_rows()]
+        origin = {id(r): i for i, r in enumerate(rows)}
+        new = fn(list(rows))
+        width = max(len(r) for r in [*rows, *new])
+        for j in range(max(len(rows), len(new))):
+            row = new[j] if j < len(new) else []
+            source = origin.get(id(row))
+            for c in range(width):
+                cell = ws.cell(j + 1, c + 1)
+                cell.value = row[c] if c < len(row) else None
+                if source is not None and c < len(styles[source]):
+                    cell._style = copy(styles[source][c])
+                else:
+                    cell.style = "Normal"
+        wb.save(self.path)
+
+    def between(self, fn):
+        self.hook = fn
+
+    def write_calls(self):
+        return self.writes
+
+
+class TestXlsxContract(BackendContract):
+    @pytest.fixture
+    def harness(self, tmp_path):
+        return XlsxHarness(tmp_path / "tracker.xlsx")

@@ -1,0 +1,79 @@
+"""README, templates and code agree with RULES.md (the contract)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from followsync import config
+from followsync.core import rules, schema
+from followsync.core.layout import load as load_layout
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES_MD = (ROOT / "docs" / "RULES.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SHARED = ROOT.parent / "shared"
+
+
+def test_docs_copy_of_rules_is_current():
+    if not (SHARED / "RULES.md").exists():
+        pytest.skip("../shared/RULES.md is not beside this checkout")
+    assert (SHARED / "RULES.md").read_text(encoding="utf-8") == RULES_MD
+
+
+def test_every_column_of_rules_md_is_in_the_schema_and_layout_in_order():
+    documented = re.findall(r"^\| (?!column|---)([^|]+?) \|", RULES_MD.split("## 2.")[0], re.M)
+    # Issue "Drafts" adds a Mark sent tick box and a hidden state column to RULES.md's list.
+    added = {"Mark sent", "Draft state"}
+    assert sorted(documented) == sorted(c.name for c in schema.COLUMNS if c.name not in added)
+    assert documented[-7:] == [n for n in schema.OWNED_NAMES if n not in added]
+    assert {lc.column.name for lc in load_layout().columns} == {c.name for c in schema.COLUMNS}
+
+
+def test_next_action_labels_match_the_table():
+    table = RULES_MD.split("## 3.")[1].split("## 4.")[0]
+    assert set(re.findall(r"`([A-Z][^`]+)`", table)) >= set(rules.LABELS.values())
+
+
+def test_colours_match_section_4():
+    section = RULES_MD.split("## 4.")[1].split("## 5.")[0]
+    hexes = dict(re.findall(r"^\| (\w+) \|.*\| `(#[0-9A-F]{6})` \|$", section, re.M))
+    assert hexes == load_layout().colours
+
+
+def test_every_rule_setting_is_documented_in_rules_md():
+    for key in config.SPEC["rules"]:
+        assert f"`{key}" in RULES_MD, key
+
+
+def test_readme_quick_start_is_exactly_two_commands():
+    block = README.split("## Quick start", 1)[1].split("```", 2)[1]
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    assert lines == [
+        "pip install . && followsync init tracker.xlsx --demo && followsync run --tracker tracker.xlsx",
+        "pip install '.[test]' && pytest",
+    ]
+
+
+def test_readme_names_every_column_exit_code_and_the_cron_line():
+    for c in schema.COLUMNS:
+        assert c.name in README, c.name
+    for code in range(4):
+        assert f"| {code} |" in README
+    assert "0 8 * * *" in README and "followsync run --quiet" in README
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "'.[test]'" in ci and re.search(r"^pytest$", ci, re.M)
+
+
+def test_readme_draft_examples_are_what_the_code_renders():
+    import runpy
+
+    script = runpy.run_path(str(ROOT / "scripts" / "readme_examples.py"))
+    assert script["main"](["--check"]) == 0, "README.md is stale: run python scripts/readme_examples.py"
+    for kind in ("Thank-you note", "Follow-up", "Friendly reminder", "Call script", "another contact", "Final note", "rejection", "LinkedIn"):
+        assert kind in README

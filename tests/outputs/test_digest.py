@@ -1,0 +1,55 @@
+"""The run's digest of what is due, over varied rows: the same as the per-row version made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from followsync import run as sync
+from followsync.config import Config
+
+from ..conftest import NOW, tracker_of
+from ..varied import LATER, assert_same, varied_rows
+
+
+def _reference_digest(tracker, computed):
+    """digest as it was before it read the columns as lists (for speed): the reference."""
+    frame = tracker.frame
+    items = []
+    for i in range(len(frame)):
+        urgency = computed["_colour_name"].iat[i]
+        if urgency not in ("overdue", "today", "soon"):
+            continue
+        due = computed["Due"].iat[i]
+        items.append(
+            sync.DueItem(
+                row=int(frame["_row"].iat[i]),
+                id=str(computed["ID"].iat[i]),
+                company=frame["company"].iat[i] or "",
+                job_title=frame["job_title"].iat[i] or "",
+                next_action=computed["Next action"].iat[i],
+                due=None if pd.isna(due) else pd.Timestamp(due).date(),
+                urgency=urgency,
+                reminder=computed["Reminder"].iat[i],
+            )
+        )
+    order = {"overdue": 0, "today": 1, "soon": 2}
+    return sorted(items, key=lambda d: (order[d.urgency], d.due or dt.date.max, d.row))
+
+
+def test_digest_of_varied_rows_is_what_the_per_row_version_made():
+    t = tracker_of(varied_rows())
+    for now in (NOW, LATER):
+        cells = sync.compute(t, now, Config()).cells
+        found = sync.digest(t, cells)
+        assert {d.urgency for d in found} == {"overdue", "today", "soon"}
+        assert_same(found, _reference_digest(t, cells))
+        # A due list without dates (a Due cell read back blank) sorts last in its urgency.
+        loose = cells.assign(Due=[None if k % 4 == 0 else d for k, d in enumerate(cells["Due"].dt.date)])
+        assert_same(sync.digest(t, loose), _reference_digest(t, loose))
+
+
+def test_digest_of_no_rows_is_empty():
+    t = tracker_of([])
+    assert sync.digest(t, sync.compute(t, NOW, Config()).cells) == []

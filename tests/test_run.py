@@ -1,0 +1,122 @@
+"""The run on the in-memory backend: the contract, plus what only sync itself does."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import pytest
+
+from followsync import run as sync
+from followsync.backends.memory import MemoryBackend
+from followsync.config import Config
+from followsync.errors import TrackerBusy, TrackerUnreadable
+
+from .backends.contract import BackendContract, demo_grid
+from .conftest import NOW
+
+
+class MemoryHarness:
+    def __init__(self):
+        self.backend = None
+
+    def make(self, grid):
+        self.backend = MemoryBackend(grid)
+        return self.backend
+
+    def grid(self):
+        return copy.deepcopy(self.backend.grid)
+
+    def fills(self):
+        return dict(self.backend.fills)
+
+    def edit(self, fn):
+        # Backgrounds travel with their rows, as in a real sheet: remap them by row identity.
+        old = {id(row): i for i, row in enumerate(self.backend.grid)}
+        new = fn(list(self.backend.grid))
+        moved = {old[id(row)]: j for j, row in enumerate(new) if id(row) in old}
+        self.backend.fills = {(moved[r], c): v for (r, c), v in self.backend.fills.items() if r in moved}
+        self.backend.grid = new
+
+    def between(self, fn):
+        self.backend.before_apply = lambda _b: fn()
+
+    def write_calls(self):
+        return self.backend.write_calls
+
+
+class TestMemoryContract(BackendContract):
+    @pytest.fixture
+    def harness(self):
+        return MemoryHarness()
+
+
+def test_empty_sheet_is_a_clear_error():
+    with pytest.raises(TrackerUnreadable, match="empty"):
+        sync.run(MemoryBackend([]), Config(), NOW)
+    with pytest.raises(TrackerUnreadable, match="no header row"):
+        sync.run(MemoryBackend([["Name", "Phone"], ["x", "y"]]), Config(), NOW)
+
+
+def test_ids_are_short_unique_and_readable():
+    taken: set[str] = set()
+    ids = [sync.new_id("Acme Robotics GmbH", f"salt{i}", taken) for i in range(50)]
+    assert len(set(ids)) == 50
+    assert all(i.startswith("acme-") and len(i) == 8 for i in ids)
+    assert sync.new_id("Émile & Söhne", "x", set()).startswith("emile-")
+    assert sync.new_id("", "x", set()).startswith("job-")
+
+
+def test_second_run_waits_for_the_lock_then_gives_up():
+    backend = MemoryBackend(demo_grid())
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with sync.tracker_lock(backend, timeout=1):
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(5)
+    try:
+        with pytest.raises(TrackerBusy, match="waited 0.2 s") as e:
+            sync.run(backend, Config(), NOW, lock_timeout=0.2)
+        assert e.value.exit_code == 3
+        assert backend.write_calls == 0 and backend.reads == 0
+    finally:
+        release.set()
+        t.join()
+    assert sync.run(backend, Config(), NOW, lock_timeout=0.2).applied.write_calls == 1
+
+
+def test_default_lock_wait_is_ten_seconds():
+    assert sync.LOCK_TIMEOUT == 10
+
+
+def test_dry_run_takes_no_lock_and_writes_nothing():
+    backend = MemoryBackend(demo_grid())
+    with sync.tracker_lock(backend, timeout=1):
+        result = sync.run(backend, Config(), NOW, dry_run=True)
+    assert result.changes and backend.write_calls == 0
+
+
+def test_digest_is_overdue_then_today_then_soon():
+    backend = MemoryBackend(demo_grid())
+    result = sync.run(backend, Config(), NOW)
+    urgencies = [d.urgency for d in result.due]
+    assert urgencies == sorted(urgencies, key=["overdue", "today", "soon"].index)
+    assert {"overdue", "today", "soon"} <= set(urgencies)
+
+
+def test_resolve_now():
+    assert sync.resolve_now("2026-11-25T09:00", "Europe/Berlin").isoformat() == "2026-11-25T09:00:00+01:00"
+    assert sync.resolve_now("2026-11-25T09:00+00:00", "Europe/Berlin").hour == 10
+    with pytest.raises(Exception, match="not a date-time"):
+        sync.resolve_now("yesterday", None)
+
+
+def test_now_from_environment(monkeypatch):
+    monkeypatch.setenv("FOLLOWSYNC_NOW", "2026-01-02T03:04")
+    assert sync.resolve_now(None, "UTC").isoformat() == "2026-01-02T03:04:00+00:00"
