@@ -321,3 +321,21 @@ def _id_text(v: Any) -> str:
     if isinstance(v, float) and v == int(v):
         v = int(v)
     return str(v).strip()
+
+
+def owns_sheet(first_row: Sequence[Any] | None, header: Sequence[str]) -> bool:
+    """Whether a worksheet (or table) whose first row is ``first_row`` is followsync's own.
+
+    A missing or empty worksheet is followsync's to fill. One whose first row (trailing blanks
+    aside) differs from the header followsync writes is the person's: it is left alone, and
+    :func:`foreign_sheet` says so.
+    """
+    first = list(first_row or [])
+    while first and first[-1] in (None, ""):
+        first.pop()
+    return not first or [str(v) for v in first] == [str(h) for h in header]
+
+
+def foreign_sheet(name: str, kind: str = "worksheet", part: str = "first row") -> str:
+    """The one message for a worksheet (or table) of the person's own that a run left alone."""
+    return f"{kind} {name!r} is not followsync's (its {part} differs); left it alone"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.schema import COLOUR_COLUMNS, locate_header
-from .base import Applied, Backend, ChangeSet, Layout, Snapshot, locate, put_cell
+from .base import Applied, Backend, ChangeSet, Layout, Snapshot, foreign_sheet, locate, owns_sheet, put_cell
 
 
 class MemoryBackend(Backend):
@@ -69,8 +69,8 @@ class MemoryBackend(Backend):
         sheets = copy.deepcopy(self.sheets)
         for sw in changes.sheets:
             rows = sheets.get(sw.name)
-            if rows and sw.mode == "append" and [str(v) for v in rows[0]] != list(sw.header):
-                applied.skipped.append(f"worksheet {sw.name!r} is not followsync's (its first row differs); left it alone")
+            if rows and sw.mode == "append" and not owns_sheet(rows[0], sw.header):
+                applied.skipped.append(foreign_sheet(sw.name))
                 continue
             if rows is None or sw.mode == "replace":
                 rows = sheets[sw.name] = [list(sw.header)]
