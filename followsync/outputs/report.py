@@ -19,7 +19,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .calendar import atomic_write
+from .files import atomic_write
 from .summary import ActionLine, Summary, Timeline, percent
 
 # Google Sheets' palette, as the tracker's status colours use it (RULES.md section 4).
