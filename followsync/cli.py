@@ -20,10 +20,13 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, runs
+from . import __version__
 from . import config as config_mod
 from . import run as sync
 from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_TRACKER, FollowsyncError, NotifyError, UsageError
+from .outputs import calendar as calendar_mod
+from .outputs import digest
+from .outputs import mail as mail_mod
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -41,11 +44,16 @@ class FollowsyncGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FollowsyncError as e:
-            err = Console(stderr=True, highlight=False, soft_wrap=True)
-            err.print(f"[bold red]followsync:[/] {escape(e.message)}")
-            if e.hint:
-                err.print(escape(e.hint))
+            _print_error(e)
             ctx.exit(e.exit_code)
+
+
+def _print_error(e: FollowsyncError, lead: str = "", *, hint: bool = True) -> None:
+    """A followsync error on stderr: its sentence (after ``lead``), then its hint."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err.print(f"[bold red]followsync:[/] {escape(lead)}{escape(e.message)}")
+    if hint and e.hint:
+        err.print(escape(e.hint))
 
 
 def _console(ctx: click.Context) -> Console:
@@ -124,48 +132,35 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     setup_logging(verbose, log_file)
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    specs = runs.targets(cfg, location)
+    specs = sync.targets(cfg, location)
     out = _console(ctx)
     if len(specs) > 1 and out.is_terminal and not as_json:
         from rich.progress import Progress
 
         with Progress(console=out, transient=True) as bar:
             task = bar.add_task("Running trackers", total=len(specs))
-            outcomes = runs.run_all(specs, cfg, now, dry_run=dry_run, force=force, progress=lambda _s: bar.advance(task))
+            outcomes = sync.run_all(specs, cfg, now, dry_run=dry_run, force=force, progress=lambda _s: bar.advance(task))
     else:
-        outcomes = runs.run_all(specs, cfg, now, dry_run=dry_run, force=force)
-    code = runs.worst(outcomes)
+        outcomes = sync.run_all(specs, cfg, now, dry_run=dry_run, force=force)
+    code = sync.worst(outcomes)
     if not dry_run and cfg.calendar_path:
         try:
-            runs.refresh_calendar(cfg.calendar_path, outcomes, now)
+            calendar_mod.refresh_calendar(cfg.calendar_path, outcomes, now)
         except UsageError as e:  # the trackers are written; say so, and go on to the digest
-            Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]followsync:[/] {escape(str(e))}")
+            _print_error(e)
             code = max(code, e.exit_code)
     if as_json:
-        click.echo(json.dumps(runs.to_json(outcomes, now), indent=2))
+        click.echo(json.dumps(digest.to_json(outcomes, now), indent=2))
     else:
-        report_outcomes(out, outcomes, quiet=quiet)
+        digest.report_outcomes(out, outcomes, quiet=quiet)
     if not dry_run and cfg.notify is not None:
-        digest = runs.plain(lambda c: report_outcomes(c, outcomes, quiet=True))
         try:
-            runs.mail_digest(cfg, outcomes, digest, now)
+            mail_mod.mail_digest(cfg, outcomes, now)
         except NotifyError as e:
-            err = Console(stderr=True, highlight=False, soft_wrap=True)
-            err.print(f"[bold red]followsync:[/] the tracker was written, but the digest mail failed: {escape(e.message)}")
+            _print_error(e, "the tracker was written, but the digest mail failed: ", hint=False)
             if code < EXIT_TRACKER:  # a tracker that failed (3) says more than the mail (4)
                 code = e.exit_code
     ctx.exit(code)
-
-
-def report_outcomes(out: Console, outcomes, *, quiet: bool = False) -> None:
-    """Each tracker's digest; a failed tracker's error in its place."""
-    for o in outcomes:
-        if o.error is not None:
-            out.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
-            if o.error.hint:
-                out.print(escape(o.error.hint))
-        elif o.result is not None:
-            report_run(out, o.result, quiet=quiet)
 
 
 @main.command()
@@ -179,12 +174,12 @@ def calendar(ctx, output, location, config_path, now_text):
     path = output or cfg.calendar_path
     if path is None:
         raise UsageError("No calendar file given.", hint="Pass -o followups.ics, or set [calendar] path in followsync.toml.")
-    outcomes = runs.run_all(runs.targets(cfg, location), cfg, now, dry_run=True)
+    outcomes = sync.run_all(sync.targets(cfg, location), cfg, now, dry_run=True)
     for o in outcomes:
         if o.error:
             raise o.error
-    changed = runs.refresh_calendar(path, outcomes, now)
-    items = runs.calendar_items(outcomes)
+    changed = calendar_mod.refresh_calendar(path, outcomes, now)
+    items = calendar_mod.calendar_items(outcomes)
     _console(ctx).print(f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}" + ("" if changed else " (unchanged)") + ".")
 
 
@@ -194,25 +189,12 @@ def calendar(ctx, output, location, config_path, now_text):
 @click.pass_context
 def report(ctx, output, location, config_path, now_text):
     """Write a one-page HTML report for a coaching session: figures, funnel, activity, timelines."""
-    from .outputs import report as report_mod
-    from .outputs import summary as summary_mod
+    from .outputs import report as report_mod  # matplotlib: only for this command
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = runs.one(cfg, location)
-    try:
-        snapshot = backend.read()
-        tracker = sync.read_tracker(snapshot, cfg)
-        computed = sync.compute(tracker, now, cfg)
-        try:
-            rows = backend.read_sheet(sync.HISTORY_SHEET) or []
-        except UsageError:
-            rows = []  # a store without a History (yet): the report uses the tracker alone
-    finally:
-        backend.close()
-    header = [str(h) for h in rows[0]] if rows else []
-    history = [dict(zip(header, r, strict=False)) for r in rows[1:]]
-    summary = summary_mod.compute(tracker.frame, computed.plan, computed.cells, now, history, thank_you_hours=cfg.rules.thank_you_hours)
+    with sync.one(cfg, location) as backend:
+        summary = sync.summarise(backend, cfg, now)
     try:
         path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
     except OSError as e:
@@ -227,11 +209,8 @@ def check(ctx, location, config_path, now_text):
     """Validate the tracker without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = runs.one(cfg, location)
-    try:
+    with sync.one(cfg, location) as backend:
         tracker, problems = sync.check(backend, cfg, now)
-    finally:
-        backend.close()
     out = _console(ctx)
     if not problems:
         out.print(f"{escape(backend.location)}: {len(tracker.frame)} rows, no problems.")
@@ -267,16 +246,13 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
         raise UsageError(f"--on {on_text!r}: {e}") from None
     if on is not None and on > now.date():
         raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
-    backend = runs.one(cfg, location)
-    try:
+    with sync.one(cfg, location) as backend:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
-    finally:
-        backend.close()
     out = _console(ctx)
     for entry in result.history:
         if str(entry.get("ID", "")).lower() == row_id.lower():
             out.print(f"Recorded for {escape(row_id)}: {escape(str(entry.get('What happened', '')))}.")
-    report_run(out, result, quiet=True)
+    digest.report_run(out, result, quiet=True)
     ctx.exit(result.exit_code)
 
 
@@ -287,15 +263,9 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
 def history(ctx, row_id, location, config_path, now_text):
     """Print the dated timeline of one application (the History worksheet)."""
     cfg = config_mod.load(config_path)
-    backend = runs.one(cfg, location)
-    try:
-        rows = backend.read_sheet(sync.HISTORY_SHEET) or []
-    finally:
-        backend.close()
+    with sync.one(cfg, location) as backend:
+        mine = sync.history_of(backend, row_id)
     out = _console(ctx)
-    header = [str(h) for h in rows[0]] if rows else []
-    entries = [dict(zip(header, r, strict=False)) for r in rows[1:]]
-    mine = [e for e in entries if str(e.get("ID") or "").lower() == row_id.lower()]
     if not mine:
         out.print(f"No history for {escape(row_id)} yet: it grows as you record sends (`followsync sent {escape(row_id)}`).")
         return
@@ -342,11 +312,8 @@ def auth_google(ctx, client_secrets, token, no_browser):
 def share(ctx, email, role, message, location, config_path, now_text):
     """Share the tracker with EMAIL (your career coach), where the store can (Google Sheets)."""
     cfg = config_mod.load(config_path)
-    backend = runs.one(cfg, location)
-    try:
+    with sync.one(cfg, location) as backend:
         backend.share(email, role, message)
-    finally:
-        backend.close()
     _console(ctx).print(f"Shared {escape(backend.location)} with {escape(email)} as {role}.")
 
 
@@ -368,9 +335,9 @@ def init(ctx, location, demo, now_text):
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
-    backend = runs.one(cfg, location)
     rows = demo_mod.rows(now.date()) if demo else []
-    backend.create(load_layout(), rows)
+    with sync.one(cfg, location) as backend:
+        backend.create(load_layout(), rows)
     out = _console(ctx)
     out.print(f"Created {escape(location)}" + (f" with {len(rows)} demo rows." if demo else "."))
     toml = Path.cwd() / config_mod.CONFIG_NAME
@@ -380,62 +347,6 @@ def init(ctx, location, demo, now_text):
         toml.write_text(config_mod.starter_toml(location), encoding="utf-8")
         out.print(f"Wrote {toml.name}: fill in \\[profile] so drafts are signed with your name.")
     out.print("Next: followsync run")
-
-
-# --------------------------------------------------------------------------------------
-# Reporting
-
-
-URGENCY_STYLE = {"overdue": "bold red", "today": "bold dark_orange", "soon": "yellow"}
-URGENCY_TITLE = {"overdue": "Overdue", "today": "Due today", "soon": "Due soon"}
-
-
-def report_run(out: Console, result: sync.RunResult, *, quiet: bool = False) -> None:
-    """The digest: what changed, what is due (overdue, today, soon), and the problems."""
-    pressing = [d for d in result.due if d.urgency in ("overdue", "today")]
-    if quiet and not pressing and not result.problems and not (result.applied and result.applied.skipped):
-        return
-    where = f"{escape(result.location)} ({escape(result.sheet)})"
-    n_cells = len(result.changes.cells) + len(result.changes.fills)
-    if result.dry_run:
-        out.print(f"{where}: {result.rows} rows; would change {n_cells} cells (dry run, nothing written).")
-        for ch in result.changes.cells:
-            label = ch.row.id or f"sheet row {ch.row.index + 1}"
-            out.print(f"  {escape(label)}: {escape(ch.column)} -> {escape(_show(ch.value))}")
-    else:
-        changed = f"updated {n_cells} cells" if result.changes else "nothing to update"
-        out.print(f"{where}: {result.rows} rows, {changed}.")
-    if result.applied:
-        for msg in result.applied.skipped:
-            out.print(f"[yellow]Skipped:[/] {escape(msg)}")
-    shown = pressing if quiet else result.due
-    width = max((len(d.id) for d in shown), default=0)
-    for urgency in ("overdue", "today", "soon"):
-        items = [d for d in shown if d.urgency == urgency]
-        if not items:
-            continue
-        out.print(f"[{URGENCY_STYLE[urgency]}]{URGENCY_TITLE[urgency]}[/]")
-        for d in items:
-            out.print(f"  {escape(d.id.ljust(width))}  {escape(d.reminder)}")
-    if not quiet and not result.due:
-        out.print("Nothing due in the next days.")
-    if result.problems:
-        out.print(f"[magenta]{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}[/] (run `followsync check` for fixes):")
-        for p in result.problems[:20]:
-            out.print(f"  {escape(str(p))}")
-        if len(result.problems) > 20:
-            out.print(f"  ... and {len(result.problems) - 20} more")
-    for note in result.notes:
-        out.print(escape(note))
-
-
-def _show(value) -> str:
-    if value is None:
-        return "(blank)"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 70 else text[:67] + "..."
 
 
 def entry() -> None:  # pragma: no cover - console script shim

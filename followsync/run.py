@@ -1,4 +1,4 @@
-"""One run: read, compute, diff, apply (DESIGN.md "One run, as data").
+"""A run: read, compute, diff, apply (DESIGN.md "One run, as data"), for one tracker or many.
 
 :func:`compute` is pure: a read tracker and ``now`` in, followsync's columns out.
 :func:`diff` turns those into a :class:`~followsync.backends.base.ChangeSet` holding only the
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from .backends import Location, open_backend
 from .backends.base import (
     Applied,
     Backend,
     CellWrite,
     ChangeSet,
-    ChartSpec,
     FillWrite,
     RowRef,
     SheetWrite,
@@ -35,13 +36,16 @@ from .backends.base import (
     put_cell,
     row_fingerprint,
 )
-from .config import Config
+from .config import Config, TrackerSpec
 from .core import rules as rules_mod
 from .core import schema
 from .core.layout import load as load_layout
-from .errors import TrackerBusy, TrackerUnreadable, UsageError
+from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
+from .outputs.summary import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
+
+log = logging.getLogger("followsync")
 
 LOCK_TIMEOUT = 10.0  # seconds a second run waits for the first (DESIGN.md invariant 6)
 
@@ -412,8 +416,8 @@ class RunResult:
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    summary: Any = None  # summary.Summary
-    calendar: list[Any] = field(default_factory=list)  # ics.CalendarItem, one per due action
+    summary: summary_mod.Summary | None = None
+    calendar: list[ics.CalendarItem] = field(default_factory=list)  # one per due action
     name: str = ""  # the tracker's name in [[trackers]]
 
     @property
@@ -421,6 +425,11 @@ class RunResult:
         from .errors import EXIT_OK, EXIT_PROBLEMS
 
         return EXIT_PROBLEMS if self.problems else EXIT_OK
+
+    @property
+    def cells_changed(self) -> int:
+        """Cells written (or, on a dry run, that would be): values and colours."""
+        return len(self.changes.cells) + len(self.changes.fills)
 
     def by_urgency(self) -> dict[str, int]:
         counts = {u: 0 for u in ("overdue", "today", "soon")}
@@ -538,24 +547,12 @@ def _run(
     changes.add_columns += [n for n in recorded.columns if n not in as_read and n not in changes.add_columns]
     history = recorded.history + computed.history
     if history:
-        from .core.sends import HISTORY_COLUMNS
-
-        changes.sheets.append(SheetWrite(HISTORY_SHEET, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history]))
+        changes.sheets.append(_history_write(history))
     summary = summary_mod.compute(
         tracker.frame, computed.plan, computed.cells, now, thank_you_hours=config.rules.thank_you_hours
     )
     notes = computed.notes + recorded.notes
-    current = snapshot.sheets.get(SUMMARY_SHEET)
-    if current is not None:
-        write = summary_sheet(summary)
-        if current and _plain_grid(current[:1]) != _plain_grid([write.header]):
-            # A worksheet of the person's own that happens to be called Summary: never touch it.
-            notes.append(
-                f"A worksheet named {SUMMARY_SHEET!r} that followsync did not make is in the tracker; "
-                "followsync leaves it alone (rename it to get followsync's Summary)."
-            )
-        elif _summary_body(current) != _summary_body([write.header, *write.rows]):
-            changes.sheets.append(write)
+    _refresh_summary(snapshot, summary, changes, notes)
     if not force and not dry_run:
         refuse_mass_rewrite(tracker, changes)
     applied = None
@@ -578,52 +575,30 @@ def _run(
     )
 
 
-HISTORY_SHEET = "History"
-SUMMARY_SHEET = "Summary"
+def _history_write(history: list[dict[str, Any]]) -> SheetWrite:
+    """The rows a run appends to the History worksheet."""
+    from .core.sends import HISTORY_COLUMNS
+
+    return SheetWrite(HISTORY_SHEET, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history])
 
 
-def summary_sheet(summary: Any) -> SheetWrite:
-    """The Summary worksheet: the figures as a grid (dates as text, read the same everywhere)
-    and a chart of applications and interviews per week."""
-    laid = summary_mod.layout(summary)
-    grid = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in laid.grid]
-    chart = None
-    weeks = laid.sections.get("weeks")
-    if weeks is not None and weeks.rows > 1:
-        chart = ChartSpec(
-            "Applications and interviews per week",
-            first_row=weeks.row,
-            last_row=weeks.row + weeks.rows - 1,
-            domain_column=0,
-            series_columns=(2, 3),
+def _refresh_summary(snapshot: Snapshot, summary: summary_mod.Summary, changes: ChangeSet, notes: list[str]) -> None:
+    """Rewrite the Summary worksheet the tracker has, when its figures changed."""
+    current = snapshot.sheets.get(SUMMARY_SHEET)
+    if current is None:
+        return
+    write = summary_sheet(summary)
+    if current and plain_grid(current[:1]) != plain_grid([write.header]):
+        # A worksheet of the person's own that happens to be called Summary: never touch it.
+        notes.append(
+            f"A worksheet named {SUMMARY_SHEET!r} that followsync did not make is in the tracker; "
+            "followsync leaves it alone (rename it to get followsync's Summary)."
         )
-    return SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace", chart=chart)
+    elif summary_body(current) != summary_body([write.header, *write.rows]):
+        changes.sheets.append(write)
 
 
-def _plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
-    """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
-    out = []
-    for row in grid or []:
-        cells = []
-        for v in row:
-            if isinstance(v, dt.datetime):
-                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
-            elif isinstance(v, dt.date):
-                v = v.isoformat()
-            elif isinstance(v, float) and v == int(v):
-                v = int(v)
-            cells.append("" if v is None else v)
-        while cells and cells[-1] == "":
-            cells.pop()
-        out.append(cells)
-    while out and not out[-1]:
-        out.pop()
-    return out
-
-
-def _summary_body(grid: list[list[Any]]) -> list[list[Any]]:
-    """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
-    return [row for row in _plain_grid(grid) if not (row and row[0] == "Updated")]
+HISTORY_SHEET = "History"
 
 
 #: A run that would rewrite more than this share of a synced tracker's owned cells stops
@@ -756,3 +731,120 @@ def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tr
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     return tracker, compute(tracker, now, config).problems
+
+
+# --------------------------------------------------------------------------------------
+# Every tracker of a config
+#
+# run_all is what ``followsync run`` does, as a Python API: each tracker is run under its own
+# lock, a failure in one does not stop the others, and the exit code is the worst of them.
+
+
+@dataclass
+class Outcome:
+    """One tracker's run: its result, or the error that stopped it."""
+
+    spec: TrackerSpec
+    result: RunResult | None = None
+    error: FollowsyncError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return self.error.exit_code
+        return self.result.exit_code if self.result else EXIT_OK
+
+
+def targets(config: Config, location: str | None) -> list[TrackerSpec]:
+    """The trackers to run: ``--tracker`` alone when given, else every one in the config.
+
+    ``--tracker`` takes a location or the name of one of ``[[trackers]]``. A relative path from
+    ``--tracker`` is read from the current folder; one from the config, from its folder.
+    """
+    if location is not None:
+        if not location.strip():
+            raise UsageError("--tracker is empty.")
+        named = [t for t in config.targets() if t.name == location]
+        if named:
+            return [_from_config(t, config) for t in named]
+        return [TrackerSpec("tracker", location, config.worksheet)]
+    found = config.targets()
+    if not found:
+        open_backend(None, config)  # raises the "no tracker given" UsageError
+    return [_from_config(t, config) for t in found]
+
+
+def _from_config(spec: TrackerSpec, config: Config) -> TrackerSpec:
+    return TrackerSpec(spec.name, Location.parse(spec.location, config).target, spec.worksheet)
+
+
+def one(config: Config, location: str | None) -> Backend:
+    """The backend of the one tracker a command works on (``check``, ``sent``, ``report``...)."""
+    specs = targets(config, location)
+    if len(specs) > 1:
+        names = ", ".join(t.name for t in specs)
+        raise UsageError(
+            f"followsync.toml names {len(specs)} trackers ({names}); this command works on one.",
+            hint="Pick it with --tracker NAME.",
+        )
+    return open_backend(specs[0].location, config, specs[0].worksheet)
+
+
+def run_all(
+    specs: Sequence[TrackerSpec],
+    config: Config,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[TrackerSpec], None] | None = None,
+) -> list[Outcome]:
+    """Run each tracker; errors are caught per tracker so the others still run."""
+    outcomes = []
+    for spec in specs:
+        outcome = Outcome(spec)
+        try:
+            with open_backend(spec.location, config, spec.worksheet) as backend:
+                result = outcome.result = run(backend, config, now, dry_run=dry_run, force=force, name=spec.name)
+            log.info("%s: %d rows, %d cells changed", spec.name, result.rows, result.cells_changed)
+        except FollowsyncError as e:
+            outcome.error = e
+            log.warning("%s: %s", spec.name, e.message)
+        outcomes.append(outcome)
+        if progress:
+            progress(spec)
+    return outcomes
+
+
+def worst(outcomes: Sequence[Outcome]) -> int:
+    return max((o.exit_code for o in outcomes), default=EXIT_OK)
+
+
+# --------------------------------------------------------------------------------------
+# Reading without a run: the report's figures, one application's history
+
+
+def summarise(backend: Backend, config: Config, now: dt.datetime) -> summary_mod.Summary:
+    """The figures of one tracker and its History, as ``followsync report`` shows them."""
+    snapshot = backend.read()
+    tracker = read_tracker(snapshot, config)
+    computed = compute(tracker, now, config)
+    try:
+        rows = backend.read_sheet(HISTORY_SHEET) or []
+    except UsageError:
+        rows = []  # a store without a History (yet): the report uses the tracker alone
+    return summary_mod.compute(
+        tracker.frame, computed.plan, computed.cells, now, _records(rows), thank_you_hours=config.rules.thank_you_hours
+    )
+
+
+def history_of(backend: Backend, row_id: str) -> list[dict[str, Any]]:
+    """The History rows of one application (by ID, any case), oldest first as written."""
+    entries = _records(backend.read_sheet(HISTORY_SHEET) or [])
+    return [e for e in entries if str(e.get("ID") or "").lower() == row_id.lower()]
+
+
+def _records(rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """A worksheet's rows as dicts keyed by its first row."""
+    header = [str(h) for h in rows[0]] if rows else []
+    return [dict(zip(header, r, strict=False)) for r in rows[1:]]

@@ -1,10 +1,29 @@
-"""Tracker stores. :func:`open_backend` picks one from what the user wrote as LOCATION."""
+"""Tracker stores. :func:`open_backend` picks one from what the user wrote as LOCATION.
+
+A new store is a folder here plus a line in :data:`STORES`; every store is built the same
+way, ``Class.from_location(location, config, worksheet)``.
+"""
 
 from __future__ import annotations
 
-from ..config import Config
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
 from ..errors import UsageError
-from .base import Backend
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from .base import Backend
+
+#: store_kind -> "module:Class", imported only when a tracker of that kind is opened, so a
+#: command on an .xlsx never loads the Google or Airtable client libraries.
+STORES = {
+    "xlsx": "followsync.backends.xlsx.backend:XlsxBackend",
+    "google": "followsync.backends.google.backend:GoogleSheetsBackend",
+    "airtable": "followsync.backends.airtable.backend:AirtableBackend",
+}
 
 
 def kind_of(location: str) -> str:
@@ -16,28 +35,65 @@ def kind_of(location: str) -> str:
     return "google" if parse_location(location) is not None else "xlsx"
 
 
+@dataclass(frozen=True)
+class Location:
+    """A tracker's location as the user wrote it, its store, and where that is.
+
+    ``target`` is ``text`` with a relative .xlsx path read from the config file's folder when
+    the location came from that file; from ``--tracker``, it is read from the current folder.
+    """
+
+    text: str
+    store_kind: str
+    target: str
+
+    @classmethod
+    def parse(cls, text: str, config: Config | None = None) -> Location:
+        """``config``: the file the location was written in (None: it came from ``--tracker``)."""
+        kind = kind_of(text)
+        target = text
+        if kind == "xlsx" and config is not None:
+            target = str(config.resolve(text))  # as every path setting is read
+        return cls(text, kind, target)
+
+
+class Store(Protocol):
+    """What the registry needs of a store's class: one constructor, the same for every store."""
+
+    def from_location(self, location: str, config: Config, worksheet: str | None) -> Backend: ...
+
+
+def store_class(store_kind: str) -> Store:
+    """The class of a store, imported now."""
+    module, _, name = STORES[store_kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def open_backend(location: str | None, config: Config, worksheet: str | None = None) -> Backend:
-    """The backend for ``location`` (``--tracker``), else the config's ``[tracker] location``."""
-    from_config = not location
-    location = location or config.location
-    if not location:
+    """The backend for ``location`` (``--tracker``), else the config's ``[tracker] location``.
+
+    Use it as a context manager, ``with open_backend(...) as backend:``, so it is closed.
+    """
+    if not location and not config.location:
         raise UsageError(
             "No tracker given.",
             hint="Pass --tracker LOCATION (an .xlsx path, a Google Sheets URL, or airtable:BASE/TABLE), "
             "set [tracker] location in followsync.toml, or create one with `followsync init tracker.xlsx --demo`.",
         )
-    worksheet = worksheet or config.worksheet
-    kind = kind_of(location)
-    if kind == "airtable":
+    where = Location.parse(location) if location else Location.parse(str(config.location), config)
+    return _build(where, config, worksheet or config.worksheet)
+
+
+def _build(where: Location, config: Config, worksheet: str | None) -> Backend:
+    store = store_class(where.store_kind)
+    # Shims until XlsxBackend.from_location and AirtableBackend.from_location(..., worksheet)
+    # land from the other branches of this layout step; then only the last line is needed.
+    if where.store_kind == "xlsx" and not hasattr(store, "from_location"):
+        from .xlsx.backend import XlsxBackend
+
+        return XlsxBackend(where.target, worksheet=worksheet)
+    if where.store_kind == "airtable" and "worksheet" not in inspect.signature(store.from_location).parameters:
         from .airtable.backend import AirtableBackend
 
-        return AirtableBackend.from_location(location, config)
-    if kind == "google":
-        from .google.backend import GoogleSheetsBackend
-
-        return GoogleSheetsBackend.from_location(location, config, worksheet)
-    from .xlsx.backend import XlsxBackend
-
-    # A path from followsync.toml is relative to that file; one from --tracker to the cwd.
-    path = config.resolve(location) if from_config else location
-    return XlsxBackend(path, worksheet=worksheet)
+        return AirtableBackend.from_location(where.target, config)
+    return store.from_location(where.target, config, worksheet)

@@ -17,7 +17,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from ..core.schema import USER_COLUMNS, Column, locate_header
 from ..errors import UsageError
@@ -209,6 +209,13 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional, and most backends hold nothing
         """Release what the backend holds (files, sessions)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the backend on the way out, error or not."""
+        self.close()
 
 
 def put_cell(grid: list[list[Any]], row: int, col: int, value: Any) -> None:

@@ -19,17 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
+from ..errors import UsageError
 from .files import atomic_write
 from .summary import cell_texts, cells_of
+
+if TYPE_CHECKING:
+    from ..run import Outcome
+
+log = logging.getLogger("followsync")
 
 PRODID = "-//followsync//followsync//EN"
 UID_DOMAIN = "followsync"
@@ -264,3 +272,26 @@ def write(
         return False
     atomic_write(path, data)
     return True
+
+
+# --------------------------------------------------------------------------------------
+# After a run: the [calendar] path file
+
+
+def calendar_items(outcomes: Sequence[Outcome]) -> list[CalendarItem]:
+    return [item for o in outcomes if o.result for item in o.result.calendar]
+
+
+def refresh_calendar(path: Path, outcomes: Sequence[Outcome], now: dt.datetime) -> bool:
+    """Rewrite the ``[calendar] path`` file; True when its content changed."""
+    if any(o.error for o in outcomes):
+        # A tracker that failed would lose its events; keep yesterday's file instead.
+        log.warning("calendar %s not refreshed: a tracker failed", path)
+        return False
+    try:
+        return write(path, calendar_items(outcomes), now)
+    except OSError as e:
+        raise UsageError(
+            f"Cannot write the calendar file {path}: {e.strerror or e}.",
+            hint="Set [calendar] path (or -o) to a file in a folder you can write to.",
+        ) from None

@@ -21,6 +21,7 @@ cron tell "the sheet was written, but mail failed" from a tracker error.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import mimetypes
@@ -28,14 +29,18 @@ import os
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NotifyError
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..run import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -325,91 +330,103 @@ def send(
     server = settings.server
     log.info("Mailing %r to %d recipient(s) through %s", subject, len(to_addrs), server)
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            smtp.ehlo()
-            if settings.starttls:
-                if not smtp.has_extn("starttls"):
-                    raise NotifyError(
-                        f"The mail server {server} does not offer STARTTLS, so followsync will not send through it.",
-                        reason="tls",
-                        hint="Check host and port (587 is the usual submission port with STARTTLS).",
-                    )
-                context = ssl.create_default_context(cafile=str(settings.cafile) if settings.cafile else None)
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if password is not None:
-                log.debug("Logging in to %s as %s", server, settings.username)
-                smtp.login(settings.username, password)
-            refused = smtp.send_message(msg, from_addr=_address_of(settings.sender), to_addrs=to_addrs)
+        refused = _deliver(settings, msg, to_addrs, password)
     except NotifyError:
         raise
-    except smtplib.SMTPAuthenticationError as e:
-        raise NotifyError(
-            f"The mail server {server} refused the login for {settings.username} ({_reply(e)}).",
-            reason="auth",
-            hint="Check notify.username and the password; some providers need an app password.",
-        ) from None
-    except smtplib.SMTPNotSupportedError:
-        raise NotifyError(
-            f"The mail server {server} does not accept a login (no AUTH); leave notify.username blank if it needs none.",
-            reason="auth",
-        ) from None
-    except smtplib.SMTPRecipientsRefused as e:
-        raise NotifyError(
-            f"The mail server {server} refused every recipient: {', '.join(e.recipients)}.", reason="refused"
-        ) from None
-    except smtplib.SMTPSenderRefused as e:
-        raise NotifyError(
-            f"The mail server {server} refused the sender {e.sender} ({_reply(e)}).", reason="refused"
-        ) from None
-    except smtplib.SMTPDataError as e:
-        raise NotifyError(
-            f"The mail server {server} refused the message ({_reply(e)}).", reason="refused"
-        ) from None
-    except smtplib.SMTPServerDisconnected as e:
-        if isinstance(e.__context__, TimeoutError):  # smtplib wraps a read timeout in this
-            raise NotifyError(
-                f"The mail server {server} did not answer within {settings.timeout:g} seconds.",
-                reason="timeout",
-            ) from None
-        raise NotifyError(
-            f"The mail server {server} closed the connection before the mail was sent.", reason="smtp"
-        ) from None
-    except smtplib.SMTPException as e:
-        raise NotifyError(f"Sending mail through {server} failed: {_reply(e)}.", reason="smtp") from None
-    except ssl.SSLCertVerificationError as e:
-        raise NotifyError(
-            f"The mail server {server} has a certificate followsync cannot trust ({e.verify_message}).",
-            reason="tls",
-            hint="For a server with a private certificate, set notify.cafile to its CA certificate.",
-        ) from None
-    except ssl.SSLError as e:
-        raise NotifyError(
-            f"The encrypted connection to {server} failed ({e.reason or e}).", reason="tls"
-        ) from None
-    except TimeoutError:
-        raise NotifyError(
-            f"The mail server {server} did not answer within {settings.timeout:g} seconds.", reason="timeout"
-        ) from None
-    except ConnectionRefusedError:
-        raise NotifyError(
-            f"The mail server {server} is not accepting connections (connection refused).",
-            reason="unreachable",
-            hint="Check notify.host and notify.port, and that the server is up.",
-        ) from None
-    except socket.gaierror:
-        raise NotifyError(
-            f"The mail server name {settings.host!r} cannot be resolved.", reason="unreachable"
-        ) from None
-    except OSError as e:
-        raise NotifyError(
-            f"The mail server {server} cannot be reached ({e.strerror or type(e).__name__}).",
-            reason="unreachable",
-        ) from None
+    except OSError as e:  # smtplib's, ssl's and socket's errors are all OSErrors
+        raise _smtp_failure(settings, e) or _connection_failure(settings, e) from None
     if refused:
         log.warning("The mail server %s refused some recipients: %s", server, ", ".join(refused))
     log.info("Mail sent to %s", ", ".join(to_addrs))
     return msg["Message-ID"]
+
+
+def _deliver(
+    settings: NotifySettings, msg: EmailMessage, to_addrs: list[str], password: str | None
+) -> dict[str, tuple[int, bytes]]:
+    """One SMTP session: STARTTLS, the login, the message; the recipients the server refused."""
+    server = settings.server
+    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+        smtp.ehlo()
+        if settings.starttls:
+            if not smtp.has_extn("starttls"):
+                raise NotifyError(
+                    f"The mail server {server} does not offer STARTTLS, so followsync will not send through it.",
+                    reason="tls",
+                    hint="Check host and port (587 is the usual submission port with STARTTLS).",
+                )
+            context = ssl.create_default_context(cafile=str(settings.cafile) if settings.cafile else None)
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if password is not None:
+            log.debug("Logging in to %s as %s", server, settings.username)
+            smtp.login(settings.username, password)
+        return smtp.send_message(msg, from_addr=_address_of(settings.sender), to_addrs=to_addrs)
+
+
+def _smtp_failure(settings: NotifySettings, e: OSError) -> NotifyError | None:
+    """The sentence for what the SMTP server said; None for an error below SMTP."""
+    server = settings.server
+    if isinstance(e, smtplib.SMTPAuthenticationError):
+        return NotifyError(
+            f"The mail server {server} refused the login for {settings.username} ({_reply(e)}).",
+            reason="auth",
+            hint="Check notify.username and the password; some providers need an app password.",
+        )
+    if isinstance(e, smtplib.SMTPNotSupportedError):
+        return NotifyError(
+            f"The mail server {server} does not accept a login (no AUTH); leave notify.username blank if it needs none.",
+            reason="auth",
+        )
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return NotifyError(
+            f"The mail server {server} refused every recipient: {', '.join(e.recipients)}.", reason="refused"
+        )
+    if isinstance(e, smtplib.SMTPSenderRefused):
+        return NotifyError(f"The mail server {server} refused the sender {e.sender} ({_reply(e)}).", reason="refused")
+    if isinstance(e, smtplib.SMTPDataError):
+        return NotifyError(f"The mail server {server} refused the message ({_reply(e)}).", reason="refused")
+    if isinstance(e, smtplib.SMTPServerDisconnected):
+        if isinstance(e.__context__, TimeoutError):  # smtplib wraps a read timeout in this
+            return NotifyError(
+                f"The mail server {server} did not answer within {settings.timeout:g} seconds.",
+                reason="timeout",
+            )
+        return NotifyError(
+            f"The mail server {server} closed the connection before the mail was sent.", reason="smtp"
+        )
+    if isinstance(e, smtplib.SMTPException):
+        return NotifyError(f"Sending mail through {server} failed: {_reply(e)}.", reason="smtp")
+    return None
+
+
+def _connection_failure(settings: NotifySettings, e: OSError) -> NotifyError:
+    """The sentence for a failure to reach the server or to encrypt the connection."""
+    server = settings.server
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return NotifyError(
+            f"The mail server {server} has a certificate followsync cannot trust ({e.verify_message}).",
+            reason="tls",
+            hint="For a server with a private certificate, set notify.cafile to its CA certificate.",
+        )
+    if isinstance(e, ssl.SSLError):
+        return NotifyError(f"The encrypted connection to {server} failed ({e.reason or e}).", reason="tls")
+    if isinstance(e, TimeoutError):
+        return NotifyError(
+            f"The mail server {server} did not answer within {settings.timeout:g} seconds.", reason="timeout"
+        )
+    if isinstance(e, ConnectionRefusedError):
+        return NotifyError(
+            f"The mail server {server} is not accepting connections (connection refused).",
+            reason="unreachable",
+            hint="Check notify.host and notify.port, and that the server is up.",
+        )
+    if isinstance(e, socket.gaierror):
+        return NotifyError(f"The mail server name {settings.host!r} cannot be resolved.", reason="unreachable")
+    return NotifyError(
+        f"The mail server {server} cannot be reached ({e.strerror or type(e).__name__}).",
+        reason="unreachable",
+    )
 
 
 def _reply(e: smtplib.SMTPException) -> str:
@@ -419,3 +436,56 @@ def _reply(e: smtplib.SMTPException) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or e)
     first = (text.splitlines() or [""])[0][:120]
     return f"{code} {first}".strip() if code else first or type(e).__name__
+
+
+# --------------------------------------------------------------------------------------
+# After a run: the digest, and once a week the report
+
+
+def something_due(outcomes: Sequence[Outcome]) -> bool:
+    return any(d.urgency in ("overdue", "today") for o in outcomes if o.result for d in o.result.due)
+
+
+def mail_digest(config: Config, outcomes: Sequence[Outcome], now: dt.datetime) -> str | None:
+    """Mail the digest (and, once a week, the report) when something is due; the Message-ID."""
+    from . import digest, report
+
+    settings = config.notify
+    if settings is None or not something_due(outcomes):
+        return None
+    attachments = []
+    if settings.weekly_report and _weekly_due(config, now):
+        for o in outcomes:
+            if o.result and o.result.summary is not None:
+                html = report.render(o.result.summary, title=f"Job search: {o.spec.name}", now=now)
+                attachments.append(Attachment(f"followsync-{o.spec.name}.html", html.encode(), "text/html"))
+    due = sum(1 for o in outcomes if o.result for d in o.result.due if d.urgency in ("overdue", "today"))
+    message_id = send(
+        settings,
+        subject=f"followsync: {due} follow-up{'s' if due != 1 else ''} due ({now:%a %d %b})",
+        text=digest.text(outcomes),
+        attachments=attachments,
+    )
+    if attachments:
+        _weekly_stamp(config).write_text(now.date().isoformat())
+    return message_id
+
+
+def _weekly_stamp(config: Config) -> Path:
+    import hashlib
+
+    import platformdirs
+
+    key = hashlib.sha1(str(config.path or "default").encode()).hexdigest()[:12]
+    folder = Path(platformdirs.user_state_dir("followsync"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"weekly-report-{key}"
+
+
+def _weekly_due(config: Config, now: dt.datetime) -> bool:
+    stamp = _weekly_stamp(config)
+    try:
+        last = dt.date.fromisoformat(stamp.read_text().strip())
+    except (OSError, ValueError):
+        return True
+    return (now.date() - last).days >= 7

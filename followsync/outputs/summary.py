@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..backends.base import ChartSpec, SheetWrite
 from ..core import schema
 
 # What a History row's "What happened" starts with, by the kind of event it records
@@ -526,3 +527,50 @@ def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list
     Rectangular; every value is a str, int or datetime.date (shares are text like '75%').
     """
     return layout(summary, title=title).grid
+
+
+SUMMARY_SHEET = "Summary"
+
+
+def summary_sheet(summary: Summary) -> SheetWrite:
+    """The Summary worksheet: the figures as a grid (dates as text, read the same everywhere)
+    and a chart of applications and interviews per week."""
+    laid = layout(summary)
+    grid = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in laid.grid]
+    chart = None
+    weeks = laid.sections.get("weeks")
+    if weeks is not None and weeks.rows > 1:
+        chart = ChartSpec(
+            "Applications and interviews per week",
+            first_row=weeks.row,
+            last_row=weeks.row + weeks.rows - 1,
+            domain_column=0,
+            series_columns=(2, 3),
+        )
+    return SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace", chart=chart)
+
+
+def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
+    """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
+    out = []
+    for row in grid or []:
+        cells = []
+        for v in row:
+            if isinstance(v, dt.datetime):
+                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+            elif isinstance(v, dt.date):
+                v = v.isoformat()
+            elif isinstance(v, float) and v == int(v):
+                v = int(v)
+            cells.append("" if v is None else v)
+        while cells and cells[-1] == "":
+            cells.pop()
+        out.append(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
+    """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
+    return [row for row in plain_grid(grid) if not (row and row[0] == "Updated")]
