@@ -234,6 +234,54 @@ def _counts(column: pd.Series) -> list[int]:
     return [_count(v) for v in column.tolist()]
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The columns :func:`compute` reads, each once, as plain lists: per-row pandas access is slow."""
+
+    today: dt.date
+    ids: list[str]
+    rows: list[int]
+    company: list[str]
+    job: list[str]
+    raw_status: list[str]
+    status: list[str]
+    interview: list[dt.date | None]
+    applied: list[dt.date | None]
+    thanked: list[dt.date | None]
+    last: list[dt.date | None]
+    response: list[dt.date | None]
+    rejection_reply: list[dt.date | None]
+    counts: list[int]
+    actions: list[str]
+    dues: list[dt.date | None]
+    reminders: list[str]
+    held: list[bool]  # the interview is today or past
+
+    @classmethod
+    def read(cls, frame: pd.DataFrame, plan: pd.DataFrame, computed: pd.DataFrame | None, today: dt.date) -> _Columns:
+        interview = _days(frame["interview_at"])
+        return cls(
+            today=today,
+            ids=cell_texts(computed["ID"] if computed is not None else frame["id"]),
+            rows=[int(v) for v in frame["_row"].tolist()],
+            company=cell_texts(frame["company"]),
+            job=cell_texts(frame["job_title"]),
+            raw_status=cell_texts(frame["status"]),
+            status=cell_texts(plan["status"]),
+            interview=interview,
+            applied=_days(frame["applied_on"]),
+            thanked=_days(frame["thank_you_sent"]),
+            last=_days(frame["last_follow_up"]),
+            response=_days(frame["response_on"]),
+            rejection_reply=_days(frame["rejection_reply_sent"]),
+            counts=_counts(frame["follow_ups_sent"]),
+            actions=cell_texts(plan["next_action"]),
+            dues=_days(plan["due"]),
+            reminders=cell_texts(plan["reminder"]),
+            held=[i is not None and i <= today for i in interview],
+        )
+
+
 def compute(
     frame: pd.DataFrame,
     plan: pd.DataFrame,
@@ -251,102 +299,151 @@ def compute(
     frame's), ``history`` the History worksheet's rows as dicts (Date, ID, Company, What
     happened, Medium, Message). ``thank_you_hours`` is ``[rules] thank_you_hours``.
     """
-    # Every column is read once into a plain list: per-row pandas access is slow.
-    computed = cells_of(computed)
     today = now.date()
-    n = len(frame)
-    ids = cell_texts(computed["ID"] if computed is not None else frame["id"])
-    rows = [int(v) for v in frame["_row"].tolist()]
-    company = cell_texts(frame["company"])
-    job = cell_texts(frame["job_title"])
-    raw_status = cell_texts(frame["status"])
-    status = cell_texts(plan["status"])
-    interview = _days(frame["interview_at"])
-    applied = _days(frame["applied_on"])
-    thanked = _days(frame["thank_you_sent"])
-    last = _days(frame["last_follow_up"])
-    response = _days(frame["response_on"])
-    rejection_reply = _days(frame["rejection_reply_sent"])
-    counts = _counts(frame["follow_ups_sent"])
-    actions = cell_texts(plan["next_action"])
-    dues = _days(plan["due"])
-    reminders = cell_texts(plan["reminder"])
-    held = [i is not None and i <= today for i in interview]
+    c = _Columns.read(frame, plan, cells_of(computed), today)
+    this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in c.interview]
+    on_time, expected, sent = _thank_you_notes(c, frame["interview_at"], thank_you_hours)
+    overdue, due_week = _action_lines(c)
+    per_week, timelines = _timelines(c, history, weeks)
+    return Summary(
+        today=today,
+        applications=len(frame),
+        by_status={s: c.status.count(s) for s in schema.STATUSES if c.status.count(s)},
+        inferred_statuses=sum(1 for s in c.raw_status if not s),
+        funnel=_funnel(c),
+        interviews_this_month=sum(this_month),
+        interviews_ahead=sum(1 for m, h in zip(this_month, c.held, strict=True) if m and not h),
+        thank_you_on_time=on_time,
+        thank_you_expected=expected,
+        thank_you_sent=sent,
+        follow_ups_sent=sum(c.counts),
+        response_rates=_follow_up_rates(c),
+        overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
+        due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
+        weeks=per_week,
+        timelines=timelines,
+    )
 
-    by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
-    funnel = {
-        "Applied": n,
+
+def _funnel(c: _Columns) -> dict[str, int]:
+    """Applied, Interviewed, Offer: every row, those interviewed, those with an offer."""
+    return {
+        "Applied": len(c.rows),
         "Interviewed": sum(
-            1 for h, s in zip(held, raw_status, strict=True) if h or s in INTERVIEWED_STATUSES
+            1 for h, s in zip(c.held, c.raw_status, strict=True) if h or s in INTERVIEWED_STATUSES
         ),
-        "Offer": sum(1 for s in raw_status if s in OFFER_STATUSES),
+        "Offer": sum(1 for s in c.raw_status if s in OFFER_STATUSES),
     }
-    this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in interview]
 
-    # Thank-you notes: this round's (on or after the interview day), within the window.
+
+def _thank_you_notes(c: _Columns, interview_at: pd.Series, thank_you_hours: int) -> tuple[int, int, int]:
+    """Thank-you notes on time, expected, and sent at all: this round's (on or after the
+    interview day), within the window."""
     window = pd.Timedelta(hours=thank_you_hours)
-    interview_at = frame["interview_at"]
     if interview_at.dtype.kind == "M":
         deadlines = _days(interview_at + window)
     else:
         deadlines = [
-            (pd.Timestamp(v) + window).date() if h else None for v, h in zip(interview_at, held, strict=True)
+            (pd.Timestamp(v) + window).date() if h else None for v, h in zip(interview_at, c.held, strict=True)
         ]
     on_time = expected = sent = 0
-    for h, i, t, deadline in zip(held, interview, thanked, deadlines, strict=True):
-        if not h:
+    for h, i, t, deadline in zip(c.held, c.interview, c.thanked, deadlines, strict=True):
+        if not h or i is None or deadline is None:  # held: both are known
             continue
         this_round = t is not None and t >= i
         sent += this_round
-        if this_round or deadline < today:
+        if this_round or deadline < c.today:
             expected += 1
-            on_time += this_round and t <= deadline
+            on_time += this_round and t is not None and t <= deadline
+    return on_time, expected, sent
 
+
+def _follow_up_rates(c: _Columns) -> tuple[FollowUpRate, ...]:
+    """The response rate after each number of follow-ups, of the rows interviewed."""
     # Follow-ups before the latest interview belong to an earlier round (RULES.md section 2).
     rates: dict[int, list[int]] = {}
-    for h, i, lf, c, r in zip(held, interview, last, counts, response, strict=True):
-        if h:
-            tally = rates.setdefault(0 if lf is not None and lf < i else c, [0, 0])
+    for h, i, lf, n, r in zip(c.held, c.interview, c.last, c.counts, c.response, strict=True):
+        if h and i is not None:
+            tally = rates.setdefault(0 if lf is not None and lf < i else n, [0, 0])
             tally[0] += 1
             tally[1] += r is not None and r >= i
-    response_rates = tuple(FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
+    return tuple(FollowUpRate(f, a, r) for f, (a, r) in sorted(rates.items()))
 
+
+def _action_lines(c: _Columns) -> tuple[list[ActionLine], list[ActionLine]]:
+    """The actions overdue, and those due today or in the six days after."""
     overdue, due_week = [], []
+    today = c.today
     week_end = today + dt.timedelta(days=WEEK_DAYS)
-    for k, (action, due) in enumerate(zip(actions, dues, strict=True)):
+    for k, (action, due) in enumerate(zip(c.actions, c.dues, strict=True)):
         if not action or due is None:
             continue
+        line = (c.rows[k], c.ids[k], c.company[k], c.job[k], action, due, c.reminders[k])
         if due < today:
-            overdue.append(
-                ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k], (today - due).days)
-            )
+            overdue.append(ActionLine(*line, (today - due).days))
         elif due < week_end:
-            due_week.append(ActionLine(rows[k], ids[k], company[k], job[k], action, due, reminders[k]))
+            due_week.append(ActionLine(*line))
+    return overdue, due_week
 
-    # Every event of every application: the tracker's dates, then the History's, deduplicated.
-    # Events are immutable and trackers repeat days: each distinct event is made once, and shared.
-    made: dict[tuple[dt.date, str, str], TimelineEvent] = {}
 
-    def event(on: dt.date, kind: str, label: str) -> TimelineEvent:
-        shared = made.get((on, kind, label))
+class _Events:
+    """Makes timeline events. Events are immutable and trackers repeat days: each distinct
+    event is made once, and shared."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[dt.date, str, str], TimelineEvent] = {}
+
+    def __call__(self, on: dt.date, kind: str, label: str) -> TimelineEvent:
+        shared = self.made.get((on, kind, label))
         if shared is None:
-            shared = made[on, kind, label] = TimelineEvent(on, kind, label)
+            shared = self.made[on, kind, label] = TimelineEvent(on, kind, label)
         return shared
 
+
+def _timelines(
+    c: _Columns, history: Iterable[Mapping[str, Any]], weeks: int
+) -> tuple[tuple[WeekCount, ...], tuple[Timeline, ...]]:
+    """Activity per ISO week, and each application's timeline with its next action."""
+    # Every event of every application: the tracker's dates, then the History's, deduplicated.
+    event = _Events()
+    events = _tracker_events(c, event)
+    _add_history(c, history, events, event)
+    per_week = _weeks(events, c.today, weeks)
+    timelines = []
+    for k, planned in enumerate(events):
+        due = c.dues[k]
+        if c.actions[k] and due is not None:
+            planned.append(event(due, "next", c.actions[k]))
+        # Oldest first, the next action after the events of its day: the sort is stable and
+        # the next action comes last, so sorting by day alone orders it so.
+        planned.sort(key=_on)
+        timelines.append(Timeline(c.rows[k], c.ids[k], c.company[k], c.job[k], c.status[k], tuple(planned)))
+    return per_week, tuple(timelines)
+
+
+def _tracker_events(c: _Columns, event: _Events) -> list[list[TimelineEvent]]:
+    """Each row's events from its own dates."""
     events: list[list[TimelineEvent]] = []
-    for a, i, h, t, lf, c, r, rr in zip(
-        applied, interview, held, thanked, last, counts, response, rejection_reply, strict=True
+    for a, i, h, t, lf, n, r, rr in zip(
+        c.applied, c.interview, c.held, c.thanked, c.last, c.counts, c.response, c.rejection_reply, strict=True
     ):
         dated = [
             (a, "applied", "Applied"),
             (i, "interview", "Interview" if h else "Interview (scheduled)"),
             (t, "thank_you", "Thank-you note"),
-            (lf, "follow_up", f"Follow-up {c}" if c else "Follow-up"),
+            (lf, "follow_up", f"Follow-up {n}" if n else "Follow-up"),
             (r, "response", "Response"),
             (rr, "rejection_reply", "Rejection reply"),
         ]
         events.append([event(on, kind, label) for on, kind, label in dated if on is not None])
-    row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
+    return events
+
+
+def _add_history(
+    c: _Columns, history: Iterable[Mapping[str, Any]], events: list[list[TimelineEvent]], event: _Events
+) -> None:
+    """Add the History's events to their rows' (by ID), unless the tracker's dates have them."""
+    row_of_id = {ident.lower(): k for k, ident in enumerate(c.ids) if ident}
     for entry in history:
         k = row_of_id.get(cell_text(entry.get("ID")).lower())
         on = _day(entry.get("Date"))
@@ -357,34 +454,6 @@ def compute(
         if any(e.on == on and e.kind == kind for e in events[k]):
             continue
         events[k].append(event(on, kind, what or KIND_LABELS[kind]))
-    per_week = _weeks(events, today, weeks)
-    timelines = []
-    for k, planned in enumerate(events):
-        if actions[k] and dues[k] is not None:
-            planned.append(event(dues[k], "next", actions[k]))
-        # Oldest first, the next action after the events of its day: the sort is stable and
-        # the next action comes last, so sorting by day alone orders it so.
-        planned.sort(key=_on)
-        timelines.append(Timeline(rows[k], ids[k], company[k], job[k], status[k], tuple(planned)))
-
-    return Summary(
-        today=today,
-        applications=n,
-        by_status=by_status,
-        inferred_statuses=sum(1 for s in raw_status if not s),
-        funnel=funnel,
-        interviews_this_month=sum(this_month),
-        interviews_ahead=sum(1 for m, h in zip(this_month, held, strict=True) if m and not h),
-        thank_you_on_time=on_time,
-        thank_you_expected=expected,
-        thank_you_sent=sent,
-        follow_ups_sent=sum(counts),
-        response_rates=response_rates,
-        overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
-        due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
-        weeks=per_week,
-        timelines=tuple(timelines),
-    )
 
 
 _on = attrgetter("on")
@@ -438,42 +507,71 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Layout:
+class SummaryGrid:
+    """The Summary worksheet as :func:`layout` lays it out: the grid, and where each table is."""
+
     grid: list[list[Any]]
     sections: dict[str, Section]
 
 
-def layout(summary: Summary, *, title: str = "Job search summary") -> Layout:
+class _Tables:
+    """A grid being laid out, one titled table after another."""
+
+    def __init__(self) -> None:
+        self.grid: list[list[Any]] = []
+        self.sections: dict[str, Section] = {}
+
+    def table(self, name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = "") -> None:
+        grid = self.grid
+        grid.append([heading])
+        if not body and empty:
+            grid.append([empty])
+        else:
+            self.sections[name] = Section(len(grid), len(body) + 1, len(header))
+            grid.append(header)
+            grid.extend(body)
+        grid.append([])
+
+    def done(self) -> SummaryGrid:
+        grid = self.grid
+        while grid and not grid[-1]:
+            grid.pop()
+        width = max(len(r) for r in grid)
+        return SummaryGrid([r + [""] * (width - len(r)) for r in grid], self.sections)
+
+
+def layout(summary: Summary, *, title: str = "Job search summary") -> SummaryGrid:
     """The Summary worksheet as a rectangular grid, and where each table is in it.
 
     ``sections["weeks"]`` is the per-week table (Week, Week of, Applications, Interviews,
     Messages sent), the source range for a native chart on Google Sheets.
     """
-    grid: list[list[Any]] = []
-    sections: dict[str, Section] = {}
-
-    def table(name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = "") -> None:
-        grid.append([heading])
-        if not body and empty:
-            grid.append([empty])
-        else:
-            sections[name] = Section(len(grid), len(body) + 1, len(header))
-            grid.append(header)
-            grid.extend(body)
-        grid.append([])
-
     s = summary
-    grid += [[title], ["Updated", s.today], []]
-    table(
+    tables = _Tables()
+    tables.grid += [[title], ["Updated", s.today], []]
+    tables.table(
         "status",
         "Applications by status",
         ["Status", "Applications"],
         [[status, count] for status, count in s.by_status.items()] + [["Total", s.applications]],
     )
     if s.inferred_statuses:
-        grid.insert(len(grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"])
+        tables.grid.insert(len(tables.grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"])
+    _figures(tables, s)
+    _action_tables(tables, s)
+    tables.table(
+        "weeks",
+        "Applications and interviews per week",
+        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
+        [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
+    )
+    return tables.done()
+
+
+def _figures(tables: _Tables, s: Summary) -> None:
+    """The "At a glance" figures and the response rates."""
     share = percent(s.thank_you_share)
-    table(
+    tables.table(
         "figures",
         "At a glance",
         ["Figure", "Value"],
@@ -487,38 +585,32 @@ def layout(summary: Summary, *, title: str = "Job search summary") -> Layout:
             ["Offers", s.offers],
         ],
     )
-    table(
+    tables.table(
         "response_rates",
         "Response rate after each follow-up",
         ["Follow-ups sent", "Applications", "Responded", "Response rate"],
         [[r.follow_ups, r.applications, r.responded, percent(r.rate)] for r in s.response_rates],
         empty="No interviews yet.",
     )
+
+
+def _action_tables(tables: _Tables, s: Summary) -> None:
+    """The overdue actions, and those due this week."""
     action_header = ["Row", "ID", "Company", "Job title", "Next action", "Due"]
-    table(
+    tables.table(
         "overdue",
         "Overdue actions",
         [*action_header, "Days overdue"],
         [[a.row, a.id, a.company, a.job_title, a.next_action, a.due, a.days_overdue] for a in s.overdue],
         empty="Nothing overdue.",
     )
-    table(
+    tables.table(
         "due",
         f"Due in the next {WEEK_DAYS} days",
         action_header,
         [[a.row, a.id, a.company, a.job_title, a.next_action, a.due] for a in s.due_this_week],
         empty="Nothing due this week.",
     )
-    table(
-        "weeks",
-        "Applications and interviews per week",
-        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
-        [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
-    )
-    while grid and not grid[-1]:
-        grid.pop()
-    width = max(len(r) for r in grid)
-    return Layout([r + [""] * (width - len(r)) for r in grid], sections)
 
 
 def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list[Any]]:
