@@ -92,7 +92,10 @@ def _build(where: Location, config: Config, worksheet: str | None) -> Backend:
         from .xlsx.backend import XlsxBackend
 
         return XlsxBackend(where.target, worksheet=worksheet)
-    if where.store_kind == "airtable" and "worksheet" not in inspect.signature(store.from_location).parameters:
+    if (
+        where.store_kind == "airtable"
+        and "worksheet" not in inspect.signature(store.from_location).parameters
+    ):
         from .airtable.backend import AirtableBackend
 
         return AirtableBackend.from_location(where.target, config)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Component, Event
 
 from ..errors import UsageError
 from .files import atomic_write
@@ -220,7 +220,7 @@ def build(
 # Writing only what changed
 
 
-def _fingerprint(event: Event) -> bytes:
+def _fingerprint(event: Component) -> bytes:
     """An event's content without DTSTAMP and SEQUENCE, which change without the content."""
     lines = event.to_ical().split(b"\r\n")
     return b"\r\n".join(line for line in lines if not line.startswith((b"DTSTAMP", b"SEQUENCE")))

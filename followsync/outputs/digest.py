@@ -71,7 +71,9 @@ def report_run(out: Console, result: RunResult, *, quiet: bool = False) -> None:
     if not quiet and not result.due:
         out.print("Nothing due in the next days.")
     if result.problems:
-        out.print(f"[magenta]{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}[/] (run `followsync check` for fixes):")
+        out.print(
+            f"[magenta]{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}[/] (run `followsync check` for fixes):"
+        )
         for p in result.problems[:20]:
             out.print(f"  {escape(str(p))}")
         if len(result.problems) > 20:

@@ -383,7 +383,9 @@ def _smtp_failure(settings: NotifySettings, e: OSError) -> NotifyError | None:
             f"The mail server {server} refused every recipient: {', '.join(e.recipients)}.", reason="refused"
         )
     if isinstance(e, smtplib.SMTPSenderRefused):
-        return NotifyError(f"The mail server {server} refused the sender {e.sender} ({_reply(e)}).", reason="refused")
+        return NotifyError(
+            f"The mail server {server} refused the sender {e.sender} ({_reply(e)}).", reason="refused"
+        )
     if isinstance(e, smtplib.SMTPDataError):
         return NotifyError(f"The mail server {server} refused the message ({_reply(e)}).", reason="refused")
     if isinstance(e, smtplib.SMTPServerDisconnected):
@@ -422,7 +424,9 @@ def _connection_failure(settings: NotifySettings, e: OSError) -> NotifyError:
             hint="Check notify.host and notify.port, and that the server is up.",
         )
     if isinstance(e, socket.gaierror):
-        return NotifyError(f"The mail server name {settings.host!r} cannot be resolved.", reason="unreachable")
+        return NotifyError(
+            f"The mail server name {settings.host!r} cannot be resolved.", reason="unreachable"
+        )
     return NotifyError(
         f"The mail server {server} cannot be reached ({e.strerror or type(e).__name__}).",
         reason="unreachable",

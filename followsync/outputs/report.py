@@ -15,9 +15,11 @@ import html
 import io
 import os
 from pathlib import Path
+from typing import cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .files import atomic_write
 from .summary import ActionLine, Summary, Timeline, percent
@@ -98,7 +100,7 @@ def activity_chart(summary: Summary) -> str:
     if len(weeks) > 8:
         for k, tick in enumerate(ax.get_xticklabels()):
             tick.set_visible(k % 2 == (len(weeks) - 1) % 2)  # every other week, this week shown
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    cast(MaxNLocator, ax.yaxis.get_major_locator()).set_params(integer=True)  # AutoLocator is one
     ax.set_title("Activity per week (week of)", loc="left", fontsize=11, color=INK)
     ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
     top = max([1] + [v for _, values, _ in series for v in values])
@@ -116,12 +118,13 @@ def timeline_chart(timelines: list[Timeline], today: dt.date) -> str:
     shown = set()
     for y, line in enumerate(reversed(timelines)):
         days = [e.on for e in line.events]
-        ax.plot([min(days), max(days)], [y, y], color="#dadce0", linewidth=2, zorder=1)
+        # matplotlib takes dates through its unit converters, which its stubs do not know.
+        ax.plot([min(days), max(days)], [y, y], color="#dadce0", linewidth=2, zorder=1)  # type: ignore[arg-type]
         for e in line.events:
             if e.kind == "next":
                 label = "Next action (due)" if "next" not in shown else None
                 ax.scatter(
-                    [e.on],
+                    [e.on],  # type: ignore[arg-type]
                     [y],
                     s=46,
                     facecolors="none",
@@ -136,10 +139,16 @@ def timeline_chart(timelines: list[Timeline], today: dt.date) -> str:
             label = name if e.kind not in shown else None
             shown.add(e.kind)
             ax.scatter(
-                [e.on], [y], marker=marker, s=60 if marker == "*" else 34, color=colour, zorder=2, label=label
+                [e.on],  # type: ignore[arg-type]
+                [y],
+                marker=marker,
+                s=60 if marker == "*" else 34,
+                color=colour,
+                zorder=2,
+                label=label,
             )
     ax.set_yticks(range(len(timelines)), [_short(t) for t in reversed(timelines)], fontsize=9)
-    ax.axvline(today, color=RED, linestyle="--", linewidth=1, alpha=0.6)
+    ax.axvline(today, color=RED, linestyle="--", linewidth=1, alpha=0.6)  # type: ignore[arg-type]
     fig.legend(frameon=False, fontsize=8, ncols=8, loc="outside upper left")
     import matplotlib.dates as mdates
 
@@ -223,11 +232,10 @@ def _actions(lines: tuple[ActionLine, ...], empty: str, overdue: bool) -> str:
     return f"<table>{head}{body}</table>"
 
 
-def render(summary: Summary, *, title: str, now: dt.datetime) -> str:
-    """The report as one self-contained HTML page (charts embedded, no network needed)."""
-    s = summary
+def _cards(s: Summary) -> str:
+    """The figures at the top, one card each."""
     share = percent(s.thank_you_share)
-    cards = "".join(
+    return "".join(
         (
             _card(s.applications, "applications"),
             _card(s.interviews_this_month, f"interviews this month ({s.interviews_ahead} ahead)"),
@@ -237,27 +245,45 @@ def render(summary: Summary, *, title: str, now: dt.datetime) -> str:
             _card(s.offers, "offers"),
         )
     )
+
+
+def _status_table(s: Summary) -> str:
     status_rows = "".join(f'<tr><td>{_e(k)}</td><td class="n">{v}</td></tr>' for k, v in s.by_status.items())
-    status_table = f"<table><tr><th>Status</th><th>Applications</th></tr>{status_rows}</table>"
-    if s.response_rates:
-        rate_rows = "".join(
-            f"<tr><td>{'thank-you only' if r.follow_ups == 0 else r.follow_ups}</td>"
-            f'<td class="n">{r.applications}</td><td class="n">{r.responded}</td>'
-            f'<td class="n">{percent(r.rate)}</td></tr>'
-            for r in s.response_rates
-        )
-        rates = (
-            "<table><tr><th>Follow-ups sent</th><th>Applications</th><th>Answered</th><th>Rate</th></tr>"
-            f"{rate_rows}</table>"
-        )
-    else:
-        rates = '<p class="none">No interviews yet.</p>'
+    return f"<table><tr><th>Status</th><th>Applications</th></tr>{status_rows}</table>"
+
+
+def _rates(s: Summary) -> str:
+    """The response rate after each number of follow-ups."""
+    if not s.response_rates:
+        return '<p class="none">No interviews yet.</p>'
+    rate_rows = "".join(
+        f"<tr><td>{'thank-you only' if r.follow_ups == 0 else r.follow_ups}</td>"
+        f'<td class="n">{r.applications}</td><td class="n">{r.responded}</td>'
+        f'<td class="n">{percent(r.rate)}</td></tr>'
+        for r in s.response_rates
+    )
+    return (
+        "<table><tr><th>Follow-ups sent</th><th>Applications</th><th>Answered</th><th>Rate</th></tr>"
+        f"{rate_rows}</table>"
+    )
+
+
+def _timeline(s: Summary) -> str:
     timelines = pick_timelines(s)
-    timeline = (
+    return (
         f'<img alt="Follow-up timeline per application" src="{timeline_chart(timelines, s.today)}">'
         if timelines
         else '<p class="none">No applications yet.</p>'
     )
+
+
+def render(summary: Summary, *, title: str, now: dt.datetime) -> str:
+    """The report as one self-contained HTML page (charts embedded, no network needed)."""
+    s = summary
+    cards = _cards(s)
+    status_table = _status_table(s)
+    rates = _rates(s)
+    timeline = _timeline(s)
     stamp = now.strftime("%d %b %Y, %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="en">

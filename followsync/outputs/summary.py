@@ -258,7 +258,9 @@ class _Columns:
     held: list[bool]  # the interview is today or past
 
     @classmethod
-    def read(cls, frame: pd.DataFrame, plan: pd.DataFrame, computed: pd.DataFrame | None, today: dt.date) -> _Columns:
+    def read(
+        cls, frame: pd.DataFrame, plan: pd.DataFrame, computed: pd.DataFrame | None, today: dt.date
+    ) -> _Columns:
         interview = _days(frame["interview_at"])
         return cls(
             today=today,
@@ -344,7 +346,8 @@ def _thank_you_notes(c: _Columns, interview_at: pd.Series, thank_you_hours: int)
         deadlines = _days(interview_at + window)
     else:
         deadlines = [
-            (pd.Timestamp(v) + window).date() if h else None for v, h in zip(interview_at, c.held, strict=True)
+            (pd.Timestamp(v) + window).date() if h else None
+            for v, h in zip(interview_at, c.held, strict=True)
         ]
     on_time = expected = sent = 0
     for h, i, t, deadline in zip(c.held, c.interview, c.thanked, deadlines, strict=True):
@@ -425,7 +428,15 @@ def _tracker_events(c: _Columns, event: _Events) -> list[list[TimelineEvent]]:
     """Each row's events from its own dates."""
     events: list[list[TimelineEvent]] = []
     for a, i, h, t, lf, n, r, rr in zip(
-        c.applied, c.interview, c.held, c.thanked, c.last, c.counts, c.response, c.rejection_reply, strict=True
+        c.applied,
+        c.interview,
+        c.held,
+        c.thanked,
+        c.last,
+        c.counts,
+        c.response,
+        c.rejection_reply,
+        strict=True,
     ):
         dated = [
             (a, "applied", "Applied"),
@@ -521,7 +532,9 @@ class _Tables:
         self.grid: list[list[Any]] = []
         self.sections: dict[str, Section] = {}
 
-    def table(self, name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = "") -> None:
+    def table(
+        self, name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = ""
+    ) -> None:
         grid = self.grid
         grid.append([heading])
         if not body and empty:
@@ -556,7 +569,9 @@ def layout(summary: Summary, *, title: str = "Job search summary") -> SummaryGri
         [[status, count] for status, count in s.by_status.items()] + [["Total", s.applications]],
     )
     if s.inferred_statuses:
-        tables.grid.insert(len(tables.grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"])
+        tables.grid.insert(
+            len(tables.grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"]
+        )
     _figures(tables, s)
     _action_tables(tables, s)
     tables.table(
