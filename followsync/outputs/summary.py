@@ -34,12 +34,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..backends.base import ChartSpec, SheetWrite
 from ..core import schema
+
+if TYPE_CHECKING:
+    from ..run import Computed
 
 # What a History row's "What happened" starts with, by the kind of event it records
 # (sending.py's words).
@@ -176,7 +179,7 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-def cells_of(computed: Any) -> pd.DataFrame | None:
+def cells_of(computed: Computed | pd.DataFrame | None) -> pd.DataFrame | None:
     """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
     if computed is None or isinstance(computed, pd.DataFrame):
         return computed
