@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NotifyError
+from . import digest
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -452,7 +453,7 @@ def something_due(outcomes: Sequence[Outcome]) -> bool:
 
 def mail_digest(config: Config, outcomes: Sequence[Outcome], now: dt.datetime) -> str | None:
     """Mail the digest (and, once a week, the report) when something is due; the Message-ID."""
-    from . import digest, report
+    from . import report  # matplotlib: only when a report may be attached
 
     settings = config.notify
     if settings is None or not something_due(outcomes):
