@@ -123,7 +123,7 @@ class XlsxBackend(Backend):
         """Scan the file part by part; if it holds anything the scan doesn't expect, load it with openpyxl."""
         data, stamp = self._read_bytes()
         try:
-            view: SplicedBook | RewrittenBook = SplicedBook(data, lambda wb: self._pick(wb, sheet))
+            view = SplicedBook(data, lambda wb: self._pick(wb, sheet))
         except Unusual:
             return self._load(sheet)
         self._view, self._stamp, self._digest = view, stamp, _digest(data)
@@ -317,7 +317,7 @@ class XlsxBackend(Backend):
         if not self.path.parent.is_dir():
             raise UsageError(f"cannot create {self.location}: folder {self.path.parent} does not exist")
         wb = openpyxl.Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # a new workbook's only sheet, the active one
         ws.title = layout.worksheet
         bold = Font(bold=True)
         header_fill = pattern(layout.header_fill)

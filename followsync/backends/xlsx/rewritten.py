@@ -197,9 +197,10 @@ class RewrittenBook:
                     f"followsync would add its column {name!r} there. Nothing was written",
                     hint=f"give column {letter} a header, or move its values, and run again",
                 )
-        last = ws.cell(hr + 1, min(where.new_columns.values()))  # the rightmost existing header cell
+        # Any: a header cell is a Cell, whose private _style the stubs do not declare
+        last: Any = ws.cell(hr + 1, min(where.new_columns.values()))  # the rightmost existing header cell
         for name, col in where.new_columns.items():
-            cell = ws.cell(hr + 1, col + 1, name)
+            cell: Any = ws.cell(hr + 1, col + 1, name)
             if last.has_style:
                 cell._style = copy(last._style)
             put_cell(grid, hr, col, name)
@@ -292,7 +293,8 @@ def _grid(ws: Worksheet) -> tuple[list[list[Any]], dict[tuple[int, int], Any]]:
     # XFD1048576) must not make a grid of millions of Nones.
     rows: dict[int, list[Any]] = {}
     formulas: dict[tuple[int, int], Any] = {}
-    for (r, c), cell in ws._cells.items():
+    cells: dict[tuple[int, int], Any] = ws._cells
+    for (r, c), cell in cells.items():
         v = cell._value
         if v is None:
             continue

@@ -21,10 +21,8 @@ Target = Callable[[RowRef, str], "tuple[int, int] | None"]
 
 def targets(sheet: str, where: Located, changes: ChangeSet, merges: list[str], applied: Applied) -> Target:
     """A function giving (grid row, column) for a change's row and column, or None to skip it."""
-    merged = _merged_cells(
-        merges,
-        {where.columns[c.column] + 1 for c in (*changes.cells, *changes.fills) if c.column in where.columns},
-    )
+    columns = [c.column for c in changes.cells] + [f.column for f in changes.fills]
+    merged = _merged_cells(merges, {where.columns[c] + 1 for c in columns if c in where.columns})
     blocked: set[tuple[int, int]] = set()
     missing: set[str] = set()
 

@@ -420,6 +420,8 @@ def full_calc_on_load(workbook_xml: bytes) -> bytes:
         text = text[: calc.start()] + set_attr(calc.group(0), "fullCalcOnLoad", "1") + text[calc.end() :]
     else:
         follower = re.search(rf"<{p}(?:{'|'.join(_CALC_FOLLOWERS)})\b|</{p}workbook\s*>", text)
+        if follower is None:
+            raise Unusual("workbook.xml's workbook is not closed")
         text = text[: follower.start()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + text[follower.start() :]
     return text.encode("utf-8")
 
