@@ -4,7 +4,7 @@
 per row, the Draft subject, Draft message and LinkedIn note. It is pure: the only I/O is
 reading templates.
 
-Templates live in ``followsync/sheet_templates/messages/``, one per message kind (see
+Templates live in ``sheet_templates/messages/``, one per message kind (see
 :data:`TEMPLATES`). A file of the same name in the user's ``templates_dir`` overrides the
 shipped one. A message template sets its subject with ``{% set subject %}...{% endset %}``;
 its output is the message. Every template gets the variables of :data:`VARIABLES`, always
@@ -42,6 +42,7 @@ import pandas as pd
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
+from . import shipped
 
 # ----------------------------------------------------------------------------------------
 # Kinds and templates
@@ -484,7 +485,7 @@ def shorten_chars(s: str, n: int) -> str:
 
 
 def _shipped_loader() -> jinja2.BaseLoader:
-    return jinja2.PackageLoader("followsync", "sheet_templates/messages")
+    return jinja2.FileSystemLoader(str(shipped.root().joinpath(shipped.MESSAGES)))
 
 
 class _Environment(jinja2.Environment):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
-from importlib import resources
 
 from ..backends.base import Layout, LayoutColumn
+from . import shipped
 from .schema import BY_NAME
 
 
 def template_text(name: str) -> str:
-    """A file shipped in ``followsync/sheet_templates/``."""
-    return resources.files("followsync").joinpath("sheet_templates", name).read_text(encoding="utf-8")
+    """A file shipped in ``sheet_templates/``."""
+    return shipped.read_text(name)
 
 
 @cache

@@ -56,6 +56,22 @@ def _skip_weekend(due: pd.Series) -> pd.Series:
     return due + pd.to_timedelta(shift, unit="D")
 
 
+def interview_ahead(frame: pd.DataFrame, now: dt.datetime) -> np.ndarray:
+    """Rule 6: Interview at has a time later than ``now``, or is a date alone after today.
+
+    On the interview's own day the row says Prepare until the interview's time, so nobody is
+    asked for a thank-you note (or drafted one) for an interview that has not happened yet.
+    """
+    at = frame["interview_at"]
+    # ``now`` is in the profile's zone and cells are that zone's wall-clock time.
+    local_now = pd.Timestamp(now.replace(tzinfo=None))
+    timed = frame["interview_at_has_time"] if "interview_at_has_time" in frame else pd.Series(False, index=frame.index)
+    timed = timed.fillna(False).to_numpy(dtype=bool)
+    later = (at > local_now).to_numpy(dtype=bool)
+    after_today = (at.dt.normalize() > today_of(now)).to_numpy(dtype=bool)
+    return np.where(timed, later, after_today)
+
+
 def expected_dates(frame: pd.DataFrame) -> pd.Series:
     """Expected response by as dates: phrases resolved against the interview date."""
     interview = _dates(frame, "interview_at")
@@ -113,7 +129,7 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
     )
     decide(4, rejected)
     decide(5, no_i & ~_bad(frame, "interview_at"), _bad(frame, "interview_at"))
-    decide(6, (interview > today).to_numpy())
+    decide(6, interview_ahead(frame, now))
     decide(7, (thanked.isna() | (thanked < interview)).to_numpy(), _bad(frame, "thank_you_sent"))
     decide(8, (response >= interview).to_numpy(), _bad(frame, "response_on"))
     count_unknown = _bad(frame, "follow_ups_sent") | (_bad(frame, "last_follow_up") & (count >= 1))

@@ -179,3 +179,23 @@ def test_custom_template_overrides_the_shipped_one(tmp_path):
     except Exception as e:  # a variable name the shipped templates don't have shows up here
         pytest.fail(f"override failed: {e}")
     assert cell(backend, "Brightwave Media", "Draft subject") == "Thanks from Alex Morgan"
+
+
+def test_no_thank_you_draft_before_the_interview_of_the_day():
+    # RULES.md rule 6: at 09:00 before a 10:00 interview the row prepares; the thank-you draft
+    # ("... today") comes only after the interview.
+    grid = demo_grid()
+    header = grid[0]
+    row = grid[1]
+    row[header.index("Interview at")] = dt.datetime.combine(TODAY, dt.time(10, 0))
+    for name in ("Thank-you sent", "Last follow-up", "Response on", "Status", "Follow-ups sent"):
+        if name in header:
+            row[header.index(name)] = None
+    company = row[header.index("Company")]
+    backend = MemoryBackend(grid)
+    run(backend)
+    assert cell(backend, company, "Next action") == "Prepare: ask about the timeline"
+    assert cell(backend, company, "Draft message") is None
+    run(backend, now=NOW.replace(hour=11))
+    assert cell(backend, company, "Next action") == "Send thank-you note"
+    assert "today" in cell(backend, company, "Draft message")

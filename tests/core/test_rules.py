@@ -71,6 +71,27 @@ def test_rule_6_interview_ahead():
     assert due_of(p) == day(5) and p["colour"] == "waiting" and p["status"] == "Interview scheduled"
 
 
+def test_rule_6_interview_later_today_is_still_ahead():
+    # NOW is 09:00; the interview is at 10:00 the same day: prepare, don't thank yet.
+    p = plan_one({"Interview at": pd.Timestamp(TODAY) + pd.Timedelta(hours=10)})
+    assert (p["rule"], p["next_action"]) == (6, "Prepare: ask about the timeline")
+    assert due_of(p) == TODAY and p["colour"] == "today"
+
+
+def test_rule_6_ends_at_the_interview_time():
+    at = pd.Timestamp(TODAY) + pd.Timedelta(hours=10)
+    before = plan_one({"Interview at": at}, now=NOW.replace(hour=9, minute=59))
+    after = plan_one({"Interview at": at}, now=NOW.replace(hour=11))
+    assert before["rule"] == 6
+    assert (after["rule"], after["next_action"]) == (7, "Send thank-you note")
+    assert due_of(after) == day(1)  # 24 hours from 10:00
+
+
+def test_rule_6_a_date_alone_today_is_not_ahead():
+    p = plan_one({"Interview at": TODAY})
+    assert p["rule"] == 7
+
+
 def test_rule_7_thank_you_24_hours_after_a_timed_interview():
     p = plan_one({"Interview at": pd.Timestamp(day(-1)) + pd.Timedelta(hours=15)})
     assert (p["rule"], p["next_action"]) == (7, "Send thank-you note")

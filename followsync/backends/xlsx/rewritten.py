@@ -1,0 +1,442 @@
+"""The slow path: a workbook loaded whole by openpyxl, changed, and written again whole.
+
+Adding a column, or a file the splice does not expect, goes through openpyxl, which rewrites
+the whole file: :meth:`RewrittenBook.check_nothing_lost` refuses to write when that would lose
+something of the user's that openpyxl cannot keep (charts, pictures, pivot tables, unsupported
+extensions), unless forced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from copy import copy
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import openpyxl.worksheet._writer as _ws_writer
+from openpyxl.compat import safe_string
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import Element, SubElement
+
+from ...core.schema import CellError
+from ...errors import TrackerError, TrackerUnreadable, WriteRefused
+from ..base import Applied, ChangeSet, Located, SheetWrite, foreign_sheet, locate, owns_sheet, put_cell
+from .scan import Unusual, no_result
+from .spliced import SplicedBook
+from .styles import solid_colour
+from .writes import DATE_FORMAT, DATETIME_FORMAT, Target, namesake, sheet_widths, targets
+from .xml import clean_text
+
+# Parts of the zip that openpyxl cannot carry over intact when it saves (charts lose their
+# formatting, shapes and pivot tables are dropped): what they hold would be damaged or lost.
+_UNKEPT_PARTS = {
+    "xl/charts/": "charts",
+    "xl/chartsheets/": "chart sheets",
+    "xl/drawings/": "drawings or pictures",
+    "xl/media/": "pictures",
+    "xl/pivotTables/": "pivot tables",
+    "xl/pivotCache/": "pivot tables",
+    "xl/slicers/": "slicers",
+    "xl/slicerCaches/": "slicers",
+    "xl/embeddings/": "embedded objects",
+    "xl/activeX/": "form controls",
+    # openpyxl drops these parts silently on save, so they are refused too.
+    "xl/threadedComments/": "threaded comments",
+    "xl/persons/": "threaded comments",
+    "xl/metadata.xml": "dynamic-array formulas",
+    "xl/richData/": "pictures in cells",
+    "customXml/": "custom XML data",
+    "xl/queryTables/": "query tables",
+    "xl/connections.xml": "data connections (Power Query)",
+    "xl/model/": "a data model",
+    "xl/timelines/": "timelines",
+    "xl/timelineCaches/": "timelines",
+    "xl/vbaProject.bin": "macros",
+}
+
+_MISSING = object()
+
+
+def _no_result(formula: Any) -> CellError:
+    return no_result(getattr(formula, "text", formula))
+
+
+class RewrittenBook:
+    """The file loaded whole by openpyxl, on the worksheet ``pick`` names; ``location`` is for messages.
+
+    Formula cells hold the results Excel saved for them, read from the file's parts.
+    """
+
+    def __init__(self, data: bytes, pick: Callable[[openpyxl.Workbook], str], location: str):
+        self.location = location
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                wb = openpyxl.load_workbook(io.BytesIO(data), rich_text=False)
+            except Exception as e:  # whatever openpyxl trips over, the file is not one it can read
+                raise TrackerUnreadable(
+                    f"{location} is not an .xlsx workbook followsync can read ({brief(e)}); "
+                    "save it as Excel Workbook (.xlsx)"
+                ) from e
+        #: what openpyxl said it dropped while loading
+        self.lost = sorted(
+            {str(w.message) for w in caught if "removed" in str(w.message) or "dropped" in str(w.message)}
+        )
+        ws = wb[pick(wb)]
+        grid, formulas = _grid(ws)
+        #: (row, col) 1-based -> a formula's cached result
+        self.results: dict[tuple[int, int], Any] = {}
+        if formulas:
+            try:
+                self.results = _cached_results(data, ws.title, formulas)
+            except Exception as e:  # the workbook loaded, its saved results did not
+                raise TrackerUnreadable(
+                    f"{location}: the saved results of its formulas cannot be read ({brief(e)})",
+                    hint="open and save the file in Excel or LibreOffice",
+                ) from e
+            for (r, c), formula in formulas.items():
+                got = self.results.get((r, c), _MISSING)
+                grid[r - 1][c - 1] = _no_result(formula) if got is _MISSING else got
+        self.workbook, self.sheet, self.grid = wb, ws.title, grid
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            self.parts = z.namelist()
+
+    # ------------------------------------------------------------------ reading
+
+    def colour_at(self, row: int, col: int) -> str | None:
+        """The solid background of the tracker sheet's cell at (row, col), 1-based."""
+        cell = self.workbook[self.sheet]._cells.get((row, col))
+        return solid_colour(cell.fill) if cell is not None and cell.has_style else None
+
+    def read_sheet(self, name: str) -> list[list[Any]] | None:
+        """Worksheet ``name``'s values (None: no such worksheet)."""
+        if name not in self.workbook.sheetnames:
+            return None
+        return [list(r) for r in self.workbook[name].iter_rows(values_only=True)]
+
+    # ------------------------------------------------------------------ writing
+
+    def check_nothing_lost(self, file_name: str) -> None:
+        """Refuse to write what openpyxl would damage or drop; ``file_name``'s .bak is named in the hint."""
+        kinds = sorted(
+            {
+                kind
+                for p in self.parts
+                for prefix, kind in _UNKEPT_PARTS.items()
+                # comments' shapes live in xl/drawings/*.vml; openpyxl writes those again itself
+                if p.startswith(prefix) and not p.endswith((".vml", ".rels"))
+            }
+        )
+        if kinds:
+            raise WriteRefused(
+                f"{self.location} holds {', '.join(kinds)}, which followsync's .xlsx library cannot keep intact: "
+                "writing would remove them. Nothing was written",
+                hint="move them to another workbook, or run again with --force to write anyway "
+                f"(the current file is kept as {file_name}.bak)",
+            )
+        if self.lost:
+            raise WriteRefused(
+                f"{self.location} uses features followsync's .xlsx library cannot keep ({'; '.join(self.lost)}). "
+                "Nothing was written",
+                hint=f"run again with --force to write anyway (the current file is kept as {file_name}.bak)",
+            )
+
+    def write(self, changes: ChangeSet) -> Applied:
+        """Make ``changes`` in the loaded workbook (:meth:`save` writes it)."""
+        ws = self.workbook[self.sheet]
+        where = locate(changes, self.grid)
+        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
+        if where.new_columns:
+            self._add_columns(ws, where)
+        target = targets(self.sheet, where, changes, [r.coord for r in ws.merged_cells.ranges], applied)
+        self._write_cells(ws, changes, target, applied)
+        self._write_fills(ws, changes, target, applied)
+        wb = self.workbook
+        for sw in changes.sheets:
+            if sw.name not in wb.sheetnames and namesake(wb.sheetnames, sw.name, applied):
+                continue
+            existing = wb[sw.name] if sw.name in wb.sheetnames else None
+            first = [c.value for c in existing[1]] if existing is not None and existing.max_row >= 1 else []
+            if existing is not None and sw.mode == "append" and not owns_sheet(first, sw.header):
+                applied.skipped.append(foreign_sheet(sw.name))
+                continue
+            self._write_sheet(sw)
+        return applied
+
+    def _add_columns(self, ws: Worksheet, where: Located) -> None:
+        """Head the new columns, after a header merged across columns; never over the user's values."""
+        grid, hr = self.grid, where.header_row
+        # A header cell merged across columns looks blank to its right: start after the merge.
+        merged_end = max(
+            (r.max_col for r in ws.merged_cells.ranges if r.min_row <= hr + 1 <= r.max_row), default=0
+        )
+        shift = merged_end - min(where.new_columns.values())
+        if shift > 0:
+            where.new_columns = {n: c + shift for n, c in where.new_columns.items()}
+            where.columns.update(where.new_columns)
+        for name, col in where.new_columns.items():
+            # A column without a header may still hold the user's values: never write over them.
+            taken = next(
+                (gi for gi in range(hr + 1, len(grid)) if _value_at(grid, gi, col) not in (None, "")), None
+            )
+            if taken is not None:
+                letter = get_column_letter(col + 1)
+                raise TrackerError(
+                    f"sheet {self.sheet!r}: column {letter} has no header but holds values (row {taken + 1}); "
+                    f"followsync would add its column {name!r} there. Nothing was written",
+                    hint=f"give column {letter} a header, or move its values, and run again",
+                )
+        # Any: a header cell is a Cell, whose private _style the stubs do not declare
+        last: Any = ws.cell(hr + 1, min(where.new_columns.values()))  # the rightmost existing header cell
+        for name, col in where.new_columns.items():
+            cell: Any = ws.cell(hr + 1, col + 1, name)
+            if last.has_style:
+                cell._style = copy(last._style)
+            put_cell(grid, hr, col, name)
+
+    def _write_cells(self, ws: Worksheet, changes: ChangeSet, target: Target, applied: Applied) -> None:
+        for ch in changes.cells:
+            at = target(ch.row, ch.column)
+            if at is None:
+                continue
+            gi, col = at
+            existing = ws._cells.get((gi + 1, col + 1))
+            if ch.value is None and existing is None:
+                pass  # already blank; don't create a cell just to empty it
+            else:
+                set_value(existing or ws.cell(gi + 1, col + 1), ch.value)
+                put_cell(self.grid, gi, col, ch.value)
+            applied.cells += 1
+
+    def _write_fills(self, ws: Worksheet, changes: ChangeSet, target: Target, applied: Applied) -> None:
+        patterns: dict[str | None, PatternFill] = {}
+        for fill in changes.fills:
+            at = target(fill.row, fill.column)
+            if at is None:
+                continue
+            gi, col = at
+            existing = ws._cells.get((gi + 1, col + 1))
+            if fill.colour is None and (existing is None or existing.fill.fill_type is None):
+                applied.fills += 1
+                continue
+            if fill.colour not in patterns:
+                patterns[fill.colour] = pattern(fill.colour)
+            (existing or ws.cell(gi + 1, col + 1)).fill = patterns[fill.colour]
+            applied.fills += 1
+
+    def _write_sheet(self, sw: SheetWrite) -> None:
+        """Append to (History) or replace (Summary) another worksheet, making it if needed."""
+        wb = self.workbook
+        ws = wb[sw.name] if sw.name in wb.sheetnames else None
+        if ws is not None and sw.mode == "replace":
+            wb.remove(ws)
+            ws = None
+        if ws is None:
+            # The Summary is what a coach opening the file should see first.
+            index = 0 if sw.name == "Summary" else len(wb.sheetnames)
+            ws = wb.create_sheet(sw.name, index)
+            ws.append(list(sw.header))
+            bold = Font(bold=True)
+            for cell in ws[1]:
+                cell.font = bold
+            ws.freeze_panes = "A2"
+            for i, width in enumerate(sheet_widths(sw), 1):
+                ws.column_dimensions[get_column_letter(i)].width = width
+        first = ws.max_row + 1  # blank rows (the Summary's spacers) count too
+        for r, row in enumerate(sw.rows, first):
+            for c, value in enumerate(row, 1):
+                if value is not None and value != "":
+                    set_value(ws.cell(r, c), value)
+        if sw.name == "Summary":
+            wb.active = wb.sheetnames.index("Summary")
+
+    def save(self, path: Path) -> None:
+        """Write the workbook to ``path``, with the formula results it was read with."""
+        save_workbook(self.workbook, self.sheet, self.results, path)
+
+    def saved_as(self, path: Path) -> None:
+        """The workbook is now the file at ``path``: whatever openpyxl dropped is gone from it."""
+        self.lost = []
+        with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(path) as z:
+            self.parts = z.namelist()
+
+
+def save_workbook(wb: openpyxl.Workbook, sheet: str, results: dict[tuple[int, int], Any], path: Path) -> None:
+    """Save ``wb`` to ``path``, the formulas of ``sheet`` with their saved ``results``."""
+    wb.calculation.fullCalcOnLoad = True  # formulas may read the cells just written
+    with _keeping_results(wb[sheet], results):
+        wb.save(path)
+
+
+def brief(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# ---------------------------------------------------------------------- openpyxl helpers
+
+
+def _grid(ws: Worksheet) -> tuple[list[list[Any]], dict[tuple[int, int], Any]]:
+    """Every row's raw values (trailing blank rows dropped), and the formula cells found."""
+    # Sized by the cells that hold values: a styled but empty cell far down or right (say
+    # XFD1048576) must not make a grid of millions of Nones.
+    rows: dict[int, list[Any]] = {}
+    formulas: dict[tuple[int, int], Any] = {}
+    cells: dict[tuple[int, int], Any] = ws._cells
+    for (r, c), cell in cells.items():
+        v = cell._value
+        if v is None:
+            continue
+        kind = cell.data_type
+        if kind == "f":
+            formulas[(r, c)] = v
+        elif kind == "e":
+            v = CellError(str(v))
+        row = rows.get(r)
+        if row is None:
+            row = rows[r] = [None] * c
+        elif len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = v
+    if not rows:
+        return [], formulas
+    grid: list[list[Any]] = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
+    return grid, formulas
+
+
+def _cached_results(
+    data: bytes, title: str, formulas: dict[tuple[int, int], Any]
+) -> dict[tuple[int, int], Any]:
+    """The results Excel saved for the formula cells (a CellError where there is none).
+
+    openpyxl's full load gives formulas without their results; the scan of the sheet's part
+    reads them, and openpyxl's values-only reading is the fallback for a part it does not take.
+    """
+    try:
+        scan = SplicedBook(data, lambda wb: title).scan
+    except Unusual:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return _results_by_openpyxl(wb[title], formulas)
+        finally:
+            wb.close()
+    grid = scan.grid
+    out: dict[tuple[int, int], Any] = {}
+    for r, c in formulas:
+        row = grid[r - 1] if r - 1 < len(grid) else []
+        value = row[c - 1] if c - 1 < len(row) else None
+        if value is not None and (r, c) not in scan.unsaved:
+            out[(r, c)] = value
+    return out
+
+
+def _results_by_openpyxl(ws: Any, formulas: dict[tuple[int, int], Any]) -> dict[tuple[int, int], Any]:
+    rows = [r for r, _ in formulas]
+    cols = [c for _, c in formulas]
+    out: dict[tuple[int, int], Any] = {}
+    for row in ws.iter_rows(min_row=min(rows), max_row=max(rows), min_col=min(cols), max_col=max(cols)):
+        for cell in row:
+            key = (getattr(cell, "row", None), getattr(cell, "column", None))
+            if key not in formulas:
+                continue
+            v = cell.value
+            if v is None:
+                # Excel saves an empty text result as t="str" with an empty <v>
+                if cell.data_type == "str":
+                    out[key] = ""
+                continue
+            out[key] = CellError(str(v)) if cell.data_type == "e" else v
+    return out
+
+
+def pattern(colour: str | None) -> PatternFill:
+    if not colour:
+        return PatternFill(fill_type=None)
+    argb = "FF" + colour.lstrip("#").upper()
+    return PatternFill(fill_type="solid", start_color=argb, end_color=argb)
+
+
+def set_value(cell: Any, value: Any, date_format: str | None = None) -> None:
+    """Store a value the way a person would have typed it: dates as dates, text as text."""
+    if isinstance(value, str):
+        # Control characters make the file unreadable, and Excel holds 32,767 characters a cell.
+        value = clean_text(value)
+        cell.value = value
+        if value.startswith("="):
+            cell.data_type = "s"  # text that looks like a formula stays text
+        return
+    if isinstance(value, dt.datetime | dt.date):
+        if isinstance(value, dt.datetime):
+            value = value.replace(tzinfo=None)
+            has_time = value.time() != dt.time()
+        else:
+            has_time = False
+        cell.value = value
+        if not is_date_format(cell.number_format):  # keep a date format the user chose
+            cell.number_format = date_format or (DATETIME_FORMAT if has_time else DATE_FORMAT)
+        return
+    cell.value = value
+
+
+def _value_at(grid: list[list[Any]], gi: int, col: int) -> Any:
+    row = grid[gi]
+    return row[col] if col < len(row) else None
+
+
+@contextlib.contextmanager
+def _keeping_results(ws: Worksheet, results: dict[tuple[int, int], Any]) -> Iterator[None]:
+    """While saving, write each formula of ``ws`` with the result Excel saved for it.
+
+    openpyxl writes formulas without results, so the next ``read`` would find none until the
+    file is opened in Excel; the results read from the file are still right for every formula
+    that does not depend on followsync's cells, and Excel recalculates on opening anyway.
+    """
+    if not results:
+        yield
+        return
+    original = _ws_writer.write_cell  # type: ignore[attr-defined]  # not in openpyxl's stubs
+
+    def write_cell(xf: Any, worksheet: Any, cell: Any, styled: Any = None) -> None:
+        got = results.get((cell.row, cell.column), _MISSING) if worksheet is ws else _MISSING
+        if got is _MISSING or cell.data_type != "f" or isinstance(cell._value, DataTableFormula):
+            return original(xf, worksheet, cell, styled)
+        attrs = {"r": cell.coordinate}
+        if styled:
+            attrs["s"] = f"{cell.style_id}"
+        if isinstance(got, bool):
+            attrs["t"], text = "b", str(int(got))
+        elif isinstance(got, int | float):
+            text = safe_string(got)
+        elif isinstance(got, dt.datetime | dt.date | dt.time):
+            text = safe_string(to_excel(got, worksheet.parent.epoch))
+        elif isinstance(got, CellError):
+            attrs["t"], text = "e", got.text
+        else:
+            attrs["t"], text = "str", str(got)
+        formula = cell._value
+        fattrs = {}
+        if isinstance(formula, ArrayFormula):
+            fattrs, formula = dict(formula), formula.text
+        el = Element("c", attrs)
+        SubElement(el, "f", fattrs).text = formula[1:] if formula.startswith("=") else formula
+        SubElement(el, "v").text = text
+        xf.write(el)
+
+    _ws_writer.write_cell = write_cell  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        _ws_writer.write_cell = original  # type: ignore[attr-defined]

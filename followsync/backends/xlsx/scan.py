@@ -1,0 +1,416 @@
+"""Reading a worksheet part: its values as openpyxl gives them, and where each piece sits.
+
+A worksheet part is scanned once with expat, which also notes where each row and cell sits in
+the part's bytes, so that :mod:`.xml` can splice new cells into them. Anything the scan does
+not expect raises :class:`Unusual`, and the caller falls back to openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+from ...core.schema import CellError
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")
+
+
+class Unusual(Exception):
+    """Something this module does not handle; the caller uses openpyxl instead."""
+
+
+def no_result(formula: str) -> CellError:
+    return CellError(f"formula {formula} has no saved result; open and save the file in Excel or LibreOffice")
+
+
+# ---------------------------------------------------------------------- scanning
+
+
+@dataclass
+class SheetScan:
+    """One worksheet part, read: its values and where its pieces are in the part's bytes.
+
+    Rows and columns are 1-based here, as in the file. ``grid`` is 0-based (``grid[0]`` is
+    row 1) with trailing blank rows dropped, as :class:`~followsync.backends.base.Snapshot`
+    wants it; a formula's place holds its saved result.
+    """
+
+    data: bytes
+    prefix: str  # "" or "x:": how the part names the spreadsheet namespace
+    grid: list[list[Any]]
+    # Elements are noted as (offset of the start tag, offset of the end tag), with -1 for the
+    # end of an empty element ("<row/>"); element_span gives their whole extent.
+    rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: row -> [(column, offset of "<c", offset of its end event, style), ...] in file order;
+    #: see cell_span for where the cell ends
+    cells: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    row_styles: dict[int, int] = field(default_factory=dict)  # rows with customFormat="1"
+    col_styles: list[tuple[int, int, int]] = field(default_factory=list)  # (min, max, style)
+    merges: list[str] = field(default_factory=list)
+    sheet_data: tuple[int, int] | None = None
+    dimension: int | None = None  # offset of "<dimension"
+    cols: tuple[int, int] | None = None
+    max_row: int = 0  # the last row and column holding any cell, even an empty styled one
+    max_col: int = 0
+    implicit: bool = False  # a row or cell without its reference: positions are implied
+    formulas: int = 0  # how many cells hold a formula
+    last_row_element: int = 0  # the highest <row r>, with cells or not
+    unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a saved result
+
+    def cell_span(self, start: int, event: int) -> tuple[int, int]:
+        """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
+
+        Worked out only for the cells written, as it costs a look at the bytes: expat gives an
+        empty element's end event the offset just past it, a full one's the offset of "</c".
+        """
+        tag = f"</{self.prefix}c".encode()
+        if (
+            self.data.startswith(tag, event)
+            and self.data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS
+        ):
+            return start, self.data.index(b">", event) + 1
+        return start, event
+
+    def style_at(self, row: int, col: int) -> int | None:
+        """The style of the cell at (row, col), or None when there is no such cell."""
+        for c, _, _, s in self.cells.get(row, ()):
+            if c == col:
+                return s
+        return None
+
+    def inherited_style(self, row: int, col: int) -> int:
+        """The style Excel gives a new cell here: the row's, else the column's, else 0."""
+        if row in self.row_styles:
+            return self.row_styles[row]
+        for lo, hi, s in self.col_styles:
+            if lo <= col <= hi:
+                return s
+        return 0
+
+
+def scan_sheet(
+    data: bytes,
+    *,
+    shared_strings: list[str],
+    date_styles: Iterable[int] = (),
+    timedelta_styles: Iterable[int] = (),
+    epoch: dt.datetime,
+) -> SheetScan:
+    """Read a worksheet part: every value as openpyxl would give it, and where things are."""
+    check_utf8(data)
+    scanner = _Scanner(data, shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
+    try:
+        scanner.parser.Parse(data, True)
+    except expat.ExpatError as e:
+        raise Unusual(f"the worksheet's XML is broken ({e})") from e
+    except (ValueError, IndexError, KeyError, OverflowError) as e:
+        raise Unusual(f"a cell could not be read ({e})") from e
+    scan = scanner.scan
+    scan.rows = scanner.row_spans
+    scan.cells = scanner.cell_spans
+    rows = scanner.values
+    if rows:
+        scan.grid = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
+    return scan
+
+
+# The parts of a cell, whose start tags go to _Scanner.start_in_cell.
+_CELL_PARTS = frozenset(("c", "v", "f", "is", "t", "rPh"))
+
+
+class _Scanner:
+    """The expat handlers of :func:`scan_sheet`, and what they have read so far."""
+
+    def __init__(
+        self,
+        data: bytes,
+        shared_strings: list[str],
+        dates: frozenset[int],
+        durations: frozenset[int],
+        epoch: dt.datetime,
+    ):
+        self.data = data
+        self.shared_strings = shared_strings
+        self.dates, self.durations, self.epoch = dates, durations, epoch
+        self.parser = parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler = self.root
+        parser.EndElementHandler = self.end
+        self.values: dict[int, list[Any]] = {}  # row -> its values, as far as the last one
+        self.row_spans: dict[int, tuple[int, int]] = {}
+        self.cell_spans: dict[int, list[tuple[int, int, int, int]]] = {}
+        self.scan = SheetScan(data, "", [])
+        self.shared_formulae: dict[str, Translator] = {}
+        self.columns: dict[str, int] = {}  # "AB" -> 28, as met
+        # The state of the cell being read.
+        self.state: dict[str, Any] = {}
+        self.texts: list[str] = []
+        self.names: dict[str, str] = {}  # qualified name -> local name, once the prefix is known
+        self.end_tags: dict[str, bytes] = {}
+        self.row = 0  # row being read
+        self.col = 0  # column of the last cell
+        self.row_start = 0  # offset of the open row
+
+    def root(self, name: str, attrs: dict[str, str]) -> None:
+        prefix = ""
+        if ":" in name:
+            prefix = name.split(":", 1)[0] + ":"
+        if attrs.get("xmlns" + (":" + prefix[:-1] if prefix else "")) != MAIN_NS:
+            raise Unusual("the worksheet is not in the spreadsheet namespace")
+        if sum(1 for k, v in attrs.items() if v == MAIN_NS and (k == "xmlns" or k.startswith("xmlns:"))) > 1:
+            raise Unusual("the spreadsheet namespace has two prefixes")  # names would not be known by one
+        self.scan.prefix = prefix
+        for local in ("row", "sheetData", "cols"):
+            self.end_tags[local] = f"</{prefix}{local}".encode()
+        for local in (
+            "c",
+            "v",
+            "f",
+            "is",
+            "t",
+            "rPh",
+            "row",
+            "sheetData",
+            "mergeCell",
+            "dimension",
+            "col",
+            "cols",
+        ):
+            self.names[prefix + local] = local
+        self.parser.StartElementHandler = self.start
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = self.names.get(name)
+        if local is None:
+            return
+        if local in _CELL_PARTS:
+            self.start_in_cell(local, attrs)
+        elif local == "row":
+            self.start_row(attrs)
+        else:
+            self.start_layout(local, attrs)
+
+    def start_in_cell(self, local: str, attrs: dict[str, str]) -> None:
+        state, parser = self.state, self.parser
+        if local == "c":
+            state.clear()
+            state["start"] = parser.CurrentByteIndex
+            state["attrs"] = attrs
+            return
+        if local == "v" or local == "f":
+            state[local] = True
+            if local == "f":
+                state["fattrs"] = attrs
+            self.texts.clear()
+            parser.CharacterDataHandler = self.texts.append
+            return
+        if local == "is":
+            state["is"] = []
+            return
+        if local == "rPh":
+            state["rph"] = True
+            return
+        if local == "t" and "is" in state and not state.get("rph"):
+            self.texts.clear()
+            parser.CharacterDataHandler = self.texts.append
+
+    def start_row(self, attrs: dict[str, str]) -> None:
+        scan = self.scan
+        r = attrs.get("r")
+        if r:
+            self.row = int(r)
+        else:
+            self.row += 1
+            scan.implicit = True
+        self.col = 0
+        self.row_start = self.parser.CurrentByteIndex
+        if self.row > scan.last_row_element:
+            scan.last_row_element = self.row
+        if attrs.get("customFormat") in ("1", "true") and attrs.get("s"):
+            scan.row_styles[self.row] = int(attrs["s"])
+
+    def start_layout(self, local: str, attrs: dict[str, str]) -> None:
+        """The elements around the cells: sheetData, merged cells, the dimension, columns."""
+        scan, at = self.scan, self.parser.CurrentByteIndex
+        if local == "sheetData":
+            scan.sheet_data = (at, -1)
+        elif local == "mergeCell":
+            if attrs.get("ref"):
+                scan.merges.append(attrs["ref"])
+        elif local == "dimension":
+            scan.dimension = at
+        elif local == "cols":
+            scan.cols = (at, -1)
+        elif local == "col" and attrs.get("style"):
+            scan.col_styles.append((int(attrs.get("min", 0)), int(attrs.get("max", 0)), int(attrs["style"])))
+
+    def end(self, name: str) -> None:
+        local = self.names.get(name)
+        if local is None:
+            return
+        state, parser, scan = self.state, self.parser, self.scan
+        if local == "c":
+            self.cell_end(parser.CurrentByteIndex)
+        elif local == "v" or local == "f":
+            parser.CharacterDataHandler = None
+            state[local + "text"] = "".join(self.texts)
+        elif local == "t":
+            if "is" in state and not state.get("rph"):
+                parser.CharacterDataHandler = None
+                state["is"].append("".join(self.texts))
+        elif local == "rPh":
+            state["rph"] = False
+        elif local == "row":
+            self.row_spans[self.row] = (self.row_start, self.closing(parser.CurrentByteIndex, "row"))
+        # an end tag follows its start tag, so the element's start is known here
+        elif local == "sheetData" and scan.sheet_data is not None:
+            scan.sheet_data = (scan.sheet_data[0], self.closing(parser.CurrentByteIndex, "sheetData"))
+        elif local == "cols" and scan.cols is not None:
+            scan.cols = (scan.cols[0], self.closing(parser.CurrentByteIndex, "cols"))
+
+    def closing(self, offset: int, local: str) -> int:
+        # expat gives an empty element's end event the offset just past it, and a full
+        # element's the offset of its end tag: only the bytes there tell the two apart.
+        tag, data = self.end_tags[local], self.data
+        after = data[offset + len(tag) : offset + len(tag) + 1]
+        return offset if data.startswith(tag, offset) and after in _TAG_ENDS else -1
+
+    def cell_end(self, offset: int) -> None:
+        attrs = self.state["attrs"]
+        ref = attrs.get("r")
+        row, col = self.place(ref)
+        s = attrs.get("s")
+        style = int(s) if s else 0
+        spans = self.cell_spans.get(row)
+        if spans is None:
+            spans = self.cell_spans[row] = []
+        spans.append((col, self.state["start"], offset, style))
+        scan = self.scan
+        if row > scan.max_row:
+            scan.max_row = row
+        if col > scan.max_col:
+            scan.max_col = col
+        value = self.cell_value(attrs.get("t", "n"), style, ref, row, col)
+        if value is None:
+            return
+        cells = self.values.get(row)
+        if cells is None:
+            cells = self.values[row] = [None] * col
+        elif len(cells) < col:
+            cells.extend([None] * (col - len(cells)))
+        cells[col - 1] = value
+
+    def place(self, ref: str | None) -> tuple[int, int]:
+        """The (row, column) of the cell just read: from its reference, else after the last one."""
+        row = self.row
+        if ref:
+            letters = ref.rstrip("0123456789")
+            row = int(ref[len(letters) :])
+            col = self.columns.get(letters)
+            if col is None:
+                col = self.columns[letters] = column_index_from_string(letters)
+        else:
+            col = self.col + 1
+            self.scan.implicit = True
+        self.col = col
+        return row, col
+
+    def cell_value(self, kind: str, style: int, ref: str | None, row: int, col: int) -> Any:
+        state = self.state
+        dates, durations, epoch, shared_strings = self.dates, self.durations, self.epoch, self.shared_strings
+        if "f" in state:
+            self.scan.formulas += 1
+            value = _formula_result(
+                state, kind, style, ref, self.shared_formulae, dates, durations, epoch, shared_strings
+            )
+            if value is _UNSAVED:
+                self.scan.unsaved.add((row, col))
+                value = no_result(state["formula"])
+            return value
+        if kind == "inlineStr":
+            parts = state.get("is")
+            return None if parts is None else "".join(parts)
+        value = state.get("vtext") or None
+        if value is not None:
+            value = _typed(value, kind, style, dates, durations, epoch, shared_strings)
+        return value
+
+
+def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_strings) -> Any:
+    """A cell's stored text as openpyxl's reader turns it into a value."""
+    if kind == "n":
+        number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+        if style in dates:
+            return _date(number, epoch, style in durations)
+        return number
+    if kind == "s":
+        return shared_strings[int(v)]
+    if kind == "b":
+        return bool(int(v))
+    if kind == "str":
+        return v
+    if kind == "d":
+        return from_ISO8601(v)
+    if kind == "e":
+        return CellError(v)
+    return v
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(number: float, epoch: dt.datetime, duration: bool) -> Any:
+    """A date serial as openpyxl reads it (trackers repeat the same few hundred dates)."""
+    try:
+        return from_excel(number, epoch, timedelta=duration)
+    except (OverflowError, ValueError):
+        return CellError("#VALUE!")
+
+
+_UNSAVED = object()  # a formula cell without a saved result
+
+
+def _formula_result(state, kind, style, ref, shared_formulae, dates, durations, epoch, shared_strings) -> Any:
+    """The result Excel saved for a formula cell, or _UNSAVED."""
+    fattrs = state.get("fattrs", {})
+    formula = "=" + state.get("ftext", "")
+    if fattrs.get("t") == "shared":
+        si = fattrs.get("si")
+        if si in shared_formulae and ref:
+            formula = shared_formulae[si].translate_formula(ref)
+        elif state.get("ftext") and ref:
+            shared_formulae[si] = Translator(formula, ref)
+    state["formula"] = formula
+    v = state.get("vtext") if "v" in state else None
+    if kind == "str":
+        return _UNSAVED if v is None else v  # an empty <v> is an empty text result
+    if kind == "inlineStr":
+        return "".join(state.get("is") or [])
+    if not v:
+        return _UNSAVED
+    if kind == "e":
+        return CellError(v)
+    if kind == "b":
+        return v.strip() in ("1", "true")
+    if kind == "s":
+        return str(shared_strings[int(v)])
+    if kind == "d":
+        return from_ISO8601(v)
+    return _typed(v, "n", style, dates, durations, epoch, shared_strings)
+
+
+def check_utf8(data: bytes) -> None:
+    head = data[:200]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unusual("the part is not in UTF-8")
+    m = re.match(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=[\"']([^\"']+)", head)
+    if m and m.group(1).lower().replace(b"-", b"") != b"utf8":
+        raise Unusual("the part is not in UTF-8")

@@ -1,0 +1,277 @@
+"""The fast path: a workbook read from its parts and written by splicing changes into them.
+
+:class:`SplicedBook` scans the tracker sheet's XML (:mod:`.scan`) and, on a write, splices
+followsync's cells, colours, History rows and the Summary into the parts (:mod:`.xml`), keeping
+every other part byte for byte. Whatever it does not expect raises :class:`~.scan.Unusual`, and
+the backend falls back to :class:`~.rewritten.RewrittenBook`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+
+from ..base import Applied, ChangeSet, SheetWrite, foreign_sheet, locate, owns_sheet, put_cell
+from . import xml
+from .scan import SheetScan, Unusual, scan_sheet
+from .styles import StyleBook, solid_colour
+from .writes import DATE_FORMAT, DATETIME_FORMAT, namesake, sheet_widths, targets
+
+
+class SplicedBook:
+    """The file's bytes, and what openpyxl's read-only loader says of them (no cells loaded).
+
+    ``pick`` names the tracker's worksheet from the workbook; its scan gives ``grid``.
+
+    Raises :class:`Unusual` for whatever it can't take; the backend then loads with openpyxl,
+    which gives the user-facing error if the file is really broken.
+    """
+
+    def __init__(self, data: bytes, pick: Callable[[openpyxl.Workbook], str]):
+        self.data = data
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            self.names = self.zip.namelist()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, rich_text=False)
+        except Exception as e:
+            raise Unusual(str(e)) from e
+        try:
+            self.workbook = wb
+            # openpyxl's read-only loader keeps these in private attributes its stubs don't declare.
+            loaded: Any = wb
+            self.parts = {ws.title: ws._worksheet_path.lstrip("/") for ws in loaded.worksheets}
+            self.sheetnames = list(wb.sheetnames)
+            # The read-only loader hands the shared strings to each worksheet, not to the workbook.
+            self.shared_strings = list(loaded.worksheets[0]._shared_strings) if wb.worksheets else []
+            self.date_styles = frozenset(loaded._date_formats)
+            self.timedelta_styles = frozenset(loaded._timedelta_formats)
+            self.epoch = wb.epoch
+            self._cell_styles = list(loaded._cell_styles)
+            self._fills = list(loaded._fills)
+        finally:
+            wb.close()
+        self.workbook_part = _office_document(self.zip)
+        self.styles_part = "xl/styles.xml"  # where openpyxl looks for it too
+        self.has_calc_chain = any(n.endswith("calcChain.xml") for n in self.names)
+        self._colours: dict[int, str | None] = {}
+        self._scans: dict[str, SheetScan] = {}
+        self.sheet = pick(wb)
+        self.scan = self.scan_of(self.sheet)
+        self.grid = self.scan.grid
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self, part: str) -> bytes:
+        try:
+            return self.zip.read(part)
+        except KeyError:
+            raise Unusual(f"no part {part}") from None
+
+    def scan_of(self, title: str) -> SheetScan:
+        if title not in self._scans:
+            self._scans[title] = scan_sheet(
+                self.read(self.parts[title]),
+                shared_strings=self.shared_strings,
+                date_styles=self.date_styles,
+                timedelta_styles=self.timedelta_styles,
+                epoch=self.epoch,
+            )
+        return self._scans[title]
+
+    def styles(self) -> StyleBook:
+        return StyleBook(self.read(self.styles_part))
+
+    def colour(self, style: int) -> str | None:
+        """The solid background of cell format ``style``, as openpyxl reads it."""
+        if style not in self._colours:
+            colour = None
+            if 0 <= style < len(self._cell_styles):
+                fill_id = self._cell_styles[style].fillId
+                if 0 <= fill_id < len(self._fills):
+                    colour = solid_colour(self._fills[fill_id])
+            self._colours[style] = colour
+        return self._colours[style]
+
+    def colour_at(self, row: int, col: int) -> str | None:
+        """The solid background of the tracker sheet's cell at (row, col), 1-based."""
+        style = self.scan.style_at(row, col)
+        return None if style is None else self.colour(style)
+
+    def read_sheet(self, name: str) -> list[list[Any]] | None:
+        """Worksheet ``name``'s values, every row as wide as the widest (None: no such worksheet)."""
+        if name not in self.parts:
+            return None
+        scan = self.scan_of(name)
+        width = scan.max_col
+        grid = scan.grid
+        return [
+            (list(grid[r]) if r < len(grid) else [])
+            + [None] * (width - (len(grid[r]) if r < len(grid) else 0))
+            for r in range(scan.max_row)
+        ]
+
+    def has_relations(self, part: str) -> bool:
+        folder, _, name = part.rpartition("/")
+        return f"{folder}/_rels/{name}.rels" in self.names
+
+    def has_formulas(self, title: str, scan: SheetScan) -> bool:
+        """Whether any worksheet holds a formula (one may read the tracker's cells)."""
+        if scan.formulas:
+            return True
+        return any(xml.holds_formulas(self.read(p)) for t, p in self.parts.items() if t != title)
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, changes: ChangeSet) -> tuple[Applied, bytes | None]:
+        """The file's new bytes with ``changes`` spliced in; raises Unusual where openpyxl must do it.
+
+        None for the bytes: every change was skipped, nothing to save.
+        """
+        where = locate(changes, self.grid)
+        if where.new_columns:
+            raise Unusual("columns to add")
+        applied = Applied(skipped=list(where.skipped))
+        target = targets(self.sheet, where, changes, self.scan.merges, applied)
+        wanted: dict[tuple[int, int], dict[str, Any]] = {}
+        for ch in changes.cells:
+            at = target(ch.row, ch.column)
+            if at is not None:
+                wanted.setdefault((at[0] + 1, at[1] + 1), {})["value"] = ch.value
+                applied.cells += 1
+        for fill in changes.fills:
+            at = target(fill.row, fill.column)
+            if at is not None:
+                wanted.setdefault((at[0] + 1, at[1] + 1), {})["fill"] = fill.colour
+                applied.fills += 1
+        replaced: dict[str, bytes] = {}
+        styles = self.styles()
+        if wanted:
+            replaced[self.parts[self.sheet]] = xml.splice_cells(
+                self.scan,
+                wanted,
+                styles,
+                self.epoch,
+                keep_formulas=self.has_calc_chain,
+                date_format=DATE_FORMAT,
+                datetime_format=DATETIME_FORMAT,
+            )
+            for (r, c), w in wanted.items():
+                if "value" in w:
+                    put_cell(self.grid, r - 1, c - 1, w["value"])
+        added = self._write_sheets(changes, styles, replaced, applied)
+        replaced = {
+            p: data for p, data in replaced.items() if data != self.read(p)
+        }  # clearing what was clear
+        if not replaced and not added:
+            return applied, None
+        if styles.changed:
+            replaced[self.styles_part] = styles.result()
+        if wanted and self.has_formulas(self.sheet, self.scan):
+            workbook = replaced.get(self.workbook_part) or self.read(self.workbook_part)  # with new sheets
+            replaced[self.workbook_part] = xml.full_calc_on_load(workbook)
+        return applied, xml.rewrite_zip(self.data, replaced, added)
+
+    def _write_sheets(
+        self, changes: ChangeSet, styles: StyleBook, replaced: dict[str, bytes], applied: Applied
+    ) -> dict[str, bytes]:
+        """Splice the other worksheets' rows in (their parts go in ``replaced``); the parts added."""
+        added: dict[str, bytes] = {}
+        activated = False
+        for sw in changes.sheets:
+            widths = sheet_widths(sw)
+            part = self.parts.get(sw.name)
+            if part is None and namesake(self.sheetnames, sw.name, applied):
+                continue
+            if part is None:
+                part, content = self._new_sheet(sw, replaced, widths, styles)
+                added[part] = content
+                activated = activated or sw.name == "Summary"
+                continue
+            other = self.scan_of(sw.name)
+            if sw.mode == "append" and not owns_sheet(other.grid[0] if other.grid else None, sw.header):
+                applied.skipped.append(foreign_sheet(sw.name))
+                continue
+            if sw.mode == "replace" and self.has_relations(part):
+                raise Unusual(f"worksheet {sw.name} has drawings or comments")
+            if sw.mode == "replace" and other.formulas and self.has_calc_chain:
+                raise Unusual(f"worksheet {sw.name} has formulas in the calculation chain")
+            replaced[part] = self._splice_sheet(other, sw, widths, styles, replace=sw.mode == "replace")
+        if activated:
+            self._unselect_tabs(replaced)
+        return added
+
+    def _splice_sheet(
+        self, scan: SheetScan, sw: SheetWrite, widths: list[int], styles: StyleBook, *, replace: bool
+    ) -> bytes:
+        return xml.splice_sheet(
+            scan,
+            sw.header,
+            sw.rows,
+            replace=replace,
+            widths=widths,
+            styles=styles,
+            epoch=self.epoch,
+            date_format=DATE_FORMAT,
+            datetime_format=DATETIME_FORMAT,
+        )
+
+    def _unselect_tabs(self, replaced: dict[str, bytes]) -> None:
+        """The new Summary is the tab a coach opening the file sees; no other tab stays selected."""
+        chart_sheets = [n for n in self.names if n.startswith("xl/chartsheets/") and n.endswith(".xml")]
+        for p in [*self.parts.values(), *chart_sheets]:
+            current = replaced.get(p) or self.read(p)
+            unselected = xml.unselect_tab(current)
+            if unselected is not current:
+                replaced[p] = unselected
+
+    def _new_sheet(
+        self, sw: SheetWrite, replaced: dict[str, bytes], widths: list[int], styles: StyleBook
+    ) -> tuple[str, bytes]:
+        """A new worksheet part for ``sw``, registered in the workbook (its parts go in ``replaced``)."""
+        if sw.name in self.sheetnames:
+            raise Unusual(f"{sw.name} is a chart sheet")
+        folder = self.workbook_part.rpartition("/")[0]
+        taken = set(self.names)
+        k = 1
+        while f"{folder}/worksheets/sheet{k}.xml".lstrip("/") in taken:
+            k += 1
+        part = f"{folder}/worksheets/sheet{k}.xml".lstrip("/")
+        first = sw.name == "Summary"  # what a coach opening the file should see first
+        skeleton = scan_sheet(xml.empty_sheet(selected=first), shared_strings=[], epoch=self.epoch)
+        content = self._splice_sheet(skeleton, sw, widths, styles, replace=True)
+        rels_part = f"{folder}/_rels/{self.workbook_part.rpartition('/')[2]}.rels".lstrip("/")
+        types_part = "[Content_Types].xml"
+        wb_xml, rels_xml, types_xml = xml.add_sheet(
+            replaced.get(self.workbook_part) or self.read(self.workbook_part),
+            replaced.get(rels_part) or self.read(rels_part),
+            replaced.get(types_part) or self.read(types_part),
+            name=sw.name,
+            part=part,
+            workbook_part=self.workbook_part,
+            first=first,
+        )
+        replaced.update({self.workbook_part: wb_xml, rels_part: rels_xml, types_part: types_xml})
+        self.names.append(part)
+        return part, content
+
+
+def _office_document(archive: zipfile.ZipFile) -> str:
+    """The workbook part's name, from the package's relationships."""
+    try:
+        rels = archive.read("_rels/.rels").decode("utf-8", "replace")
+    except KeyError:
+        raise Unusual("no _rels/.rels") from None
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        if re.search(r"""Type\s*=\s*["'][^"']*/officeDocument["']""", tag):
+            target = re.search(r"""Target\s*=\s*["']([^"']+)["']""", tag)
+            if target:
+                return target.group(1).lstrip("/")
+    raise Unusual("no workbook part")

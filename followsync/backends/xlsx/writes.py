@@ -1,0 +1,91 @@
+"""What both ways of writing a workbook share: where each change lands, and another sheet's widths.
+
+:class:`~.spliced.SplicedBook` and :class:`~.rewritten.RewrittenBook` write the same
+:class:`~followsync.backends.base.ChangeSet` and must skip the same cells with the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from openpyxl.utils.cell import range_boundaries
+
+from ..base import Applied, ChangeSet, Located, RowRef, SheetWrite
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+#: gives (grid row, column) for a change's row and column, or None to skip it
+Target = Callable[[RowRef, str], "tuple[int, int] | None"]
+
+
+def targets(sheet: str, where: Located, changes: ChangeSet, merges: list[str], applied: Applied) -> Target:
+    """A function giving (grid row, column) for a change's row and column, or None to skip it."""
+    columns = [c.column for c in changes.cells] + [f.column for f in changes.fills]
+    merged = _merged_cells(merges, {where.columns[c] + 1 for c in columns if c in where.columns})
+    blocked: set[tuple[int, int]] = set()
+    missing: set[str] = set()
+
+    def target(ref: RowRef, column: str) -> tuple[int, int] | None:
+        gi = where.rows.get(ref)
+        if gi is None:
+            return None  # skipped by locate, with its message
+        col = where.columns.get(column)
+        if col is None:
+            if column not in missing:
+                missing.add(column)
+                applied.skipped.append(
+                    f"sheet {sheet!r} has no column {column!r}; its cells were not written"
+                )
+            return None
+        rng = merged.get((gi + 1, col + 1))
+        if rng is not None:
+            if (gi, col) not in blocked:
+                blocked.add((gi, col))
+                applied.skipped.append(
+                    f"sheet {sheet!r} row {gi + 1}, column {column!r} is part of merged cells {rng}; "
+                    "not written. Unmerge those cells to let followsync fill them"
+                )
+            return None
+        return gi, col
+
+    return target
+
+
+def _merged_cells(ranges: list[str], columns: set[int]) -> dict[tuple[int, int], str]:
+    """(row, col) -> range, for the merged cells (ranges like "A1:B2") in ``columns`` (1-based)."""
+    out: dict[tuple[int, int], str] = {}
+    for coord in ranges:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(coord)
+        except (ValueError, TypeError):
+            continue
+        for c in columns:
+            if (min_col or 1) <= c <= (max_col or min_col or 1):
+                for r in range(min_row or 1, (max_row or min_row or 1) + 1):
+                    out[(r, c)] = coord
+    return out
+
+
+def namesake(sheetnames: list[str], name: str, applied: Applied) -> bool:
+    """Whether another sheet has ``name`` in other letter case (noted in ``applied``).
+
+    Excel takes sheet names case-insensitively: adding ``name`` beside it makes a corrupt file.
+    """
+    other = next((t for t in sheetnames if t.casefold() == name.casefold() and t != name), None)
+    if other is not None:
+        applied.skipped.append(
+            f"worksheet {other!r} has the name of followsync's {name} sheet; left it alone "
+            f"(rename it to get followsync's {name})"
+        )
+    return other is not None
+
+
+def sheet_widths(sw: SheetWrite) -> list[int]:
+    widths = []
+    for i, head in enumerate(sw.header):
+        longest = max(
+            [len(str(head or ""))] + [len(str(r[i])) for r in sw.rows[:50] if i < len(r) and r[i] is not None]
+        )
+        widths.append(min(max(10, longest + 2), 60))
+    return widths
