@@ -86,12 +86,8 @@ def open_backend(location: str | None, config: Config, worksheet: str | None = N
 
 def _build(where: Location, config: Config, worksheet: str | None) -> Backend:
     store = store_class(where.store_kind)
-    # Shims until XlsxBackend.from_location and AirtableBackend.from_location(..., worksheet)
-    # land from the other branches of this layout step; then only the last line is needed.
-    if where.store_kind == "xlsx" and not hasattr(store, "from_location"):
-        from .xlsx.backend import XlsxBackend
-
-        return XlsxBackend(where.target, worksheet=worksheet)
+    # A shim until AirtableBackend.from_location(..., worksheet) lands from its branch of this
+    # layout step; then only the last line is needed.
     if (
         where.store_kind == "airtable"
         and "worksheet" not in inspect.signature(store.from_location).parameters
