@@ -18,10 +18,9 @@ putting a value on another row. (Developer metadata on rows was considered and n
 batchUpdate request can address cells through it, so it would still need a read at write time.)
 
 Every request carries a timeout; 429, 5xx and Drive's rate-limit 403s are retried with capped
-exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait.
-``$FOLLOWSYNC_GOOGLE_API_URL`` points the real clients at another server (the loopback emulator
-in ``tests/emulators/google.py``) through a transport adapter that rewrites Google's hosts, so
-gspread, google-auth and requests stay in the path.
+exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait
+(:mod:`.transport`, on :mod:`followsync.backends.http`). The requests are built by the pure
+functions of :mod:`.requests`, and cells cross the wire through :mod:`.wire`.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from ...core.schema import (
     locate_header,
     parse_date,
 )
-from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
+from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
 from ..base import (
     Applied,
     Backend,
@@ -73,13 +72,15 @@ from .requests import (
 from .transport import (
     ENV_API_URL,
     RetryingHTTPClient,
+    api_error,
     api_status,
     mount,
     rate_limited,
+    refresh_error,
     retry_after_of,
     short_message,
 )
-from .wire import READ_FIELDS, a1_sheet, grid_from_sheet, grid_from_values
+from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -97,7 +98,7 @@ class GoogleSheetsBackend(Backend):
 
     The worksheet is the one with ``gid``, else the one titled ``worksheet``, else the one titled
     ``Tracker``, else the first. Credentials are loaded on the first request (see
-    :mod:`followsync.google_auth` for where they are looked for).
+    :mod:`followsync.backends.google.auth` for where they are looked for).
     """
 
     companion_sheets = ("Summary",)
@@ -192,75 +193,21 @@ class GoogleSheetsBackend(Backend):
                 f"attempts and {e.waited:.0f}s of waiting, nothing was written. Try again later."
             ) from None
         except APIError as e:
-            raise self._api_error(e, what) from None
+            raise api_error(
+                e,
+                what,
+                key=self.key,
+                credentials=self.credentials_path,
+                creds=self._creds,
+                title=self._title_hint(),
+            ) from None
         except RefreshError as e:
-            raise self._refresh_error(e) from None
+            raise refresh_error(e, credentials=self.credentials_path, creds=self._creds) from None
         except (TransportError, requests.RequestException) as e:
             raise RemoteError(
                 f"Could not reach Google ({type(e).__name__}) while followsync tried to {what}; "
                 "nothing was written. Check the network and try again."
             ) from None
-
-    def _api_error(self, e: APIError, what: str) -> TrackerError:
-        status = api_status(e)
-        message = str(e.error.get("message", ""))
-        if status == 401:
-            return AuthError(
-                f"Google rejected the credentials in {self.credentials_path} (401) when followsync tried to "
-                f"{what}; {google_auth.SETUP_HINT}."
-            )
-        if status == 403:
-            if "has not been used" in message or "is disabled" in message:
-                return AuthError(
-                    "The Google Sheets API (or Drive API) is not enabled for the credentials' Cloud project; "
-                    "enable it in Google Cloud Console (APIs & Services > Library) and run again."
-                )
-            if self._creds and self._creds.client_email:
-                return AuthError(
-                    f"The spreadsheet {self.key} is not shared with the service account; share the sheet "
-                    f"with {self._creds.client_email} as Editor (Share button in Google Sheets) and run again."
-                )
-            return AuthError(
-                f"Your Google account may not {what} in spreadsheet {self.key}; ask its owner to share it "
-                "with you as Editor, or run `followsync auth google` as the right account."
-            )
-        if status == 404:
-            return TrackerNotFound(
-                f"No Google spreadsheet with key {self.key} (404); check the URL or key in --tracker or "
-                "[tracker] location, copied from the browser's address bar."
-            )
-        if status == 400 and "parse range" in message.lower():
-            return TrackerNotFound(
-                f"The spreadsheet {self.key} has no worksheet named {self._title_hint()!r}; check "
-                "[tracker] worksheet (or the #gid in the URL)."
-            )
-        return RemoteError(
-            f"Google Sheets refused to {what} ({status}: {short_message(e)}); nothing was written."
-        )
-
-    def _refresh_error(self, e: Exception) -> TrackerError:
-        text = str(e.args[0]) if e.args else ""
-        if getattr(e, "retryable", False):
-            # google-auth has already retried a 5xx / temporarily_unavailable answer a few times.
-            return RemoteError(
-                "Google's sign-in service did not answer properly (it asked to be retried, and google-auth "
-                "did); nothing was written. Try again in a few minutes."
-            )
-        if self._creds and self._creds.kind == "service_account":
-            if "invalid_grant" in text:
-                return AuthError(
-                    f"Google no longer accepts the service account key in {self.credentials_path} "
-                    "(invalid_grant: revoked, deleted, or the computer's clock is wrong); make a new JSON key "
-                    "in Google Cloud Console and point google.credentials at it."
-                )
-            return AuthError(
-                f"Google refused the service account key in {self.credentials_path}; make a new JSON key "
-                "in Google Cloud Console and point google.credentials at it."
-            )
-        return AuthError(
-            f"Your Google sign-in stored in {self.credentials_path} was revoked or has expired; "
-            "run `followsync auth google` again."
-        )
 
     def _title_hint(self) -> str:
         return self._info.title if self._info else self.worksheet or DEFAULT_SHEET
@@ -355,16 +302,7 @@ class GoogleSheetsBackend(Backend):
         return rows
 
     def _remember(self, sheet: dict[str, Any]) -> SheetInfo:
-        p = sheet["properties"]
-        g = p.get("gridProperties", {})
-        self._info = SheetInfo(
-            sheet_id=p.get("sheetId", 0),
-            title=p["title"],
-            row_count=g.get("rowCount", 1000),
-            column_count=g.get("columnCount", 26),
-            frozen_rows=g.get("frozenRowCount", 0),
-            protected=list(sheet.get("protectedRanges", []) or []),
-        )
+        self._info = SheetInfo.of(sheet)
         return self._info
 
     def read(self) -> Snapshot:
@@ -430,13 +368,7 @@ class GoogleSheetsBackend(Backend):
 
             body = self._call(what, narrow)
             if body is not None:
-                parts = body.get("valueRanges", [])
-                head = grid_from_values(parts[0].get("values", [])) if parts else []
-                grid = grid_from_values(parts[1].get("values", [])) if len(parts) > 1 else []
-                while len(grid) < len(head):
-                    grid.append([])
-                for r, cells in enumerate(head):
-                    grid[r] = cells
+                grid = grid_from_ranges(body.get("valueRanges", []))
                 header = locate_header(grid, info.title)
                 if (
                     header is not None

@@ -34,6 +34,20 @@ class SheetInfo:
     key_columns: dict[str, int] = field(default_factory=dict)
     header_row: int = 0
 
+    @classmethod
+    def of(cls, sheet: dict[str, Any]) -> SheetInfo:
+        """What a Sheet of ``spreadsheets.get`` says about the worksheet."""
+        p = sheet["properties"]
+        g = p.get("gridProperties", {})
+        return cls(
+            sheet_id=p.get("sheetId", 0),
+            title=p["title"],
+            row_count=g.get("rowCount", 1000),
+            column_count=g.get("columnCount", 26),
+            frozen_rows=g.get("frozenRowCount", 0),
+            protected=list(sheet.get("protectedRanges", []) or []),
+        )
+
 
 @dataclass
 class LayoutTarget:

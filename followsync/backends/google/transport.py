@@ -1,4 +1,5 @@
-"""Where Google requests go, how long they may take, and retrying them (on :mod:`..http`).
+"""Where Google requests go, how long they may take, retrying them (on :mod:`..http`), and
+what their error answers mean.
 
 ``$FOLLOWSYNC_GOOGLE_API_URL`` points the real clients at another server (the loopback emulator
 in ``tests/emulators/google.py``) through a transport adapter that rewrites Google's hosts, so
@@ -7,13 +8,16 @@ gspread, google-auth and requests stay in the path.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
+from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound
 from ..http import GaveUp, RetryPolicy, retry_after
+from .auth import SETUP_HINT, LoadedCredentials
 
 ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
 # The hosts the clients talk to; with an API URL set, all of them go there instead.
@@ -120,3 +124,74 @@ class RetryingHTTPClient(HTTPClient):
                 raise GaveUp(last, attempt, waited) from None
             self.policy.wait(wait)
             waited += wait
+
+
+# --------------------------------------------------------------------------------------
+# What Google's error answers mean, in one sentence each
+
+
+def api_error(
+    e: APIError, what: str, *, key: str, credentials: Path, creds: LoadedCredentials | None, title: str
+) -> TrackerError:
+    """One sentence, saying what to do, for an error answer from Google to ``what`` followsync tried."""
+    status = api_status(e)
+    message = str(e.error.get("message", ""))
+    if status == 401:
+        return AuthError(
+            f"Google rejected the credentials in {credentials} (401) when followsync tried to "
+            f"{what}; {SETUP_HINT}."
+        )
+    if status == 403:
+        if "has not been used" in message or "is disabled" in message:
+            return AuthError(
+                "The Google Sheets API (or Drive API) is not enabled for the credentials' Cloud project; "
+                "enable it in Google Cloud Console (APIs & Services > Library) and run again."
+            )
+        if creds and creds.client_email:
+            return AuthError(
+                f"The spreadsheet {key} is not shared with the service account; share the sheet "
+                f"with {creds.client_email} as Editor (Share button in Google Sheets) and run again."
+            )
+        return AuthError(
+            f"Your Google account may not {what} in spreadsheet {key}; ask its owner to share it "
+            "with you as Editor, or run `followsync auth google` as the right account."
+        )
+    if status == 404:
+        return TrackerNotFound(
+            f"No Google spreadsheet with key {key} (404); check the URL or key in --tracker or "
+            "[tracker] location, copied from the browser's address bar."
+        )
+    if status == 400 and "parse range" in message.lower():
+        return TrackerNotFound(
+            f"The spreadsheet {key} has no worksheet named {title!r}; check "
+            "[tracker] worksheet (or the #gid in the URL)."
+        )
+    return RemoteError(
+        f"Google Sheets refused to {what} ({status}: {short_message(e)}); nothing was written."
+    )
+
+
+def refresh_error(e: Exception, *, credentials: Path, creds: LoadedCredentials | None) -> TrackerError:
+    """One sentence, saying what to do, for a sign-in google-auth could not refresh."""
+    text = str(e.args[0]) if e.args else ""
+    if getattr(e, "retryable", False):
+        # google-auth has already retried a 5xx / temporarily_unavailable answer a few times.
+        return RemoteError(
+            "Google's sign-in service did not answer properly (it asked to be retried, and google-auth "
+            "did); nothing was written. Try again in a few minutes."
+        )
+    if creds and creds.kind == "service_account":
+        if "invalid_grant" in text:
+            return AuthError(
+                f"Google no longer accepts the service account key in {credentials} "
+                "(invalid_grant: revoked, deleted, or the computer's clock is wrong); make a new JSON key "
+                "in Google Cloud Console and point google.credentials at it."
+            )
+        return AuthError(
+            f"Google refused the service account key in {credentials}; make a new JSON key "
+            "in Google Cloud Console and point google.credentials at it."
+        )
+    return AuthError(
+        f"Your Google sign-in stored in {credentials} was revoked or has expired; "
+        "run `followsync auth google` again."
+    )

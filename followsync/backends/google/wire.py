@@ -151,6 +151,18 @@ def grid_from_values(values: list[list[Any]]) -> list[list[Any]]:
     return _trim(out)
 
 
+def grid_from_ranges(parts: list[dict[str, Any]]) -> list[list[Any]]:
+    """A re-read's two ``valueRanges`` (the rows down to the header, then columns A to the last
+    key column) as one grid: the header rows in full over the key columns' rows."""
+    head = grid_from_values(parts[0].get("values", [])) if parts else []
+    grid = grid_from_values(parts[1].get("values", [])) if len(parts) > 1 else []
+    while len(grid) < len(head):
+        grid.append([])
+    for r, cells in enumerate(head):
+        grid[r] = cells
+    return grid
+
+
 def a1_sheet(title: str) -> str:
     """A sheet title as an A1 range covering the whole sheet."""
     return "'" + title.replace("'", "''") + "'"
