@@ -42,8 +42,6 @@ from ...core.schema import BY_NAME, match_header, normalize_header
 from ...errors import (
     AuthError,
     FollowsyncError,
-    RemoteError,
-    TrackerError,
     TrackerNotFound,
     UsageError,
     WriteRefused,
@@ -71,13 +69,12 @@ from .fields import (
     sheet_field_spec,
     urgency_spec,
 )
-from .transport import MAX_RETRIES, Transport
+from .transport import ENV_TOKEN, Transport, error_for, error_of, record_missing
 
 if TYPE_CHECKING:
     from ...config import Config
 
 
-ENV_TOKEN = "FOLLOWSYNC_AIRTABLE_TOKEN"
 ENV_API_URL = "FOLLOWSYNC_AIRTABLE_API_URL"
 DEFAULT_API_URL = "https://api.airtable.com"
 SCOPES_HINT = "data.records:read, data.records:write, schema.bases:read, and schema.bases:write for init"
@@ -124,24 +121,6 @@ def read_token(config: Config | None) -> str:
             "followsync.toml under [airtable] token_file."
         )
     return token
-
-
-def _error_of(exc: requests.HTTPError) -> tuple[int, str, str]:
-    response = exc.response
-    status = response.status_code if response is not None else 0
-    try:
-        body = response.json() if response is not None else {}
-    except ValueError:
-        body = {}
-    err = body.get("error") if isinstance(body, dict) else None
-    if isinstance(err, dict):
-        return status, str(err.get("type", "")), str(err.get("message", ""))
-    if isinstance(err, str):
-        return status, err, ""
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return status, str(errors[0].get("error", "")), str(errors[0].get("message", ""))
-    return status, "", ""
 
 
 class AirtableBackend(Backend):
@@ -397,8 +376,8 @@ class AirtableBackend(Backend):
                 )
                 return list(pending), calls
             except requests.HTTPError as e:
-                status, kind, message = _error_of(e)
-                if not _record_missing(status, kind):
+                status, kind, message = error_of(e)
+                if not record_missing(status, kind):
                     raise self._error(e, "records.write") from None
                 gone = [rid for rid in _RECORD_ID.findall(message) if rid in pending]
                 if not gone:
@@ -420,8 +399,8 @@ class AirtableBackend(Backend):
                 self._table.update(rid, fields, typecast=False)
                 landed.append(rid)
             except requests.HTTPError as e:
-                status, kind, _ = _error_of(e)
-                if not _record_missing(status, kind):
+                status, kind, _ = error_of(e)
+                if not record_missing(status, kind):
                     raise self._error(e, "records.write") from None
                 skipped.append(_gone_message(rid, refs.get(rid)))
         return landed, calls
@@ -572,43 +551,8 @@ class AirtableBackend(Backend):
 
     def _error(self, exc: requests.HTTPError, doing: str, field: str | None = None) -> FollowsyncError:
         """One sentence, saying what to do, for an error answer from Airtable."""
-        status, kind, message = _error_of(exc)
-        base = self.base_id
-        if status == 401:
-            return AuthError(
-                f"Airtable did not accept the token (401 {kind}); create a personal access token at "
-                f"https://airtable.com/create/tokens and put it in ${ENV_TOKEN} or the [airtable] token_file."
-            )
-        if status == 403:
-            scope = {
-                "schema.read": "schema.bases:read",
-                "schema.write": "schema.bases:write",
-                "records.read": "data.records:read",
-                "records.write": "data.records:write",
-            }[doing]
-            return AuthError(
-                f"Airtable refused access to base {base} (403 {kind}); check the base id in {self.location} and "
-                f"give the token access to that base with the {scope} scope."
-            )
-        if status == 404:
-            return TrackerNotFound(
-                f"Airtable found no table {self.table_name!r} in base {base} (404 {kind}); check the base id and "
-                f"the table name or tbl… id in {self.location}."
-            )
-        if status == 422:
-            what = f"field {field!r}" if field else "a value followsync wrote"
-            return TrackerError(
-                f"Airtable refused {what} in {self.location} (422 {kind}: {message}); give followsync's fields "
-                "their types back (Due a date, the others text) or rename the field, then run followsync again."
-            )
-        if status == 429:
-            return RemoteError(
-                f"Airtable kept answering 'too many requests' for base {base} after {MAX_RETRIES} retries; "
-                "wait a minute and run followsync again."
-            )
-        return RemoteError(
-            f"Airtable failed with HTTP {status} {kind} even after retrying; try again later "
-            "(https://status.airtable.com)."
+        return error_for(
+            exc, doing, base=self.base_id, table=self.table_name, location=self.location, field=field
         )
 
 
@@ -622,13 +566,6 @@ def _notes() -> dict[str, str]:
     from ...core.layout import load
 
     return {lc.column.name: lc.note for lc in load().columns}
-
-
-def _record_missing(status: int, kind: str) -> bool:
-    """Whether an error answer means "that record is gone" (not the table, not a bad value)."""
-    if status == 404:
-        return kind != "TABLE_NOT_FOUND"
-    return status == 422 and kind in ("ROW_DOES_NOT_EXIST", "MODEL_ID_NOT_FOUND", "NOT_FOUND")
 
 
 def _gone_message(rid: str, ref: RowRef | None) -> str:

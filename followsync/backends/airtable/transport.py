@@ -1,4 +1,5 @@
-"""How followsync talks HTTP to Airtable: paced under the rate limit, retried on :mod:`..http`.
+"""How followsync talks HTTP to Airtable: paced under the rate limit, retried on :mod:`..http`,
+and what its error answers mean.
 
 Requests are paced under Airtable's 5 a second per base; 429s and 5xx are retried with the
 shared :class:`~followsync.backends.http.RetryPolicy`, honouring ``Retry-After`` (a 429 without
@@ -13,13 +14,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ...errors import RemoteError
+from ...errors import AuthError, FollowsyncError, RemoteError, TrackerError, TrackerNotFound
 from ..http import RetryPolicy, retry_after
 
 #: Seconds between two requests: 4.5 a second, safely under Airtable's 5 per base.
 MIN_INTERVAL = 1 / 4.5
 LOCKOUT = 30.0  # Airtable refuses every request for 30 s after a 429
 MAX_RETRIES = 5
+ENV_TOKEN = "FOLLOWSYNC_AIRTABLE_TOKEN"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Methods safe to send twice; a POST that creates something is retried only after a 429
 #: (which means it was not processed).
@@ -101,3 +103,74 @@ class Transport(requests.Session):
                     return response
             self.policy.wait(wait)
             waited += wait
+
+
+# ---------------------------------------------------------------------- error answers
+
+
+def error_of(exc: requests.HTTPError) -> tuple[int, str, str]:
+    response = exc.response
+    status = response.status_code if response is not None else 0
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        body = {}
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return status, str(err.get("type", "")), str(err.get("message", ""))
+    if isinstance(err, str):
+        return status, err, ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return status, str(errors[0].get("error", "")), str(errors[0].get("message", ""))
+    return status, "", ""
+
+
+def record_missing(status: int, kind: str) -> bool:
+    """Whether an error answer means "that record is gone" (not the table, not a bad value)."""
+    if status == 404:
+        return kind != "TABLE_NOT_FOUND"
+    return status == 422 and kind in ("ROW_DOES_NOT_EXIST", "MODEL_ID_NOT_FOUND", "NOT_FOUND")
+
+
+def error_for(
+    exc: requests.HTTPError, doing: str, *, base: str, table: str, location: str, field: str | None = None
+) -> FollowsyncError:
+    """One sentence, saying what to do, for an error answer from Airtable."""
+    status, kind, message = error_of(exc)
+    if status == 401:
+        return AuthError(
+            f"Airtable did not accept the token (401 {kind}); create a personal access token at "
+            f"https://airtable.com/create/tokens and put it in ${ENV_TOKEN} or the [airtable] token_file."
+        )
+    if status == 403:
+        scope = {
+            "schema.read": "schema.bases:read",
+            "schema.write": "schema.bases:write",
+            "records.read": "data.records:read",
+            "records.write": "data.records:write",
+        }[doing]
+        return AuthError(
+            f"Airtable refused access to base {base} (403 {kind}); check the base id in {location} and "
+            f"give the token access to that base with the {scope} scope."
+        )
+    if status == 404:
+        return TrackerNotFound(
+            f"Airtable found no table {table!r} in base {base} (404 {kind}); check the base id and "
+            f"the table name or tbl… id in {location}."
+        )
+    if status == 422:
+        what = f"field {field!r}" if field else "a value followsync wrote"
+        return TrackerError(
+            f"Airtable refused {what} in {location} (422 {kind}: {message}); give followsync's fields "
+            "their types back (Due a date, the others text) or rename the field, then run followsync again."
+        )
+    if status == 429:
+        return RemoteError(
+            f"Airtable kept answering 'too many requests' for base {base} even after retrying; "
+            "wait a minute and run followsync again."
+        )
+    return RemoteError(
+        f"Airtable failed with HTTP {status} {kind} even after retrying; try again later "
+        "(https://status.airtable.com)."
+    )
