@@ -74,6 +74,7 @@ from .transport import (
     RetryingHTTPClient,
     api_error,
     api_status,
+    gave_up_error,
     mount,
     rate_limited,
     refresh_error,
@@ -184,14 +185,7 @@ class GoogleSheetsBackend(Backend):
         try:
             return fn(http, *args, **kwargs)
         except GaveUp as e:
-            if isinstance(e.last, APIError):
-                cause = f"kept answering {api_status(e.last)} ({short_message(e.last)})"
-            else:
-                cause = f"could not be reached ({type(e.last).__name__})"
-            raise RemoteError(
-                f"Google Sheets {cause} while followsync tried to {what}; gave up after {e.attempts} "
-                f"attempts and {e.waited:.0f}s of waiting, nothing was written. Try again later."
-            ) from None
+            raise gave_up_error(e, what) from None
         except APIError as e:
             raise api_error(
                 e,

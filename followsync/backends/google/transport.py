@@ -130,6 +130,18 @@ class RetryingHTTPClient(HTTPClient):
 # What Google's error answers mean, in one sentence each
 
 
+def gave_up_error(e: GaveUp, what: str) -> RemoteError:
+    """One sentence for retries that ran out while followsync tried to ``what``."""
+    if isinstance(e.last, APIError):
+        cause = f"kept answering {api_status(e.last)} ({short_message(e.last)})"
+    else:
+        cause = f"could not be reached ({type(e.last).__name__})"
+    return RemoteError(
+        f"Google Sheets {cause} while followsync tried to {what}; gave up after {e.attempts} "
+        f"attempts and {e.waited:.0f}s of waiting, nothing was written. Try again later."
+    )
+
+
 def api_error(
     e: APIError, what: str, *, key: str, credentials: Path, creds: LoadedCredentials | None, title: str
 ) -> TrackerError:
