@@ -21,101 +21,66 @@ How it talks to Airtable (https://airtable.com/developers/web/api/introduction):
   never ``typecast`` (which invents select options from typos). A record deleted by someone
   else during the run is skipped with a message and the rest of its batch is written; a run cut
   short is safe to repeat.
-* Requests are paced under Airtable's 5 a second per base, and 429s and 5xx are retried with
-  backoff that honours ``Retry-After`` (a 429 without one waits out Airtable's 30 s lockout).
+* Requests are paced under Airtable's 5 a second per base, and 429s and 5xx are retried with the
+  backoff of :mod:`followsync.backends.http`, which honours ``Retry-After`` (a 429 without one
+  waits out Airtable's 30 s lockout) within a bound on the total wait (:mod:`.transport`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
+import dataclasses
 import os
 import re
 import time
-import zoneinfo
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pyairtable
 import requests
 
-from ...core.schema import (
-    BY_NAME,
-    CellError,
-    Column,
-    as_text,
-    match_header,
-    normalize_header,
-    parse_choice,
-    parse_count,
-    parse_datetime,
-    parse_yesno,
-)
+from ...core.schema import BY_NAME, match_header, normalize_header
 from ...errors import (
     AuthError,
     FollowsyncError,
-    RemoteError,
-    TrackerError,
     TrackerNotFound,
     UsageError,
     WriteRefused,
 )
-from ..base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot
+from ..base import (
+    Applied,
+    Backend,
+    CellWrite,
+    ChangeSet,
+    FillWrite,
+    Layout,
+    RowRef,
+    SheetWrite,
+    Snapshot,
+    foreign_sheet,
+    owns_sheet,
+)
+from .fields import (
+    URGENCY,
+    _from_airtable,
+    _to_airtable,
+    field_spec,
+    find_field,
+    find_table,
+    sheet_field_spec,
+    urgency_spec,
+)
+from .transport import ENV_TOKEN, Transport, error_for, error_of, record_missing
 
 if TYPE_CHECKING:
     from ...config import Config
 
-ENV_TOKEN = "FOLLOWSYNC_AIRTABLE_TOKEN"
+
 ENV_API_URL = "FOLLOWSYNC_AIRTABLE_API_URL"
 DEFAULT_API_URL = "https://api.airtable.com"
 SCOPES_HINT = "data.records:read, data.records:write, schema.bases:read, and schema.bases:write for init"
 
-URGENCY = "Urgency"
-#: RULES.md section 4's colour names, in order, with the Airtable choice colour of each.
-URGENCY_CHOICES = {
-    "overdue": "redLight2",
-    "today": "orangeLight2",
-    "soon": "yellowLight2",
-    "waiting": "blueLight2",
-    "done": "greenLight2",
-    "closed": "grayLight2",
-    "problem": "purpleLight2",
-}
-URGENCY_NOTE = (
-    "Written by followsync: how urgent the next action is (overdue, today, soon, waiting, done, closed, "
-    "problem), the colour a spreadsheet tracker gives Next action and Due."
-)
-
 PAGE_SIZE = 100  # Airtable's largest page
 BATCH = 10  # Airtable's most records per write request
-#: Seconds between two requests: 4.5 a second, safely under Airtable's 5 per base.
-MIN_INTERVAL = 1 / 4.5
-LOCKOUT = 30.0  # Airtable refuses every request for 30 s after a 429
-MAX_RETRIES = 5
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Methods safe to send twice; a POST that creates something is retried only after a 429
-#: (which means it was not processed).
-IDEMPOTENT = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"})
-
-# Long text in Airtable for these; single line text for the other text columns.
-MULTILINE = frozenset(
-    {
-        "Talking points",
-        "Highlights",
-        "Open questions",
-        "Notes",
-        "Reminder",
-        "Draft message",
-        "LinkedIn note",
-        "Problems",
-    }
-)
-CHECKBOX_OPTIONS = {"icon": "check", "color": "greenBright"}
-DATE_OPTIONS = {"dateFormat": {"name": "iso"}}
-# "client": Airtable shows the time in each viewer's own zone; followsync reads it in the
-# zone of the machine it runs on.
-DATETIME_OPTIONS = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "client"}
 
 _RECORD_ID = re.compile(r"\brec[A-Za-z0-9]{14}\b")
 _TABLE_ID = re.compile(r"^tbl[A-Za-z0-9]{14}$")
@@ -158,98 +123,6 @@ def read_token(config: Config | None) -> str:
     return token
 
 
-#: When each base may next be sent a request, per (endpoint, base, clock): shared by every
-#: backend of the process, so two backends on one base (a run, then ``history``) stay under
-#: the limit together.
-_NEXT_REQUEST_AT: dict[tuple[str, str, Any], float] = {}
-
-
-class _Transport(requests.Session):
-    """pyairtable's HTTP session, paced under the rate limit and retrying what is safe to retry.
-
-    ``sleep`` and ``clock`` are injected so tests pace and back off on a fake clock.
-    ``sent`` counts every request sent on the wire; ``waits`` the backoff sleeps.
-    """
-
-    def __init__(
-        self,
-        sleep: Callable[[float], Any],
-        clock: Callable[[], float],
-        key: tuple[str, str],
-        interval: float = MIN_INTERVAL,
-    ):
-        super().__init__()
-        self.sleep = sleep
-        self.clock = clock
-        self.interval = interval
-        self.sent = 0
-        self.waits: list[float] = []
-        self._key = (*key, clock)
-
-    def _pace(self) -> None:
-        now = self.clock()
-        next_at = _NEXT_REQUEST_AT.get(self._key)
-        if next_at is not None and now < next_at:
-            self.sleep(next_at - now)
-            now = max(self.clock(), next_at)
-        _NEXT_REQUEST_AT[self._key] = now + self.interval
-
-    def _wait(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.sleep(seconds)
-
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        method = method.upper()
-        safe = method in IDEMPOTENT or url.rstrip("/").endswith("/listRecords")
-        for attempt in itertools.count():
-            self._pace()
-            try:
-                response = super().request(method, url, *args, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as e:
-                if safe and attempt < MAX_RETRIES:
-                    self._wait(float(2**attempt))
-                    continue
-                host = urlsplit(url).netloc
-                raise RemoteError(
-                    f"Cannot reach Airtable at {host} ({type(e).__name__}); check the network and run followsync again."
-                ) from None
-            self.sent += 1
-            status = response.status_code
-            if status in RETRY_STATUSES and attempt < MAX_RETRIES and (safe or status == 429):
-                self._wait(_retry_after(response) or (LOCKOUT if status == 429 else float(2**attempt)))
-                continue
-            return response
-        raise AssertionError("unreachable")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date; fall back to the default wait
-
-
-def _error_of(exc: requests.HTTPError) -> tuple[int, str, str]:
-    response = exc.response
-    status = response.status_code if response is not None else 0
-    try:
-        body = response.json() if response is not None else {}
-    except ValueError:
-        body = {}
-    err = body.get("error") if isinstance(body, dict) else None
-    if isinstance(err, dict):
-        return status, str(err.get("type", "")), str(err.get("message", ""))
-    if isinstance(err, str):
-        return status, err, ""
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return status, str(errors[0].get("error", "")), str(errors[0].get("message", ""))
-    return status, "", ""
-
-
 class AirtableBackend(Backend):
     """One table of an Airtable base.
 
@@ -274,7 +147,7 @@ class AirtableBackend(Backend):
         endpoint = api_url or os.environ.get(ENV_API_URL) or DEFAULT_API_URL
         self.api = pyairtable.Api(token, endpoint_url=endpoint, retry_strategy=None, timeout=(10, 120))
         # Our session does the pacing and retrying; keep pyairtable's Authorization header.
-        self.transport = _Transport(sleep, clock, (endpoint, base_id))
+        self.transport = Transport(sleep, clock, (endpoint, base_id))
         self.transport.headers.update(self.api.session.headers)
         self.api.session = self.transport
         self.api.api_key = token
@@ -283,8 +156,12 @@ class AirtableBackend(Backend):
         self._tables: list[dict[str, Any]] = []  # every table of the base, as last read
 
     @classmethod
-    def from_location(cls, location: str, config: Config) -> AirtableBackend:
-        """The backend for ``airtable:BASE_ID/TABLE``, with the token from the environment or config."""
+    def from_location(cls, location: str, config: Config, worksheet: str | None = None) -> AirtableBackend:
+        """The backend for ``airtable:BASE_ID/TABLE``, with the token from the environment or config.
+
+        ``worksheet`` is accepted, as every store's constructor takes it, and ignored: the table
+        is named in the location.
+        """
         base_id, table = parse_location(location)
         return cls(base_id, table, token=read_token(config))
 
@@ -309,7 +186,7 @@ class AirtableBackend(Backend):
             raise self._error(e, "schema.read") from None
         tables = data.get("tables", []) if isinstance(data, dict) else []
         self._tables = tables
-        found = _find_table(tables, self.table_name)
+        found = find_table(tables, self.table_name)
         if found is None:
             names = ", ".join(repr(t.get("name")) for t in tables) or "none"
             raise TrackerNotFound(
@@ -377,6 +254,25 @@ class AirtableBackend(Backend):
             return Applied()
         applied = Applied()
         self._table_schema()
+        columns, urgency = self._add_fields(changes, applied)
+        patches = _Patches()
+        self._cell_patches(changes.cells, columns, patches, applied)
+        self._fill_patches(changes.fills, urgency, patches, applied)
+        self._send(patches, applied)
+        # The tracker first: it is the system of record; History only narrates it.
+        for sw in changes.sheets:
+            try:
+                applied.write_calls += self._write_sheet(sw, applied)
+            except FollowsyncError as e:
+                e.message = f"The tracker was updated, but its {sw.name} table was not: {e.message}"
+                raise
+        applied.skipped = list(dict.fromkeys(applied.skipped))  # a missing field is said once, not per row
+        return applied
+
+    def _add_fields(
+        self, changes: ChangeSet, applied: Applied
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        """Create the fields the change set adds, and Urgency when a fill needs it: (columns, Urgency)."""
         columns, urgency, _ = self._columns()
         for name in changes.add_columns:
             if name not in columns:
@@ -393,30 +289,41 @@ class AirtableBackend(Backend):
             self._create_field(urgency_spec())
             applied.write_calls += 1
         columns, urgency, _ = self._columns()
+        return columns, urgency
 
-        patches: dict[str, dict[str, Any]] = {}
-        counts: dict[str, list[int]] = {}  # record id -> [cells, fills]
-        refs: dict[str, Any] = {}
-        for cw in changes.cells:
+    def _cell_patches(
+        self,
+        cells: Sequence[CellWrite],
+        columns: dict[str, dict[str, Any]],
+        patches: _Patches,
+        applied: Applied,
+    ) -> None:
+        """Add each cell to its record's PATCH, by field id."""
+        for cw in cells:
             rid = self._record_of(cw.row, applied)
-            f = columns.get(cw.column) or _find_field(self._table_schema(), cw.column)
+            f = columns.get(cw.column) or find_field(self._table_schema(), cw.column)
             if rid is None:
                 continue
             if f is None:
                 applied.skipped.append(f"the table has no field {cw.column!r}; {cw.column} was not written")
                 continue
-            patches.setdefault(rid, {})[f["id"]] = _to_airtable(f, cw.value)
-            counts.setdefault(rid, [0, 0])[0] += 1
-            refs[rid] = cw.row
+            patches.fields.setdefault(rid, {})[f["id"]] = _to_airtable(f, cw.value)
+            patches.counts.setdefault(rid, [0, 0])[0] += 1
+            patches.refs[rid] = cw.row
+
+    def _fill_patches(
+        self, fills: Sequence[FillWrite], urgency: dict[str, Any] | None, patches: _Patches, applied: Applied
+    ) -> None:
+        """Add each fill on Next action to its record's PATCH as the Urgency named by its colour."""
         by_hex = {hexv.upper(): name for name, hexv in _palette().items()}
         choices = {c["name"] for c in (urgency or {}).get("options", {}).get("choices", [])}
-        for fw in changes.fills:
+        for fw in fills:
             rid = self._record_of(fw.row, applied)
             if rid is None:
                 continue
-            refs[rid] = fw.row
+            patches.refs[rid] = fw.row
             if fw.column != "Next action":
-                counts.setdefault(rid, [0, 0])[1] += 1
+                patches.counts.setdefault(rid, [0, 0])[1] += 1
                 continue  # Due shows the same Urgency; nothing more to write
             name = by_hex.get(fw.colour.upper()) if fw.colour else None
             if fw.colour and name is None:
@@ -429,30 +336,24 @@ class AirtableBackend(Backend):
                     f"the Urgency field has no option {name!r}; add it in Airtable (followsync never invents options)"
                 )
                 continue
-            patches.setdefault(rid, {})[urgency["id"]] = name  # type: ignore[index]
-            counts.setdefault(rid, [0, 0])[1] += 1
+            assert urgency is not None  # made by _add_fields for any fill on Next action
+            patches.fields.setdefault(rid, {})[urgency["id"]] = name
+            patches.counts.setdefault(rid, [0, 0])[1] += 1
 
-        for rid in counts:
-            if rid not in patches:  # only redundant fills: nothing to send
-                applied.fills += counts[rid][1]
-        items = list(patches.items())
+    def _send(self, patches: _Patches, applied: Applied) -> None:
+        """PATCH the records, 10 a request, and count what landed."""
+        for rid, (_, fills) in patches.counts.items():
+            if rid not in patches.fields:  # only redundant fills: nothing to send
+                applied.fills += fills
+        items = list(patches.fields.items())
         for start in range(0, len(items), BATCH):
-            landed, calls = self._patch(items[start : start + BATCH], refs, applied.skipped)
+            landed, calls = self._patch(items[start : start + BATCH], patches.refs, applied.skipped)
             applied.write_calls += calls
             for rid in landed:
-                applied.cells += counts[rid][0]
-                applied.fills += counts[rid][1]
-        # The tracker first: it is the system of record; History only narrates it.
-        for sw in changes.sheets:
-            try:
-                applied.write_calls += self._write_sheet(sw, applied)
-            except FollowsyncError as e:
-                e.message = f"The tracker was updated, but its {sw.name} table was not: {e.message}"
-                raise
-        applied.skipped = list(dict.fromkeys(applied.skipped))  # a missing field is said once, not per row
-        return applied
+                applied.cells += patches.counts[rid][0]
+                applied.fills += patches.counts[rid][1]
 
-    def _record_of(self, ref: Any, applied: Applied) -> str | None:
+    def _record_of(self, ref: RowRef, applied: Applied) -> str | None:
         if ref.handle:
             return str(ref.handle)
         applied.skipped.append(
@@ -461,7 +362,7 @@ class AirtableBackend(Backend):
         return None
 
     def _patch(
-        self, batch: list[tuple[str, dict[str, Any]]], refs: dict[str, Any], skipped: list[str]
+        self, batch: list[tuple[str, dict[str, Any]]], refs: dict[str, RowRef], skipped: list[str]
     ) -> tuple[list[str], int]:
         """Write one batch (at most 10 records); drop records deleted meanwhile. (landed, requests)."""
         pending = dict(batch)
@@ -475,8 +376,8 @@ class AirtableBackend(Backend):
                 )
                 return list(pending), calls
             except requests.HTTPError as e:
-                status, kind, message = _error_of(e)
-                if not _record_missing(status, kind):
+                status, kind, message = error_of(e)
+                if not record_missing(status, kind):
                     raise self._error(e, "records.write") from None
                 gone = [rid for rid in _RECORD_ID.findall(message) if rid in pending]
                 if not gone:
@@ -489,7 +390,7 @@ class AirtableBackend(Backend):
         return [], calls
 
     def _patch_singly(
-        self, pending: dict[str, dict[str, Any]], refs: dict[str, Any], skipped: list[str]
+        self, pending: dict[str, dict[str, Any]], refs: dict[str, RowRef], skipped: list[str]
     ) -> tuple[list[str], int]:
         landed, calls = [], 0
         for rid, fields in pending.items():
@@ -498,8 +399,8 @@ class AirtableBackend(Backend):
                 self._table.update(rid, fields, typecast=False)
                 landed.append(rid)
             except requests.HTTPError as e:
-                status, kind, _ = _error_of(e)
-                if not _record_missing(status, kind):
+                status, kind, _ = error_of(e)
+                if not record_missing(status, kind):
                     raise self._error(e, "records.write") from None
                 skipped.append(_gone_message(rid, refs.get(rid)))
         return landed, calls
@@ -509,7 +410,7 @@ class AirtableBackend(Backend):
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Another table of the base (History) as a grid, header first; None when there is none."""
         self._load_schema()
-        table = _find_table(self._tables, name)
+        table = find_table(self._tables, name)
         if table is None:
             return None
         fields = table.get("fields", [])
@@ -530,10 +431,9 @@ class AirtableBackend(Backend):
         calls = 0
         if not self._tables:
             self._load_schema()
-        table = _find_table(self._tables, sw.name)
-        first = (table or {}).get("fields", [{}])[0].get("name") if table and table.get("fields") else None
-        if table is not None and normalize_header(first or "") != normalize_header(sw.header[0]):
-            applied.skipped.append(f"table {sw.name!r} is not followsync's (its first field differs); left it alone")
+        table = find_table(self._tables, sw.name)
+        if table is not None and not _owns_table(table, sw.header):
+            applied.skipped.append(foreign_sheet(sw.name, "table", "first field"))
             return 0
         if table is None:
             specs = [sheet_field_spec(name, first=i == 0) for i, name in enumerate(sw.header)]
@@ -596,7 +496,7 @@ class AirtableBackend(Backend):
             data = self.api.request("GET", self._base.urls.tables)
         except requests.HTTPError as e:
             raise self._error(e, "schema.read") from None
-        existing = _find_table(data.get("tables", []), self.table_name)
+        existing = find_table(data.get("tables", []), self.table_name)
         if existing is not None:
             self._schema = existing
             columns, urgency, fields = self._columns()
@@ -651,94 +551,9 @@ class AirtableBackend(Backend):
 
     def _error(self, exc: requests.HTTPError, doing: str, field: str | None = None) -> FollowsyncError:
         """One sentence, saying what to do, for an error answer from Airtable."""
-        status, kind, message = _error_of(exc)
-        base = self.base_id
-        if status == 401:
-            return AuthError(
-                f"Airtable did not accept the token (401 {kind}); create a personal access token at "
-                f"https://airtable.com/create/tokens and put it in ${ENV_TOKEN} or the [airtable] token_file."
-            )
-        if status == 403:
-            scope = {
-                "schema.read": "schema.bases:read",
-                "schema.write": "schema.bases:write",
-                "records.read": "data.records:read",
-                "records.write": "data.records:write",
-            }[doing]
-            return AuthError(
-                f"Airtable refused access to base {base} (403 {kind}); check the base id in {self.location} and "
-                f"give the token access to that base with the {scope} scope."
-            )
-        if status == 404:
-            return TrackerNotFound(
-                f"Airtable found no table {self.table_name!r} in base {base} (404 {kind}); check the base id and "
-                f"the table name or tbl… id in {self.location}."
-            )
-        if status == 422:
-            what = f"field {field!r}" if field else "a value followsync wrote"
-            return TrackerError(
-                f"Airtable refused {what} in {self.location} (422 {kind}: {message}); give followsync's fields "
-                "their types back (Due a date, the others text) or rename the field, then run followsync again."
-            )
-        if status == 429:
-            return RemoteError(
-                f"Airtable kept answering 'too many requests' for base {base} after {MAX_RETRIES} retries; "
-                "wait a minute and run followsync again."
-            )
-        return RemoteError(
-            f"Airtable failed with HTTP {status} {kind} even after retrying; try again later "
-            "(https://status.airtable.com)."
+        return error_for(
+            exc, doing, base=self.base_id, table=self.table_name, location=self.location, field=field
         )
-
-
-# ---------------------------------------------------------------------- fields and values
-
-
-def field_spec(column: Column, note: str = "") -> dict[str, Any]:
-    """The Airtable field for one of the tracker's columns (RULES.md section 1)."""
-    name = column.name
-    spec: dict[str, Any] = {"name": name}
-    if name == "Interview at" or column.kind == "datetime":
-        spec.update(type="dateTime", options=DATETIME_OPTIONS)
-    elif column.kind == "date":
-        spec.update(type="date", options=DATE_OPTIONS)
-    elif column.kind == "choice":
-        spec.update(type="singleSelect", options={"choices": [{"name": c} for c in column.choices]})
-    elif column.kind == "yesno" or name == "Mark sent":
-        spec.update(type="checkbox", options=CHECKBOX_OPTIONS)
-    elif column.kind == "count":
-        spec.update(type="number", options={"precision": 0})
-    elif name == "Interviewer email":
-        spec["type"] = "email"
-    elif name == "Interviewer phone":
-        spec["type"] = "phoneNumber"
-    elif name in MULTILINE:
-        spec["type"] = "multilineText"
-    else:
-        spec["type"] = "singleLineText"
-    if note:
-        spec["description"] = note
-    return spec
-
-
-def sheet_field_spec(name: str, first: bool = False) -> dict[str, Any]:
-    """A field of another table (History): dates as dates, messages as long text, else text."""
-    key = normalize_header(name)
-    if key in ("date", "on", "when"):
-        return {"name": name, "type": "date", "options": DATE_OPTIONS}
-    if key in ("message", "notes", "whathappened") and not first:
-        return {"name": name, "type": "multilineText"}
-    return {"name": name, "type": "singleLineText"}
-
-
-def urgency_spec() -> dict[str, Any]:
-    """The Urgency single select, its choices coloured like RULES.md section 4."""
-    return {
-        "name": URGENCY,
-        "type": "singleSelect",
-        "description": URGENCY_NOTE,
-        "options": {"choices": [{"name": n, "color": c} for n, c in URGENCY_CHOICES.items()]},
-    }
 
 
 def _palette() -> dict[str, str]:
@@ -753,117 +568,27 @@ def _notes() -> dict[str, str]:
     return {lc.column.name: lc.note for lc in load().columns}
 
 
-def _find_field(table: dict[str, Any], name: str) -> dict[str, Any] | None:
-    """A field by its name as headers are matched (for columns the schema does not know)."""
-    key = normalize_header(name)
-    return next((f for f in table.get("fields", []) if normalize_header(f.get("name")) == key), None)
-
-
-def _find_table(tables: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
-    for t in tables:
-        if t.get("id") == key:
-            return t
-    for t in tables:
-        if t.get("name") == key:
-            return t
-    folded = " ".join(key.split()).casefold()
-    matches = [t for t in tables if " ".join(str(t.get("name", "")).split()).casefold() == folded]
-    return matches[0] if len(matches) == 1 else None
-
-
-def _from_airtable(f: dict[str, Any], value: Any) -> Any:
-    """A cell as the schema expects raw values: dates as dates, checkboxes as bools, the rest text."""
-    if value is None:
-        return None
-    kind = f.get("type")
-    if isinstance(value, dict) and ("error" in value or "specialValue" in value):
-        return CellError(str(value.get("error") or value.get("specialValue") or "#ERROR!"))
-    if kind == "date" and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if kind == "dateTime" and isinstance(value, str):
-        try:
-            stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-        return _local(stamp, (f.get("options") or {}).get("timeZone"))
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-    if isinstance(value, list):
-        return ", ".join(str(_from_airtable({}, v)) for v in value if v is not None)
-    if isinstance(value, dict):
-        return str(
-            value.get("name") or value.get("email") or value.get("filename") or value.get("url") or value
-        )
-    return str(value)
-
-
-def _local(stamp: dt.datetime, zone: str | None) -> dt.datetime:
-    """An Airtable timestamp (UTC) as a naive date-time in the field's zone (the machine's for 'client')."""
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    if zone == "utc":
-        return stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    if zone and zone != "client":
-        try:
-            return stamp.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return stamp.astimezone().replace(tzinfo=None)
-
-
-def _to_airtable(f: dict[str, Any], value: Any) -> Any:
-    """A value for field ``f`` in the form Airtable accepts without typecast.
-
-    A value that does not fit the field's type is sent as text: Airtable then refuses it with a
-    422 that names the field, which is the message the user needs.
-    """
-    try:
-        return _typed(f, value)
-    except ValueError:
-        return as_text(value)
-
-
-def _typed(f: dict[str, Any], value: Any) -> Any:
-    kind = f.get("type")
-    if kind == "checkbox":
-        return bool(parse_yesno(value))
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if kind == "date":
-        stamp, _ = parse_datetime(value)
-        return stamp.date().isoformat() if stamp else None
-    if kind == "dateTime":
-        if isinstance(value, dt.datetime):
-            stamp = value if value.tzinfo else value.astimezone()
-        else:
-            naive, _ = parse_datetime(value)
-            if naive is None:
-                return None
-            stamp = naive.astimezone()  # a time as typed is the user's local time
-        return stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if kind in ("number", "currency", "percent"):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
-        return parse_count(value)
-    if kind == "singleSelect":
-        col = match_header(f.get("name"))
-        return parse_choice(value, col.choices) if col and col.choices else as_text(value)
-    return as_text(value) if not isinstance(value, str) else value
-
-
-def _record_missing(status: int, kind: str) -> bool:
-    """Whether an error answer means "that record is gone" (not the table, not a bad value)."""
-    if status == 404:
-        return kind != "TABLE_NOT_FOUND"
-    return status == 422 and kind in ("ROW_DOES_NOT_EXIST", "MODEL_ID_NOT_FOUND", "NOT_FOUND")
-
-
-def _gone_message(rid: str, ref: Any) -> str:
+def _gone_message(rid: str, ref: RowRef | None) -> str:
     name = f"ID {ref.id!r}" if ref is not None and ref.id else f"record {rid}"
     # The wording of base.locate's message, so every backend reports a vanished row alike.
     return f"row with {name} is gone (deleted in Airtable while followsync ran); skipped it"
+
+
+def _owns_table(table: dict[str, Any], header: Sequence[str]) -> bool:
+    """Whether another table (History) is followsync's: its first field is the header's first name.
+
+    Names compare as headers are matched; a table without fields is not followsync's.
+    """
+    fields = table.get("fields") or [{}]
+    first = normalize_header(fields[0].get("name") or "")
+    return bool(first) and owns_sheet([first], [normalize_header(header[0])])
+
+
+@dataclasses.dataclass
+class _Patches:
+    """What one run PATCHes: the fields per record id, the cells and fills each counts for, and
+    the row each record is (for the message when it is gone)."""
+
+    fields: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    counts: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # record id -> [cells, fills]
+    refs: dict[str, RowRef] = dataclasses.field(default_factory=dict)

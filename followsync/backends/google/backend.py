@@ -18,444 +18,80 @@ putting a value on another row. (Developer metadata on rows was considered and n
 batchUpdate request can address cells through it, so it would still need a read at write time.)
 
 Every request carries a timeout; 429, 5xx and Drive's rate-limit 403s are retried with capped
-exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait.
-``$FOLLOWSYNC_GOOGLE_API_URL`` points the real clients at another server (the loopback emulator
-in ``tests/emulators/google.py``) through a transport adapter that rewrites Google's hosts, so
-gspread, google-auth and requests stay in the path.
+exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait
+(:mod:`.transport`, on :mod:`followsync.backends.http`). The requests are built by the pure
+functions of :mod:`.requests`, and cells cross the wire through :mod:`.wire`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import os
-import random
 import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from gspread.exceptions import APIError
-from gspread.http_client import HTTPClient
 
 from ...core.schema import (
     BY_NAME,
     COLOUR_COLUMNS,
-    ERROR_LITERALS,
     OWNED_NAMES,
     USER_COLUMNS,
-    CellError,
     column_letter,
     locate_header,
     parse_date,
 )
-from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
-from ..base import Applied, Backend, ChangeSet, ChartSpec, FillWrite, Layout, SheetWrite, Snapshot, locate
+from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
+from ..base import (
+    Applied,
+    Backend,
+    CellWrite,
+    ChangeSet,
+    FillWrite,
+    Layout,
+    SheetWrite,
+    Snapshot,
+    foreign_sheet,
+    locate,
+)
+from ..http import GaveUp, RetryPolicy
 from . import auth as google_auth
 from .location import parse_location
-
-ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
-SHEETS_URL = "https://sheets.googleapis.com/v4/spreadsheets"
-# The hosts the clients talk to; with an API URL set, all of them go there instead.
-GOOGLE_HOSTS = (
-    "https://sheets.googleapis.com",
-    "https://www.googleapis.com",
-    "https://oauth2.googleapis.com",
+from .requests import (
+    CellEdit,
+    LayoutTarget,
+    SheetInfo,
+    layout_requests,
+    new_sheet_id,
+    protect_requests,
+    sheet_requests,
+    update_cells_requests,
 )
+from .transport import (
+    ENV_API_URL,
+    RetryingHTTPClient,
+    api_error,
+    api_status,
+    gave_up_error,
+    mount,
+    rate_limited,
+    refresh_error,
+    retry_after_of,
+    short_message,
+)
+from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values
+
+if TYPE_CHECKING:
+    from ...config import Config
+
 DEFAULT_SHEET = "Tracker"
-PROTECT_DESCRIPTION = "followsync: columns followsync writes on every run"
-DATE_PATTERN = "yyyy-mm-dd"
-DATETIME_PATTERN = "yyyy-mm-dd hh:mm"
 ROLES = ("reader", "commenter", "writer")
-
-# What a read asks for, and nothing else (Sheets API "fields" partial-response syntax).
-READ_FIELDS = (
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
-    "protectedRanges(protectedRangeId,description,warningOnly,range),"
-    "data(startRow,startColumn,rowData(values(effectiveValue,userEnteredFormat/backgroundColor))))"
-)
-META_FIELDS = (
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
-    "protectedRanges(protectedRangeId,description,warningOnly,range))"
-)
-
-# Sheets API ErrorValue.type -> the text a spreadsheet shows.
-ERROR_TEXT = {
-    "ERROR": "#ERROR!",
-    "NULL_VALUE": "#NULL!",
-    "DIVIDE_BY_ZERO": "#DIV/0!",
-    "VALUE": "#VALUE!",
-    "REF": "#REF!",
-    "NAME": "#NAME?",
-    "NUM": "#NUM!",
-    "N_A": "#N/A",
-    "LOADING": "#LOADING",
-}
-
-_EPOCH = dt.datetime(1899, 12, 30)
-
-
-# --------------------------------------------------------------------------------------
-# Transport: where requests go, how long they may take, and retrying
-
-
-class ApiUrlAdapter(requests.adapters.HTTPAdapter):
-    """Sends requests for Google's hosts to ``api_url`` instead (the emulator), path and query kept."""
-
-    def __init__(self, api_url: str):
-        super().__init__()
-        self.api_url = api_url.rstrip("/")
-
-    def send(self, request, *args, **kwargs):
-        for host in GOOGLE_HOSTS:
-            if request.url.startswith(host + "/"):
-                request.url = self.api_url + request.url[len(host) :]
-                break
-        return super().send(request, *args, **kwargs)
-
-
-def _mount(session: requests.Session, api_url: str | None) -> None:
-    if api_url:
-        adapter = ApiUrlAdapter(api_url)
-        for host in GOOGLE_HOSTS:
-            session.mount(host + "/", adapter)
-
-
-@dataclass
-class RetryPolicy:
-    """Capped exponential backoff with jitter, honouring Retry-After, within ``max_wait`` seconds in all.
-
-    ``sleep`` and ``random`` are injectable so tests assert the waits asked for, not wall time.
-    """
-
-    max_wait: float = 120.0
-    base: float = 1.0
-    cap: float = 32.0
-    max_attempts: int = 8
-    sleep: Callable[[float], None] = time.sleep
-    random: Callable[[], float] = random.random
-    waits: list[float] = field(default_factory=list)  # every wait requested, for tests and messages
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """The wait before attempt ``attempt + 1``: half fixed, half random, never under Retry-After."""
-        backoff = min(self.cap, self.base * 2 ** (attempt - 1))
-        wait = backoff / 2 + self.random() * backoff / 2
-        return max(wait, retry_after) if retry_after is not None else wait
-
-
-class GaveUp(Exception):
-    """The retries ran out; ``last`` is the final error (an APIError or a requests exception)."""
-
-    def __init__(self, last: Exception, attempts: int, waited: float):
-        super().__init__(str(last))
-        self.last, self.attempts, self.waited = last, attempts, waited
-
-
-_RETRY_STATUS = {408, 429, 500, 502, 503, 504}
-_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-
-
-def _status(err: APIError) -> int:
-    code = err.code if isinstance(err.code, int) and err.code > 0 else err.response.status_code
-    return int(code)
-
-
-def _reasons(err: APIError) -> set[str]:
-    out = set()
-    for e in err.error.get("errors", []) or []:
-        if isinstance(e, dict) and e.get("reason"):
-            out.add(e["reason"])
-    for d in err.error.get("details", []) or []:
-        if isinstance(d, dict) and d.get("reason"):
-            out.add(d["reason"])
-    return out
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - dt.datetime.now(when.tzinfo or dt.UTC)).total_seconds())
-
-
-class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTPClient with a timeout on every request and bounded retries.
-
-    gspread 6.2's BackOffHTTPClient retries a persistent 429 forever and sets no timeout; this
-    one gives up (raising :class:`GaveUp`) once ``policy.max_attempts`` or ``policy.max_wait``
-    would be exceeded. ``requests_made`` counts requests sent, retries included.
-    """
-
-    def __init__(self, session: requests.Session, timeout: float, policy: RetryPolicy):
-        super().__init__(auth=None, session=session)  # type: ignore[arg-type]
-        self.set_timeout(timeout)
-        self.policy = policy
-        self.requests_made = 0
-
-    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
-        waited = 0.0
-        attempt = 0
-        while True:
-            attempt += 1
-            self.requests_made += 1
-            try:
-                return super().request(method, endpoint, *args, **kwargs)
-            except APIError as err:
-                status = _status(err)
-                if not (status in _RETRY_STATUS or (status == 403 and _reasons(err) & _RATE_REASONS)):
-                    raise
-                last: Exception = err
-                retry_after = _retry_after(err.response)
-            except (requests.ConnectionError, requests.Timeout) as err:
-                last, retry_after = err, None
-            wait = self.policy.delay(attempt, retry_after)
-            if attempt >= self.policy.max_attempts or waited + wait > self.policy.max_wait:
-                raise GaveUp(last, attempt, waited) from None
-            self.policy.waits.append(wait)
-            self.policy.sleep(wait)
-            waited += wait
-
-
-# --------------------------------------------------------------------------------------
-# Cells on the wire
-
-
-def hex_to_color(colour: str) -> dict[str, float]:
-    """``"#F4CCCC"`` -> the API's Color ``{"red": 0.956.., "green": 0.8, "blue": 0.8}``."""
-    c = colour.lstrip("#")
-    # Full precision: Sheets keeps colours as 8-bit channels and a rounded fraction just under
-    # n/255 could come back as n-1.
-    return {k: int(c[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
-
-
-def color_to_hex(color: dict[str, Any] | None) -> str | None:
-    """The API's Color -> ``"#RRGGBB"``; missing components are 0. White counts as no fill."""
-    if not color:
-        return None
-    out = "#" + "".join(f"{round(float(color.get(k, 0)) * 255):02X}" for k in ("red", "green", "blue"))
-    return None if out == "#FFFFFF" else out
-
-
-def to_serial(value: dt.date) -> float | int:
-    """A date (or date-time) as a spreadsheet serial number, days since 1899-12-30."""
-    if isinstance(value, dt.datetime):
-        delta = value.replace(tzinfo=None) - _EPOCH
-        return delta.days + delta.seconds / 86400
-    return (value - _EPOCH.date()).days
-
-
-def typed_value(value: Any) -> dict[str, Any] | None:
-    """A Python value as a typed ``userEnteredValue``: text stays text (``=x``, ``0049``), never parsed."""
-    if hasattr(value, "item") and not isinstance(value, str | dt.date):
-        value = value.item()  # numpy scalars from a pandas frame
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, dt.date):
-        return {"numberValue": to_serial(value)}
-    if isinstance(value, int | float):
-        return {"numberValue": value}
-    return {"stringValue": str(value)}
-
-
-def date_format(value: Any, pattern: str | None = None) -> dict[str, str] | None:
-    """The numberFormat a date or date-time value needs to show as one; None for other values."""
-    if isinstance(value, dt.datetime):
-        return {"type": "DATE_TIME", "pattern": pattern or DATETIME_PATTERN}
-    if isinstance(value, dt.date):
-        return {"type": "DATE", "pattern": pattern or DATE_PATTERN}
-    return None
-
-
-def cell_value(cell: dict[str, Any]) -> Any:
-    """A CellData's effectiveValue as a raw Snapshot value."""
-    ev = cell.get("effectiveValue")
-    if not ev:
-        return None
-    if "numberValue" in ev:
-        return ev["numberValue"]
-    if "stringValue" in ev:
-        return ev["stringValue"]
-    if "boolValue" in ev:
-        return ev["boolValue"]
-    if "errorValue" in ev:
-        kind = ev["errorValue"].get("type", "ERROR")
-        return CellError(ERROR_TEXT.get(kind, "#ERROR!"))
-    return None
-
-
-def _trim(grid: list[list[Any]]) -> list[list[Any]]:
-    for row in grid:
-        while row and row[-1] in (None, ""):
-            row.pop()
-    while grid and not grid[-1]:
-        grid.pop()
-    return grid
-
-
-def grid_from_sheet(sheet: dict[str, Any]) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:
-    """A sheet's GridData as a grid of raw values and the backgrounds that are set."""
-    grid: list[list[Any]] = []
-    fills: dict[tuple[int, int], str] = {}
-    for data in sheet.get("data", []) or []:
-        r0, c0 = data.get("startRow", 0), data.get("startColumn", 0)
-        for r, row_data in enumerate(data.get("rowData", []) or []):
-            gi = r0 + r
-            while len(grid) <= gi:
-                grid.append([])
-            row = grid[gi]
-            for c, cell in enumerate(row_data.get("values", []) or []):
-                gc = c0 + c
-                value = cell_value(cell)
-                if value is not None:
-                    while len(row) <= gc:
-                        row.append(None)
-                    row[gc] = value
-                colour = color_to_hex((cell.get("userEnteredFormat") or {}).get("backgroundColor"))
-                if colour:
-                    fills[(gi, gc)] = colour
-    return _trim(grid), fills
-
-
-def grid_from_values(values: list[list[Any]]) -> list[list[Any]]:
-    """``values.get`` rows (UNFORMATTED_VALUE) in the same form as :func:`grid_from_sheet` gives."""
-    out = []
-    for row in values:
-        out.append(
-            [
-                None if v == "" else CellError(v) if isinstance(v, str) and v in ERROR_LITERALS else v
-                for v in row
-            ]
-        )
-    return _trim(out)
-
-
-def a1_sheet(title: str) -> str:
-    """A sheet title as an A1 range covering the whole sheet."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted column indexes as half-open runs: [2, 3, 4, 7] -> [(2, 5), (7, 8)]."""
-    out: list[tuple[int, int]] = []
-    for i in sorted(set(indexes)):
-        if out and out[-1][1] == i:
-            out[-1] = (out[-1][0], i + 1)
-        else:
-            out.append((i, i + 1))
-    return out
-
-
-@dataclass
-class _Cell:
-    """One cell to write: which of value / fill / number format it sets."""
-
-    value: Any = None
-    set_value: bool = False
-    colour: str | None = None
-    set_fill: bool = False
-
-    def signature(self) -> tuple[bool, bool, str | None]:
-        fmt = date_format(self.value) if self.set_value else None
-        return self.set_value, self.set_fill, fmt["type"] if fmt else None
-
-    def data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.set_value and (v := typed_value(self.value)) is not None:
-            out["userEnteredValue"] = v
-        fmt: dict[str, Any] = {}
-        if self.set_fill and self.colour:
-            fmt["backgroundColor"] = hex_to_color(self.colour)
-        if self.set_value and (nf := date_format(self.value)):
-            fmt["numberFormat"] = nf
-        if fmt:
-            out["userEnteredFormat"] = fmt
-        return out
-
-
-def _fields(sig: tuple[bool, bool, str | None]) -> str:
-    parts = []
-    if sig[0]:
-        parts.append("userEnteredValue")
-    if sig[1]:
-        parts.append("userEnteredFormat.backgroundColor")
-    if sig[2]:
-        parts.append("userEnteredFormat.numberFormat")
-    return ",".join(parts)
-
-
-def update_cells_requests(sheet_id: int, cells: dict[int, dict[int, _Cell]]) -> list[dict[str, Any]]:
-    """As few ``updateCells`` requests as write exactly these cells and no others.
-
-    Within a row, neighbouring cells that set the same things form one run; runs at the same
-    columns on consecutive rows merge into one block, so a first run on 5,000 rows is a handful
-    of requests, not 35,000. A ``fields`` mask is per request, so cells are only grouped with
-    cells that set the same fields (a mask would clear a field the cell does not set).
-    """
-    blocks: list[tuple[int, int, tuple, list[list[dict[str, Any]]]]] = []
-    open_blocks: dict[tuple[int, tuple], int] = {}  # (start column, signatures) -> index in blocks
-    for gi in sorted(cells):
-        row = cells[gi]
-        runs: list[tuple[int, list[tuple], list[dict[str, Any]]]] = []
-        for col in sorted(row):
-            cell = row[col]
-            sig = cell.signature()
-            if runs and runs[-1][0] + len(runs[-1][1]) == col and runs[-1][1][0] == sig:
-                runs[-1][1].append(sig)
-                runs[-1][2].append(cell.data())
-            else:
-                runs.append((col, [sig], [cell.data()]))
-        still_open: dict[tuple[int, tuple], int] = {}
-        for col, sigs, datas in runs:
-            key = (col, tuple(sigs))
-            bi = open_blocks.get(key)
-            if bi is not None and blocks[bi][0] + len(blocks[bi][3]) == gi:
-                blocks[bi][3].append(datas)
-            else:
-                bi = len(blocks)
-                blocks.append((gi, col, key[1], [datas]))
-            still_open[key] = bi
-        open_blocks = still_open
-    return [
-        {
-            "updateCells": {
-                "start": {"sheetId": sheet_id, "rowIndex": gi, "columnIndex": col},
-                "rows": [{"values": datas} for datas in rows],
-                "fields": _fields(sigs[0]),
-            }
-        }
-        for gi, col, sigs, rows in blocks
-    ]
 
 
 # --------------------------------------------------------------------------------------
 # The backend
-
-
-@dataclass
-class _SheetInfo:
-    """What a read learnt about the worksheet that the write needs."""
-
-    sheet_id: int
-    title: str
-    row_count: int
-    column_count: int
-    frozen_rows: int
-    protected: list[dict[str, Any]]
-    #: where the ID and the user's known columns were at read time; the re-read needs only these
-    key_columns: dict[str, int] = field(default_factory=dict)
-    header_row: int = 0
 
 
 class GoogleSheetsBackend(Backend):
@@ -463,7 +99,7 @@ class GoogleSheetsBackend(Backend):
 
     The worksheet is the one with ``gid``, else the one titled ``worksheet``, else the one titled
     ``Tracker``, else the first. Credentials are loaded on the first request (see
-    :mod:`followsync.google_auth` for where they are looked for).
+    :mod:`followsync.backends.google.auth` for where they are looked for).
     """
 
     companion_sheets = ("Summary",)
@@ -494,10 +130,12 @@ class GoogleSheetsBackend(Backend):
         )
         self._http: RetryingHTTPClient | None = None
         self._creds: google_auth.LoadedCredentials | None = None
-        self._info: _SheetInfo | None = None
+        self._info: SheetInfo | None = None
 
     @classmethod
-    def from_location(cls, location: str, config: Any, worksheet: str | None) -> GoogleSheetsBackend:
+    def from_location(
+        cls, location: str, config: Config, worksheet: str | None = None
+    ) -> GoogleSheetsBackend:
         """The backend for a ``--tracker`` URL or key, with credentials from the environment or config."""
         parsed = parse_location(location)
         if parsed is None:
@@ -524,13 +162,13 @@ class GoogleSheetsBackend(Backend):
 
             self._creds = google_auth.load_credentials(self.credentials_path)
             token_session = requests.Session()
-            _mount(token_session, self.api_url)
+            mount(token_session, self.api_url)
             session = AuthorizedSession(
                 self._creds.credentials,
                 refresh_timeout=self.timeout,
                 auth_request=Request(token_session),
             )
-            _mount(session, self.api_url)
+            mount(session, self.api_url)
             self._http = RetryingHTTPClient(session, self.timeout, self.retry)
         return self._http
 
@@ -547,82 +185,23 @@ class GoogleSheetsBackend(Backend):
         try:
             return fn(http, *args, **kwargs)
         except GaveUp as e:
-            if isinstance(e.last, APIError):
-                cause = f"kept answering {_status(e.last)} ({_short(e.last)})"
-            else:
-                cause = f"could not be reached ({type(e.last).__name__})"
-            raise RemoteError(
-                f"Google Sheets {cause} while followsync tried to {what}; gave up after {e.attempts} "
-                f"attempts and {e.waited:.0f}s of waiting, nothing was written. Try again later."
-            ) from None
+            raise gave_up_error(e, what) from None
         except APIError as e:
-            raise self._api_error(e, what) from None
+            raise api_error(
+                e,
+                what,
+                key=self.key,
+                credentials=self.credentials_path,
+                creds=self._creds,
+                title=self._title_hint(),
+            ) from None
         except RefreshError as e:
-            raise self._refresh_error(e) from None
+            raise refresh_error(e, credentials=self.credentials_path, creds=self._creds) from None
         except (TransportError, requests.RequestException) as e:
             raise RemoteError(
                 f"Could not reach Google ({type(e).__name__}) while followsync tried to {what}; "
                 "nothing was written. Check the network and try again."
             ) from None
-
-    def _api_error(self, e: APIError, what: str) -> TrackerError:
-        status = _status(e)
-        message = str(e.error.get("message", ""))
-        if status == 401:
-            return AuthError(
-                f"Google rejected the credentials in {self.credentials_path} (401) when followsync tried to "
-                f"{what}; {google_auth.SETUP_HINT}."
-            )
-        if status == 403:
-            if "has not been used" in message or "is disabled" in message:
-                return AuthError(
-                    "The Google Sheets API (or Drive API) is not enabled for the credentials' Cloud project; "
-                    "enable it in Google Cloud Console (APIs & Services > Library) and run again."
-                )
-            if self._creds and self._creds.client_email:
-                return AuthError(
-                    f"The spreadsheet {self.key} is not shared with the service account; share the sheet "
-                    f"with {self._creds.client_email} as Editor (Share button in Google Sheets) and run again."
-                )
-            return AuthError(
-                f"Your Google account may not {what} in spreadsheet {self.key}; ask its owner to share it "
-                "with you as Editor, or run `followsync auth google` as the right account."
-            )
-        if status == 404:
-            return TrackerNotFound(
-                f"No Google spreadsheet with key {self.key} (404); check the URL or key in --tracker or "
-                "[tracker] location, copied from the browser's address bar."
-            )
-        if status == 400 and "parse range" in message.lower():
-            return TrackerNotFound(
-                f"The spreadsheet {self.key} has no worksheet named {self._title_hint()!r}; check "
-                "[tracker] worksheet (or the #gid in the URL)."
-            )
-        return RemoteError(f"Google Sheets refused to {what} ({status}: {_short(e)}); nothing was written.")
-
-    def _refresh_error(self, e: Exception) -> TrackerError:
-        text = str(e.args[0]) if e.args else ""
-        if getattr(e, "retryable", False):
-            # google-auth has already retried a 5xx / temporarily_unavailable answer a few times.
-            return RemoteError(
-                "Google's sign-in service did not answer properly (it asked to be retried, and google-auth "
-                "did); nothing was written. Try again in a few minutes."
-            )
-        if self._creds and self._creds.kind == "service_account":
-            if "invalid_grant" in text:
-                return AuthError(
-                    f"Google no longer accepts the service account key in {self.credentials_path} "
-                    "(invalid_grant: revoked, deleted, or the computer's clock is wrong); make a new JSON key "
-                    "in Google Cloud Console and point google.credentials at it."
-                )
-            return AuthError(
-                f"Google refused the service account key in {self.credentials_path}; make a new JSON key "
-                "in Google Cloud Console and point google.credentials at it."
-            )
-        return AuthError(
-            f"Your Google sign-in stored in {self.credentials_path} was revoked or has expired; "
-            "run `followsync auth google` again."
-        )
 
     def _title_hint(self) -> str:
         return self._info.title if self._info else self.worksheet or DEFAULT_SHEET
@@ -635,7 +214,7 @@ class GoogleSheetsBackend(Backend):
         # back and the choice is made here, which keeps it to one call.
         title = self._info.title if self._info else (self.worksheet if self.gid is None else None)
         self._narrowed = bool(grid and title and narrow)
-        if self._narrowed:
+        if grid and title and narrow:
             params["ranges"] = a1_sheet(title)
         return self._call(what, lambda h: h.spreadsheets_get(self.key, params=params))
 
@@ -666,8 +245,9 @@ class GoogleSheetsBackend(Backend):
         candidates = [s for s in sheets if s["properties"].get("title") not in ours] or sheets
         return min(candidates, key=lambda s: s["properties"].get("index", 0))
 
-    def _sheet_requests(self, writes: list[SheetWrite]) -> list[dict[str, Any]]:
-        """Requests that append History rows (or replace a sheet), in the same batchUpdate.
+    def _sheet_requests(self, writes: list[SheetWrite]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Requests that append History rows (or replace a sheet), in the same batchUpdate, and the
+        worksheets left alone as the person's own.
 
         The worksheets are found in what :meth:`read` saw when it read them all; after a read
         narrowed to one named worksheet, one metadata call finds them.
@@ -680,47 +260,19 @@ class GoogleSheetsBackend(Backend):
                 lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(sheetId,title)"}),
             )
             sheets = meta.get("sheets", [])
-        ids = {sh["properties"]["title"]: sh["properties"]["sheetId"] for sh in sheets}
-        reqs: list[dict[str, Any]] = []
+        titles = {sh["properties"]["title"] for sh in sheets}
+        first_rows = dict(self._first_rows or {})
         for sw in writes:
-            rows = list(sw.rows)
-            sheet_id = ids.get(sw.name)
-            first = (self._first_rows or {}).get(sw.name)
-            if sheet_id is not None and sw.mode == "append" and first is None:
-                first = self._first_row(sw.name)  # a narrowed read did not see that worksheet
-            if sheet_id is not None and sw.mode == "append" and first and [str(v) for v in first] != list(sw.header):
-                # A worksheet of the person's own with that name: leave it alone.
-                self._foreign.append(sw.name)
-                continue
-            if sheet_id is not None and sw.mode == "replace":
-                reqs.append({"deleteSheet": {"sheetId": sheet_id}})
-                sheet_id = None
-            if sheet_id is None:
-                sheet_id = _new_sheet_id(sheets)
-                sheets.append({"properties": {"sheetId": sheet_id}})
-                props: dict[str, Any] = {"sheetId": sheet_id, "title": sw.name}
-                if sw.mode == "replace":
-                    props["index"] = 0  # the Summary: what a coach opening the sheet sees first
-                else:
-                    props["gridProperties"] = {"frozenRowCount": 1}
-                reqs.append({"addSheet": {"properties": props}})
-                rows.insert(0, list(sw.header))
-            reqs.append(
-                {
-                    "appendCells": {
-                        "sheetId": sheet_id,
-                        "rows": [{"values": [_Cell(value=v, set_value=True).data() for v in row]} for row in rows],
-                        "fields": "userEnteredValue,userEnteredFormat.numberFormat",
-                    }
-                }
-            )
-            if sw.chart is not None:
-                reqs.append(chart_request(sheet_id, sw.chart, anchor_column=max(len(r) for r in rows) + 1))
-        return reqs
+            if sw.name in titles and sw.mode == "append" and sw.name not in first_rows:
+                first_rows[sw.name] = self._first_row(sw.name)  # a narrowed read did not see that worksheet
+        return sheet_requests(writes, sheets, first_rows)
 
     def _first_row(self, name: str) -> list[Any]:
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "ROWS"}
-        body = self._call(f"read the {name} worksheet", lambda h: h.values_get(self.key, f"{a1_sheet(name)}!1:1", params=params))
+        body = self._call(
+            f"read the {name} worksheet",
+            lambda h: h.values_get(self.key, f"{a1_sheet(name)}!1:1", params=params),
+        )
         values = body.get("values", [])
         return values[0] if values else []
 
@@ -733,7 +285,9 @@ class GoogleSheetsBackend(Backend):
         if name not in {sh["properties"]["title"] for sh in meta.get("sheets", [])}:
             return None
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
-        body = self._call(f"read the {name} worksheet", lambda h: h.values_get(self.key, a1_sheet(name), params=params))
+        body = self._call(
+            f"read the {name} worksheet", lambda h: h.values_get(self.key, a1_sheet(name), params=params)
+        )
         rows = grid_from_values(body.get("values", []))
         # Dates come back as serial numbers: History's first column is its Date.
         for row in rows[1:]:
@@ -741,17 +295,8 @@ class GoogleSheetsBackend(Backend):
                 row[0] = parse_date(row[0])
         return rows
 
-    def _remember(self, sheet: dict[str, Any]) -> _SheetInfo:
-        p = sheet["properties"]
-        g = p.get("gridProperties", {})
-        self._info = _SheetInfo(
-            sheet_id=p.get("sheetId", 0),
-            title=p["title"],
-            row_count=g.get("rowCount", 1000),
-            column_count=g.get("columnCount", 26),
-            frozen_rows=g.get("frozenRowCount", 0),
-            protected=list(sheet.get("protectedRanges", []) or []),
-        )
+    def _remember(self, sheet: dict[str, Any]) -> SheetInfo:
+        self._info = SheetInfo.of(sheet)
         return self._info
 
     def read(self) -> Snapshot:
@@ -811,23 +356,20 @@ class GoogleSheetsBackend(Backend):
                 try:
                     return h.values_batch_get(self.key, ranges, params=dict(params))
                 except APIError as e:
-                    if _status(e) == 400 and "parse range" not in str(e.error.get("message", "")).lower():
+                    if api_status(e) == 400 and "parse range" not in str(e.error.get("message", "")).lower():
                         return None  # the grid shrank under the range
                     raise
 
             body = self._call(what, narrow)
             if body is not None:
-                parts = body.get("valueRanges", [])
-                head = grid_from_values(parts[0].get("values", [])) if parts else []
-                grid = grid_from_values(parts[1].get("values", [])) if len(parts) > 1 else []
-                while len(grid) < len(head):
-                    grid.append([])
-                for r, cells in enumerate(head):
-                    grid[r] = cells
+                grid = grid_from_ranges(body.get("valueRanges", []))
                 header = locate_header(grid, info.title)
-                header_in_full = header is not None and header.row < top
-                if header_in_full and all(
-                    pos <= last for name, pos in header.positions.items() if BY_NAME[name].owner == "user"
+                if (
+                    header is not None
+                    and header.row < top
+                    and all(
+                        pos <= last for name, pos in header.positions.items() if BY_NAME[name].owner == "user"
+                    )
                 ):
                     return grid
         body = self._call(what, lambda h: h.values_get(self.key, sheet, params=params))
@@ -850,8 +392,9 @@ class GoogleSheetsBackend(Backend):
             return Applied()
         if self._info is None:
             self.read()
-        waited = 0.0
-        for attempt in range(1, self.retry.max_attempts + 1):
+        waited, attempt = 0.0, 0
+        while True:
+            attempt += 1
             applied, reqs, needed = self._prepare(changes)
             if not reqs:
                 return applied
@@ -861,11 +404,10 @@ class GoogleSheetsBackend(Backend):
                 assert self._info is not None
                 self._info.column_count = max(self._info.column_count, needed)
                 return applied
-            wait = self.retry.delay(attempt, retry_after or None)
-            if waited + wait > self.retry.max_wait:
+            wait = self.retry.next_wait(attempt, waited, retry_after or None)
+            if wait is None:
                 break
-            self.retry.waits.append(wait)
-            self.retry.sleep(wait)
+            self.retry.wait(wait)
             waited += wait
         raise RemoteError(
             f"Google Sheets kept answering 429 (too many requests) to the write; gave up after {attempt} attempts and "
@@ -882,12 +424,10 @@ class GoogleSheetsBackend(Backend):
                 return False
             except GaveUp as e:
                 last = e.last
-                if isinstance(last, APIError) and (
-                    _status(last) == 429 or (_status(last) == 403 and bool(_reasons(last) & _RATE_REASONS))
-                ):
-                    return _retry_after(last.response)
+                if isinstance(last, APIError) and rate_limited(last):
+                    return retry_after_of(last)
                 what = (
-                    f"answered {_status(last)} ({_short(last)})"
+                    f"answered {api_status(last)} ({short_message(last)})"
                     if isinstance(last, APIError)
                     else f"did not answer in time ({type(last).__name__})"
                 )
@@ -912,18 +452,7 @@ class GoogleSheetsBackend(Backend):
         # person's unheaded columns included, so it never writes over them.
         grid = self._reread(full=bool(changes.add_columns))
         where = locate(changes, grid)
-        for name, col in where.new_columns.items():
-            taken = next(
-                (gi for gi in range(where.header_row + 1, len(grid)) if col < len(grid[gi]) and grid[gi][col] not in (None, "")),
-                None,
-            )
-            if taken is not None:
-                letter = column_letter(col)
-                raise TrackerError(
-                    f"sheet {info.title!r}: column {letter} has no header but holds values (row {taken + 1}); "
-                    f"followsync would add its column {name!r} there. Nothing was written.",
-                    hint=f"Give column {letter} a header, or move its values, and run again.",
-                )
+        self._check_new_columns(grid, where.header_row, where.new_columns)
         applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
         reqs: list[dict[str, Any]] = []
         needed = max(where.columns.values(), default=-1) + 1
@@ -937,18 +466,19 @@ class GoogleSheetsBackend(Backend):
                     }
                 }
             )
-        cells: dict[int, dict[int, _Cell]] = {}
+        cells: dict[int, dict[int, CellEdit]] = {}
         for name, col in where.new_columns.items():
-            cells.setdefault(where.header_row, {})[col] = _Cell(value=name, set_value=True)
+            cells.setdefault(where.header_row, {})[col] = CellEdit(value=name, set_value=True)
         gone: set[str] = set()
-        for ch in (*changes.cells, *changes.fills):
+        writes: list[CellWrite | FillWrite] = [*changes.cells, *changes.fills]
+        for ch in writes:
             gi = where.rows.get(ch.row)
             if gi is None:
                 continue  # skipped by locate, with its message
             if ch.column not in where.columns:
                 gone.add(ch.column)
                 continue
-            c = cells.setdefault(gi, {}).setdefault(where.columns[ch.column], _Cell())
+            c = cells.setdefault(gi, {}).setdefault(where.columns[ch.column], CellEdit())
             if isinstance(ch, FillWrite):
                 c.colour, c.set_fill = ch.colour, True
                 applied.fills += 1
@@ -961,51 +491,33 @@ class GoogleSheetsBackend(Backend):
         ]
         reqs += update_cells_requests(info.sheet_id, cells)
         if changes.sheets:
-            self._foreign: list[str] = []
-            reqs += self._sheet_requests(changes.sheets)
-            applied.skipped += [
-                f"worksheet {name!r} is not followsync's (its first row differs); left it alone" for name in self._foreign
-            ]
+            more, foreign = self._sheet_requests(changes.sheets)
+            reqs += more
+            applied.skipped += [foreign_sheet(name) for name in foreign]
         if reqs:
             owned = [where.columns[n] for n in OWNED_NAMES if n in where.columns]
-            reqs += self._protect_requests(owned)
+            reqs += protect_requests(info, owned)
         return applied, reqs, needed
 
-    def _protect_requests(self, owned: Sequence[int]) -> list[dict[str, Any]]:
-        """Requests that make followsync's protected ranges cover exactly ``owned`` columns, or []."""
+    def _check_new_columns(self, grid: list[list[Any]], header_row: int, new_columns: dict[str, int]) -> None:
+        """Refuse to add a column over values the person keeps there without a header."""
         assert self._info is not None
-        info = self._info
-        ours = [p for p in info.protected if str(p.get("description", "")).startswith("followsync")]
-        have = sorted(
-            (p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex", info.column_count))
-            for p in ours
-            if p.get("warningOnly") and "startRowIndex" not in p.get("range", {})
-        )
-        want = _runs(owned)
-        if have == want and len(ours) == len(want):
-            return []
-        reqs: list[dict[str, Any]] = [
-            {"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}}
-            for p in ours
-            if "protectedRangeId" in p
-        ]
-        for start, end in want:
-            reqs.append(
-                {
-                    "addProtectedRange": {
-                        "protectedRange": {
-                            "range": {
-                                "sheetId": info.sheet_id,
-                                "startColumnIndex": start,
-                                "endColumnIndex": end,
-                            },
-                            "description": PROTECT_DESCRIPTION,
-                            "warningOnly": True,
-                        }
-                    }
-                }
+        for name, col in new_columns.items():
+            taken = next(
+                (
+                    gi
+                    for gi in range(header_row + 1, len(grid))
+                    if col < len(grid[gi]) and grid[gi][col] not in (None, "")
+                ),
+                None,
             )
-        return reqs
+            if taken is not None:
+                letter = column_letter(col)
+                raise TrackerError(
+                    f"sheet {self._info.title!r}: column {letter} has no header but holds values (row {taken + 1}); "
+                    f"followsync would add its column {name!r} there. Nothing was written.",
+                    hint=f"Give column {letter} a header, or move its values, and run again.",
+                )
 
     def protect(self, columns: Sequence[str]) -> None:
         """Warn (not block) anyone who edits ``columns``: a warning-only protected range over them."""
@@ -1015,7 +527,8 @@ class GoogleSheetsBackend(Backend):
             raise TrackerError(
                 f"Worksheet {snap.sheet!r} has no tracker header to protect; run `followsync init` first."
             )
-        reqs = self._protect_requests([header.positions[c] for c in columns if c in header.positions])
+        assert self._info is not None
+        reqs = protect_requests(self._info, [header.positions[c] for c in columns if c in header.positions])
         if reqs:
             self._call("protect followsync's columns", lambda h: h.batch_update(self.key, {"requests": reqs}))
 
@@ -1037,173 +550,29 @@ class GoogleSheetsBackend(Backend):
     def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
         """Lay ``layout`` (and ``rows``) into a blank worksheet, or a new one, in ONE batchUpdate.
 
-        Header with notes and fill, frozen header row, drop-downs for choice columns, date
-        formats, widths and hidden columns. A worksheet holding data is refused, unless it already
-        is a followsync tracker: then the layout is laid again over the columns it has, and no
-        value is written.
+        The requests are :func:`~followsync.backends.google.requests.layout_requests`. A worksheet
+        holding data is refused, unless it already is a followsync tracker: then the layout is laid
+        again over the columns it has, and no value is written.
         """
         meta = self._fetch(READ_FIELDS, True, "look at the worksheet", narrow=False)
         sheets = meta.get("sheets", [])
-        target, new_title = self._init_target(sheets, layout)
-        reqs: list[dict[str, Any]] = []
-        if target is None:
-            sheet_id = _new_sheet_id(sheets)
+        sheet, new_title = self._init_target(sheets, layout)
+        if sheet is None:
             n_rows = max(1000, len(rows) + 100)
-            reqs.append(
-                {
-                    "addSheet": {
-                        "properties": {
-                            "sheetId": sheet_id,
-                            "title": new_title,
-                            "gridProperties": {"rowCount": n_rows, "columnCount": len(layout.columns)},
-                        }
-                    }
-                }
-            )
+            info = SheetInfo(new_sheet_id(sheets), new_title, n_rows, len(layout.columns), 0, [])
             grid: list[list[Any]] = []
-            self._info = _SheetInfo(sheet_id, new_title, n_rows, len(layout.columns), 0, [])
-            column_count, row_count = len(layout.columns), n_rows
+            self._info, new = info, True
         else:
-            info = self._remember(target)
-            sheet_id, column_count, row_count = info.sheet_id, info.column_count, info.row_count
-            grid, _ = grid_from_sheet(target)
-        header = locate_header(grid, self._info.title)
+            info, new = self._remember(sheet), False
+            grid, _ = grid_from_sheet(sheet)
+        header = locate_header(grid, info.title)
         if grid and header is None:
             raise UsageError(
-                f"Worksheet {self._info.title!r} of spreadsheet {self.key} already holds data that is not a "
+                f"Worksheet {info.title!r} of spreadsheet {self.key} already holds data that is not a "
                 "followsync tracker; followsync will not write over it. Use a blank worksheet "
                 "(add one and pass its URL with #gid=, or set [tracker] worksheet)."
             )
-        if header is not None:
-            placed = [
-                (header.positions[lc.column.name], lc)
-                for lc in layout.columns
-                if lc.column.name in header.positions
-            ]
-            header_row, write_header, rows = header.row, False, ()
-        else:
-            placed = list(enumerate(layout.columns))
-            header_row, write_header = 0, True
-        width = max((c for c, _ in placed), default=-1) + 1
-        if width > column_count:
-            reqs.append(
-                {
-                    "appendDimension": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "length": width - column_count,
-                    }
-                }
-            )
-        if header_row + 1 + len(rows) > row_count:
-            reqs.append(
-                {
-                    "appendDimension": {
-                        "sheetId": sheet_id,
-                        "dimension": "ROWS",
-                        "length": header_row + 1 + len(rows) - row_count,
-                    }
-                }
-            )
-        reqs.append(
-            {
-                "updateSheetProperties": {
-                    "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": header_row + 1}},
-                    "fields": "gridProperties.frozenRowCount",
-                }
-            }
-        )
-        header_fill = {"backgroundColor": hex_to_color(layout.header_fill), "textFormat": {"bold": True}}
-        for col, lc in placed:
-            cell: dict[str, Any] = {"note": lc.note, "userEnteredFormat": header_fill}
-            fields = "note,userEnteredFormat.backgroundColor,userEnteredFormat.textFormat.bold"
-            if write_header:
-                cell["userEnteredValue"] = {"stringValue": lc.column.name}
-                fields = "userEnteredValue," + fields
-            reqs.append(
-                {
-                    "updateCells": {
-                        "start": {"sheetId": sheet_id, "rowIndex": header_row, "columnIndex": col},
-                        "rows": [{"values": [cell]}],
-                        "fields": fields,
-                    }
-                }
-            )
-            below = {
-                "sheetId": sheet_id,
-                "startRowIndex": header_row + 1,
-                "startColumnIndex": col,
-                "endColumnIndex": col + 1,
-            }
-            if lc.number_format:
-                reqs.append(
-                    {
-                        "repeatCell": {
-                            "range": below,
-                            "cell": {"userEnteredFormat": {"numberFormat": _column_format(lc.number_format)}},
-                            "fields": "userEnteredFormat.numberFormat",
-                        }
-                    }
-                )
-            if lc.column.name == "Mark sent":
-                # Sheets has real checkboxes: tick it, and the next run records the send.
-                reqs.append({"setDataValidation": {"range": below, "rule": {"condition": {"type": "BOOLEAN"}}}})
-            elif lc.choices:
-                reqs.append(
-                    {
-                        "setDataValidation": {
-                            "range": below,
-                            "rule": {
-                                "condition": {
-                                    "type": "ONE_OF_LIST",
-                                    "values": [{"userEnteredValue": c} for c in lc.choices],
-                                },
-                                "showCustomUi": True,
-                                "strict": False,
-                            },
-                        }
-                    }
-                )
-            reqs.append(
-                {
-                    "updateDimensionProperties": {
-                        "range": {
-                            "sheetId": sheet_id,
-                            "dimension": "COLUMNS",
-                            "startIndex": col,
-                            "endIndex": col + 1,
-                        },
-                        "properties": {"pixelSize": _pixels(lc.width), "hiddenByUser": lc.hidden},
-                        "fields": "pixelSize,hiddenByUser",
-                    }
-                }
-            )
-        if rows:
-            formats = {lc.column.name: lc.number_format for lc in layout.columns}
-            body = []
-            for r in rows:
-                values = []
-                for _, lc in placed:
-                    v = r.get(lc.column.name)
-                    cell = {}
-                    if (tv := typed_value(v)) is not None:
-                        cell["userEnteredValue"] = tv
-                    # Date columns keep their format on every row, blank ones included (the
-                    # repeatCell above would otherwise be cleared by this request's mask).
-                    if nf := _column_format(formats.get(lc.column.name)) or date_format(v):
-                        cell["userEnteredFormat"] = {"numberFormat": nf}
-                    values.append(cell)
-                body.append({"values": values})
-            reqs.append(
-                {
-                    "updateCells": {
-                        "start": {"sheetId": sheet_id, "rowIndex": header_row + 1, "columnIndex": 0},
-                        "rows": body,
-                        "fields": "userEnteredValue,userEnteredFormat.numberFormat",
-                    }
-                }
-            )
-        reqs += self._protect_requests([c for c, lc in placed if lc.column.owner == "followsync"])
+        reqs = layout_requests(layout, LayoutTarget(info, header, new), rows)
         self._call("lay out the tracker", lambda h: h.batch_update(self.key, {"requests": reqs}))
 
     def _init_target(self, sheets: list[dict[str, Any]], layout: Layout) -> tuple[dict[str, Any] | None, str]:
@@ -1225,68 +594,3 @@ class GoogleSheetsBackend(Backend):
 
     def lock_name(self) -> str:
         return f"gsheets-{self.key}-{self.gid if self.gid is not None else self.worksheet or ''}"
-
-
-def _column_format(pattern: str | None) -> dict[str, str] | None:
-    """A layout column's number format pattern as the API's NumberFormat."""
-    if not pattern:
-        return None
-    return {"type": "DATE_TIME" if "h" in pattern.lower() else "DATE", "pattern": pattern}
-
-
-def _pixels(chars: int) -> int:
-    """A width in characters as pixels, roughly as Sheets' default font renders them."""
-    return int(chars * 7 + 12)
-
-
-def chart_request(sheet_id: int, chart: ChartSpec, anchor_column: int) -> dict[str, Any]:
-    """An ``addChart`` for a table of the sheet: a column chart, one series per column."""
-
-    def source(col: int) -> dict[str, Any]:
-        return {
-            "sourceRange": {
-                "sources": [
-                    {
-                        "sheetId": sheet_id,
-                        "startRowIndex": chart.first_row,
-                        "endRowIndex": chart.last_row + 1,
-                        "startColumnIndex": col,
-                        "endColumnIndex": col + 1,
-                    }
-                ]
-            }
-        }
-
-    return {
-        "addChart": {
-            "chart": {
-                "spec": {
-                    "title": chart.title,
-                    "basicChart": {
-                        "chartType": "COLUMN",
-                        "legendPosition": "BOTTOM_LEGEND",
-                        "headerCount": 1,
-                        "domains": [{"domain": source(chart.domain_column)}],
-                        "series": [{"series": source(c), "targetAxis": "LEFT_AXIS"} for c in chart.series_columns],
-                    },
-                },
-                "position": {
-                    "overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_column}}
-                },
-            }
-        }
-    }
-
-
-def _new_sheet_id(sheets: list[dict[str, Any]]) -> int:
-    used = {s["properties"].get("sheetId") for s in sheets}
-    n = 1_000_000 + random.randrange(1_000_000_000)
-    while n in used:
-        n += 1
-    return n
-
-
-def _short(e: APIError) -> str:
-    msg = str(e.error.get("message", "")).strip().splitlines()
-    text = msg[0] if msg else str(e.error.get("status", ""))
-    return text if len(text) <= 160 else text[:157] + "..."

@@ -21,15 +21,13 @@ import pytest
 import requests
 
 from followsync import run as sync
-from followsync.backends.airtable.backend import (
-    ENV_TOKEN,
+from followsync.backends.airtable.backend import ENV_TOKEN, AirtableBackend, parse_location
+from followsync.backends.airtable.fields import (
     URGENCY_CHOICES,
-    AirtableBackend,
     _from_airtable,
     _to_airtable,
     _typed,
     field_spec,
-    parse_location,
 )
 from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite
 from followsync.config import Config

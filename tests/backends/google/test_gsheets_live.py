@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from followsync.backends.google.auth import SCOPES, load_credentials
-from followsync.backends.google.backend import GoogleSheetsBackend, color_to_hex, hex_to_color, parse_location
+from followsync.backends.google.backend import GoogleSheetsBackend, parse_location
+from followsync.backends.google.wire import color_to_hex, hex_to_color
 from followsync.core.schema import COLOUR_COLUMNS, locate_header
 
 from ..contract import BackendContract

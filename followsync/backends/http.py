@@ -1,0 +1,94 @@
+"""The one retry policy of the stores that talk HTTP (Google Sheets and Airtable).
+
+Capped exponential backoff, with or without jitter, that honours ``Retry-After`` and gives up
+once another wait would pass a bound on the total wait or on the attempts. A server asking for
+an hour's wait is therefore not obeyed: the run stops and says so, rather than hang.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RetryPolicy:
+    """Capped exponential backoff with jitter, honouring Retry-After, within ``max_wait`` seconds in all.
+
+    The backoff before attempt ``n + 1`` is ``min(cap, base * 2 ** (n - 1))``; ``jitter`` is the
+    share of it that is random (0.5: half fixed, half random; 0: exactly the backoff).
+    ``sleep`` and ``random`` are injectable so tests assert the waits asked for, not wall time.
+    """
+
+    max_wait: float = 120.0
+    base: float = 1.0
+    cap: float = 32.0
+    max_attempts: int = 8
+    jitter: float = 0.5
+    sleep: Callable[[float], object] = time.sleep
+    random: Callable[[], float] = random.random
+    waits: list[float] = field(default_factory=list)  # every wait requested, for tests and messages
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """The wait before attempt ``attempt + 1``: the backoff, jittered, never under Retry-After."""
+        backoff = min(self.cap, self.base * 2 ** (attempt - 1))
+        wait = backoff * (1 - self.jitter) + self.random() * backoff * self.jitter if self.jitter else backoff
+        return max(wait, retry_after) if retry_after is not None else wait
+
+    def next_wait(self, attempt: int, waited: float, retry_after: float | None = None) -> float | None:
+        """The wait before attempt ``attempt + 1``, or None when the attempts or the total wait would
+        run out (``waited`` is what this request has waited so far)."""
+        wait = self.delay(attempt, retry_after)
+        if attempt >= self.max_attempts or waited + wait > self.max_wait:
+            return None
+        return wait
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, and remember the wait."""
+        self.waits.append(seconds)
+        self.sleep(seconds)
+
+
+class GaveUp(Exception):
+    """The retries ran out; ``last`` is the final error (an APIError or a requests exception)."""
+
+    def __init__(self, last: Exception, attempts: int, waited: float):
+        super().__init__(str(last))
+        self.last, self.attempts, self.waited = last, attempts, waited
+
+
+def retry_after(
+    headers_or_value: Mapping[str, str] | str | None, now: dt.datetime | None = None
+) -> float | None:
+    """The seconds a ``Retry-After`` asks for, from a response's headers or the header's value.
+
+    Both forms of RFC 9110 are read: delta-seconds (``120``; a fraction is accepted too) and an
+    HTTP-date (``Wed, 21 Oct 2026 07:28:00 GMT``, counted from ``now``, default the clock). A
+    date in the past is 0; a missing or unreadable value is None.
+    """
+    if headers_or_value is None or isinstance(headers_or_value, str):
+        value = headers_or_value
+    else:
+        value = headers_or_value.get("Retry-After")
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": the date is in UTC, its source zone unknown
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
