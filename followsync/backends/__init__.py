@@ -7,7 +7,6 @@ way, ``Class.from_location(location, config, worksheet)``.
 from __future__ import annotations
 
 import importlib
-import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -81,18 +80,4 @@ def open_backend(location: str | None, config: Config, worksheet: str | None = N
             "set [tracker] location in followsync.toml, or create one with `followsync init tracker.xlsx --demo`.",
         )
     where = Location.parse(location) if location else Location.parse(str(config.location), config)
-    return _build(where, config, worksheet or config.worksheet)
-
-
-def _build(where: Location, config: Config, worksheet: str | None) -> Backend:
-    store = store_class(where.store_kind)
-    # A shim until AirtableBackend.from_location(..., worksheet) lands from its branch of this
-    # layout step; then only the last line is needed.
-    if (
-        where.store_kind == "airtable"
-        and "worksheet" not in inspect.signature(store.from_location).parameters
-    ):
-        from .airtable.backend import AirtableBackend
-
-        return AirtableBackend.from_location(where.target, config)
-    return store.from_location(where.target, config, worksheet)
+    return store_class(where.store_kind).from_location(where.target, config, worksheet or config.worksheet)
