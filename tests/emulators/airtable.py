@@ -26,7 +26,17 @@ Its answers are built from Airtable's published API reference
   per base, then every request is refused for 30 s (``lockout``, configurable so tests need
   not wait).
 
+Limits as Airtable has them (cited where defined): list cursors that time out
+(``CURSOR_LIFETIME``, :meth:`AirtableEmulator.expire_cursors`) with ``422
+LIST_RECORDS_ITERATOR_NOT_AVAILABLE``; computed fields (``COMPUTED_TYPES``: formula, rollup,
+lookup, count, autonumber, created/last-modified time and by, button) that refuse every write with
+``422 INVALID_VALUE_FOR_COLUMN``; number, currency, percent, checkbox, single and multiple
+selects, date, dateTime and text types (email, url, phoneNumber, multilineText, richText: any
+string, as Airtable's API takes them) with their validation.
+
 Test hooks: :meth:`AirtableEmulator.fail` (faults on demand), ``latency``,
+:meth:`AirtableEmulator.set_computed` (a computed cell's value), :meth:`AirtableEmulator.traffic`
+and ``largest_request`` (the largest request body),
 :meth:`AirtableEmulator.on_request` (change the base between two requests, like a coach
 editing), request counts at ``GET /_emulator/stats`` (``{"requests", "by_method",
 "by_path"}``, the shape of the Google emulator's) reset by ``POST /_emulator/reset``, and the

@@ -59,8 +59,12 @@ The Python API (``GoogleEmulator``) is stable: ``start/stop`` (or ``with``), ``u
 with helpers such as ``value``, ``formatted``, ``set_value``, ``set_background``, ``note``,
 ``validation``, ``row_metadata``, ``protected_ranges``, ``frozen_rows``), ``edit``, ``sort_rows``,
 ``insert_rows``, ``delete_rows``, ``insert_columns``, ``move_column``, ``share``, ``permissions``,
-``on_request``, ``fail``, ``stats``, ``reset_stats``, ``revoke_service_account``, ``add_oauth_client``,
-``revoke_refresh_token``. Every API request needs ``Authorization: Bearer <token from /token>``. Over HTTP,
+``on_request``, ``fail``, ``stats``, ``reset_stats``, ``largest_request``, ``now``, ``advance``,
+``revoke_service_account``, ``add_oauth_client`` (``publishing_status="testing"`` for 7-day refresh
+tokens), ``revoke_refresh_token``. The real services' limits it enforces (request size, sheet titles
+in any case, cell and spreadsheet sizes, grid limits, quotas, protected ranges, Testing apps'
+tokens) are listed, with their sources, under "The real services' limits" and on
+:class:`GoogleEmulator`. Every API request needs ``Authorization: Bearer <token from /token>``. Over HTTP,
 ``GET /_emulator/stats`` returns ``stats()`` and ``POST /_emulator/reset`` clears the counts (not the
 data). Standalone: ``python -m tests.emulators.google --port 8765 --key-file sa.json``.
 
@@ -353,6 +357,32 @@ def _in_grid_range(gr: dict, r: int, c: int) -> bool:
         gr.get("startRowIndex", 0) <= r < gr.get("endRowIndex", 1 << 62)
         and gr.get("startColumnIndex", 0) <= c < gr.get("endColumnIndex", 1 << 62)
     )
+
+
+def protects_area(book: Spreadsheet, sheet: Sheet, r0: int, r1: int, c0: int, c1: int, actor: str) -> bool:
+    """Whether a hard protected range that ``actor`` may not edit overlaps the area [r0, r1) x [c0, c1)
+    (structural edits: sorting it, deleting its rows or columns). An overlap lying wholly inside one
+    of the range's ``unprotectedRanges`` does not count."""
+    for pr in sheet.protected_ranges:
+        if pr.get("warningOnly") or actor == book.owner or actor == pr.get("_creator"):
+            continue
+        if actor in ((pr.get("editors") or {}).get("users") or []):
+            continue
+        g = pr["range"]
+        lo_r, hi_r = max(r0, g.get("startRowIndex", 0)), min(r1, g.get("endRowIndex", 1 << 62))
+        lo_c, hi_c = max(c0, g.get("startColumnIndex", 0)), min(c1, g.get("endColumnIndex", 1 << 62))
+        if lo_r >= hi_r or lo_c >= hi_c:
+            continue
+        if any(
+            u.get("startRowIndex", 0) <= lo_r
+            and hi_r <= u.get("endRowIndex", 1 << 62)
+            and u.get("startColumnIndex", 0) <= lo_c
+            and hi_c <= u.get("endColumnIndex", 1 << 62)
+            for u in pr.get("unprotectedRanges") or []
+        ):
+            continue
+        return True
+    return False
 
 
 def protection_of(book: Spreadsheet, sheet: Sheet, r: int, c: int, actor: str) -> dict | None:
@@ -1883,6 +1913,15 @@ class _Batch:
         return handler(body, where) or {}
 
     # -- cells ---------------------------------------------------------------------------
+    def _refuse_area(self, sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
+        """Sorting or deleting protected cells is an edit too (see ``PROTECTED_CELL``)."""
+        if (
+            self.protection
+            and sheet.protected_ranges
+            and protects_area(self.book, sheet, r0, r1, c0, c1, self.actor)
+        ):
+            raise ApiError(self.protected_status, PROTECTED_CELL)
+
     def _write(self, sheet: Sheet, r: int, c: int, cd: dict, paths: list[tuple[str, ...]]) -> None:
         if self.protection and sheet.protected_ranges and protection_of(self.book, sheet, r, c, self.actor):
             raise ApiError(self.protected_status, PROTECTED_CELL)  # see PROTECTED_CELL
@@ -2031,6 +2070,10 @@ class _Batch:
             )
         if start == 0 and end == count:
             raise _bad(f"Invalid {where}: You can't delete all the {dim.lower()} on the sheet.")
+        if dim == "ROWS":
+            self._refuse_area(sheet, start, end, 0, sheet.column_count)
+        else:
+            self._refuse_area(sheet, 0, sheet.row_count, start, end)
         delete_dimension(self.book, sheet, dim, start, end)
 
     def _moveDimension(self, body: dict, where: str) -> None:
@@ -2108,6 +2151,7 @@ class _Batch:
             specs.append((col, order == "DESCENDING"))
         if not specs:
             raise _bad(f"Invalid {where}: sortSpecs must not be empty.")
+        self._refuse_area(sheet, r0, r1, c0, c1)
         sort_range(sheet, r0, r1, c0, c1, specs)
 
     # -- sheets --------------------------------------------------------------------------
@@ -3527,9 +3571,13 @@ class GoogleEmulator:
 
     def _refuse_protected(self, book: Spreadsheet, sheet: Sheet, r: int, c: int, actor: str | None) -> None:
         """A write to a cell of a hard protected range is refused (see ``PROTECTED_CELL``)."""
-        if actor and self.enforce_protection and sheet.protected_ranges:
-            if protection_of(book, sheet, r, c, actor) is not None:
-                raise ApiError(self.protected_status, PROTECTED_CELL)
+        if (
+            actor
+            and self.enforce_protection
+            and sheet.protected_ranges
+            and protection_of(book, sheet, r, c, actor) is not None
+        ):
+            raise ApiError(self.protected_status, PROTECTED_CELL)
 
     def _batch_update(self, book: Spreadsheet, body: dict, actor: str = SERVICE_ACCOUNT_EMAIL) -> dict:
         """``spreadsheets.batchUpdate``, all or nothing (see :class:`_Batch`); replies mirror the requests."""

@@ -227,10 +227,11 @@ def test_a_cell_over_50000_characters_is_refused_by_update_cells(emu, http):
 def test_ten_million_cells_per_spreadsheet_on_every_request_that_grows_a_grid(emu, http):
     sid, sheet_id = new_book(emu)  # Tracker: 1000 x 26 = 26,000 cells
     msg = "This action would increase the number of cells in the workbook above the limit of 10000000 cells."
-    r = batch(http, sid, {"addSheet": {"properties": {"title": "Big", "gridProperties": {"rowCount": 384_616}}}})
+    wide = {"rowCount": 1000, "columnCount": 9975}  # 9,975,000 + 26,000: over by 1,000
+    r = batch(http, sid, {"addSheet": {"properties": {"title": "Big", "gridProperties": wide}}})
     assert r.status_code == 400 and error(r)["message"] == f"Invalid requests[0].addSheet: {msg}"
-    rows = (g.MAX_CELLS - 26_000) // 26  # 383,615 rows: 9,999,990 cells in all
-    r = batch(http, sid, {"addSheet": {"properties": {"title": "Big", "gridProperties": {"rowCount": rows}}}})
+    wide["columnCount"] = (g.MAX_CELLS - 26_000) // 1000  # 9,974 columns: exactly 10,000,000 cells in all
+    r = batch(http, sid, {"addSheet": {"properties": {"title": "Big", "gridProperties": wide}}})
     assert r.status_code == 200
     big = emu.sheet(sid, "Big").sheet_id
     growing = [
@@ -486,6 +487,21 @@ def test_a_hard_protected_range_refuses_every_write_kind_by_another_editor(emu, 
     assert emu.backgrounds(sid, "Tracker") == {}
     ok = http.put(f"{SHEETS}/{sid}/values/Tracker!C2", params=raw, json={"values": [["outside"]]})
     assert ok.status_code == 200
+
+
+def test_sorting_or_deleting_protected_cells_is_refused_too(emu, http):
+    sid, sheet_id = new_book(emu)
+    protect(emu, sid, {"startRowIndex": 1, "endRowIndex": 2})  # row 2, the coach's
+    for req in (
+        {"sortRange": {"range": {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": 5}, "sortSpecs": [{"dimensionIndex": 0}]}},
+        {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 0, "endIndex": 3}}},
+        {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2}}},
+    ):
+        r = batch(http, sid, req)
+        assert (r.status_code, error(r)) == (403, PROTECTED), req
+    ok = batch(http, sid, {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 5, "endIndex": 6}}})
+    assert ok.status_code == 200
+    assert emu.values(sid, "Tracker") == [["ID", "Company"], ["a-1", "Acme"]]
 
 
 def test_warning_only_ranges_editors_the_owner_and_unprotected_parts_may_be_written(emu, http, tmp_path):
