@@ -26,7 +26,17 @@ Its answers are built from Airtable's published API reference
   per base, then every request is refused for 30 s (``lockout``, configurable so tests need
   not wait).
 
+Limits as Airtable has them (cited where defined): list cursors that time out
+(``CURSOR_LIFETIME``, :meth:`AirtableEmulator.expire_cursors`) with ``422
+LIST_RECORDS_ITERATOR_NOT_AVAILABLE``; computed fields (``COMPUTED_TYPES``: formula, rollup,
+lookup, count, autonumber, created/last-modified time and by, button) that refuse every write with
+``422 INVALID_VALUE_FOR_COLUMN``; number, currency, percent, checkbox, single and multiple
+selects, date, dateTime and text types (email, url, phoneNumber, multilineText, richText: any
+string, as Airtable's API takes them) with their validation.
+
 Test hooks: :meth:`AirtableEmulator.fail` (faults on demand), ``latency``,
+:meth:`AirtableEmulator.set_computed` (a computed cell's value), :meth:`AirtableEmulator.traffic`
+and ``largest_request`` (the largest request body),
 :meth:`AirtableEmulator.on_request` (change the base between two requests, like a coach
 editing), request counts at ``GET /_emulator/stats`` (``{"requests", "by_method",
 "by_path"}``, the shape of the Google emulator's) reset by ``POST /_emulator/reset``, and the
@@ -59,9 +69,37 @@ MAX_PAGE_SIZE = 100
 MAX_RECORDS_PER_REQUEST = 10
 
 TEXT_TYPES = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
-FIELD_TYPES = TEXT_TYPES | {"number", "date", "dateTime", "checkbox", "singleSelect"}
+NUMBER_TYPES = {"number", "currency", "percent"}
+#: Field types whose value Airtable computes: it refuses any write to them with ``422
+#: INVALID_VALUE_FOR_COLUMN 'Field "X" cannot accept a value because the field is computed'``
+#: [issue justkd/AirpuckJS#3: '{type: "INVALID_VALUE_FOR_COLUMN", message: "Field "date" cannot accept
+#: a value because the field is computed"}' for a "Created Time" field; Sybit-Education/airtable.java#46
+#: (lookup fields, same words); PipedreamHQ/pipedream#6318: "No uneditable (Lookup, Rollup, Formula,
+#: Autonumber, Created at, Last modified at, Created by, Last modified by) fields" ... "[422] -
+#: INVALID_VALUE_FOR_COLUMN"]. The type names are the `field model
+#: <https://airtable.com/developers/web/api/field-model>`__'s (``multipleLookupValues`` is a lookup's
+#: type in a schema; ``lookup`` is accepted as the same thing). A test gives them values with
+#: :meth:`AirtableEmulator.set_computed`; ``autoNumber``, ``createdTime``, ``lastModifiedTime``,
+#: ``createdBy`` and ``lastModifiedBy`` the emulator fills itself.
+COMPUTED_TYPES = {
+    "formula", "rollup", "lookup", "multipleLookupValues", "count", "autoNumber", "createdTime",
+    "lastModifiedTime", "createdBy", "lastModifiedBy", "button",
+}  # fmt: skip
+SELECT_TYPES = {"singleSelect", "multipleSelects"}
+FIELD_TYPES = TEXT_TYPES | NUMBER_TYPES | SELECT_TYPES | {"date", "dateTime", "checkbox"} | COMPUTED_TYPES
 # Field types a table's first (primary) field may have.
-PRIMARY_TYPES = TEXT_TYPES | {"number", "date", "dateTime"}
+PRIMARY_TYPES = TEXT_TYPES | NUMBER_TYPES | {"date", "dateTime", "formula", "autoNumber"}
+#: The user the emulator's token acts as (``createdBy`` / ``lastModifiedBy``), in the field model's
+#: collaborator shape.
+EMULATOR_USER = {"id": "usrEMULATOR000001", "email": "owner@example.com", "name": "Emulator Owner"}
+#: [List records, https://airtable.com/developers/web/api/list-records, "offset"]: "Iteration may
+#: timeout due to client inactivity or server restarts. In that case, the client will receive a 422
+#: response with error message LIST_RECORDS_ITERATOR_NOT_AVAILABLE. It may then restart iteration from
+#: the beginning." (quoted in the community thread
+#: https://community.airtable.com/t5/development-apis/offset-value-invalid-output-does-not-match-api-documentation/td-p/59344
+#: and in simonw/airtable-export#7). The lifetime is not published ("expire in minutes" say the
+#: projects that meet it); the emulator's default, measured since the cursor was last used, is:
+CURSOR_LIFETIME = 300.0
 SELECT_COLOURS = [
     f"{base}{shade}"
     for shade in ("Light2", "Light1", "Bright", "Dark1")
@@ -92,6 +130,8 @@ class ApiError(Exception):
             return {"errors": [{"error": "RATE_LIMIT_REACHED", "message": self.message}]}
         if self.message is None:
             return {"error": self.type}
+        if self.message == "":
+            return {"error": {"type": self.type}}  # a type and no message (LIST_RECORDS_ITERATOR_NOT_AVAILABLE)
         return {"error": {"type": self.type, "message": self.message}}
 
 
@@ -152,6 +192,11 @@ class _Table:
 class AirtableEmulator:
     """One Airtable base behind a loopback HTTP server.
 
+    ``cursor_lifetime`` is how long (on ``clock``) an unused list cursor lives (``None``: forever);
+    :meth:`expire_cursors` drops every live cursor, as a server restart does. Either way the next
+    page answers ``422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE`` (see ``CURSOR_LIFETIME``).
+    :attr:`largest_request` and :meth:`traffic` give the request count and largest request body.
+
     ``rate_limit`` is requests per second per base (``None`` or 0 turns the limit off);
     ``lockout`` the seconds every request is refused after it was exceeded; ``latency`` seconds
     added to each request; ``clock`` the monotonic clock the rate limit is measured on (tests
@@ -171,8 +216,12 @@ class AirtableEmulator:
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
         port: int = 0,
+        cursor_lifetime: float | None = CURSOR_LIFETIME,
     ):
         self.base_id = base_id
+        self.cursor_lifetime = cursor_lifetime
+        self._traffic = {"requests": 0, "largest_request": 0, "largest_request_path": None}
+        self._autonumber: Counter[str] = Counter()
         self.rate_limit = rate_limit
         self.lockout = lockout
         self.latency = latency
@@ -187,6 +236,7 @@ class AirtableEmulator:
         self._recent: deque[float] = deque()  # times of the requests of the last second
         self._locked_until = float("-inf")
         self._iterators: dict[str, list[str]] = {}
+        self._iterator_used: dict[str, float] = {}
         self._by_method: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
         self._server: ThreadingHTTPServer | None = None
@@ -282,6 +332,39 @@ class AirtableEmulator:
         with self._lock:
             self._faults.append(_Fault(status, times, retry_after, method.upper() if method else None))
 
+    def expire_cursors(self) -> None:
+        """Forget every live list cursor (a server restart): their next page answers 422
+        ``LIST_RECORDS_ITERATOR_NOT_AVAILABLE``. Safe to call from an :meth:`on_request` callback."""
+        with self._lock:
+            self._iterators.clear()
+            self._iterator_used.clear()
+
+    def set_computed(self, table: str, record_id: str, field_name: str, value: Any) -> None:
+        """Give a computed field's cell its value (what Airtable would have computed), bypassing the
+        write check the API applies (see ``COMPUTED_TYPES``)."""
+        with self._lock:
+            t = self._table(table)
+            f = t.field(field_name)
+            if f is None or f["type"] not in COMPUTED_TYPES:
+                raise KeyError(f"{field_name!r} is not a computed field of {table!r}")
+            cells = t.records[record_id]["cells"]
+            if _empty(value):
+                cells.pop(f["id"], None)
+            else:
+                cells[f["id"]] = copy.deepcopy(value)
+
+    @property
+    def largest_request(self) -> int:
+        """The largest request body (bytes) since the last :meth:`reset_stats`."""
+        with self._lock:
+            return int(self._traffic["largest_request"])
+
+    def traffic(self) -> dict[str, Any]:
+        """``{"requests", "largest_request", "largest_request_path"}`` since the last reset (apart from
+        :meth:`stats`, whose shape tests compare whole)."""
+        with self._lock:
+            return dict(self._traffic)
+
     def on_request(self, callback: Callable[[EmulatedRequest], None]) -> None:
         """Call ``callback(request)`` before each API request is handled (after it is counted)."""
         with self._lock:
@@ -302,14 +385,21 @@ class AirtableEmulator:
             self._by_method.clear()
             self._by_path.clear()
             self.log.clear()
+            self._traffic = {"requests": 0, "largest_request": 0, "largest_request_path": None}
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, req: EmulatedRequest) -> tuple[int, Any, dict[str, str]]:
-        """Answer one request: (status, JSON body, extra headers)."""
+    def handle(self, req: EmulatedRequest, size: int | None = None) -> tuple[int, Any, dict[str, str]]:
+        """Answer one request: (status, JSON body, extra headers). ``size``: its body's bytes."""
         if req.path.startswith("/_emulator/"):
             return self._control(req)
         with self._lock:
+            if size is None:
+                size = len(json.dumps(req.body).encode()) if req.body is not None else 0
+            tr = self._traffic
+            tr["requests"] += 1
+            if size > tr["largest_request"]:
+                tr["largest_request"], tr["largest_request_path"] = size, f"{req.method} {req.path}"
             self.log.append(req)
             self._by_method[req.method] += 1
             self._by_path[req.path] += 1
@@ -590,10 +680,19 @@ class AirtableEmulator:
         if offset:
             iterator, _, start_after = str(offset).partition("/")
             ids = self._iterators.get(iterator)
+            used = self._iterator_used.get(iterator)
+            if (
+                ids is not None
+                and used is not None
+                and self.cursor_lifetime is not None
+                and self.clock() - used > self.cursor_lifetime
+            ):  # see CURSOR_LIFETIME: timed out for inactivity
+                self._iterators.pop(iterator, None)
+                self._iterator_used.pop(iterator, None)
+                ids = None
             if ids is None or start_after not in ids:
-                raise ApiError(
-                    422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "The offset is not valid (or has expired)"
-                )
+                # Airtable's answer is the bare type (see CURSOR_LIFETIME), no message.
+                raise ApiError(422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "")
             position = ids.index(start_after) + 1
         else:
             # Airtable's cursor is server-side: the listing is the table as it was at the first page.
@@ -610,8 +709,10 @@ class AirtableEmulator:
         out: dict[str, Any] = {"records": records}
         if end < len(ids):
             out["offset"] = f"{iterator}/{ids[end - 1]}"
+            self._iterator_used[iterator] = self.clock()
         else:
             self._iterators.pop(iterator, None)
+            self._iterator_used.pop(iterator, None)
         return out
 
     def _record_json(
@@ -646,6 +747,14 @@ class AirtableEmulator:
         self._write_cells(t, cells, fields, typecast)
         rid = _new_id("rec")
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        self._autonumber[t.id] += 1
+        for f in t.fields:  # what Airtable fills itself (see COMPUTED_TYPES)
+            if f["type"] == "autoNumber":
+                cells[f["id"]] = self._autonumber[t.id]
+            elif f["type"] in ("createdTime", "lastModifiedTime"):
+                cells[f["id"]] = stamp
+            elif f["type"] in ("createdBy", "lastModifiedBy"):
+                cells[f["id"]] = dict(EMULATOR_USER)
         t.records[rid] = {"createdTime": stamp, "cells": cells}
         return rid
 
@@ -699,12 +808,25 @@ class AirtableEmulator:
             f = t.field(key)
             if f is None:
                 raise ApiError(422, "UNKNOWN_FIELD_NAME", f'Unknown field name: "{key}"')
+            if f["type"] in COMPUTED_TYPES:  # see COMPUTED_TYPES
+                raise ApiError(
+                    422,
+                    "INVALID_VALUE_FOR_COLUMN",
+                    f'Field "{f["name"]}" cannot accept a value because the field is computed',
+                )
             new[f["id"]] = _cell_value(f, value, typecast)
         for fid, value in new.items():
             if _empty(value):
                 cells.pop(fid, None)
             else:
                 cells[fid] = value
+        if new:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            for f in t.fields:
+                if f["type"] == "lastModifiedTime":
+                    cells[f["id"]] = stamp
+                elif f["type"] == "lastModifiedBy":
+                    cells[f["id"]] = dict(EMULATOR_USER)
 
 
 # ---------------------------------------------------------------------- values
@@ -723,14 +845,24 @@ def _field_options(type_: str, options: Any, strict: bool) -> dict[str, Any] | N
     if type_ in TEXT_TYPES:
         need(not options, "no options")
         return None
-    if type_ == "number":
+    if type_ in NUMBER_TYPES:
+        # [field model]: number and currency precision 0-8 (currency also a symbol), percent 0-8.
         if not strict:
             options.setdefault("precision", 0)
+            if type_ == "currency":
+                options.setdefault("symbol", "$")
         need(
             isinstance(options.get("precision"), int) and 0 <= options["precision"] <= 8,
             "options.precision (0-8)",
         )
+        if type_ == "currency":
+            need(isinstance(options.get("symbol"), str) and options["symbol"], "options.symbol")
+            return {"precision": options["precision"], "symbol": options["symbol"]}
         return {"precision": options["precision"]}
+    if type_ in COMPUTED_TYPES:
+        # Kept as given (formula text, result type, linked fields...): the emulator does not compute
+        # them; a test sets their values (AirtableEmulator.set_computed).
+        return options or None
     if type_ == "checkbox":
         if not strict:
             options = {"icon": "check", "color": "greenBright", **options}
@@ -757,8 +889,10 @@ def _field_options(type_: str, options: Any, strict: bool) -> dict[str, Any] | N
             out["timeFormat"] = {"name": time_format["name"], "format": TIME_FORMATS[time_format["name"]]}
             out["timeZone"] = options["timeZone"]
         return out
-    if type_ == "singleSelect":
+    if type_ in SELECT_TYPES:
         choices = options.get("choices")
+        if not strict and choices is None:
+            choices = []
         need(isinstance(choices, list), "options.choices")
         out_choices = []
         for i, c in enumerate(choices):
@@ -791,7 +925,7 @@ def _cell_value(f: dict[str, Any], value: Any, typecast: bool) -> Any:
         if typecast and isinstance(value, int | float | bool):
             return str(value)
         raise _bad_value(f, value)
-    if type_ == "number":
+    if type_ in NUMBER_TYPES:
         if isinstance(value, bool):
             raise _bad_value(f, value)
         if isinstance(value, int | float):
@@ -831,6 +965,15 @@ def _cell_value(f: dict[str, Any], value: Any, typecast: bool) -> Any:
             "INVALID_VALUE_FOR_COLUMN",
             f"Cannot parse date value {json.dumps(value)} for field {f['name']}",
         )
+    if type_ == "multipleSelects":
+        # [field model, Multiple select]: an array of choice names; typecast also splits a string
+        # on commas and adds unknown choices, as for a single select.
+        if typecast and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _bad_value(f, value)
+        one = {**f, "type": "singleSelect"}
+        return [_cell_value(one, v, typecast) for v in dict.fromkeys(value)]
     if type_ == "singleSelect":
         if not isinstance(value, str):
             raise _bad_value(f, value)
@@ -869,7 +1012,13 @@ def _as_string(f: dict[str, Any], value: Any) -> str:
     """A cell as ``cellFormat=string`` renders it (en-us, dates in the field's own format)."""
     if f["type"] == "checkbox":
         return "checked"
-    if f["type"] in ("date", "dateTime"):
+    if f["type"] in ("createdBy", "lastModifiedBy") and isinstance(value, dict):
+        return str(value.get("name", ""))
+    if isinstance(value, list):
+        return ", ".join(_as_string({**f, "type": "singleLineText"}, v) for v in value)
+    if f["type"] in ("date", "dateTime", "createdTime", "lastModifiedTime") and isinstance(value, str):
+        if f["type"] in ("createdTime", "lastModifiedTime"):
+            return value[:10] + " " + value[11:16]
         day = dt.date.fromisoformat(value[:10])
         name = f["options"]["dateFormat"]["name"]
         text = day.isoformat() if name == "iso" else f"{day.month}/{day.day}/{day.year}"
@@ -966,7 +1115,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             headers={k.lower(): v for k, v in self.headers.items()},
         )
-        status, payload, headers = self.emu.handle(req)
+        status, payload, headers = self.emu.handle(req, size=len(raw))
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:

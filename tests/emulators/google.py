@@ -59,8 +59,12 @@ The Python API (``GoogleEmulator``) is stable: ``start/stop`` (or ``with``), ``u
 with helpers such as ``value``, ``formatted``, ``set_value``, ``set_background``, ``note``,
 ``validation``, ``row_metadata``, ``protected_ranges``, ``frozen_rows``), ``edit``, ``sort_rows``,
 ``insert_rows``, ``delete_rows``, ``insert_columns``, ``move_column``, ``share``, ``permissions``,
-``on_request``, ``fail``, ``stats``, ``reset_stats``, ``revoke_service_account``, ``add_oauth_client``,
-``revoke_refresh_token``. Every API request needs ``Authorization: Bearer <token from /token>``. Over HTTP,
+``on_request``, ``fail``, ``stats``, ``reset_stats``, ``largest_request``, ``now``, ``advance``,
+``revoke_service_account``, ``add_oauth_client`` (``publishing_status="testing"`` for 7-day refresh
+tokens), ``revoke_refresh_token``. The real services' limits it enforces (request size, sheet titles
+in any case, cell and spreadsheet sizes, grid limits, quotas, protected ranges, Testing apps'
+tokens) are listed, with their sources, under "The real services' limits" and on
+:class:`GoogleEmulator`. Every API request needs ``Authorization: Bearer <token from /token>``. Over HTTP,
 ``GET /_emulator/stats`` returns ``stats()`` and ``POST /_emulator/reset`` clears the counts (not the
 data). Standalone: ``python -m tests.emulators.google --port 8765 --key-file sa.json``.
 
@@ -240,6 +244,164 @@ class _OAuthError(Exception):
     def __init__(self, status: int, error: str, description: str):
         super().__init__(description)
         self.status, self.error, self.description = status, error, description
+
+
+# =====================================================================================
+# The real services' limits (issue 11)
+# =====================================================================================
+# Each limit below is what Google really does, with where that is written down. The ones that
+# could refuse what followsync sends today can be switched off per emulator (constructor flags).
+
+#: Google's front end refuses any request body over 10 MiB before the Sheets API sees it:
+#: ``400 INVALID_ARGUMENT "Request payload size exceeds the limit: 10485760 bytes."``
+#: [issue googleworkspace/dotnet-samples#23, "Request payload size exceeds the limit: 10485760
+#: bytes.": "The API infrastructure does have a size limit for a single request. If you exceed that
+#: limit, break your work into multiple requests."]. The Sheets usage-limits page
+#: (https://developers.google.com/sheets/api/limits, "Quota limits") states no hard size and
+#: recommends "a 2 MB maximum payload".
+MAX_REQUEST_BYTES = 10_485_760
+PAYLOAD_TOO_LARGE = "Request payload size exceeds the limit: 10485760 bytes."
+
+#: A cell holds at most 50,000 characters [Google Drive Help "Files you can store in Google Drive",
+#: https://support.google.com/drive/answer/37603, Spreadsheets: "50,000 characters per cell";
+#: pull request ONE-F-M/one_fm#1926 "As per google sheet rules, one cell cannot have value with
+#: length above 50,000"; dhis2/dhis2-utils#117 "Fix for 50000 character limit in cells"]. The
+#: API's words for it:
+MAX_CELL_CHARS = 50_000
+CELL_TOO_LONG = "Your input contains more than the maximum of 50000 characters in a single cell."
+
+#: "Up to 10 million cells or 18,278 columns for spreadsheets" [Google Drive Help "Files you can
+#: store in Google Drive", https://support.google.com/drive/answer/37603]; every request that
+#: grows a grid past it is refused (see ``_Batch._check_cells``).
+MAX_CELLS = 10_000_000
+
+#: [Sheets usage limits, https://developers.google.com/sheets/api/limits]: read and write requests
+#: are each limited to 60 per minute per user per project (300 per project); "If your app sends 350
+#: requests in one minute, the additional 50 requests exceed the quota and generates a 429: Too many
+#: requests"; "Read requests are calls to any method that retrieves data from a spreadsheet, such
+#: as get or search. Write requests are calls to any method that changes a spreadsheet, such as
+#: update, clear". The answer is ``429 RESOURCE_EXHAUSTED`` worded as below [issues
+#: google/garf#299 "APIError: [429]: Quota exceeded for quota metric 'Read requests' and limit 'Read
+#: requests per minute per user' of service 'sheets.googleapis.com' for consumer
+#: 'project_number:...'", r-lib/gargle#160 (the 'Read requests per minute' wording)], with a
+#: google.rpc.ErrorInfo detail and, usually, NO ``Retry-After`` header (gargle#159/#160 and
+#: gspread's own backoff, which waits by exponential backoff because there is nothing to read).
+SHEETS_QUOTA_PER_MINUTE = 60
+_QUOTA_NAMES = {
+    "read": ("Read requests", "ReadRequestsPerMinutePerUser", "read_requests"),
+    "write": ("Write requests", "WriteRequestsPerMinutePerUser", "write_requests"),
+}
+
+#: A hard (not warning-only) protected range refuses an edit by anyone but the spreadsheet's owner
+#: and the range's editors (its creator among them) [Sheets v4 ref, ProtectedRange: "warningOnly:
+#: True if this protected range will show a warning when editing. Warning-based protection means
+#: that every user can edit data in the protected range, except editing will prompt a warning";
+#: "editors: The users and groups with edit access to the protected range"]. The words are Google's
+#: [theoephraim/node-google-spreadsheet#20; issue googleapis/google-api-php-client#1943 on who may
+#: still edit]; the status is 403 PERMISSION_DENIED as the brief and
+#: https://taourl.com/read-2979796.html ("the API responds with a 403 error (Permission Denied)")
+#: say. Some reports show the same words under ``Invalid data[0]:`` (a 400 form); the status is
+#: the constructor's ``protected_status`` so a test can pick either.
+PROTECTED_CELL = (
+    "You are trying to edit a protected cell or object. Please contact the spreadsheet owner to "
+    "remove protection if you need to edit."
+)
+
+#: "A Google Cloud Platform project with an OAuth consent screen configured for an external user
+#: type and a publishing status of 'Testing' is issued a refresh token expiring in 7 days"
+#: [Google Identity, "Using OAuth 2.0 to Access Google APIs", Refresh token expiration,
+#: https://developers.google.com/identity/protocols/oauth2#expiration; issue tarickb/sasl-xoauth2#29
+#: "GMail tokens expire after a week": "the 'Publishing status' of my app was 'Testing'. My
+#: understanding is that's why the OAuth tokens are revoked after 7 days"]. The token endpoint then
+#: answers ``400 {"error": "invalid_grant", "error_description": "Token has been expired or
+#: revoked."}``.
+TESTING_REFRESH_TOKEN_SECONDS = 7 * 24 * 3600
+
+
+def _quota_error(kind: str, retry_after: float | None) -> ApiError:
+    metric, limit, metric_id = _QUOTA_NAMES[kind]
+    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+    return ApiError(
+        429,
+        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' of service "
+        "'sheets.googleapis.com' for consumer 'project_number:000000000000'.",
+        details=[
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "quota_location": "global",
+                    "quota_metric": f"sheets.googleapis.com/{metric_id}",
+                    "quota_limit": limit,
+                    "service": "sheets.googleapis.com",
+                    "consumer": "projects/000000000000",
+                },
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [
+                    {
+                        "description": "Request a higher quota limit.",
+                        "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                    }
+                ],
+            },
+        ],
+        headers=headers,
+    )
+
+
+def _in_grid_range(gr: dict, r: int, c: int) -> bool:
+    return (
+        gr.get("startRowIndex", 0) <= r < gr.get("endRowIndex", 1 << 62)
+        and gr.get("startColumnIndex", 0) <= c < gr.get("endColumnIndex", 1 << 62)
+    )
+
+
+def protects_area(book: Spreadsheet, sheet: Sheet, r0: int, r1: int, c0: int, c1: int, actor: str) -> bool:
+    """Whether a hard protected range that ``actor`` may not edit overlaps the area [r0, r1) x [c0, c1)
+    (structural edits: sorting it, deleting its rows or columns). An overlap lying wholly inside one
+    of the range's ``unprotectedRanges`` does not count."""
+    for pr in sheet.protected_ranges:
+        if pr.get("warningOnly") or actor == book.owner or actor == pr.get("_creator"):
+            continue
+        if actor in ((pr.get("editors") or {}).get("users") or []):
+            continue
+        g = pr["range"]
+        lo_r, hi_r = max(r0, g.get("startRowIndex", 0)), min(r1, g.get("endRowIndex", 1 << 62))
+        lo_c, hi_c = max(c0, g.get("startColumnIndex", 0)), min(c1, g.get("endColumnIndex", 1 << 62))
+        if lo_r >= hi_r or lo_c >= hi_c:
+            continue
+        if any(
+            u.get("startRowIndex", 0) <= lo_r
+            and hi_r <= u.get("endRowIndex", 1 << 62)
+            and u.get("startColumnIndex", 0) <= lo_c
+            and hi_c <= u.get("endColumnIndex", 1 << 62)
+            for u in pr.get("unprotectedRanges") or []
+        ):
+            continue
+        return True
+    return False
+
+
+def protection_of(book: Spreadsheet, sheet: Sheet, r: int, c: int, actor: str) -> dict | None:
+    """The hard protected range that keeps ``actor`` from editing cell (r, c), or None.
+
+    Warning-only ranges never refuse; the owner, the range's creator and its listed editors may
+    edit; ``unprotectedRanges`` inside a protected sheet stay open (see ``PROTECTED_CELL``).
+    """
+    for pr in sheet.protected_ranges:
+        if pr.get("warningOnly") or actor == book.owner or actor == pr.get("_creator"):
+            continue
+        if actor in ((pr.get("editors") or {}).get("users") or []):
+            continue
+        if not _in_grid_range(pr["range"], r, c):
+            continue
+        if any(_in_grid_range(u, r, c) for u in pr.get("unprotectedRanges") or []):
+            continue
+        return pr
+    return None
 
 
 # =====================================================================================
@@ -1002,6 +1164,18 @@ class Spreadsheet:
     def sheet_by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
 
+    def sheet_named_like(self, title: str, folded: bool = True) -> Sheet | None:
+        """The sheet a new title would clash with: Google compares sheet names case-insensitively
+        [pull request socialpoint-labs/sheetfu#26, "Google sheets internally ignores case for sheet
+        names ... trying to create 2 sheets with the same name but different cases fails, wether you
+        do it from the spreadsheet UI or the API"; the refusal's words: issue
+        asimlqt/php-google-spreadsheet-client#170, 'A sheet with the name "New Worksheet" already
+        exists. Please enter another name.']. ``folded=False`` is the old exact comparison."""
+        if not folded:
+            return self.sheet_by_title(title)
+        key = title.casefold()
+        return next((s for s in self.sheets if s.title.casefold() == key), None)
+
     def first_sheet(self) -> Sheet:
         visible = [s for s in self.sheets if not s.hidden] or self.sheets
         return min(visible, key=lambda s: s.index)
@@ -1585,6 +1759,8 @@ def _normalise_cell_input(cd: Any, where: str) -> dict:
             )
         elif k in ("stringValue", "formulaValue") and not isinstance(v, str):
             raise _bad(f"Invalid value at '{where}.user_entered_value.{k}' (TYPE_STRING), {json.dumps(v)}")
+        elif k in ("stringValue", "formulaValue") and len(v) > MAX_CELL_CHARS:
+            raise _bad(f"Invalid {'.'.join(where.split('.')[:2])}: {CELL_TOO_LONG}")  # see MAX_CELL_CHARS
     fmt = cd.get("userEnteredFormat")
     if fmt is not None:
         nf = fmt.get("numberFormat")
@@ -1692,10 +1868,22 @@ class _Batch:
     ``Invalid requests[i].<kind>: ...`` form [fixture WorksheetTest.test_hide_show_worksheet].
     """
 
-    def __init__(self, book: Spreadsheet, rng: random.Random, actor: str = SERVICE_ACCOUNT_EMAIL):
+    def __init__(
+        self,
+        book: Spreadsheet,
+        rng: random.Random,
+        actor: str = SERVICE_ACCOUNT_EMAIL,
+        *,
+        folded_titles: bool = True,
+        protection: bool = True,
+        protected_status: int = 403,
+    ):
         self.book = book
         self.rng = rng
         self.actor = actor
+        self.folded_titles = folded_titles
+        self.protection = protection
+        self.protected_status = protected_status
 
     def _new_id(self, taken: set[int]) -> int:
         while True:
@@ -1725,7 +1913,18 @@ class _Batch:
         return handler(body, where) or {}
 
     # -- cells ---------------------------------------------------------------------------
+    def _refuse_area(self, sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
+        """Sorting or deleting protected cells is an edit too (see ``PROTECTED_CELL``)."""
+        if (
+            self.protection
+            and sheet.protected_ranges
+            and protects_area(self.book, sheet, r0, r1, c0, c1, self.actor)
+        ):
+            raise ApiError(self.protected_status, PROTECTED_CELL)
+
     def _write(self, sheet: Sheet, r: int, c: int, cd: dict, paths: list[tuple[str, ...]]) -> None:
+        if self.protection and sheet.protected_ranges and protection_of(self.book, sheet, r, c, self.actor):
+            raise ApiError(self.protected_status, PROTECTED_CELL)  # see PROTECTED_CELL
         row = sheet.rows[r]
         _put(row, c, _merge_cell(row.cells.get(c), cd, paths))
 
@@ -1793,6 +1992,7 @@ class _Batch:
         need = last + 1 + len(rows) - sheet.row_count
         if need > 0:
             sheet.rows.extend(Row() for _ in range(need))
+            self._check_cells(where)  # the grid grows: MAX_CELLS holds here too
         for i, rd in enumerate(rows):
             for j, cd in enumerate((rd or {}).get("values") or []):
                 if j >= sheet.column_count:
@@ -1841,7 +2041,7 @@ class _Batch:
 
     def _check_cells(self, where: str) -> None:
         total = sum(s.row_count * s.column_count for s in self.book.sheets)
-        if total > 10_000_000:
+        if total > MAX_CELLS:
             raise _bad(
                 f"Invalid {where}: This action would increase the number of cells in the workbook above the limit of 10000000 cells."
             )
@@ -1870,6 +2070,10 @@ class _Batch:
             )
         if start == 0 and end == count:
             raise _bad(f"Invalid {where}: You can't delete all the {dim.lower()} on the sheet.")
+        if dim == "ROWS":
+            self._refuse_area(sheet, start, end, 0, sheet.column_count)
+        else:
+            self._refuse_area(sheet, 0, sheet.row_count, start, end)
         delete_dimension(self.book, sheet, dim, start, end)
 
     def _moveDimension(self, body: dict, where: str) -> None:
@@ -1947,6 +2151,7 @@ class _Batch:
             specs.append((col, order == "DESCENDING"))
         if not specs:
             raise _bad(f"Invalid {where}: sortSpecs must not be empty.")
+        self._refuse_area(sheet, r0, r1, c0, c1)
         sort_range(sheet, r0, r1, c0, c1, specs)
 
     # -- sheets --------------------------------------------------------------------------
@@ -1968,7 +2173,7 @@ class _Batch:
                 title = props.get("title")
                 if not title:
                     raise _bad(f"Invalid {where}: The sheet name cannot be empty.")
-                other = self.book.sheet_by_title(title)
+                other = self.book.sheet_named_like(title, self.folded_titles)
                 if other is not None and other is not sheet:
                     raise _bad(
                         f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
@@ -2050,10 +2255,10 @@ class _Batch:
         title = props.get("title")
         if not title:
             n = len(self.book.sheets) + 1
-            while self.book.sheet_by_title(f"Sheet{n}"):
+            while self.book.sheet_named_like(f"Sheet{n}", self.folded_titles):
                 n += 1
             title = f"Sheet{n}"
-        if self.book.sheet_by_title(title):
+        if self.book.sheet_named_like(title, self.folded_titles):
             raise _bad(
                 f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
             )
@@ -2576,10 +2781,53 @@ class GoogleEmulator:
     """The emulator: a ``ThreadingHTTPServer`` on 127.0.0.1 in a background thread, plus test controls.
 
     ``latency`` seconds are added to every API request (not to the token or ``/_emulator`` endpoints).
+
+    The real services' limits (each cited where its constant is defined, "The real services' limits"):
+
+    * ``max_request_bytes`` (default 10,485,760, ``MAX_REQUEST_BYTES``): a larger request body is
+      refused with ``400 "Request payload size exceeds the limit: 10485760 bytes."``; ``None`` lifts it;
+    * ``case_insensitive_titles`` (default on): ``addSheet`` / ``updateSheetProperties`` refuse a title
+      that differs from another sheet's only by case;
+    * 50,000 characters per cell and 10 million cells per spreadsheet (always on);
+    * ``read_quota_per_minute`` / ``write_quota_per_minute`` (default ``None``: off; Google's is 60 per
+      user): the Sheets requests over it in the last 60 s of ``clock`` answer ``429
+      RESOURCE_EXHAUSTED`` without ``Retry-After`` unless ``quota_retry_after`` is set;
+    * ``enforce_protection`` (default on): a write by someone other than the owner, the range's
+      creator or its editors to a hard protected range answers ``protected_status`` (403);
+      warning-only ranges never refuse;
+    * OAuth clients added with ``publishing_status="testing"``: their refresh tokens stop working 7
+      days (``TESTING_REFRESH_TOKEN_SECONDS``) of ``clock`` after they were issued.
+
+    ``clock`` (default ``time.time``) is the emulator's clock for quotas and token ages;
+    :meth:`advance` moves it forward without waiting.
     """
 
-    def __init__(self, latency: float = 0.0, *, port: int = 0, seed: int = 4):
+    def __init__(
+        self,
+        latency: float = 0.0,
+        *,
+        port: int = 0,
+        seed: int = 4,
+        max_request_bytes: int | None = MAX_REQUEST_BYTES,
+        case_insensitive_titles: bool = True,
+        read_quota_per_minute: int | None = None,
+        write_quota_per_minute: int | None = None,
+        quota_retry_after: float | None = None,
+        enforce_protection: bool = True,
+        protected_status: int = 403,
+        clock: Callable[[], float] = time.time,
+    ):
         self.latency = latency
+        self.max_request_bytes = max_request_bytes
+        self.case_insensitive_titles = case_insensitive_titles
+        self.read_quota_per_minute = read_quota_per_minute
+        self.write_quota_per_minute = write_quota_per_minute
+        self.quota_retry_after = quota_retry_after
+        self.enforce_protection = enforce_protection
+        self.protected_status = protected_status
+        self.clock = clock
+        self._clock_offset = 0.0
+        self._quota_log: dict[tuple[str, str], list[float]] = {}
         self._port = port
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
@@ -2661,6 +2909,15 @@ class GoogleEmulator:
         p.chmod(0o600)
         return info
 
+    def now(self) -> float:
+        """The emulator's time: ``clock()`` plus what :meth:`advance` added."""
+        return self.clock() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (token ages, quota windows) without waiting."""
+        with self._lock:
+            self._clock_offset += seconds
+
     def revoke_service_account(self) -> None:
         """From now on the token endpoint refuses the service account (``invalid_grant``) and its tokens are dead."""
         with self._lock:
@@ -2678,12 +2935,23 @@ class GoogleEmulator:
             "https://www.googleapis.com/auth/spreadsheets",
             "https://www.googleapis.com/auth/drive",
         ),
+        publishing_status: str = "production",
+        issued_at: float | None = None,
     ) -> None:
-        """Accept ``refresh_token`` grants for this OAuth client; its tokens act as ``email``."""
+        """Accept ``refresh_token`` grants for this OAuth client; its tokens act as ``email``.
+
+        ``publishing_status="testing"`` is an app left in "Testing" on its OAuth consent screen: the
+        refresh token, issued at ``issued_at`` (default: now on the emulator's clock), is refused
+        with ``invalid_grant`` once 7 days have passed (``TESTING_REFRESH_TOKEN_SECONDS``).
+        """
+        if publishing_status not in ("production", "testing"):
+            raise ValueError(f"publishing_status must be 'production' or 'testing', not {publishing_status!r}")
         with self._lock:
             self._oauth_clients[client_id] = {
                 "secret": client_secret,
                 "refresh_tokens": {refresh_token},
+                "issued": {refresh_token: self.now() if issued_at is None else issued_at},
+                "publishing_status": publishing_status,
                 "email": email,
                 "scopes": tuple(scopes),
             }
@@ -2901,8 +3169,10 @@ class GoogleEmulator:
 
     def stats(self) -> dict[str, Any]:
         """API calls since the last reset: ``requests``, ``by_method``, ``by_path`` (ids and ranges shown as
-        ``{id}``/``{range}``), ``token_requests`` (counted apart), ``bytes_received`` (request bodies) and
-        ``bytes_sent`` (response bodies)."""
+        ``{id}``/``{range}``), ``token_requests`` (counted apart), ``bytes_received`` (request bodies),
+        ``bytes_sent`` (response bodies), ``largest_request`` (the largest request body, in bytes, refused
+        or not) with its ``largest_request_path``, ``too_large`` (requests refused for their size) and
+        ``quota_refused`` (429s from the per-minute quotas)."""
         with self._lock:
             return copy.deepcopy(self._stats)
 
@@ -2916,7 +3186,17 @@ class GoogleEmulator:
                 "token_requests": 0,
                 "bytes_received": 0,
                 "bytes_sent": 0,
+                "largest_request": 0,
+                "largest_request_path": None,
+                "too_large": 0,
+                "quota_refused": 0,
             }
+
+    @property
+    def largest_request(self) -> int:
+        """The largest API request body since the last reset, in bytes (for a bench to print)."""
+        with self._lock:
+            return int(self._stats["largest_request"])
 
     # -- HTTP ------------------------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -3063,7 +3343,13 @@ class GoogleEmulator:
                 raise _OAuthError(401, "invalid_client", "The OAuth client was not found.")
             if client["secret"] != form.get("client_secret"):
                 raise _OAuthError(401, "invalid_client", "Unauthorized")
-            if form.get("refresh_token") not in client["refresh_tokens"]:
+            token = form.get("refresh_token")
+            if token not in client["refresh_tokens"]:
+                raise _OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
+            if (
+                client.get("publishing_status") == "testing"
+                and self.now() >= client["issued"][token] + TESTING_REFRESH_TOKEN_SECONDS
+            ):  # see TESTING_REFRESH_TOKEN_SECONDS
                 raise _OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
             return client["email"], list(client["scopes"])
 
@@ -3078,8 +3364,13 @@ class GoogleEmulator:
             key = _path_key(path)
             st["by_path"][key] = st["by_path"].get(key, 0) + 1
             st["bytes_received"] += len(raw)
+            if len(raw) > st["largest_request"]:
+                st["largest_request"], st["largest_request_path"] = len(raw), f"{method} {key}"
             n = st["requests"]
             callback = self._callback
+            if self.max_request_bytes is not None and len(raw) > self.max_request_bytes:
+                st["too_large"] += 1  # see MAX_REQUEST_BYTES: refused before anything else is looked at
+                raise ApiError(400, PAYLOAD_TOO_LARGE.replace("10485760", str(self.max_request_bytes)))
         if callback is not None:
             callback(method, path, n)
         if self.latency:
@@ -3087,11 +3378,30 @@ class GoogleEmulator:
         with self._lock:
             ident = self._authenticate(headers)
             self._take_failure(method, path)
+            self._charge_quota(ident, method, path)
             try:
                 body = json.loads(raw) if raw.strip() else {}
             except ValueError:
                 raise _bad("Invalid JSON payload received. Unexpected token.") from None
             return self._route(method, path, query, body, ident)
+
+    def _charge_quota(self, ident: dict, method: str, path: str) -> None:
+        """Google's per-minute, per-user read and write quotas on the Sheets API (see
+        ``SHEETS_QUOTA_PER_MINUTE``); Drive calls are not counted. A refused request is not counted."""
+        if not path.startswith("/v4/spreadsheets"):
+            return
+        kind = "read" if method == "GET" or path.endswith("developerMetadata:search") else "write"
+        limit = self.read_quota_per_minute if kind == "read" else self.write_quota_per_minute
+        if not limit:
+            return
+        now = self.now()
+        log = [t for t in self._quota_log.get((ident["email"], kind), []) if t > now - 60.0]
+        if len(log) >= limit:
+            self._quota_log[(ident["email"], kind)] = log
+            self._stats["quota_refused"] += 1
+            raise _quota_error(kind, self.quota_retry_after)
+        log.append(now)
+        self._quota_log[(ident["email"], kind)] = log
 
     def _authenticate(self, headers: Any) -> dict[str, Any]:
         auth = headers.get("Authorization", "")
@@ -3197,21 +3507,24 @@ class GoogleEmulator:
             if m[2] == "batchGet" and method == "GET":
                 return 200, self._values_batch_get(book, query), {}
             if m[2] == "batchUpdate" and method == "POST":
-                return 200, self._values_batch_update(book, body), {}
+                return 200, self._values_batch_update(book, body, ident["email"]), {}
             if m[2] == "batchClear" and method == "POST":
-                return 200, self._values_batch_clear(book, body), {}
+                return 200, self._values_batch_clear(book, body, ident["email"]), {}
         m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)/values/(.+?)(:append|:clear)?", path)
         if m:
             rng = unquote(m[2])
+            who = ident["email"]
             if m[3] == ":append" and method == "POST":
-                return 200, self._values_append(self._access(m[1], ident, write=True), rng, query, body), {}
+                book = self._access(m[1], ident, write=True)
+                return 200, self._values_append(book, rng, query, body, who), {}
             if m[3] == ":clear" and method == "POST":
-                return 200, self._values_clear(self._access(m[1], ident, write=True), [rng], single=True), {}
+                book = self._access(m[1], ident, write=True)
+                return 200, self._values_clear(book, [rng], single=True, actor=who), {}
             if not m[3] and method == "GET":
                 book = self._access(m[1], ident, write=False)
                 return 200, self._value_range(book, rng, query), {}
             if not m[3] and method == "PUT":
-                return 200, self._values_update(self._access(m[1], ident, write=True), rng, query, body), {}
+                return 200, self._values_update(self._access(m[1], ident, write=True), rng, query, body, who), {}
         m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)/developerMetadata(?::search|/(\d+))", path)
         if m:
             book = self._access(m[1], ident, write=False)
@@ -3234,7 +3547,7 @@ class GoogleEmulator:
         if props.get("timeZone"):
             book.time_zone = props["timeZone"]
         sheet_specs = body.get("sheets") or [{"properties": {}}]
-        batch = _Batch(book, self._rng, ident["email"])
+        batch = self._new_batch(book, ident["email"])
         try:
             for i, spec in enumerate(sheet_specs):
                 p = dict(spec.get("properties") or {})
@@ -3246,13 +3559,33 @@ class GoogleEmulator:
             raise
         return spreadsheet_json(book, None, False, [])
 
+    def _new_batch(self, book: Spreadsheet, actor: str) -> _Batch:
+        return _Batch(
+            book,
+            self._rng,
+            actor,
+            folded_titles=self.case_insensitive_titles,
+            protection=self.enforce_protection,
+            protected_status=self.protected_status,
+        )
+
+    def _refuse_protected(self, book: Spreadsheet, sheet: Sheet, r: int, c: int, actor: str | None) -> None:
+        """A write to a cell of a hard protected range is refused (see ``PROTECTED_CELL``)."""
+        if (
+            actor
+            and self.enforce_protection
+            and sheet.protected_ranges
+            and protection_of(book, sheet, r, c, actor) is not None
+        ):
+            raise ApiError(self.protected_status, PROTECTED_CELL)
+
     def _batch_update(self, book: Spreadsheet, body: dict, actor: str = SERVICE_ACCOUNT_EMAIL) -> dict:
         """``spreadsheets.batchUpdate``, all or nothing (see :class:`_Batch`); replies mirror the requests."""
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests:
             raise _bad("Must specify at least one request.")
         clone = book.clone()
-        batch = _Batch(clone, self._rng, actor)
+        batch = self._new_batch(clone, actor)
         replies = [batch.apply(i, req) for i, req in enumerate(requests)]
         book.adopt(clone)
         book.modified = _now_rfc3339()
@@ -3317,7 +3650,14 @@ class GoogleEmulator:
         return out
 
     def _write_values(
-        self, book: Spreadsheet, rng: str, values: Any, option: str, major: str, where: str = "data.values"
+        self,
+        book: Spreadsheet,
+        rng: str,
+        values: Any,
+        option: str,
+        major: str,
+        where: str = "data.values",
+        actor: str | None = None,
     ) -> dict:
         if not isinstance(values, list) or not all(isinstance(v, list) for v in values):
             msg = f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue), {json.dumps(values)}"
@@ -3368,6 +3708,9 @@ class GoogleEmulator:
                     continue  # [Sheets v4 ref, ValueRange.values]: null values are skipped
                 if isinstance(v, dict | list):
                     raise _bad(f"Invalid values[{i}][{j}]: {json.dumps(v)}")
+                if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                    raise _bad(CELL_TOO_LONG)  # see MAX_CELL_CHARS
+                self._refuse_protected(book, sheet, r0 + i, c0 + j, actor)
                 uev, nf = parse_user_entered(v) if option == "USER_ENTERED" else (parse_raw(v), None)
                 row = sheet.rows[r0 + i]
                 cell = dict(row.cells.get(c0 + j) or {})
@@ -3393,18 +3736,22 @@ class GoogleEmulator:
             out["updatedRange"] = echo_range(sheet, r0, r1, c0, c1)
         return out
 
-    def _values_update(self, book: Spreadsheet, rng: str, query: dict[str, list[str]], body: dict) -> dict:
+    def _values_update(
+        self, book: Spreadsheet, rng: str, query: dict[str, list[str]], body: dict, actor: str | None = None
+    ) -> dict:
         """``values.update`` [fixture WorksheetTest.test_update_cell, ...test_values_get]."""
         option = query.get("valueInputOption", [None])[-1]
         if not option:
             raise _bad("'valueInputOption' is required but not specified")
         clone = book.clone()
-        out = self._write_values(clone, rng, body.get("values"), option, body.get("majorDimension") or "ROWS")
+        out = self._write_values(
+            clone, rng, body.get("values"), option, body.get("majorDimension") or "ROWS", actor=actor
+        )
         book.adopt(clone)
         book.modified = _now_rfc3339()
         return out
 
-    def _values_batch_update(self, book: Spreadsheet, body: dict) -> dict:
+    def _values_batch_update(self, book: Spreadsheet, body: dict, actor: str | None = None) -> dict:
         """``values.batchUpdate`` [fixture WorksheetTest.test_batch_update], atomic like batchUpdate."""
         option = body.get("valueInputOption")
         if not option:
@@ -3422,6 +3769,7 @@ class GoogleEmulator:
                     option,
                     vr.get("majorDimension") or "ROWS",
                     f"data[{k}].values",
+                    actor,
                 )
             )
         book.adopt(clone)
@@ -3438,7 +3786,9 @@ class GoogleEmulator:
         out["responses"] = responses
         return out
 
-    def _values_append(self, book: Spreadsheet, rng: str, query: dict[str, list[str]], body: dict) -> dict:
+    def _values_append(
+        self, book: Spreadsheet, rng: str, query: dict[str, list[str]], body: dict, actor: str | None = None
+    ) -> dict:
         """``values.append`` [fixture WorksheetTest.test_delete_row, ...test_insert_row]: writes after the
         table found from the range (simplified, see module doc); rows are added as needed."""
         option = query.get("valueInputOption", [None])[-1]
@@ -3470,12 +3820,17 @@ class GoogleEmulator:
             insert_dimension(sheet, "ROWS", min(at, sheet.row_count), n)
         elif at + n > sheet.row_count:
             sheet.rows.extend(Row() for _ in range(at + n - sheet.row_count))
+        if sum(s.row_count * s.column_count for s in clone.sheets) > MAX_CELLS:  # see MAX_CELLS
+            raise _bad(
+                "This action would increase the number of cells in the workbook above the limit of 10000000 cells."
+            )
         updates = self._write_values(
             clone,
             f"{quote_title(sheet.title)}!{col_letters(c0)}{at + 1}",
             values,
             option,
             body.get("majorDimension") or "ROWS",
+            actor=actor,
         )
         book.adopt(clone)
         book.modified = _now_rfc3339()
@@ -3485,9 +3840,16 @@ class GoogleEmulator:
         out["updates"] = updates
         return out
 
-    def _values_clear(self, book: Spreadsheet, ranges: list[str], single: bool) -> dict:
+    def _values_clear(
+        self, book: Spreadsheet, ranges: list[str], single: bool, actor: str | None = None
+    ) -> dict:
         """``values.clear`` / ``batchClear``: values go, formats stay [fixture WorksheetTest.test_sort: clearedRange]."""
         cleared = []
+        for rng in ranges:  # a protected cell in any range refuses the whole request, before any change
+            sheet, r0, r1, c0, c1 = resolve_a1(book, rng)
+            for r in range(r0, r1):
+                for c in [c for c in sheet.rows[r].cells if c0 <= c < c1]:
+                    self._refuse_protected(book, sheet, r, c, actor)
         for rng in ranges:
             sheet, r0, r1, c0, c1 = resolve_a1(book, rng)
             for r in range(r0, r1):
@@ -3502,11 +3864,11 @@ class GoogleEmulator:
             return {"spreadsheetId": book.id, "clearedRange": cleared[0]}
         return {"spreadsheetId": book.id, "clearedRanges": cleared}
 
-    def _values_batch_clear(self, book: Spreadsheet, body: dict) -> dict:
+    def _values_batch_clear(self, book: Spreadsheet, body: dict, actor: str | None = None) -> dict:
         ranges = body.get("ranges") or []
         for rng in ranges:  # validate all first: nothing is cleared when one range is bad
             resolve_a1(book, rng)
-        return self._values_clear(book, ranges, single=False)
+        return self._values_clear(book, ranges, single=False, actor=actor)
 
     def _metadata_search(self, book: Spreadsheet, body: dict) -> dict:
         """``developerMetadata.search`` [Sheets v4 ref]: each match with the filters that matched it; ``{}`` if none."""
