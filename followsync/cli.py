@@ -349,6 +349,50 @@ def init(ctx, location, demo, now_text):
     out.print("Next: followsync run")
 
 
+@main.group()
+def templates():
+    """The message templates: the shipped set, and which of them your templates_dir overrides."""
+
+
+@templates.command("list")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $FOLLOWSYNC_CONFIG, ./followsync.toml, then the user config folder).",
+)
+@click.pass_context
+def templates_list(ctx, config_path):
+    """List the shipped message templates and mark the ones your templates_dir overrides."""
+    from . import templates as templates_mod
+
+    cfg = config_mod.load(config_path)
+    out = _console(ctx)
+    for t in templates_mod.listing(cfg.templates_dir):
+        mine = f"  (yours: {escape(str(t.overridden_by))})" if t.overridden_by else ""
+        out.print(f"{escape(t.name)}{mine}")
+    if cfg.templates_dir is None:
+        out.print("No templates_dir is set: every message uses the shipped template. "
+                  "`followsync templates export DIR` copies them out to edit.")
+
+
+@templates.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("name", required=False)
+@click.pass_context
+def templates_export(ctx, folder, name):
+    """Copy the shipped templates (or the one NAMEd, e.g. thank_you) into FOLDER, to edit.
+
+    Nothing is overwritten: a file already in FOLDER stops the export.
+    """
+    from . import templates as templates_mod
+
+    written = templates_mod.export(folder, name)
+    out = _console(ctx)
+    for path in written:
+        out.print(f"Copied {escape(str(path))}")
+    out.print("Now put this line in followsync.toml (above any [section]), then edit the copies:")
+    out.print(f'templates_dir = "{escape(folder.resolve().as_posix())}"')
+
+
 def entry() -> None:  # pragma: no cover - console script shim
     main(obj={})
 

@@ -54,3 +54,23 @@ def test_an_exported_template_is_used_as_an_override(tmp_path):
     env = drafts.environment(str(tmp_path))
     source = env.loader.get_source(env, "thank_you.j2")[0]
     assert "Many thanks" in source
+
+
+def test_cli_templates_list_and_export(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from followsync import cli
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    done = runner.invoke(cli.main, ["templates", "export", "mine", "thank_you"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "mine" / "thank_you.j2").is_file()
+    line = next(x for x in done.output.splitlines() if x.startswith("templates_dir = "))
+    (tmp_path / "followsync.toml").write_text(line + "\n", encoding="utf-8")
+    listed = runner.invoke(cli.main, ["templates", "list"], catch_exceptions=False)
+    assert listed.exit_code == 0
+    mine = [x for x in listed.output.splitlines() if "yours:" in x]
+    assert len(mine) == 1 and mine[0].startswith("thank_you.j2")
+    again = runner.invoke(cli.main, ["templates", "export", "mine", "thank_you"])
+    assert again.exit_code == 2 and "already exists" in again.output
