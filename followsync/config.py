@@ -21,6 +21,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from .errors import ConfigError
 
 CONFIG_NAME = "followsync.toml"
@@ -29,13 +31,9 @@ CONFIG_NAME = "followsync.toml"
 class Address(str):
     """A :class:`Setting` type: one email address, ``Name <a@b.c>`` or ``a@b.c``."""
 
-    __slots__ = ()
-
 
 class AddressList(tuple):
     """A :class:`Setting` type: an address or a list of them (read as a tuple)."""
-
-    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,9 @@ class Setting:
 class Section(Mapping[str, Setting]):
     """A ``[table]`` of settings (or, ``many``, an array of tables such as ``[[trackers]]``).
 
-    It reads as the mapping of its settings: ``for key in SPEC["rules"]``, ``SPEC["rules"][key]``.
-
-    ``check`` looks across the section's values once each is read, and returns its problems.
-    The wording fields keep each section's messages as people have come to know them.
+    It reads as the mapping of its settings (``for key in SPEC["rules"]``). ``check`` looks
+    across the section's values once each is read, and returns its problems; the wording
+    fields keep each section's messages as people have come to know them.
     """
 
     help: str
@@ -103,10 +100,6 @@ def _time_zone(value: str) -> str | None:
 _POSITIVE_SECONDS = "is not a positive number of seconds"
 
 
-def _positive(value: float) -> str | None:
-    return None if value > 0 else _POSITIVE_SECONDS
-
-
 def _rules_agree(rules: dict[str, Any]) -> list[str]:
     final, call = rules["final_after"], rules["call_after"]
     if final <= call:
@@ -135,31 +128,28 @@ def _login_is_safe(notify: dict[str, Any]) -> list[str]:
 
 # fmt: off
 SPEC: dict[str, Setting | Section] = {
-    "timezone": Setting(
-        str, None, "IANA time zone that 'today' is read in, e.g. Europe/Berlin; default: the system's",
-        example="Europe/Berlin", validate=_time_zone,
-    ),
+    "timezone": Setting(str, None, "IANA time zone that 'today' is read in, e.g. Europe/Berlin; default: the system's",
+        example="Europe/Berlin", validate=_time_zone),
     "date_order": Setting(str, "DMY", "how to read 03/11/2026 in date cells: DMY (3 Nov) or MDY (Mar 11)", ("DMY", "MDY")),
-    "templates_dir": Setting(
-        str, None, "a folder of your own message templates; a file there overrides the shipped one of the same name",
-        example="~/followsync-templates", path=True,
-    ),
+    "templates_dir": Setting(str, None, "a folder of your own message templates; a file there overrides the shipped one of the same name",
+        example="~/followsync-templates", path=True),
     "profile": Section("who you are, for the sign-off of every message", {
         "name": Setting(str, "", "your full name, for the sign-off of every message", example="Alex Morgan"),
         "email": Setting(str, "", "your email address, for the sign-off", example="alex@example.com"),
         "phone": Setting(str, "", "your phone number, for the sign-off", example="+44 20 7946 0000"),
-        "highlights": Setting(
-            str, "", "qualifications to reinforce when a row's Highlights cell is blank",
-            example="eight years of B2B marketing and a record of launches on time",
-        ),
+        "highlights": Setting(str, "", "qualifications to reinforce when a row's Highlights cell is blank",
+            example="eight years of B2B marketing and a record of launches on time"),
     }),
     "tracker": Section("the tracker a plain `followsync run` works on", {
-        "location": Setting(str, None, "the tracker: a path to an .xlsx file, a Google Sheets URL or key, or airtable:BASE/TABLE", example="tracker.xlsx"),
-        "worksheet": Setting(str, None, "the worksheet to use; default: the one named Tracker, else the first", example="Tracker"),
+        "location": Setting(str, None, "the tracker: a path to an .xlsx file, a Google Sheets URL or key, or airtable:BASE/TABLE",
+            example="tracker.xlsx"),
+        "worksheet": Setting(str, None, "the worksheet to use; default: the one named Tracker, else the first",
+            example="Tracker"),
     }),
     "rules": Section("the numbers of docs/RULES.md", {
         "thank_you_hours": Setting(int, 24, "send the thank-you note within this many hours of the interview", minimum=1),
-        "first_follow_up_days": Setting(int, 7, "first follow-up this many days after the interview when no response date was given", minimum=1),
+        "first_follow_up_days": Setting(int, 7, "first follow-up this many days after the interview when no response date was given",
+            minimum=1),
         "follow_up_gap_days": Setting(int, 7, "days between follow-ups: no more than once a week", minimum=1),
         "rejection_reply_days": Setting(int, 1, "reply to a rejection within this many days", minimum=0),
         "skip_weekends": Setting(bool, True, "move follow-ups due on a Saturday or Sunday to the Monday after"),
@@ -170,53 +160,43 @@ SPEC: dict[str, Setting | Section] = {
         "linkedin_note_chars": Setting(int, 300, "most characters in a LinkedIn connection note", minimum=50),
     }, check=_rules_agree),
     "google": Section("Google Sheets trackers", {
-        "credentials": Setting(
-            str, None,
-            "service-account JSON key or OAuth token file; default: $FOLLOWSYNC_GOOGLE_CREDENTIALS, else the one 'followsync auth google' stored",
-            example="~/.config/followsync/service-account.json", path=True,
-        ),
+        "credentials": Setting(str, None, "service-account JSON key or OAuth token file; default: $FOLLOWSYNC_GOOGLE_CREDENTIALS, else the one 'followsync auth google' stored",
+            example="~/.config/followsync/service-account.json", path=True),
     }),
     "calendar": Section("an iCalendar file of what is due", {
-        "path": Setting(
-            str, None, "an iCalendar file of every due action, rewritten by each run (subscribe to it)",
-            example="~/followups.ics", path=True,
-        ),
+        "path": Setting(str, None, "an iCalendar file of every due action, rewritten by each run (subscribe to it)",
+            example="~/followups.ics", path=True),
     }),
     "airtable": Section("Airtable trackers", {
-        "token_file": Setting(
-            str, None, "a file holding your Airtable personal access token; default: $FOLLOWSYNC_AIRTABLE_TOKEN",
-            example="~/.config/followsync/airtable-token", path=True,
-        ),
+        "token_file": Setting(str, None, "a file holding your Airtable personal access token; default: $FOLLOWSYNC_AIRTABLE_TOKEN",
+            example="~/.config/followsync/airtable-token", path=True),
     }),
     "trackers": Section("several trackers (a coach's clients, or your Sheet and a local file): one table each", {
         "name": Setting(str, None, "a short name for the digest and the logs", example="sam", required=True),
-        "location": Setting(str, None, "an .xlsx path, a Google Sheets URL or key, or airtable:BASE/TABLE", example="sam.xlsx", required=True),
+        "location": Setting(str, None, "an .xlsx path, a Google Sheets URL or key, or airtable:BASE/TABLE",
+            example="sam.xlsx", required=True),
         "worksheet": Setting(str, None, "the worksheet to use; default: Tracker, else the first", example="Tracker"),
     }, many=True),
     "notify": Section("mail the digest after a run, through SMTP with STARTTLS", {
         "host": Setting(str, None, "the SMTP server, e.g. smtp.example.com", example="smtp.example.com", required=True),
-        "port": Setting(
-            int, 587, "its port; default 587 (submission with STARTTLS)",
-            minimum=1, maximum=65535, problem="is not a port number (1 to 65535)",
-        ),
+        "port": Setting(int, 587, "its port; default 587 (submission with STARTTLS)",
+            minimum=1, maximum=65535, problem="is not a port number (1 to 65535)"),
         "username": Setting(str, "", "the login name; blank for a server that needs no login", example="alex@example.com"),
         "password_env": Setting(str, None, "an environment variable holding the password", example="FOLLOWSYNC_SMTP_PASSWORD"),
-        "password_file": Setting(
-            str, None, "a file holding the password (its first line)",
-            example="~/.config/followsync/smtp-password", path=True, instead_of="password_env",
-        ),
-        "sender": Setting(Address, None, "the From address, e.g. Alex Morgan <alex@example.com>", example="Alex Morgan <alex@example.com>", required=True),
-        "to": Setting(AddressList, (), "who gets the digest: an address or a list of them", example="alex@example.com", required=True),
-        "coach": Setting(AddressList, (), "optional: a coach's address (or a list) that gets a copy", example="Chris Coach <chris@coaching.example>"),
+        "password_file": Setting(str, None, "a file holding the password (its first line)",
+            example="~/.config/followsync/smtp-password", path=True, instead_of="password_env"),
+        "sender": Setting(Address, None, "the From address, e.g. Alex Morgan <alex@example.com>",
+            example="Alex Morgan <alex@example.com>", required=True),
+        "to": Setting(AddressList, (), "who gets the digest: an address or a list of them",
+            example="alex@example.com", required=True),
+        "coach": Setting(AddressList, (), "optional: a coach's address (or a list) that gets a copy",
+            example="Chris Coach <chris@coaching.example>"),
         "weekly_report": Setting(bool, False, "attach the HTML coaching report once a week", example=True),
         "starttls": Setting(bool, True, "encrypt with STARTTLS before logging in; default true"),
-        "timeout": Setting(
-            float, 30.0, "seconds to wait for the server; default 30", validate=_positive, problem=_POSITIVE_SECONDS,
-        ),
-        "cafile": Setting(
-            str, None, "a CA certificate file to trust, for a server with a private certificate",
-            example="~/.config/followsync/smtp-ca.pem", path=True,
-        ),
+        "timeout": Setting(float, 30.0, "seconds to wait for the server; default 30",
+            validate=lambda v: None if v > 0 else _POSITIVE_SECONDS, problem=_POSITIVE_SECONDS),
+        "cafile": Setting(str, None, "a CA certificate file to trust, for a server with a private certificate",
+            example="~/.config/followsync/smtp-ca.pem", path=True),
     }, blank_is_unset=True, check=_login_is_safe, not_a_table="[notify] must be a section (a table of settings).",
         unknown="unknown setting notify.{key}{hint}; known: {known}", hints={"from": "the From address is called sender"}),
 }
@@ -231,11 +211,9 @@ def _section(name: str) -> Section:
 
 def _default(section: str, key: str | None = None) -> Any:
     """A default from :data:`SPEC`: of a top-level setting, or of ``section.key``."""
-    if key is None:
-        spec = SPEC[section]
-        assert isinstance(spec, Setting)
-        return spec.default
-    return _section(section).settings[key].default
+    spec = SPEC[section] if key is None else _section(section)[key]
+    assert isinstance(spec, Setting)
+    return spec.default
 
 
 @dataclass(frozen=True)
@@ -303,8 +281,7 @@ class NotifySettings:
     def from_dict(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> NotifySettings:
         """Validate a ``[notify]`` table; every problem is listed in one :class:`ConfigError`.
 
-        Relative ``password_file`` and ``cafile`` paths are read from ``base_dir`` (the
-        config file's folder), and ``~`` is expanded.
+        Relative paths are read from ``base_dir`` (the config file's folder); ``~`` is expanded.
         """
         if not isinstance(data, Mapping):
             raise ConfigError(_section("notify").not_a_table)
@@ -323,10 +300,8 @@ def address_of(text: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -376,8 +351,6 @@ def default_path() -> Path | None:
     here = Path.cwd() / CONFIG_NAME
     if here.exists():
         return here
-    import platformdirs
-
     user = Path(platformdirs.user_config_dir("followsync")) / CONFIG_NAME
     return user if user.exists() else None
 
@@ -430,7 +403,7 @@ def _read_entry(key: str, value: Any, problems: list[str], base_dir: Path | None
         problems.append(f"unknown setting {key!r}; known: {', '.join(SPEC)}")
         return None
     if isinstance(spec, Setting):
-        return _read_value(key, spec, value, problems, base_dir, strip=False)
+        return _read_value(key, spec, value, problems, base_dir, False)
     if spec.many:
         return _trackers(value, problems)
     if not isinstance(value, dict):
@@ -440,7 +413,7 @@ def _read_entry(key: str, value: Any, problems: list[str], base_dir: Path | None
 
 
 def _read_section(
-    name: str, table: Mapping[str, Any], problems: list[str], base_dir: Path | None
+    name: str, table: Mapping[str, Any], problems: list[str], base: Path | None
 ) -> dict[str, Any]:
     """A [section]'s values, each default where the file leaves it out or gets it wrong."""
     spec = _section(name)
@@ -449,11 +422,9 @@ def _read_section(
         if key not in spec.settings:
             hint = f" ({spec.hints[key]})" if key in spec.hints else ""
             problems.append(spec.unknown.format(section=name, key=key, known=known, hint=hint))
+    strip = spec.blank_is_unset
     values = {
-        key: _read_value(
-            f"{name}.{key}", s, table.get(key, _UNSET), problems, base_dir, strip=spec.blank_is_unset
-        )
-        for key, s in spec.settings.items()
+        k: _read_value(f"{name}.{k}", s, table.get(k, _UNSET), problems, base, strip) for k, s in spec.items()
     }
     if spec.check is not None:
         problems.extend(spec.check(values))
@@ -464,10 +435,13 @@ _UNSET: Any = object()
 
 
 def _read_value(
-    name: str, s: Setting, value: Any, problems: list[str], base_dir: Path | None, *, strip: bool
+    name: str, s: Setting, value: Any, problems: list[str], base: Path | None, strip: bool
 ) -> Any:
-    """A setting's value, checked and converted; its default when unset or wrong."""
-    blank = value is _UNSET or (strip and s.type in _TEXTS and value in ("", [], None))
+    """A setting's value, checked and converted; its default when unset or wrong.
+
+    ``strip``: text is stripped, and a blank one is as if not set (``[notify]``'s way).
+    """
+    blank = value is _UNSET or (strip and s.type in (str, Address, AddressList) and value in ("", [], None))
     if blank:
         if s.required:
             problems.append(f"{name} is required: {s.help}")
@@ -482,10 +456,9 @@ def _read_value(
         return float(value)
     if strip and isinstance(value, str):
         value = value.strip()
-    return _resolve(value, base_dir) if s.path else value
+    return _resolve(value, base) if s.path else value
 
 
-_TEXTS = (str, Address, AddressList)
 _NOT_A = {
     int: "is not a whole number",
     float: "is not a number",
@@ -581,8 +554,6 @@ def _toml_value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, int | float):
         return str(v)
-    if isinstance(v, tuple | list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -611,13 +582,9 @@ def starter_toml(location: str) -> str:
     for name, spec in SPEC.items():
         if isinstance(spec, Section) and name != "tracker":
             lines += ["", f"# {spec.help}"] + (
-                _starter_tables(name, spec) if spec.many else _starter_section(name, spec)
+                _starter_tables(name, spec) if spec.many else [f"# [{name}]", *_starter_settings(spec)]
             )
     return "\n".join(lines) + "\n"
-
-
-def _starter_section(name: str, spec: Section) -> list[str]:
-    return [f"# [{name}]", *_starter_settings(spec)]
 
 
 def _starter_settings(spec: Section, skip: tuple[str, ...] = ()) -> list[str]:
@@ -628,16 +595,13 @@ def _starter_settings(spec: Section, skip: tuple[str, ...] = ()) -> list[str]:
         if s.instead_of:  # indented, so uncommenting "# key = " lines keeps one of the two
             lines += [f"# or, instead of {s.instead_of}, {s.help}:", f"#   {key} = {_toml_value(_shown(s))}"]
         else:
-            lines += [
-                f"# {s.help}" + (" (required)" if s.required else ""),
-                f"# {key} = {_toml_value(_shown(s))}",
-            ]
+            required = " (required)" if s.required else ""
+            lines += [f"# {s.help}{required}", f"# {key} = {_toml_value(_shown(s))}"]
     return lines
 
 
 def _starter_tables(name: str, spec: Section) -> list[str]:
     """An array of tables, as one example table; its keys indented to say "fill in together"."""
-    lines = [f"# [[{name}]]"]
-    for key, s in spec.settings.items():
-        lines.append(f"#   {key} = {_toml_value(_shown(s))}   # {s.help}")
-    return lines
+    return [f"# [[{name}]]"] + [
+        f"#   {key} = {_toml_value(_shown(s))}   # {s.help}" for key, s in spec.items()
+    ]
