@@ -1,12 +1,11 @@
 """``followsync.toml``: a declarative spec that validates and documents itself.
 
-Every setting is declared once in :data:`SPEC` with its type, default and a sentence of help,
-``[notify]`` and ``[[trackers]]`` included; the defaults of :class:`Profile`, :class:`Rules`
-and :class:`NotifySettings` are read from it. :func:`load` checks a file against it and
+Every setting, ``[notify]`` and ``[[trackers]]`` included, is declared once in :data:`SPEC`
+with its type, default and a sentence of help; :class:`Profile`, :class:`Rules` and
+:class:`NotifySettings` take their defaults from it. :func:`load` checks a file against it and
 reports *all* problems in one :class:`~followsync.errors.ConfigError`; :func:`starter_toml`
-writes the commented file that ``followsync init`` leaves next to a new tracker, and
-``scripts/readme_examples.py`` writes README's configuration reference from it. No setting is
-required: with no file at all, every default applies and ``--tracker`` names the tracker.
+(what ``followsync init`` writes) and README's configuration reference are written from it.
+No setting is required: with no file, every default applies and ``--tracker`` names the tracker.
 """
 
 from __future__ import annotations
@@ -40,9 +39,8 @@ class AddressList(tuple):
 class Setting:
     """One key: its type, default and help, and what makes a value wrong.
 
-    ``validate`` is a further check on a value of the right type: it returns what is wrong
-    ("is not a time zone; ..."), or None. ``problem``, when given, is said instead of the
-    type's own wording for a value of the wrong type or out of bounds.
+    ``validate`` checks a value of the right type further: it returns what is wrong ("is not a
+    time zone; ..."), or None. ``problem`` replaces the type's wording for a wrong value.
     """
 
     type: type
@@ -97,7 +95,7 @@ def _time_zone(value: str) -> str | None:
     return None
 
 
-_POSITIVE_SECONDS = "is not a positive number of seconds"
+_POSITIVE_SECONDS = "is not a positive number of seconds"  # [notify] timeout's wording
 
 
 def _rules_agree(rules: dict[str, Any]) -> list[str]:
@@ -117,8 +115,7 @@ def _login_is_safe(notify: dict[str, Any]) -> list[str]:
         out.append("notify.username is set but not where the password is: add password_env or password_file")
     if (env or file) and not username:
         out.append("a password is configured but notify.username is blank")
-    host = notify["host"]
-    if username and not notify["starttls"] and host and not _is_loopback(host):
+    if username and not notify["starttls"] and notify["host"] and not _is_loopback(notify["host"]):
         out.append(
             "notify.starttls = false would send the password unencrypted; "
             "keep starttls = true (plain SMTP is only for a relay on this machine)"
@@ -439,8 +436,7 @@ def _read_value(
 ) -> Any:
     """A setting's value, checked and converted; its default when unset or wrong.
 
-    ``strip``: text is stripped, and a blank one is as if not set (``[notify]``'s way).
-    """
+    ``strip``: text is stripped, and a blank one is as if not set (``[notify]``'s way)."""
     blank = value is _UNSET or (strip and s.type in (str, Address, AddressList) and value in ("", [], None))
     if blank:
         if s.required:
@@ -463,17 +459,14 @@ _NOT_A = {
     int: "is not a whole number",
     float: "is not a number",
     bool: "is not true or false",
-    str: "is not text (put it in quotes)",
-    Address: "is not text (put it in quotes)",
+    str: "is not text (put it in quotes)",  # an Address too: only a text can be one
     AddressList: "is not an address or a list of addresses",
 }
 
 
 def _is_a(kind: type, value: Any) -> bool:
-    if kind in (int, float) and isinstance(value, bool):
-        return False
-    if kind is float:
-        return isinstance(value, int | float)
+    if kind in (int, float):
+        return not isinstance(value, bool) and isinstance(value, int if kind is int else int | float)
     if kind is Address:
         return isinstance(value, str)
     if kind is AddressList:
@@ -485,7 +478,7 @@ def _is_a(kind: type, value: Any) -> bool:
 def _check(s: Setting, value: Any) -> list[str]:
     """What is wrong with a set value (each item starts with the value), or nothing."""
     if not _is_a(s.type, value):
-        return [f"{value!r} {s.problem or _NOT_A[s.type]}"]
+        return [f"{value!r} {s.problem or _NOT_A[str if s.type is Address else s.type]}"]
     if s.choices and value not in s.choices:
         return [f"{value!r} is not one of {', '.join(map(str, s.choices))}"]
     if s.minimum is not None and value < s.minimum:
