@@ -1,11 +1,6 @@
 """The ``followsync`` command: each command opens, calls one library function, reports.
 
-Exit codes:
-  0  done
-  1  done, but some rows have Problems
-  2  usage or config error
-  3  the tracker could not be read or written (or another run holds it)
-  4  done, but the digest mail could not be sent
+The exit codes below are appended from :data:`followsync.errors.EXIT_CODES`, their only copy.
 """
 
 from __future__ import annotations
@@ -23,18 +18,21 @@ from rich.markup import escape
 from . import __version__
 from . import config as config_mod
 from . import run as sync
-from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_TRACKER, FollowsyncError, NotifyError, UsageError
+from .errors import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_TRACKER,
+    FollowsyncError,
+    NotifyError,
+    UsageError,
+    exit_codes_text,
+)
 from .outputs import calendar as calendar_mod
 from .outputs import digest
 from .outputs import mail as mail_mod
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  done
-  1  done, but some rows have Problems
-  2  usage or config error
-  3  the tracker could not be read or written
-  4  done, but the digest mail could not be sent"""
+__doc__ = f"{__doc__}\n{exit_codes_text()}\n"
+EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2
 
 
 class FollowsyncGroup(click.Group):

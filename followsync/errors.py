@@ -7,12 +7,33 @@ and, where possible, what to run or change next. Messages never include secrets.
 
 from __future__ import annotations
 
-# Exit codes, documented in `followsync --help` and README.
+import textwrap
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_TRACKER = 3
 EXIT_NOTIFY = 4
+
+# The only copy: `followsync --help`, cli.py's docstring and README's table are made from it
+# (scripts/readme_examples.py writes README's; tests/cli/test_docs.py checks it).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "done",
+    EXIT_PROBLEMS: "done, but some rows have Problems (`followsync check` lists them)",
+    EXIT_USAGE: "usage or config error",
+    EXIT_TRACKER: "the tracker could not be read or written (missing, not a workbook, open in Excel, "
+    "locked by another run, refused a mass rewrite)",
+    EXIT_NOTIFY: "done, but the digest mail could not be sent (`[notify]`)",
+}
+
+
+def exit_codes_text(width: int = 78) -> str:
+    """:data:`EXIT_CODES` as plain text, for ``--help`` and a docstring."""
+    lines = ["Exit codes:"]
+    for code, meaning in EXIT_CODES.items():
+        lines += textwrap.wrap(meaning, width, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    return "\n".join(lines)
 
 
 class FollowsyncError(Exception):
@@ -36,7 +57,21 @@ class UsageError(FollowsyncError):
 
 
 class ConfigError(UsageError):
-    """followsync.toml (or a setting from the environment) is invalid."""
+    """followsync.toml (or a setting from the environment) is invalid.
+
+    ``problems`` lists each problem found (vdirsyncer's ``UserError.problems``), so code that
+    gathers them from several parts of the file need not read them back out of the message.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, problems: Iterable[str] = ()):
+        super().__init__(message, hint=hint)
+        self.problems = list(problems)
+
+    @classmethod
+    def listing(cls, what: str, problems: list[str], *, verb: str = "has") -> ConfigError:
+        """One error for every problem: ``{what} has 2 problems:`` and a line for each."""
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        return cls(f"{what} {verb} {count}:\n" + "\n".join(f"  - {p}" for p in problems), problems=problems)
 
 
 class TrackerError(FollowsyncError):

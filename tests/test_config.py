@@ -123,11 +123,66 @@ def test_tracker_list_and_notify_problems_are_listed_with_the_rest(tmp_path):
     with pytest.raises(ConfigError) as e:
         config.from_dict(
             {
-                "trackers": [{"name": "a", "location": "a.xlsx"}, {"name": "a"}, {"location": "b.xlsx", "colour": 1}],
+                "trackers": [
+                    {"name": "a", "location": "a.xlsx"},
+                    {"name": "a"},
+                    {"location": "b.xlsx", "colour": 1},
+                ],
                 "notify": {"host": "smtp.example.com", "form": "x"},
                 "date_order": "YMD",
             }
         )
     text = str(e.value)
-    for needle in ("location is required", "name is required", "'colour'", "notify.form", "notify.sender", "date_order"):
+    for needle in (
+        "location is required",
+        "name is required",
+        "'colour'",
+        "notify.form",
+        "notify.sender",
+        "date_order",
+    ):
         assert needle in text
+
+
+def test_starter_file_read_back_gives_the_defaults_and_explains_every_setting():
+    text = config.starter_toml("tracker.xlsx")
+    assert config.from_dict(tomllib.loads(text)) == config.Config(location="tracker.xlsx")
+    for name, spec in config.SPEC.items():
+        if isinstance(spec, config.Setting):
+            assert re.search(rf"^# {name} = ", text, re.M), name
+            continue
+        assert (f"# [[{name}]]" if spec.many else f"# [{name}]" if name != "tracker" else "[tracker]") in text
+        for key in spec:
+            assert re.search(rf"^#? *{key} = ", text, re.M), f"{name}.{key}"
+    # Uncommenting every "# key = " line gives a valid [notify] too (one of the two passwords).
+    uncommented = re.sub(r"(?m)^# (\[\w+\]|\w+ = )", r"\1", text)
+    notify = config.from_dict(tomllib.loads(uncommented)).notify
+    assert notify is not None and notify.password_env and notify.password_file is None
+
+
+def test_dataclass_defaults_come_from_the_spec():
+    from dataclasses import MISSING, fields
+
+    for cls, section in (
+        (config.Rules, "rules"),
+        (config.Profile, "profile"),
+        (config.NotifySettings, "notify"),
+    ):
+        spec = config.SPEC[section]
+        assert isinstance(spec, config.Section)
+        assert set(spec) == {f.name for f in fields(cls)}
+        for f in fields(cls):
+            if f.default is not MISSING:
+                assert f.default == spec[f.name].default, f"{section}.{f.name}"
+
+
+def test_config_error_lists_its_problems():
+    with pytest.raises(ConfigError) as e:
+        config.from_dict(
+            {"date_order": "YMD", "notify": {"host": "h", "sender": "me@example.com", "to": "x"}}
+        )
+    assert e.value.problems == [
+        "date_order: 'YMD' is not one of DMY, MDY",
+        "notify.to: 'x' is not an email address",
+    ]
+    assert all(f"  - {p}" in str(e.value) for p in e.value.problems)

@@ -22,21 +22,21 @@ cron tell "the sheet was written, but mail failed" from a tracker error.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import logging
 import mimetypes
 import os
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, NotifyError
+from ..config import NotifySettings, address_of
+from ..errors import NotifyError
 from . import digest
 
 if TYPE_CHECKING:
@@ -45,206 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 587
-DEFAULT_TIMEOUT = 30.0
-
-
-# --------------------------------------------------------------------------------------
-# Settings
-
-KEYS = {
-    "host": "the SMTP server, e.g. smtp.example.com",
-    "port": f"its port; default {DEFAULT_PORT} (submission with STARTTLS)",
-    "username": "the login name; blank for a server that needs no login",
-    "password_env": "an environment variable holding the password",
-    "password_file": "a file holding the password (its first line)",
-    "sender": "the From address, e.g. Alex Morgan <alex@example.com>",
-    "to": "who gets the digest: an address or a list of them",
-    "coach": "optional: a coach's address (or a list) that gets a copy",
-    "weekly_report": "attach the HTML coaching report once a week",
-    "starttls": "encrypt with STARTTLS before logging in; default true",
-    "timeout": f"seconds to wait for the server; default {DEFAULT_TIMEOUT:g}",
-    "cafile": "a CA certificate file to trust, for a server with a private certificate",
-}
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    """A validated ``[notify]`` table. Build one with :meth:`from_dict`."""
-
-    host: str
-    sender: str
-    to: tuple[str, ...]
-    port: int = DEFAULT_PORT
-    username: str = ""
-    password_env: str | None = None
-    password_file: Path | None = None
-    coach: tuple[str, ...] = ()
-    weekly_report: bool = False
-    starttls: bool = True
-    timeout: float = DEFAULT_TIMEOUT
-    cafile: Path | None = None
-
-    def __repr__(self) -> str:  # names where the password is, never the password
-        return f"NotifySettings(host={self.host!r}, port={self.port}, username={self.username!r}, to={self.to!r})"
-
-    @property
-    def server(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> NotifySettings:
-        """Validate a ``[notify]`` table; every problem is listed in one :class:`ConfigError`.
-
-        Relative ``password_file`` and ``cafile`` paths are read from ``base_dir`` (the
-        config file's folder), and ``~`` is expanded.
-        """
-        errors: list[str] = []
-        if not isinstance(data, Mapping):
-            raise ConfigError("[notify] must be a section (a table of settings).")
-        for key in data:
-            if key not in KEYS:
-                hint = " (the From address is called sender)" if key == "from" else ""
-                errors.append(f"unknown setting notify.{key}{hint}; known: {', '.join(KEYS)}")
-
-        def text(key: str, required: bool = False) -> str:
-            value = data.get(key)
-            if value is None or value == "":
-                if required:
-                    errors.append(f"notify.{key} is required: {KEYS[key]}")
-                return ""
-            if not isinstance(value, str):
-                errors.append(f"notify.{key}: {value!r} is not text (put it in quotes)")
-                return ""
-            return value.strip()
-
-        def flag(key: str, default: bool) -> bool:
-            value = data.get(key, default)
-            if not isinstance(value, bool):
-                errors.append(f"notify.{key}: {value!r} is not true or false")
-                return default
-            return value
-
-        def addresses(key: str, required: bool) -> tuple[str, ...]:
-            value = data.get(key)
-            if value in (None, "", []):
-                if required:
-                    errors.append(f"notify.{key} is required: {KEYS[key]}")
-                return ()
-            items = [value] if isinstance(value, str) else value
-            if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-                errors.append(f"notify.{key}: {value!r} is not an address or a list of addresses")
-                return ()
-            out = []
-            for item in items:
-                if _address_of(item):
-                    out.append(item.strip())
-                else:
-                    errors.append(f"notify.{key}: {item!r} is not an email address")
-            return tuple(out)
-
-        host = text("host", required=True)
-        port = data.get("port", DEFAULT_PORT)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            errors.append(f"notify.port: {port!r} is not a port number (1 to 65535)")
-            port = DEFAULT_PORT
-        username = text("username")
-        password_env = text("password_env") or None
-        password_file = text("password_file") or None
-        sender = text("sender", required=True)
-        if sender and not _address_of(sender):
-            errors.append(f"notify.sender: {sender!r} is not an email address")
-        to = addresses("to", required=True)
-        coach = addresses("coach", required=False)
-        weekly_report = flag("weekly_report", False)
-        starttls = flag("starttls", True)
-        timeout = data.get("timeout", DEFAULT_TIMEOUT)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            errors.append(f"notify.timeout: {timeout!r} is not a positive number of seconds")
-            timeout = DEFAULT_TIMEOUT
-        cafile = text("cafile") or None
-
-        if password_env and password_file:
-            errors.append("notify.password_env and notify.password_file are both set; keep one")
-        if username and not (password_env or password_file):
-            errors.append(
-                "notify.username is set but not where the password is: add password_env or password_file"
-            )
-        if (password_env or password_file) and not username:
-            errors.append("a password is configured but notify.username is blank")
-        if username and not starttls and host and not _is_loopback(host):
-            errors.append(
-                "notify.starttls = false would send the password unencrypted; "
-                "keep starttls = true (plain SMTP is only for a relay on this machine)"
-            )
-        if errors:
-            raise ConfigError(
-                f"The [notify] settings have {len(errors)} problem{'s' if len(errors) > 1 else ''}:\n"
-                + "\n".join(f"  - {e}" for e in errors)
-            )
-
-        def path(value: str | None) -> Path | None:
-            if not value:
-                return None
-            p = Path(value).expanduser()
-            return base_dir / p if base_dir is not None and not p.is_absolute() else p
-
-        return cls(
-            host=host,
-            sender=sender,
-            to=to,
-            port=port,
-            username=username,
-            password_env=password_env,
-            password_file=path(password_file),
-            coach=coach,
-            weekly_report=weekly_report,
-            starttls=starttls,
-            timeout=float(timeout),
-            cafile=path(cafile),
-        )
-
-    def password(self) -> str | None:
-        """The password, read now from the environment or the file; None without a login."""
-        if not self.username:
-            return None
-        if self.password_env:
-            value = os.environ.get(self.password_env, "")
-            if not value:
-                raise NotifyError(
-                    f"The mail password is not set: the environment variable {self.password_env} is empty or missing.",
-                    reason="password",
-                    hint=f"Set {self.password_env} where followsync runs (for cron, in the crontab or a file it sources).",
-                )
-            return value
-        assert self.password_file is not None  # from_dict saw to it
-        try:
-            lines = self.password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise NotifyError(
-                f"The mail password file {self.password_file} cannot be read ({e.strerror or type(e).__name__}).",
-                reason="password",
-            ) from None
-        value = lines[0].strip() if lines else ""
-        if not value:
-            raise NotifyError(f"The mail password file {self.password_file} is empty.", reason="password")
-        return value
-
-
-def _address_of(text: str) -> str:
-    """The bare address of 'Name <a@b.c>' or 'a@b.c'; '' when it is not one."""
-    _, addr = parseaddr(text)
-    local, at, domain = addr.rpartition("@")
-    return addr if at and local and "." in domain and " " not in addr else ""
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --------------------------------------------------------------------------------------
@@ -284,7 +84,7 @@ def build_message(
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(
-        "followsync", domain=_address_of(settings.sender).rpartition("@")[2] or None
+        "followsync", domain=address_of(settings.sender).rpartition("@")[2] or None
     )
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: vacation responders stay quiet
     msg.set_content(text)
@@ -309,6 +109,33 @@ def recipients(settings: NotifySettings, *, cc_coach: bool = True) -> list[str]:
 # Sending
 
 
+def read_password(settings: NotifySettings) -> str | None:
+    """The password, read now from the environment or the file; None without a login."""
+    if not settings.username:
+        return None
+    if settings.password_env:
+        value = os.environ.get(settings.password_env, "")
+        if not value:
+            raise NotifyError(
+                f"The mail password is not set: the environment variable {settings.password_env} is empty or missing.",
+                reason="password",
+                hint=f"Set {settings.password_env} where followsync runs (for cron, in the crontab or a file it sources).",
+            )
+        return value
+    assert settings.password_file is not None  # NotifySettings.from_dict saw to it
+    try:
+        lines = settings.password_file.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise NotifyError(
+            f"The mail password file {settings.password_file} cannot be read ({e.strerror or type(e).__name__}).",
+            reason="password",
+        ) from None
+    value = lines[0].strip() if lines else ""
+    if not value:
+        raise NotifyError(f"The mail password file {settings.password_file} is empty.", reason="password")
+    return value
+
+
 def send(
     settings: NotifySettings,
     *,
@@ -323,7 +150,7 @@ def send(
     STARTTLS (when ``starttls``) is required before the login: a server that does not offer it
     is an error, never a fallback to plain text. Raises :class:`NotifyError` for every failure.
     """
-    password = settings.password()  # before connecting: a missing password needs no server
+    password = read_password(settings)  # before connecting: a missing password needs no server
     msg = build_message(
         settings, subject=subject, text=text, html=html, attachments=attachments, cc_coach=cc_coach
     )
@@ -362,7 +189,7 @@ def _deliver(
         if password is not None:
             log.debug("Logging in to %s as %s", server, settings.username)
             smtp.login(settings.username, password)
-        return smtp.send_message(msg, from_addr=_address_of(settings.sender), to_addrs=to_addrs)
+        return smtp.send_message(msg, from_addr=address_of(settings.sender), to_addrs=to_addrs)
 
 
 def _smtp_failure(settings: NotifySettings, e: OSError) -> NotifyError | None:

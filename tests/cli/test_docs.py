@@ -75,5 +75,69 @@ def test_readme_draft_examples_are_what_the_code_renders():
 
     script = runpy.run_path(str(ROOT / "scripts" / "readme_examples.py"))
     assert script["main"](["--check"]) == 0, "README.md is stale: run python scripts/readme_examples.py"
-    for kind in ("Thank-you note", "Follow-up", "Friendly reminder", "Call script", "another contact", "Final note", "rejection", "LinkedIn"):
+    for kind in (
+        "Thank-you note",
+        "Follow-up",
+        "Friendly reminder",
+        "Call script",
+        "another contact",
+        "Final note",
+        "rejection",
+        "LinkedIn",
+    ):
         assert kind in README
+
+
+def _readme_script() -> dict:
+    import runpy
+
+    return runpy.run_path(str(ROOT / "scripts" / "readme_examples.py"))
+
+
+def _section(title: str) -> str:
+    """README's text from the heading `title` to the next heading of the same level or higher."""
+    level = title.split(" ")[0]
+    body = README.split(f"\n{title}\n", 1)[1]
+    stops = [m.start() for m in re.finditer(rf"^#{{1,{len(level)}}} ", body, re.M)]
+    return body[: stops[0]] if stops else body
+
+
+def test_commands_are_documented():
+    table = _section("## Commands").strip().split("\n\n")[0]  # the table right under the heading
+    paths = _readme_script()["command_paths"]()
+    leaves = [p for p in paths if not any(q[: len(p)] == p and q != p for q in paths)]  # not `auth` itself
+    assert ("share",) in leaves and ("auth", "google") in leaves
+    for path in leaves:
+        assert f"| `followsync {' '.join(path)}" in table, (
+            f"README's Commands table lacks followsync {' '.join(path)}"
+        )
+
+
+def test_readme_exit_codes_are_the_table_in_errors():
+    from followsync.errors import EXIT_CODES
+
+    rows = re.findall(r"^\| (\d) \| (.+) \|$", _section("### Exit codes"), re.M)
+    assert {int(code): meaning for code, meaning in rows} == EXIT_CODES
+
+
+def test_help_and_cli_docstring_show_the_exit_codes_from_errors():
+    from click.testing import CliRunner
+
+    from followsync import cli
+    from followsync.errors import EXIT_CODES, exit_codes_text
+
+    assert exit_codes_text() in (cli.__doc__ or "")
+    shown = CliRunner().invoke(cli.main, ["--help"], terminal_width=80).output
+    flat = " ".join(shown.split())
+    for code, meaning in EXIT_CODES.items():
+        assert f"{code} {meaning}" in flat
+
+
+def test_readme_configuration_section_is_the_spec():
+    section = _section("## Configuration")
+    script = _readme_script()
+    assert script["config_reference"]().strip() in section, "run python scripts/readme_examples.py"
+    rows = re.findall(r"^\| `(\w+)` \|", section, re.M)
+    expected = [key for key, s in config.SPEC.items() if isinstance(s, config.Setting)]
+    expected += [key for s in config.SPEC.values() if isinstance(s, config.Section) for key in s]
+    assert rows == expected
