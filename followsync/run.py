@@ -1,7 +1,7 @@
 """One run: read, compute, diff, apply (DESIGN.md "One run, as data").
 
 :func:`compute` is pure: a read tracker and ``now`` in, followsync's columns out.
-:func:`diff` turns those into a :class:`~followsync.backends.base.ChangeSet` holding only the
+:func:`diff` turns those into a :class:`~followsync.core.changes.ChangeSet` holding only the
 owned cells (and colours, and blank IDs) whose value differs from what the sheet holds, so a
 run with nothing new writes nothing. :func:`run` does the I/O around them, under a lock.
 """
@@ -22,9 +22,12 @@ from typing import Any
 
 import pandas as pd
 
-from .backends.base import (
+from .backends.base import Backend, put_cell
+from .config import Config
+from .core import rules as rules_mod
+from .core import schema
+from .core.changes import (
     Applied,
-    Backend,
     CellWrite,
     ChangeSet,
     ChartSpec,
@@ -32,12 +35,8 @@ from .backends.base import (
     RowRef,
     SheetWrite,
     Snapshot,
-    put_cell,
     row_fingerprint,
 )
-from .config import Config
-from .core import rules as rules_mod
-from .core import schema
 from .core.layout import load as load_layout
 from .errors import TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..backends.base import Layout, LayoutColumn
-from .schema import BY_NAME
+from .schema import BY_NAME, Column
 
 
 def template_text(name: str) -> str:
@@ -38,3 +38,25 @@ def load() -> Layout:
         colours=dict(data["colours"]),
         header_fill=data.get("header_fill", "#D9D9D9"),
     )
+
+
+@dataclass(frozen=True)
+class LayoutColumn:
+    """One column of a new tracker as ``followsync init`` lays it out."""
+
+    column: Column
+    width: int  # in characters
+    note: str
+    number_format: str | None = None  # e.g. "yyyy-mm-dd" for dates
+    choices: tuple[str, ...] = ()
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The tracker template: columns in order, and the colour palette (RULES.md section 4)."""
+
+    worksheet: str
+    columns: tuple[LayoutColumn, ...]
+    colours: dict[str, str]  # colour name -> "#RRGGBB"
+    header_fill: str = "#D9D9D9"

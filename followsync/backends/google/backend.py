@@ -41,6 +41,8 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
+from ...core.changes import Applied, ChangeSet, ChartSpec, FillWrite, SheetWrite, Snapshot
+from ...core.layout import Layout
 from ...core.schema import (
     BY_NAME,
     COLOUR_COLUMNS,
@@ -53,7 +55,7 @@ from ...core.schema import (
     parse_date,
 )
 from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
-from ..base import Applied, Backend, ChangeSet, ChartSpec, FillWrite, Layout, SheetWrite, Snapshot, locate
+from ..base import Backend, locate
 from . import auth as google_auth
 from .location import parse_location
 

@@ -45,9 +45,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.xml.functions import Element, SubElement
 
+from ...core.changes import Applied, ChangeSet, SheetWrite, Snapshot
+from ...core.layout import Layout
 from ...core.schema import COLOUR_COLUMNS, CellError, locate_header
 from ...errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
-from ..base import Applied, Backend, ChangeSet, Layout, SheetWrite, Snapshot, locate, put_cell
+from ..base import Backend, locate, put_cell
 from . import parts
 from .parts import Unusual
 

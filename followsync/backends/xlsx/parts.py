@@ -57,7 +57,7 @@ class SheetScan:
     """One worksheet part, read: its values and where its pieces are in the part's bytes.
 
     Rows and columns are 1-based here, as in the file. ``grid`` is 0-based (``grid[0]`` is
-    row 1) with trailing blank rows dropped, as :class:`~followsync.backends.base.Snapshot`
+    row 1) with trailing blank rows dropped, as :class:`~followsync.core.changes.Snapshot`
     wants it; a formula's place holds its saved result.
     """
 

@@ -31,9 +31,9 @@ from followsync.backends.airtable.backend import (
     field_spec,
     parse_location,
 )
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite
 from followsync.config import Config
 from followsync.core import demo, layout
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite
 from followsync.core.schema import COLOUR_COLUMNS, STATUSES, locate_header, match_header
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError, WriteRefused
 from tests.emulators.airtable import AirtableEmulator

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from followsync import run as sync
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.backends.google.auth import load_credentials, store_token
 from followsync.backends.google.backend import GoogleSheetsBackend, parse_location
 from followsync.config import Config
 from followsync.core import schema
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.core.layout import load as load_layout
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
 
@@ -598,7 +598,7 @@ def test_blank_id_row_shifted_by_an_insert_is_skipped_not_misplaced(emu, key_pat
     header = schema.locate_header(snap.grid)
     cs = ChangeSet(snap.sheet, 0)
     for gi, ident in ((1, "acme-new"), (2, "beta-new")):
-        from followsync.backends.base import row_fingerprint
+        from followsync.core.changes import row_fingerprint
 
         ref = RowRef(None, gi, row_fingerprint(snap.grid[gi], header.positions))
         cs.cells += [CellWrite(ref, "ID", ident), CellWrite(ref, "Next action", f"do {ident}")]
@@ -985,7 +985,7 @@ def test_new_columns_never_go_over_unheaded_values(emu, key_path):
 
 
 def test_a_history_sheet_of_the_persons_own_is_left_alone_even_after_a_narrow_read(emu, key_path):
-    from followsync.backends.base import SheetWrite
+    from followsync.core.changes import SheetWrite
 
     sid = emu.create_spreadsheet("Jobs", {"Tracker": [HEADER, *ROWS], "History": [["My diary"], ["Called Acme"]]})
     b = backend(emu, key_path, sid, worksheet="Tracker")  # the read covers Tracker only

@@ -25,9 +25,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.core import layout as layout_mod
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
 from followsync.core.schema import CellError, locate_header
 from followsync.errors import (
     TrackerBusy,

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, SheetWrite
 from followsync.backends.xlsx.backend import XlsxBackend
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, SheetWrite
 from followsync.core.schema import CellError
 
 from .test_xlsx_backend import HEADER, ref, save, tracker
