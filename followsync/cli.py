@@ -363,13 +363,13 @@ def init(ctx, location, demo, now_text):
     date formats and a frozen header. init never overwrites an existing file or a worksheet
     with data, nor an existing followsync.toml.
     """
-    from .core import demo as demo_mod
+    from .core.layout import demo_rows
     from .core.layout import load as load_layout
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
     backend = runs.one(cfg, location)
-    rows = demo_mod.rows(now.date()) if demo else []
+    rows = demo_rows(now.date()) if demo else []
     backend.create(load_layout(), rows)
     out = _console(ctx)
     out.print(f"Created {escape(location)}" + (f" with {len(rows)} demo rows." if demo else "."))

@@ -20,7 +20,8 @@ from typing import Any
 
 from followsync import run as sync
 from followsync.config import Config
-from followsync.core import demo, schema
+from followsync.core import schema
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 
 from ..conftest import NOW, TODAY, day
@@ -29,7 +30,7 @@ HEADER = [lc.column.name for lc in load_layout().columns if lc.column.owner == "
 
 
 def demo_grid() -> list[list[Any]]:
-    rows = demo.rows(TODAY)
+    rows = demo_rows(TODAY)
     return [list(HEADER)] + [[r.get(n) for n in HEADER] for r in rows]
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from followsync.config import Config, Profile, Rules
-from followsync.core import demo, drafts, lint, rules, schema
+from followsync.core import drafts, lint, rules, schema
+from followsync.core.layout import demo_rows
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -65,7 +66,7 @@ TITLES = ["", "Marketing Manager", "Senior " * 40 + "Engineer", "Data Engineer (
 def varied_rows(n: int, seed: int = 3) -> list[dict]:
     """n demo rows (every rule) with their text cells varied to reach every path."""
     rng = random.Random(seed)
-    base = demo.rows(TODAY)
+    base = demo_rows(TODAY)
     out = []
     for i in range(n):
         row = dict(rng.choice(base))

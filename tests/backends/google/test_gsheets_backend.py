@@ -723,9 +723,9 @@ def test_a_404_is_not_retried(emu, key_path):
 def test_create_lays_the_template_in_one_batch_update(emu, key_path):
     sid = emu.create_spreadsheet("New", None)  # one blank Sheet1, as Google makes it
     layout = load_layout()
-    from followsync.core import demo
+    from followsync.core.layout import demo_rows
 
-    rows = demo.rows(NOW.date())
+    rows = demo_rows(NOW.date())
     b = backend(emu, key_path, sid)
     emu.reset_stats()
     b.create(layout, rows)

@@ -897,7 +897,7 @@ def test_parts_openpyxl_would_drop_silently_are_kept_or_refused(tmp_path, part, 
 
     from followsync import run as sync
     from followsync.config import Config
-    from followsync.core.demo import rows as demo_rows
+    from followsync.core.layout import demo_rows
     from followsync.core.layout import load as load_layout
     from followsync.errors import WriteRefused
 
