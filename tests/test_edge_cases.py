@@ -14,7 +14,7 @@ from followsync.backends.airtable.backend import AirtableBackend
 from followsync.backends.memory import MemoryBackend
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config
-from followsync.core import schema
+from followsync.core import cells, schema
 from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 from followsync.errors import UsageError
@@ -83,7 +83,7 @@ def test_a_send_adds_the_user_columns_it_needs(tmp_path, store):
     run(backend)
     result = run(backend, sends={"a-1": sync.Send("email")})
     assert not (result.applied and result.applied.skipped)
-    assert schema.parse_date(value(read(), "Acme", "Thank-you sent")) == TODAY
+    assert cells.parse_date(value(read(), "Acme", "Thank-you sent")) == TODAY
     assert value(read(), "Acme", "Last medium") == "Email"
     assert value(read(), "Acme", "Next action") == "Follow up"
 

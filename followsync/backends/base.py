@@ -69,16 +69,6 @@ class Backend(ABC):
         """Release what the backend holds (files, sessions)."""
 
 
-def put_cell(grid: list[list[Any]], row: int, col: int, value: Any) -> None:
-    """Set ``grid[row][col]``, growing the ragged grid as needed."""
-    while len(grid) <= row:
-        grid.append([])
-    cells = grid[row]
-    if len(cells) <= col:
-        cells.extend([None] * (col + 1 - len(cells)))
-    cells[col] = value
-
-
 @dataclass
 class Located:
     """Where a change set's rows and columns are in a freshly read grid."""

@@ -163,3 +163,13 @@ def row_fingerprint(row: Sequence[Any], positions: dict[str, int]) -> tuple:
             if v is not None:
                 out.append((name, v))
     return tuple(out)
+
+
+def put_cell(grid: list[list[Any]], row: int, col: int, value: Any) -> None:
+    """Set ``grid[row][col]``, growing the ragged grid as needed."""
+    while len(grid) <= row:
+        grid.append([])
+    cells = grid[row]
+    if len(cells) <= col:
+        cells.extend([None] * (col + 1 - len(cells)))
+    cells[col] = value

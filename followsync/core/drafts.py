@@ -26,11 +26,10 @@ out, then a brief form of the template is used; a word is never cut.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +41,7 @@ import pandas as pd
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
+from .cells import aligned_records, as_date, frame_records, text
 
 # ----------------------------------------------------------------------------------------
 # Kinds and templates
@@ -139,35 +139,6 @@ def linkedin_length(text: str) -> int:
 # tracker repeats interviewers, talking points and days on many rows, and a row's cells go
 # through several of them. Bounded, so a long-running process does not grow without end.
 _memo = lru_cache(maxsize=1 << 14, typed=True)
-
-
-def text(value: Any) -> str:
-    """A cell as stripped text; None, NaN, NA and NaT are ''."""
-    if type(value) is str:  # most cells, and what the rest of this comes to for them
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    try:
-        if value is pd.NA or value is pd.NaT:
-            return ""
-    except TypeError:  # pragma: no cover - defensive
-        pass
-    return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A frame value (Timestamp, datetime, date, NaT) as a date."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
 
 
 MONTH_NAMES = [
@@ -895,56 +866,6 @@ ROW_KEYS = (
 )
 NO_DRAFTS = ("", "", "")
 DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
-
-
-def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-    """``frame.to_dict("records")`` with only the columns ``keys`` names (those it has): the
-    same values, at a fraction of the cost for a wide frame, one dict at a time (a run's worth
-    of dicts alive at once could set off a full garbage collection, which on a process holding
-    a large workbook took longer than the drafts).
-
-    Built column by column: pandas gives a row's values by iterating each column, then
-    converts the values of object and extension columns (NumPy scalars to Python ones, pd.NA
-    to None). A column holding only the plain types of _PLAIN, which that conversion leaves
-    as they are, is used as iterated; any other goes through ``to_dict`` itself.
-    """
-    if not frame.columns.is_unique:  # not a tracker frame: the plain conversion
-        return iter(frame.to_dict("records"))
-    columns = [k for k in keys if k in frame.columns]
-    if not columns:
-        return ({} for _ in range(len(frame)))
-    values = [_column_values(frame, k) for k in columns]
-    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
-
-
-_NO_DEFAULT: Any = object()
-
-
-def aligned_records(
-    frame: pd.DataFrame, keys: tuple[str, ...], index: pd.Index, default: Any = _NO_DEFAULT
-) -> Iterator[dict[str, Any]]:
-    """:func:`frame_records` in the order of ``index``: for each label, the record of
-    ``frame``'s row with that label (as a dict keyed by ``frame.index`` would give it),
-    ``default`` where there is none, KeyError without a default."""
-    records = frame_records(frame, keys)
-    if frame.index.is_unique and frame.index.equals(index):
-        return records
-    by_label = dict(zip(frame.index, records, strict=True))
-    if default is _NO_DEFAULT:
-        return (by_label[label] for label in index)
-    return (by_label.get(label, default) for label in index)
-
-
-# Types that to_dict's conversion (pandas' maybe_box_native) returns as they are; not pd.NA,
-# which it turns into None.
-_PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
-
-
-def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
-    values = list(frame[key])
-    if _PLAIN.issuperset(map(type, values)):
-        return values
-    return [row[key] for row in frame[[key]].to_dict("records")]
 
 
 def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> bool:

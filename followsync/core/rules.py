@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import Rules
-from .schema import Phrase, Problem
+from .cells import Phrase
+from .schema import Problem
 
 # Next action labels (RULES.md section 3), by rule number.
 LABELS = {

@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..errors import UsageError
-from .drafts import as_date, text
+from . import rules as rules_mod
+from . import schema
+from .cells import as_date, is_blank, text
+from .changes import CellWrite, RowRef, Snapshot, put_cell, row_fingerprint
 from .schema import MEDIUMS
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 THANK_YOU = "Send thank-you note"
 REJECTION = "Reply to the rejection"
@@ -165,3 +172,96 @@ def history_entry(
         "Medium": medium_text,
         "Message": message or "",
     }
+
+
+@dataclass(frozen=True)
+class Send:
+    """A message the person says they sent: ``followsync sent ID`` or a Mark sent tick."""
+
+    medium: str | None = None
+    on: dt.date | None = None
+
+
+
+@dataclass
+class Recorded:
+    grid: list[list[Any]]
+    writes: list[CellWrite] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+
+def record_sends(
+    tracker: schema.Tracker, snapshot: Snapshot, config: Config, now: dt.datetime, sends: dict[str, Send]
+) -> Recorded:
+    """Record each ticked Mark sent and each ``sends`` entry (by ID) as sent.
+
+    Returns the grid with the user cells updated (so the rules then see the send), the user
+    cell writes (the send's dates, count and medium, and the cleared tick), and History rows.
+    These are the only writes to a person's columns besides a blank ID.
+    """
+    frame = tracker.frame
+    marked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
+    wanted = {k.lower(): (k, v) for k, v in sends.items()}
+    found = set()
+    out = Recorded(grid=snapshot.grid)
+    todo = []
+    for i in range(len(frame)):
+        ident = (frame["id"].iat[i] or "").lower()
+        if marked[i] or (ident and ident in wanted):
+            if ident in found and ident in wanted:
+                raise UsageError(
+                    f"ID {wanted[ident][0]!r} is on more than one row of sheet {tracker.sheet!r}; nothing was recorded.",
+                    hint="Give each row its own ID (clear the copy's ID and run followsync), then record the send.",
+                )
+            todo.append(i)
+            found.add(ident)
+    missing = [wanted[k][0] for k in wanted if k not in found]
+    if missing:
+        raise UsageError(f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.", hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.")
+    if not todo:
+        return out
+    plan = rules_mod.plan(frame, now, config.rules)
+    grid = [list(r) for r in snapshot.grid]
+    positions = dict(tracker.header.positions)
+    width = tracker.header.width
+    for i in todo:
+        index = int(frame["_index"].iat[i])
+        ident = frame["id"].iat[i] or None
+        send = wanted.get((ident or "").lower(), (None, Send()))[1]
+        row = frame.iloc[i].to_dict()
+        plan_row = plan.iloc[i].to_dict()
+        ref = RowRef(
+            ident,
+            index,
+            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
+            handle=snapshot.handles.get(index),
+        )
+        try:
+            updates = record(row, plan_row, on=send.on or now.date(), medium=send.medium)
+        except UsageError as e:
+            if not marked[i]:
+                raise
+            out.notes.append(f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick.")
+            updates = {}
+        message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
+        if updates:
+            entry_row = dict(row, id=ident or "")
+            out.history.append(
+                history_entry(entry_row, plan_row, on=send.on or now.date(), medium=updates.get("Last medium"), message=str(message or ""), updates=updates)
+            )
+        if marked[i]:
+            updates["Mark sent"] = None
+        for name, value in updates.items():
+            if name not in positions:
+                positions[name] = width
+                width += 1
+                out.columns.append(name)
+            put_cell(grid, index, positions[name], value)
+            out.writes.append(CellWrite(ref, name, value))
+    for name in out.columns:
+        put_cell(grid, tracker.header.row, positions[name], name)
+    out.grid = grid
+    return out

@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core import schema
+from ..core import cells, schema
 
 # What a History row's "What happened" starts with, by the kind of event it records
 # (sending.py's words).
@@ -162,36 +162,11 @@ class Summary:
 # Computing
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return schema.parse_date(value)
-    except schema.BadCell:
-        return None
-
-
 def cells_of(computed: Any) -> pd.DataFrame | None:
     """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
     if computed is None or isinstance(computed, pd.DataFrame):
         return computed
     return computed.cells
-
-
-def cell_text(value: Any) -> str:
-    """A cell as stripped text; blanks (None, NaN, NA) as ""."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
-def cell_texts(column: pd.Series) -> list[str]:
-    """:func:`cell_text` of every value of a column (most are text already)."""
-    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
 
 
 def _count(value: Any) -> int:
@@ -200,7 +175,7 @@ def _count(value: Any) -> int:
 
 def history_kind(what_happened: str) -> str:
     """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
-    text = cell_text(what_happened)
+    text = cells.text(what_happened)
     for prefix, kind in _HISTORY_KINDS:
         if text.startswith(prefix):
             return kind
@@ -217,13 +192,13 @@ def _monday(day: dt.date) -> dt.date:
 
 
 def _days(column: pd.Series) -> list[dt.date | None]:
-    """:func:`_day` of every value of a column; a datetime column is converted all at once."""
+    """:func:`cells.as_date` (text read too) of every value of a column; a datetime column is converted all at once."""
     if column.dtype.kind == "M":
         return [
             None if gone else day
             for day, gone in zip(column.dt.date.tolist(), column.isna().tolist(), strict=True)
         ]
-    return [_day(v) for v in column.tolist()]
+    return [cells.as_date(v, parse=True) for v in column.tolist()]
 
 
 def _counts(column: pd.Series) -> list[int]:
@@ -254,12 +229,12 @@ def compute(
     computed = cells_of(computed)
     today = now.date()
     n = len(frame)
-    ids = cell_texts(computed["ID"] if computed is not None else frame["id"])
+    ids = cells.texts(computed["ID"] if computed is not None else frame["id"])
     rows = [int(v) for v in frame["_row"].tolist()]
-    company = cell_texts(frame["company"])
-    job = cell_texts(frame["job_title"])
-    raw_status = cell_texts(frame["status"])
-    status = cell_texts(plan["status"])
+    company = cells.texts(frame["company"])
+    job = cells.texts(frame["job_title"])
+    raw_status = cells.texts(frame["status"])
+    status = cells.texts(plan["status"])
     interview = _days(frame["interview_at"])
     applied = _days(frame["applied_on"])
     thanked = _days(frame["thank_you_sent"])
@@ -267,9 +242,9 @@ def compute(
     response = _days(frame["response_on"])
     rejection_reply = _days(frame["rejection_reply_sent"])
     counts = _counts(frame["follow_ups_sent"])
-    actions = cell_texts(plan["next_action"])
+    actions = cells.texts(plan["next_action"])
     dues = _days(plan["due"])
-    reminders = cell_texts(plan["reminder"])
+    reminders = cells.texts(plan["reminder"])
     held = [i is not None and i <= today for i in interview]
 
     by_status = {s: status.count(s) for s in schema.STATUSES if status.count(s)}
@@ -347,11 +322,11 @@ def compute(
         events.append([event(on, kind, label) for on, kind, label in dated if on is not None])
     row_of_id = {ident.lower(): k for k, ident in enumerate(ids) if ident}
     for entry in history:
-        k = row_of_id.get(cell_text(entry.get("ID")).lower())
-        on = _day(entry.get("Date"))
+        k = row_of_id.get(cells.text(entry.get("ID")).lower())
+        on = cells.as_date(entry.get("Date"), parse=True)
         if k is None or on is None:
             continue
-        what = cell_text(entry.get("What happened"))
+        what = cells.text(entry.get("What happened"))
         kind = history_kind(what)
         if any(e.on == on and e.kind == kind for e in events[k]):
             continue

@@ -40,20 +40,18 @@ from urllib.parse import urlsplit
 import pyairtable
 import requests
 
-from ...core.changes import Applied, ChangeSet, SheetWrite, Snapshot
-from ...core.layout import Layout
-from ...core.schema import (
-    BY_NAME,
+from ...core.cells import (
     CellError,
-    Column,
     as_text,
-    match_header,
     normalize_header,
     parse_choice,
     parse_count,
     parse_datetime,
     parse_yesno,
 )
+from ...core.changes import Applied, ChangeSet, SheetWrite, Snapshot
+from ...core.layout import Layout
+from ...core.schema import BY_NAME, Column, match_header
 from ...errors import (
     AuthError,
     FollowsyncError,

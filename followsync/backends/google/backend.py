@@ -41,19 +41,10 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
+from ...core.cells import ERROR_LITERALS, CellError, parse_date
 from ...core.changes import Applied, ChangeSet, ChartSpec, FillWrite, SheetWrite, Snapshot
 from ...core.layout import Layout
-from ...core.schema import (
-    BY_NAME,
-    COLOUR_COLUMNS,
-    ERROR_LITERALS,
-    OWNED_NAMES,
-    USER_COLUMNS,
-    CellError,
-    column_letter,
-    locate_header,
-    parse_date,
-)
+from ...core.schema import BY_NAME, COLOUR_COLUMNS, OWNED_NAMES, USER_COLUMNS, column_letter, locate_header
 from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
 from ..base import Backend, locate
 from . import auth as google_auth

@@ -45,11 +45,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.xml.functions import Element, SubElement
 
-from ...core.changes import Applied, ChangeSet, SheetWrite, Snapshot
+from ...core.cells import CellError
+from ...core.changes import Applied, ChangeSet, SheetWrite, Snapshot, put_cell
 from ...core.layout import Layout
-from ...core.schema import COLOUR_COLUMNS, CellError, locate_header
+from ...core.schema import COLOUR_COLUMNS, locate_header
 from ...errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError, WriteRefused
-from ..base import Backend, locate, put_cell
+from ..base import Backend, locate
 from . import parts
 from .parts import Unusual
 

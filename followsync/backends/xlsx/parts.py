@@ -34,7 +34,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601, to_excel
 
-from ...core.schema import CellError
+from ...core.cells import CellError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")

@@ -19,7 +19,7 @@ from followsync import run as sync
 from followsync.backends.google.auth import load_credentials, store_token
 from followsync.backends.google.backend import GoogleSheetsBackend, parse_location
 from followsync.config import Config
-from followsync.core import schema
+from followsync.core import cells, schema
 from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.core.layout import load as load_layout
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
@@ -325,9 +325,9 @@ def test_read_is_one_call_with_raw_values_and_colour_column_fills(emu, key_path)
     assert snap.sheet == "Tracker" and snap.grid[0] == HEADER
     acme, beta = snap.grid[1], snap.grid[2]
     assert acme[COL["Interview at"]] == schema_serial(dt.date(2026, 11, 20))  # a serial number, not text
-    assert schema.parse_date(acme[COL["Interview at"]]) == dt.date(2026, 11, 20)
+    assert cells.parse_date(acme[COL["Interview at"]]) == dt.date(2026, 11, 20)
     assert acme[COL["Interviewer phone"]] == "0049 30 1234"
-    assert beta[COL["Notes"]] == schema.CellError("#DIV/0!")
+    assert beta[COL["Notes"]] == cells.CellError("#DIV/0!")
     assert snap.fills == {(1, COL["Due"]): RED}  # Notes' fill is not a colour column's
 
 

@@ -27,8 +27,9 @@ from openpyxl.worksheet.table import Table
 
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.core import layout as layout_mod
+from followsync.core.cells import CellError
 from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
-from followsync.core.schema import CellError, locate_header
+from followsync.core.schema import locate_header
 from followsync.errors import (
     TrackerBusy,
     TrackerError,

@@ -25,8 +25,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
 from followsync.backends.xlsx.backend import XlsxBackend
+from followsync.core.cells import CellError
 from followsync.core.changes import CellWrite, ChangeSet, FillWrite, SheetWrite
-from followsync.core.schema import CellError
 
 from .test_xlsx_backend import HEADER, ref, save, tracker
 
