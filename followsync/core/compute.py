@@ -42,17 +42,13 @@ def new_id(company: str, salt: str, taken: set[str]) -> str:
     raise AssertionError("no free ID")  # 36**3 suffixes per company name
 
 
-
 DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
-
 
 
 DRAFT_KEYS = ("draft_subject", "draft_message", "linkedin_note")
 
 
-
 STATE_VERSION = "v1"
-
 
 
 @dataclass(frozen=True)
@@ -78,12 +74,10 @@ class DraftState:
         return "|".join((STATE_VERSION, self.action, self.status, *self.hashes))
 
 
-
 def text_hash(text: Any) -> str:
     if is_blank(text):
         return ""
     return hashlib.sha1(str(text).replace("\r\n", "\n").strip().encode()).hexdigest()[:10]
-
 
 
 @dataclass
@@ -96,7 +90,6 @@ class Computed:
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duplicate_ids: frozenset[str] = frozenset()  # lower-cased IDs found on several rows
-
 
 
 def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem]]:
@@ -112,12 +105,15 @@ def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem
             others = ", ".join(str(r) for r in rows_of[str(ident).lower()] if r != row)
             problems.append(
                 schema.Problem(
-                    tracker.sheet, int(row), "ID", f"ID {ident!r} is also on row {others}; followsync leaves these rows alone",
-                    "clear the ID of the copy (followsync gives it a new one) or give it its own", str(ident),
+                    tracker.sheet,
+                    int(row),
+                    "ID",
+                    f"ID {ident!r} is also on row {others}; followsync leaves these rows alone",
+                    "clear the ID of the copy (followsync gives it a new one) or give it its own",
+                    str(ident),
                 )
             )
     return repeated, problems
-
 
 
 def keep_edits(
@@ -148,7 +144,12 @@ def keep_edits(
         hashes = []
         for f, name in enumerate(DRAFT_FIELDS):
             mine = current[f][i]
-            edited = old is not None and old.action == action and not is_blank(mine) and text_hash(mine) != old.hashes[f]
+            edited = (
+                old is not None
+                and old.action == action
+                and not is_blank(mine)
+                and text_hash(mine) != old.hashes[f]
+            )
             if edited and final[name][i]:
                 final[name][i] = str(mine)
                 hashes.append(old.hashes[f])
@@ -161,7 +162,6 @@ def keep_edits(
     return final, states, changes
 
 
-
 def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Computed:
     """followsync's columns for every row: the plan, the drafts (keeping a person's edits),
     lint, and every Problem (cells that did not parse, data that contradicts itself, possible
@@ -170,11 +170,18 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     frame = tracker.frame
     plan = rules_mod.plan(frame, now, config.rules)
     repeated, id_problems = repeated_ids(tracker)
-    problems = list(tracker.problems) + id_problems + rules_mod.check(frame, now, tracker.sheet) + duplicates(tracker)
+    problems = (
+        list(tracker.problems)
+        + id_problems
+        + rules_mod.check(frame, now, tracker.sheet)
+        + duplicates(tracker)
+    )
 
     taken = {str(v).lower() for v in frame["id"] if v}
     ids = []
-    for cid, company, job, row in zip(frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True):
+    for cid, company, job, row in zip(
+        frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True
+    ):
         ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
 
     generated = drafts.render(frame, plan, now, config)
@@ -209,14 +216,17 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     out["Problems"] = ["; ".join(by_row.get(r, [])) for r in rows]
     out["Draft state"] = states
     colours = load_layout().colours
-    out["_colour"] = pd.Series([colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object)
+    out["_colour"] = pd.Series(
+        [colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object
+    )
     out["_rule"] = plan["rule"]
     out["_colour_name"] = plan["colour"]
     notes = []
     if config.profile.is_empty and any(final["Draft message"]):
-        notes.append("Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml.")
+        notes.append(
+            "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
+        )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
-
 
 
 def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
@@ -230,7 +240,9 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
         if not company or not job:
             continue
         key = (cells.normalize_header(company), cells.normalize_header(job))
-        if key in seen and not re.search(r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I):
+        if key in seen and not re.search(
+            r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I
+        ):
             out.append(
                 schema.Problem(
                     tracker.sheet,
@@ -245,7 +257,6 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
     return out
 
 
-
 @dataclass
 class DueItem:
     """One line of the digest."""
@@ -258,7 +269,6 @@ class DueItem:
     due: dt.date | None
     urgency: str
     reminder: str
-
 
 
 def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:

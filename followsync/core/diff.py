@@ -65,7 +65,9 @@ def diff(
         for ident, index in zip(ids, indexes, strict=True)
     ]
     new_ids = computed["ID"].tolist()
-    changes.cells.extend(CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident)
+    changes.cells.extend(
+        CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident
+    )
     # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
     left_alone = [bool(ident) and ident.lower() in skip for ident in ids]
     for name in schema.OWNED_NAMES:

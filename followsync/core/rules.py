@@ -110,7 +110,11 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
         3,
         rejected & rejection_reply.isna().to_numpy(),
         # Response on only matters for the reply's due date, so only while no reply is recorded.
-        rejected & (_bad(frame, "rejection_reply_sent") | (rejection_reply.isna().to_numpy() & _bad(frame, "response_on"))),
+        rejected
+        & (
+            _bad(frame, "rejection_reply_sent")
+            | (rejection_reply.isna().to_numpy() & _bad(frame, "response_on"))
+        ),
     )
     decide(4, rejected)
     decide(5, no_i & ~_bad(frame, "interview_at"), _bad(frame, "interview_at"))
@@ -139,7 +143,9 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
     thank_by = (frame["interview_at"] + pd.Timedelta(hours=rules.thank_you_hours)).dt.normalize()
     set_due(7, thank_by)
     expected = expected_dates(frame)
-    first = (expected + pd.Timedelta(days=1)).fillna(interview + pd.Timedelta(days=rules.first_follow_up_days))
+    first = (expected + pd.Timedelta(days=1)).fillna(
+        interview + pd.Timedelta(days=rules.first_follow_up_days)
+    )
     gap = last + pd.Timedelta(days=rules.follow_up_gap_days)
     follow_ups = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     follow_ups[rule == 9] = first[rule == 9]
@@ -231,7 +237,9 @@ def _reminders(frame, out, today, count, response) -> list[str]:
             sentences.append("Fix this row's Problems so followsync can work out the next step.")
             continue
         if rule == 3:
-            what = f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
+            what = (
+                f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
+            )
         elif rule == 6:
             what = f"prepare for the interview at {company}, and ask about their timeline at the end"
         elif rule == 7:

@@ -266,5 +266,3 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
         if c.kind not in ("text",) or c.key == "id":
             out[f"{c.key}_bad"] = pd.array([i in bad for i in range(len(values))], dtype="bool")
     return Tracker(sheet, header, out, problems)
-
-

@@ -182,7 +182,6 @@ class Send:
     on: dt.date | None = None
 
 
-
 @dataclass
 class Recorded:
     grid: list[list[Any]]
@@ -190,7 +189,6 @@ class Recorded:
     columns: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
 
 
 def record_sends(
@@ -220,7 +218,10 @@ def record_sends(
             found.add(ident)
     missing = [wanted[k][0] for k in wanted if k not in found]
     if missing:
-        raise UsageError(f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.", hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.")
+        raise UsageError(
+            f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.",
+            hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.",
+        )
     if not todo:
         return out
     plan = rules_mod.plan(frame, now, config.rules)
@@ -244,13 +245,22 @@ def record_sends(
         except UsageError as e:
             if not marked[i]:
                 raise
-            out.notes.append(f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick.")
+            out.notes.append(
+                f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick."
+            )
             updates = {}
         message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
         if updates:
             entry_row = dict(row, id=ident or "")
             out.history.append(
-                history_entry(entry_row, plan_row, on=send.on or now.date(), medium=updates.get("Last medium"), message=str(message or ""), updates=updates)
+                history_entry(
+                    entry_row,
+                    plan_row,
+                    on=send.on or now.date(),
+                    medium=updates.get("Last medium"),
+                    message=str(message or ""),
+                    updates=updates,
+                )
             )
         if marked[i]:
             updates["Mark sent"] = None
