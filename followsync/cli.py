@@ -257,7 +257,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
     and Last medium; adds the message to the History worksheet.
     """
-    from .core.schema import BadCell, parse_date
+    from .core.cells import BadCell, parse_date
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)

@@ -15,8 +15,9 @@ import zoneinfo
 from pathlib import Path
 
 from followsync.config import Config, Profile
-from followsync.core import demo, rules, schema
 from followsync.core import drafts as drafts_mod
+from followsync.core import rules, schema
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -42,7 +43,7 @@ EXAMPLES = [
 
 def render() -> str:
     names = [lc.column.name for lc in load_layout().columns]
-    rows = demo.rows(NOW.date())
+    rows = demo_rows(NOW.date())
     grid = [names] + [[r.get(n) for n in names] for r in rows]
     tracker = schema.frame(grid, "Tracker")
     config = Config(profile=PROFILE)

@@ -108,7 +108,7 @@ def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
     changed = sum(counts.values())
     if changed <= total * MASS_REWRITE_SHARE:
         return
-    from .errors import WriteRefused
+    from ..errors import WriteRefused
 
     detail = ", ".join(f"{n} {counts[n]}" for n in owned if counts.get(n))
     raise WriteRefused(
