@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
@@ -184,6 +185,8 @@ class Send:
 
 @dataclass
 class Recorded:
+    """What :func:`record_sends` did: the grid with the sends laid in, and what to write."""
+
     grid: list[list[Any]]
     writes: list[CellWrite] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -203,8 +206,43 @@ def record_sends(
     frame = tracker.frame
     marked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
     wanted = {k.lower(): (k, v) for k, v in sends.items()}
-    found = set()
     out = Recorded(grid=snapshot.grid)
+    todo = _rows_to_record(tracker, marked, wanted)
+    if not todo:
+        return out
+    plan = rules_mod.plan(frame, now, config.rules)
+    grid = [list(r) for r in snapshot.grid]
+    positions = dict(tracker.header.positions)
+    width = tracker.header.width
+    for i in todo:
+        index = int(frame["_index"].iat[i])
+        ident = frame["id"].iat[i] or None
+        send = wanted.get((ident or "").lower(), (None, Send()))[1]
+        ref = RowRef(
+            ident,
+            index,
+            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
+            handle=snapshot.handles.get(index),
+        )
+        updates = _record_row(frame, plan, i, bool(marked[i]), send, now, out)
+        for name, value in updates.items():
+            if name not in positions:
+                positions[name] = width
+                width += 1
+                out.columns.append(name)
+            put_cell(grid, index, positions[name], value)
+            out.writes.append(CellWrite(ref, name, value))
+    for name in out.columns:
+        put_cell(grid, tracker.header.row, positions[name], name)
+    out.grid = grid
+    return out
+
+
+def _rows_to_record(tracker: schema.Tracker, marked: np.ndarray, wanted: dict[str, tuple[str, Send]]) -> list[int]:
+    """The frame positions of the rows to record: ticked, or named in ``wanted`` (by lower-cased
+    ID). A named ID on several rows, or on none, is a UsageError: nothing is recorded."""
+    frame = tracker.frame
+    found = set()
     todo = []
     for i in range(len(frame)):
         ident = (frame["id"].iat[i] or "").lower()
@@ -222,56 +260,39 @@ def record_sends(
             f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.",
             hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.",
         )
-    if not todo:
-        return out
-    plan = rules_mod.plan(frame, now, config.rules)
-    grid = [list(r) for r in snapshot.grid]
-    positions = dict(tracker.header.positions)
-    width = tracker.header.width
-    for i in todo:
-        index = int(frame["_index"].iat[i])
-        ident = frame["id"].iat[i] or None
-        send = wanted.get((ident or "").lower(), (None, Send()))[1]
-        row = frame.iloc[i].to_dict()
-        plan_row = plan.iloc[i].to_dict()
-        ref = RowRef(
-            ident,
-            index,
-            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
-            handle=snapshot.handles.get(index),
+    return todo
+
+
+def _record_row(
+    frame: pd.DataFrame, plan: pd.DataFrame, i: int, marked: bool, send: Send, now: dt.datetime, out: Recorded
+) -> dict[str, Any]:
+    """The user-cell updates for the send on the row at frame position ``i``, its History row
+    added to ``out``. A tick on a row with nothing to send is cleared, with a note."""
+    ident = frame["id"].iat[i] or None
+    row = frame.iloc[i].to_dict()
+    plan_row = plan.iloc[i].to_dict()
+    try:
+        updates = record(row, plan_row, on=send.on or now.date(), medium=send.medium)
+    except UsageError as e:
+        if not marked:
+            raise
+        out.notes.append(
+            f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick."
         )
-        try:
-            updates = record(row, plan_row, on=send.on or now.date(), medium=send.medium)
-        except UsageError as e:
-            if not marked[i]:
-                raise
-            out.notes.append(
-                f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick."
+        updates = {}
+    message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
+    if updates:
+        entry_row = dict(row, id=ident or "")
+        out.history.append(
+            history_entry(
+                entry_row,
+                plan_row,
+                on=send.on or now.date(),
+                medium=updates.get("Last medium"),
+                message=str(message or ""),
+                updates=updates,
             )
-            updates = {}
-        message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
-        if updates:
-            entry_row = dict(row, id=ident or "")
-            out.history.append(
-                history_entry(
-                    entry_row,
-                    plan_row,
-                    on=send.on or now.date(),
-                    medium=updates.get("Last medium"),
-                    message=str(message or ""),
-                    updates=updates,
-                )
-            )
-        if marked[i]:
-            updates["Mark sent"] = None
-        for name, value in updates.items():
-            if name not in positions:
-                positions[name] = width
-                width += 1
-                out.columns.append(name)
-            put_cell(grid, index, positions[name], value)
-            out.writes.append(CellWrite(ref, name, value))
-    for name in out.columns:
-        put_cell(grid, tracker.header.row, positions[name], name)
-    out.grid = grid
-    return out
+        )
+    if marked:
+        updates["Mark sent"] = None
+    return updates
