@@ -177,12 +177,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         + duplicates(tracker)
     )
 
-    taken = {str(v).lower() for v in frame["id"] if v}
-    ids = []
-    for cid, company, job, row in zip(
-        frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True
-    ):
-        ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
+    ids = _ids(frame)
 
     generated = drafts.render(frame, plan, now, config)
     final, states, status_changes = keep_edits(frame, plan, generated)
@@ -209,11 +204,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         for finding in findings:
             problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
 
-    by_row: dict[int, list[str]] = {}
-    for p in problems:
-        if p.row is not None and p.row > tracker.header.row + 1:
-            by_row.setdefault(p.row, []).append(p.short())
-    out["Problems"] = ["; ".join(by_row.get(r, [])) for r in rows]
+    out["Problems"] = _problems_cells(problems, tracker.header.row, rows)
     out["Draft state"] = states
     colours = load_layout().colours
     out["_colour"] = pd.Series(
@@ -227,6 +218,26 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
         )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _ids(frame: pd.DataFrame) -> list[str]:
+    """Each row's ID: its own, or a new one where it was blank."""
+    taken = {str(v).lower() for v in frame["id"] if v}
+    ids = []
+    for cid, company, job, row in zip(
+        frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True
+    ):
+        ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
+    return ids
+
+
+def _problems_cells(problems: list[schema.Problem], header_row: int, rows: list[int]) -> list[str]:
+    """The Problems cell of each data row (by sheet row): its Problems' short texts."""
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None and p.row > header_row + 1:
+            by_row.setdefault(p.row, []).append(p.short())
+    return ["; ".join(by_row.get(r, [])) for r in rows]
 
 
 def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:

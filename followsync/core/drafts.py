@@ -321,11 +321,7 @@ def context(
     talking_points, talking_points_clause = _phrase_words(cell("talking_points"))
     highlights, highlights_clause = _phrase_words(highlights_cell)
     open_questions, open_questions_are_questions = _question_words(cell("open_questions"))
-    attempt = row.get("follow_ups_sent")
-    attempt = 0 if attempt is None or pd.isna(attempt) else int(attempt)
-    last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
-    if last and interview and last < interview:
-        attempt = 0  # follow-ups of an earlier round (RULES.md section 2)
+    interview = as_date(row.get("interview_at"))
     return {
         "kind": kind,
         "salutation": salutation_,
@@ -350,13 +346,28 @@ def context(
         "highlights_clause": highlights_clause,
         "open_questions": open_questions,
         "open_questions_are_questions": open_questions_are_questions,
-        "attempt": attempt + 1,
-        "sender": {
-            "name": text(getattr(profile, "name", "")),
-            "email": text(getattr(profile, "email", "")),
-            "phone": text(getattr(profile, "phone", "")),
-        },
+        "attempt": _attempt(row, interview),
+        "sender": _sender(profile),
         "brief": brief,
+    }
+
+
+def _attempt(row: Mapping[str, Any], interview: dt.date | None) -> int:
+    """Which follow-up this is: 1 for the first after the thank-you note."""
+    attempt = row.get("follow_ups_sent")
+    attempt = 0 if attempt is None or pd.isna(attempt) else int(attempt)
+    last = as_date(row.get("last_follow_up"))
+    if last and interview and last < interview:
+        attempt = 0  # follow-ups of an earlier round (RULES.md section 2)
+    return attempt + 1
+
+
+def _sender(profile: Any) -> dict[str, str]:
+    """The profile as templates see it: ``sender.name``, ``sender.email``, ``sender.phone``."""
+    return {
+        "name": text(getattr(profile, "name", "")),
+        "email": text(getattr(profile, "email", "")),
+        "phone": text(getattr(profile, "phone", "")),
     }
 
 

@@ -238,7 +238,9 @@ def record_sends(
     return out
 
 
-def _rows_to_record(tracker: schema.Tracker, marked: np.ndarray, wanted: dict[str, tuple[str, Send]]) -> list[int]:
+def _rows_to_record(
+    tracker: schema.Tracker, marked: np.ndarray, wanted: dict[str, tuple[str, Send]]
+) -> list[int]:
     """The frame positions of the rows to record: ticked, or named in ``wanted`` (by lower-cased
     ID). A named ID on several rows, or on none, is a UsageError: nothing is recorded."""
     frame = tracker.frame
