@@ -188,11 +188,11 @@ def _parse_datetime(value: Any, date_order: str) -> tuple[dt.datetime | None, bo
     for rx, day_first in ((_DAY_MONTH, True), (_MONTH_DAY, False)):
         if m := rx.match(text):
             d_s, mon_s = (m[1], m[2]) if day_first else (m[2], m[1])
-            mo = MONTHS.get(mon_s.lower())
-            if mo is None:
+            month = MONTHS.get(mon_s.lower())
+            if month is None:
                 raise BadCell(f"{mon_s!r} is not a month; {DATE_HINT}")
             t = _time_part(m[4], m[5], m[6], m[7])
-            return _combine(int(m[3]), mo, int(d_s), t), t is not None
+            return _combine(int(m[3]), month, int(d_s), t), t is not None
     raise BadCell(f"{_quote(text)} is not a date; {DATE_HINT}")
 
 

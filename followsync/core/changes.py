@@ -121,7 +121,8 @@ class ChangeSet:
     def rows(self) -> list[RowRef]:
         """Every row the change set touches, once each, in order."""
         seen: dict[RowRef, None] = {}
-        for ch in (*self.cells, *self.fills):
+        writes: tuple[CellWrite | FillWrite, ...] = (*self.cells, *self.fills)
+        for ch in writes:
             seen.setdefault(ch.row)
         return list(seen)
 

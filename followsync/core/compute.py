@@ -141,7 +141,7 @@ def keep_edits(
             continue
         action, status = actions[i], statuses[i]
         old = DraftState.parse(old_states[i])
-        hashes = []
+        hashes: list[str] = []
         for f, name in enumerate(DRAFT_FIELDS):
             mine = current[f][i]
             edited = (
@@ -151,11 +151,12 @@ def keep_edits(
                 and text_hash(mine) != old.hashes[f]
             )
             if edited and final[name][i]:
+                assert old is not None  # edited says so
                 final[name][i] = str(mine)
                 hashes.append(old.hashes[f])
             else:
                 hashes.append(text_hash(final[name][i]))
-        states.append(str(DraftState(action, status, tuple(hashes))))
+        states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
         # A change the person made to Status (not one followsync inferred from the dates).
         if old is not None and old.status and old.status != status and status_cells[i]:
             changes.append((i, old.status, status))

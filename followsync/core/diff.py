@@ -69,7 +69,7 @@ def diff(
         CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident
     )
     # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
-    left_alone = [bool(ident) and ident.lower() in skip for ident in ids]
+    left_alone = [ident is not None and ident.lower() in skip for ident in ids]
     for name in schema.OWNED_NAMES:
         current = frame[schema.BY_NAME[name].key].tolist()
         wanted = computed[name].tolist()

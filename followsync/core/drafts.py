@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import pandas as pd
@@ -41,6 +41,10 @@ from jinja2.utils import internalcode
 
 from ..errors import ConfigError
 from .cells import aligned_records, as_date, frame_records, text
+
+if TYPE_CHECKING:
+    from ..config import Config, Profile
+
 from .wording import (
     _EMAIL_RE,
     KINDS,
@@ -147,7 +151,7 @@ class _Environment(jinja2.Environment):
 
 
 @lru_cache(maxsize=8)
-def environment(templates_dir: str | None) -> jinja2.Environment:
+def environment(templates_dir: str | None) -> _Environment:
     """The Jinja environment: the user's folder first, then the shipped templates.
 
     Cached per folder, so each template is compiled once per process; Jinja itself reloads a
@@ -222,7 +226,8 @@ def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) ->
     the exported ``subject``, without building the module object."""
     try:
         try:
-            ctx = template.new_context(context)  # a new dict of its own, as make_module makes
+            # a new dict of its own, as make_module makes (any Mapping will do, whatever the stub says)
+            ctx = template.new_context(cast(dict[str, Any], context))
             body = "".join(template.root_render_func(ctx))
             subject = str((ctx.vars["subject"] if "subject" in ctx.exported_vars else "") or "")
         except Exception:
@@ -295,7 +300,7 @@ def context(
     *,
     kind: str,
     today: dt.date,
-    profile: Any,
+    profile: Profile | None,
     cells: Mapping[str, str] | None = None,
     brief: bool = False,
 ) -> dict[str, Any]:
@@ -362,7 +367,7 @@ def _attempt(row: Mapping[str, Any], interview: dt.date | None) -> int:
     return attempt + 1
 
 
-def _sender(profile: Any) -> dict[str, str]:
+def _sender(profile: Profile | None) -> dict[str, str]:
     """The profile as templates see it: ``sender.name``, ``sender.email``, ``sender.phone``."""
     return {
         "name": text(getattr(profile, "name", "")),
@@ -412,7 +417,7 @@ def _question_words(cell: str) -> tuple[str, bool]:
     return (as_questions(cell) if questions else as_phrase(cell)), questions
 
 
-def _initial_cells(row: Mapping[str, Any], profile: Any) -> dict[str, str]:
+def _initial_cells(row: Mapping[str, Any], profile: Profile | None) -> dict[str, str]:
     """The text cells a draft uses; the optional parts already in the form they are woven in,
     so that shortening them keeps their list structure ('a, b and c')."""
     cells = {k: text(row.get(k)) for k in REQUIRED_TEXT}
@@ -474,13 +479,13 @@ def render_row(
     kind: str | None,
     linkedin: bool,
     today: dt.date,
-    config: Any,
+    config: Config,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
     return _render_row(row, kind, linkedin, today, config, _environment_for(config))
 
 
-def _environment_for(config: Any) -> jinja2.Environment:
+def _environment_for(config: Config) -> _Environment:
     return environment(str(config.templates_dir) if config.templates_dir else None)
 
 
@@ -489,7 +494,7 @@ def _render_row(
     kind: str | None,
     linkedin: bool,
     today: dt.date,
-    config: Any,
+    config: Config,
     env: jinja2.Environment,
 ) -> tuple[str, str, str]:
     profile = config.profile
@@ -548,7 +553,7 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
     )
 
 
-def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Any) -> pd.DataFrame:
+def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config) -> pd.DataFrame:
     """The drafts for every row: columns ``draft_subject``, ``draft_message``, ``linkedin_note``.
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;

@@ -35,11 +35,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import cells, wording
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 SUBJECT, MESSAGE, NOTE = "Draft subject", "Draft message", "LinkedIn note"
 
@@ -262,11 +265,11 @@ def _generic(where: str, s: str, name: str, folded: str | None = None) -> list[s
     return []
 
 
-def _profile_name(config: Any) -> str:
+def _profile_name(config: Config) -> str:
     return cells.text(getattr(getattr(config, "profile", None), "name", ""))
 
 
-def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any], config: Any) -> list[str]:
+def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any], config: Config) -> list[str]:
     """What is wrong with one draft (subject and message) of the given kind; [] when nothing.
 
     ``kind`` is one of :data:`followsync.core.wording.KINDS`; ``row`` the tracker row (a frame row or
@@ -314,7 +317,7 @@ def _signoff(message: str, name: str) -> list[str]:
     return []
 
 
-def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Any) -> list[str]:
+def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Config) -> list[str]:
     """What is wrong with a LinkedIn connection note; [] when nothing (or no note)."""
     note = (note or "").strip()
     if not note:
@@ -337,7 +340,7 @@ ROW_KEYS = ("interviewer", "other_contact")
 
 
 def lint_frame(
-    frame: pd.DataFrame, plan: pd.DataFrame, drafts_df: pd.DataFrame, config: Any
+    frame: pd.DataFrame, plan: pd.DataFrame, drafts_df: pd.DataFrame, config: Config
 ) -> dict[Any, list[str]]:
     """Lint the drafts that will be in the sheet, generated or edited.
 

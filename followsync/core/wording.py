@@ -372,7 +372,8 @@ def shorten_chars(s: str, n: int) -> str:
     """``s`` cut to at most ``n`` characters (LinkedIn's count) at a word boundary."""
     if linkedin_length(s) <= n:
         return s
-    words, out, used = s.split(), [], 0
+    words, used = s.split(), 0
+    out: list[str] = []
     for w in words:
         extra = linkedin_length(w) + (1 if out else 0)
         if used + extra > n:
