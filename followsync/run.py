@@ -1,7 +1,7 @@
 """One run: read, compute, diff, apply (DESIGN.md "One run, as data").
 
-:func:`compute` is pure: a read tracker and ``now`` in, followsync's columns out.
-:func:`diff` turns those into a :class:`~followsync.core.changes.ChangeSet` holding only the
+:func:`~followsync.core.compute.compute` is pure: a read tracker and ``now`` in, followsync's columns out.
+:func:`~followsync.core.diff.diff` turns those into a :class:`~followsync.core.changes.ChangeSet` holding only the
 owned cells (and colours, and blank IDs) whose value differs from what the sheet holds, so a
 run with nothing new writes nothing. :func:`run` does the I/O around them, under a lock.
 """

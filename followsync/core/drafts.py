@@ -41,6 +41,7 @@ from jinja2.utils import internalcode
 
 from ..errors import ConfigError
 from .cells import aligned_records, as_date, frame_records, text
+from .sends import follow_ups_this_round
 
 if TYPE_CHECKING:
     from ..config import Config, Profile
@@ -351,20 +352,10 @@ def context(
         "highlights_clause": highlights_clause,
         "open_questions": open_questions,
         "open_questions_are_questions": open_questions_are_questions,
-        "attempt": _attempt(row, interview),
+        "attempt": follow_ups_this_round(row) + 1,
         "sender": _sender(profile),
         "brief": brief,
     }
-
-
-def _attempt(row: Mapping[str, Any], interview: dt.date | None) -> int:
-    """Which follow-up this is: 1 for the first after the thank-you note."""
-    attempt = row.get("follow_ups_sent")
-    attempt = 0 if attempt is None or pd.isna(attempt) else int(attempt)
-    last = as_date(row.get("last_follow_up"))
-    if last and interview and last < interview:
-        attempt = 0  # follow-ups of an earlier round (RULES.md section 2)
-    return attempt + 1
 
 
 def _sender(profile: Profile | None) -> dict[str, str]:

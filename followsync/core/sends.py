@@ -89,8 +89,11 @@ def _describe(row: Mapping[str, Any]) -> str:
     return f"{who} ({company})" if company else who
 
 
-def _follow_ups_so_far(row: Mapping[str, Any]) -> int:
-    """Follow-ups sent in this round: blank is 0, and an earlier round's (L < I) count is 0."""
+def follow_ups_this_round(row: Mapping[str, Any]) -> int:
+    """Follow-ups sent in this round: blank is 0, and an earlier round's (L < I) count is 0.
+
+    A send records the next one; a draft says which one it is (its ``attempt``).
+    """
     n = row.get("follow_ups_sent")
     n = 0 if n is None or n is pd.NA or (isinstance(n, float) and pd.isna(n)) else int(n)
     last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
@@ -127,7 +130,7 @@ def record(
     elif action == REJECTION:
         updates["Rejection reply sent"] = on
     else:
-        updates["Follow-ups sent"] = _follow_ups_so_far(row) + 1
+        updates["Follow-ups sent"] = follow_ups_this_round(row) + 1
         updates["Last follow-up"] = on
     updates["Last medium"] = medium_choice(medium, plan_row)
     return updates
