@@ -22,7 +22,7 @@ class Snapshot:
 
     ``grid`` holds the worksheet's raw values as rows of cells (``grid[0]`` is the sheet's
     row 1; rows may be ragged). Values are ``None``, ``str``, ``int``, ``float``, ``bool``,
-    ``datetime.date``/``datetime.datetime``, or :class:`~followsync.schema.CellError`; a
+    ``datetime.date``/``datetime.datetime``, or :class:`~followsync.core.cells.CellError`; a
     formula is given as its computed value.
 
     ``fills`` maps ``(grid row, grid column)`` to a ``"#RRGGBB"`` background for the cells of

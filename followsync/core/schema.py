@@ -253,7 +253,7 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
     for c in COLUMNS:
         values = data[c.key]
         if c.owner == "followsync":
-            # followsync's own cells are never a user's mistake; sync compares them raw.
+            # followsync's own cells are never a user's mistake; diff compares them raw.
             out[c.key] = pd.Series(values, dtype=object)
             continue
         header_text = str(header.cells[header.positions[c.name]]) if c.name in header.positions else c.name
