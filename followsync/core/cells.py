@@ -5,8 +5,8 @@ Parsing (RULES.md section 1): :func:`parse_date`, :func:`parse_datetime`, :func:
 and return a typed value or raise :class:`BadCell` with a message a person can act on;
 :func:`parse_column` does a whole column at once, as ``schema.frame`` needs it.
 
-Reading back: :func:`is_blank`, :func:`text`, :func:`texts` and :func:`as_date` say what blank,
-text and a date mean for a value of the typed frame (NaN, NA and NaT are blank), and
+Reading back: :func:`is_blank`, :func:`text`, :func:`texts`, :func:`as_date` and :func:`as_count`
+say what blank, text, a date and a count mean for a value of the typed frame (NaN, NA and NaT are blank), and
 :func:`frame_records` / :func:`aligned_records` give a frame's rows as plain dicts, fast.
 """
 
@@ -552,6 +552,11 @@ def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
     if _PLAIN.issuperset(map(type, values)):
         return values
     return [row[key] for row in frame[[key]].to_dict("records")]
+
+
+def as_count(value: Any) -> int:
+    """A count of the frame (Follow-ups sent, a plan's rule) as an int; blank (None, NaN, NA) is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def is_blank(value: Any) -> bool:

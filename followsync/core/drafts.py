@@ -40,7 +40,7 @@ import pandas as pd
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
-from .cells import aligned_records, as_date, frame_records, text
+from .cells import aligned_records, as_count, as_date, frame_records, text
 from .sends import follow_ups_this_round
 
 if TYPE_CHECKING:
@@ -561,7 +561,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
     rows = frame_records(frame, ROW_KEYS)
     with env.pinned():  # each template looked up once for the run, not once per row
         for row, p in zip(rows, plans, strict=True):
-            rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
+            rule = as_count(p["rule"])
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
             drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS

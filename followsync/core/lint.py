@@ -362,8 +362,7 @@ def lint_frame(
             continue
         found = []
         if subject or message:
-            rule = p.get("rule", 0)
-            rule = 0 if rule is None or pd.isna(rule) else int(rule)
+            rule = cells.as_count(p.get("rule", 0))
             kind = wording.kind_for(rule, cells.text(p.get("medium"))) or wording.FOLLOW_UP
             found = lint_draft(subject, message, kind=kind, row=row, config=config)
         found += lint_linkedin(note, row=row, config=config)

@@ -33,7 +33,7 @@ import pandas as pd
 from ..errors import UsageError
 from . import rules as rules_mod
 from . import schema
-from .cells import as_date, is_blank, text
+from .cells import as_count, as_date, is_blank, text
 from .changes import CellWrite, RowRef, Snapshot, put_cell, row_fingerprint
 from .schema import MEDIUMS
 
@@ -94,8 +94,7 @@ def follow_ups_this_round(row: Mapping[str, Any]) -> int:
 
     A send records the next one; a draft says which one it is (its ``attempt``).
     """
-    n = row.get("follow_ups_sent")
-    n = 0 if n is None or n is pd.NA or (isinstance(n, float) and pd.isna(n)) else int(n)
+    n = as_count(row.get("follow_ups_sent"))
     last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
     if last is not None and interview is not None and last < interview:
         return 0

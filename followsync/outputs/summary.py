@@ -169,10 +169,6 @@ def cells_of(computed: Any) -> pd.DataFrame | None:
     return computed.cells
 
 
-def _count(value: Any) -> int:
-    return 0 if value is None or pd.isna(value) else int(value)
-
-
 def history_kind(what_happened: str) -> str:
     """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
     text = cells.text(what_happened)
@@ -202,10 +198,10 @@ def _days(column: pd.Series) -> list[dt.date | None]:
 
 
 def _counts(column: pd.Series) -> list[int]:
-    """:func:`_count` of every value of a column (blanks are 0)."""
+    """:func:`cells.as_count` of every value of a column (blanks are 0)."""
     if pd.api.types.is_integer_dtype(column.dtype):
         return column.fillna(0).astype("int64").tolist()
-    return [_count(v) for v in column.tolist()]
+    return [cells.as_count(v) for v in column.tolist()]
 
 
 def compute(

@@ -314,7 +314,7 @@ def test_an_empty_tracker_summarises_to_zeros():
 
 def _reference_compute(frame, plan, computed, now, history=(), *, thank_you_hours=24, weeks=12):
     computed = summary.cells_of(computed)
-    cell_text, _count = core_cells.text, summary._count
+    cell_text, _count = core_cells.text, core_cells.as_count
 
     def _day(value):
         return core_cells.as_date(value, parse=True)
