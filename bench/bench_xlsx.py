@@ -29,7 +29,8 @@ from pathlib import Path
 from followsync import run as sync
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config
-from followsync.core import demo, drafts, lint, rules
+from followsync.core import drafts, lint, rules
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 from followsync.outputs import calendar as ics
 from followsync.outputs import summary
@@ -54,7 +55,7 @@ STAGES = [
 def generated_rows(n: int, seed: int = 7) -> list[dict]:
     """n rows made from the demo rows, with names and dates varied."""
     rng = random.Random(seed)
-    base = demo.rows(NOW.date())
+    base = demo_rows(NOW.date())
     out = []
     for i in range(n):
         row = dict(rng.choice(base))

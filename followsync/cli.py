@@ -75,13 +75,22 @@ def main(ctx: click.Context) -> None:
 
 
 def tracker_options(f):
-    f = click.option("--now", "now_text", metavar="ISO_DATETIME", help="Fix the clock (also $FOLLOWSYNC_NOW), e.g. 2026-11-25T09:00.")(f)
     f = click.option(
-        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        "--now",
+        "now_text",
+        metavar="ISO_DATETIME",
+        help="Fix the clock (also $FOLLOWSYNC_NOW), e.g. 2026-11-25T09:00.",
+    )(f)
+    f = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
         help="Config file (default: $FOLLOWSYNC_CONFIG, ./followsync.toml, then the user config folder).",
     )(f)
     f = click.option(
-        "--tracker", "location", metavar="LOCATION",
+        "--tracker",
+        "location",
+        metavar="LOCATION",
         help="The tracker: an .xlsx path, a Google Sheets URL or key, airtable:BASE/TABLE, "
         "or the name of one of [[trackers]] (default: the config's).",
     )(f)
@@ -89,7 +98,9 @@ def tracker_options(f):
 
 
 def logging_options(f):
-    f = click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Append log lines to this file.")(f)
+    f = click.option(
+        "--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Append log lines to this file."
+    )(f)
     f = click.option("-v", "--verbose", count=True, help="Log what happens to stderr (-vv for more).")(f)
     return f
 
@@ -100,7 +111,9 @@ def setup_logging(verbose: int, log_file: Path | None) -> None:
         return
     level = logging.DEBUG if verbose > 1 else logging.INFO
     try:
-        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+        handler: logging.Handler = (
+            logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+        )
     except OSError as e:
         raise UsageError(f"Cannot write the log file {log_file}: {e.strerror or e}.") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -112,13 +125,21 @@ def setup_logging(verbose: int, log_file: Path | None) -> None:
 @main.command(epilog=EXIT_CODES_HELP)
 @tracker_options
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something is due today or overdue, or is wrong (for cron).")
 @click.option(
-    "--force", is_flag=True,
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing unless something is due today or overdue, or is wrong (for cron).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
     help="Write even where followsync would refuse: an .xlsx with charts (the backup is kept), "
     "or a run that would rewrite most of its cells.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (shape documented in README).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the result as JSON (shape documented in README)."
+)
 @logging_options
 @click.pass_context
 def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, verbose, log_file):
@@ -137,7 +158,9 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
 
         with Progress(console=out, transient=True) as bar:
             task = bar.add_task("Running trackers", total=len(specs))
-            outcomes = sync.run_all(specs, cfg, now, dry_run=dry_run, force=force, progress=lambda _s: bar.advance(task))
+            outcomes = sync.run_all(
+                specs, cfg, now, dry_run=dry_run, force=force, progress=lambda _s: bar.advance(task)
+            )
     else:
         outcomes = sync.run_all(specs, cfg, now, dry_run=dry_run, force=force)
     code = sync.worst(outcomes)
@@ -162,7 +185,12 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The .ics file to write (default: [calendar] path).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .ics file to write (default: [calendar] path).",
+)
 @tracker_options
 @click.pass_context
 def calendar(ctx, output, location, config_path, now_text):
@@ -171,18 +199,32 @@ def calendar(ctx, output, location, config_path, now_text):
     now = sync.resolve_now(now_text, cfg.timezone)
     path = output or cfg.calendar_path
     if path is None:
-        raise UsageError("No calendar file given.", hint="Pass -o followups.ics, or set [calendar] path in followsync.toml.")
+        raise UsageError(
+            "No calendar file given.",
+            hint="Pass -o followups.ics, or set [calendar] path in followsync.toml.",
+        )
     outcomes = sync.run_all(sync.targets(cfg, location), cfg, now, dry_run=True)
     for o in outcomes:
         if o.error:
             raise o.error
     changed = calendar_mod.refresh_calendar(path, outcomes, now)
     items = calendar_mod.calendar_items(outcomes)
-    _console(ctx).print(f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}" + ("" if changed else " (unchanged)") + ".")
+    _console(ctx).print(
+        f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}"
+        + ("" if changed else " (unchanged)")
+        + "."
+    )
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True, help="The HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
 @tracker_options
 @click.pass_context
 def report(ctx, output, location, config_path, now_text):
@@ -222,10 +264,13 @@ def check(ctx, location, config_path, now_text):
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("row_id", metavar="ID")
 @click.option(
-    "--medium", type=click.Choice(["email", "phone", "linkedin", "other"], case_sensitive=False),
+    "--medium",
+    type=click.Choice(["email", "phone", "linkedin", "other"], case_sensitive=False),
     help="How you sent it (default: the medium the draft was for).",
 )
-@click.option("--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25.")
+@click.option(
+    "--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25."
+)
 @tracker_options
 @click.pass_context
 def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
@@ -234,7 +279,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
     and Last medium; adds the message to the History worksheet.
     """
-    from .core.schema import BadCell, parse_date
+    from .core.cells import BadCell, parse_date
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
@@ -265,11 +310,17 @@ def history(ctx, row_id, location, config_path, now_text):
         mine = sync.history_of(backend, row_id)
     out = _console(ctx)
     if not mine:
-        out.print(f"No history for {escape(row_id)} yet: it grows as you record sends (`followsync sent {escape(row_id)}`).")
+        out.print(
+            f"No history for {escape(row_id)} yet: it grows as you record sends (`followsync sent {escape(row_id)}`)."
+        )
         return
     for e in mine:
         when = e.get("Date")
-        when = when.date().isoformat() if isinstance(when, dt.datetime) else (when.isoformat() if isinstance(when, dt.date) else str(when or ""))
+        when = (
+            when.date().isoformat()
+            if isinstance(when, dt.datetime)
+            else (when.isoformat() if isinstance(when, dt.date) else str(when or ""))
+        )
         medium = f" ({e['Medium']})" if e.get("Medium") else ""
         out.print(f"{when}  {escape(str(e.get('What happened') or ''))}{escape(medium)}")
         if e.get("Message"):
@@ -284,10 +335,16 @@ def auth():
 
 @auth.command("google")
 @click.option(
-    "--client-secrets", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    "--client-secrets",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
     help="The OAuth client JSON (type Desktop app) downloaded from Google Cloud Console.",
 )
-@click.option("--token", type=click.Path(dir_okay=False, path_type=Path), help="Where to keep the token (default: the user config folder).")
+@click.option(
+    "--token",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to keep the token (default: the user config folder).",
+)
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
 @click.pass_context
 def auth_google(ctx, client_secrets, token, no_browser):
@@ -295,13 +352,18 @@ def auth_google(ctx, client_secrets, token, no_browser):
     from .backends.google.auth import authorize_user
 
     path = authorize_user(client_secrets, token, open_browser=not no_browser)
-    _console(ctx).print(f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on.")
+    _console(ctx).print(
+        f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on."
+    )
 
 
 @main.command()
 @click.argument("email")
 @click.option(
-    "--role", type=click.Choice(["reader", "commenter", "writer"]), default="writer", show_default=True,
+    "--role",
+    type=click.Choice(["reader", "commenter", "writer"]),
+    default="writer",
+    show_default=True,
     help="What they may do: read, comment, or edit.",
 )
 @click.option("--message", help="A note for the invitation email.")
@@ -318,7 +380,12 @@ def share(ctx, email, role, message, location, config_path, now_text):
 @main.command()
 @click.argument("location")
 @click.option("--demo", is_flag=True, help="Add a dozen example rows that show every rule.")
-@click.option("--now", "now_text", metavar="ISO_DATETIME", help="Date the demo rows from this day (also $FOLLOWSYNC_NOW).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO_DATETIME",
+    help="Date the demo rows from this day (also $FOLLOWSYNC_NOW).",
+)
 @click.pass_context
 def init(ctx, location, demo, now_text):
     """Create a new tracker at LOCATION, and a followsync.toml naming it.
@@ -328,12 +395,12 @@ def init(ctx, location, demo, now_text):
     date formats and a frozen header. init never overwrites an existing file or a worksheet
     with data, nor an existing followsync.toml.
     """
-    from .core import demo as demo_mod
+    from .core.layout import demo_rows
     from .core.layout import load as load_layout
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
-    rows = demo_mod.rows(now.date()) if demo else []
+    rows = demo_rows(now.date()) if demo else []
     with sync.one(cfg, location) as backend:
         backend.create(load_layout(), rows)
     out = _console(ctx)
@@ -354,7 +421,9 @@ def templates():
 
 @templates.command("list")
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (default: $FOLLOWSYNC_CONFIG, ./followsync.toml, then the user config folder).",
 )
 @click.pass_context
@@ -368,8 +437,10 @@ def templates_list(ctx, config_path):
         mine = f"  (yours: {escape(str(t.overridden_by))})" if t.overridden_by else ""
         out.print(f"{escape(t.name)}{mine}")
     if cfg.templates_dir is None:
-        out.print("No templates_dir is set: every message uses the shipped template. "
-                  "`followsync templates export DIR` copies them out to edit.")
+        out.print(
+            "No templates_dir is set: every message uses the shipped template. "
+            "`followsync templates export DIR` copies them out to edit."
+        )
 
 
 @templates.command("export")

@@ -24,8 +24,9 @@ from click.testing import CliRunner
 
 from followsync import cli
 from followsync.config import SPEC, Config, Profile, Section, Setting
-from followsync.core import demo, rules, schema
 from followsync.core import drafts as drafts_mod
+from followsync.core import rules, schema
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 from followsync.errors import EXIT_CODES
 
@@ -55,7 +56,7 @@ def markers(name: str) -> tuple[str, str]:
 
 def draft_examples() -> str:
     names = [lc.column.name for lc in load_layout().columns]
-    rows = demo.rows(NOW.date())
+    rows = demo_rows(NOW.date())
     grid = [names] + [[r.get(n) for n in names] for r in rows]
     tracker = schema.frame(grid, "Tracker")
     assert tracker is not None  # the demo rows are a tracker

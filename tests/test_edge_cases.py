@@ -14,7 +14,8 @@ from followsync.backends.airtable.backend import AirtableBackend
 from followsync.backends.memory import MemoryBackend
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config
-from followsync.core import demo, schema
+from followsync.core import cells, schema
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 from followsync.errors import UsageError
 
@@ -56,7 +57,7 @@ def test_a_tilde_in_the_configured_location_is_expanded(cli_env):
 
 def test_sent_on_airtable_records_the_send(emu, clock):  # noqa: F811
     b = airtable_backend(emu, clock)
-    b.create(load_layout(), demo.rows(TODAY))
+    b.create(load_layout(), demo_rows(TODAY))
     run(b)
     ident = next(r["fields"]["ID"] for r in emu.records("Tracker") if r["fields"].get("Company") == "Brightwave Media")
     run(airtable_backend(emu, clock), sends={ident: sync.Send()})
@@ -82,7 +83,7 @@ def test_a_send_adds_the_user_columns_it_needs(tmp_path, store):
     run(backend)
     result = run(backend, sends={"a-1": sync.Send("email")})
     assert not (result.applied and result.applied.skipped)
-    assert schema.parse_date(value(read(), "Acme", "Thank-you sent")) == TODAY
+    assert cells.parse_date(value(read(), "Acme", "Thank-you sent")) == TODAY
     assert value(read(), "Acme", "Last medium") == "Email"
     assert value(read(), "Acme", "Next action") == "Follow up"
 
@@ -131,7 +132,7 @@ def test_one_id_on_two_rows_is_a_problem_and_they_are_left_alone():
 
 def test_the_persons_own_summary_and_history_sheets_are_left_alone(tmp_path):
     path = tmp_path / "t.xlsx"
-    XlsxBackend(path).create(load_layout(), demo.rows(TODAY))
+    XlsxBackend(path).create(load_layout(), demo_rows(TODAY))
     wb = openpyxl.load_workbook(path)
     mine = wb.create_sheet("Summary")
     mine["A1"], mine["B1"] = "My own summary", "=COUNTA(Tracker!B:B)"
@@ -203,7 +204,7 @@ def test_sent_refuses_a_future_date(cli_env):
 
 def test_an_airtable_history_table_of_the_persons_own_is_left_alone(emu, clock):  # noqa: F811
     b = airtable_backend(emu, clock)
-    b.create(load_layout(), demo.rows(TODAY))
+    b.create(load_layout(), demo_rows(TODAY))
     emu.create_table("History", [{"name": "Diary", "type": "singleLineText"}])
     emu.add_records("History", [{"Diary": "Called Acme"}])
     run(b)
@@ -216,7 +217,7 @@ def test_an_airtable_history_table_of_the_persons_own_is_left_alone(emu, clock):
 
 def test_an_airtable_history_failure_says_the_tracker_was_written(emu, clock):  # noqa: F811
     b = airtable_backend(emu, clock)
-    b.create(load_layout(), demo.rows(TODAY))
+    b.create(load_layout(), demo_rows(TODAY))
     run(b)
     emu.add_token("NOSCHEMA", ["data.records:read", "data.records:write", "schema.bases:read"])
     ident = next(r["fields"]["ID"] for r in emu.records("Tracker") if r["fields"].get("Company") == "Brightwave Media")

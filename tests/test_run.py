@@ -10,6 +10,7 @@ import pytest
 from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config
+from followsync.core.compute import new_id
 from followsync.errors import TrackerBusy, TrackerUnreadable
 
 from .backends.contract import BackendContract, demo_grid
@@ -60,11 +61,11 @@ def test_empty_sheet_is_a_clear_error():
 
 def test_ids_are_short_unique_and_readable():
     taken: set[str] = set()
-    ids = [sync.new_id("Acme Robotics GmbH", f"salt{i}", taken) for i in range(50)]
+    ids = [new_id("Acme Robotics GmbH", f"salt{i}", taken) for i in range(50)]
     assert len(set(ids)) == 50
     assert all(i.startswith("acme-") and len(i) == 8 for i in ids)
-    assert sync.new_id("Émile & Söhne", "x", set()).startswith("emile-")
-    assert sync.new_id("", "x", set()).startswith("job-")
+    assert new_id("Émile & Söhne", "x", set()).startswith("emile-")
+    assert new_id("", "x", set()).startswith("job-")
 
 
 def test_second_run_waits_for_the_lock_then_gives_up():

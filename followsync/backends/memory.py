@@ -11,8 +11,10 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..core.changes import Applied, ChangeSet, Snapshot, put_cell
+from ..core.layout import Layout
 from ..core.schema import COLOUR_COLUMNS, locate_header
-from .base import Applied, Backend, ChangeSet, Layout, Snapshot, foreign_sheet, locate, owns_sheet, put_cell
+from .base import Backend, foreign_sheet, locate, owns_sheet
 
 
 class MemoryBackend(Backend):

@@ -26,16 +26,14 @@ out, then a brief form of the template is used; a word is never cut.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import pandas as pd
@@ -43,20 +41,35 @@ from jinja2.utils import internalcode
 
 from ..errors import ConfigError
 from . import shipped
+from .cells import aligned_records, as_count, as_date, frame_records, text
+from .sends import follow_ups_this_round
+
+if TYPE_CHECKING:
+    from ..config import Config, Profile
+
+from .wording import (
+    _EMAIL_RE,
+    KINDS,
+    LINKEDIN_NOTE,
+    _people,
+    as_phrase,
+    as_questions,
+    day_in_words,
+    is_clause,
+    is_question,
+    join_words,
+    kind_for,
+    linkedin_length,
+    memo,
+    parse_person,
+    shorten_chars,
+    shorten_words,
+    word_count,
+)
 
 # ----------------------------------------------------------------------------------------
-# Kinds and templates
+# Templates and kinds
 
-THANK_YOU = "thank_you"
-FOLLOW_UP = "follow_up"
-REMINDER = "reminder"
-CALL_SCRIPT = "call_script"
-OTHER_CONTACT = "other_contact"
-FINAL_NOTE = "final_note"
-REJECTION_REPLY = "rejection_reply"
-LINKEDIN_NOTE = "linkedin_note"
-
-KINDS = (THANK_YOU, FOLLOW_UP, REMINDER, CALL_SCRIPT, OTHER_CONTACT, FINAL_NOTE, REJECTION_REPLY)
 TEMPLATES = {k: f"{k}.j2" for k in (*KINDS, LINKEDIN_NOTE)}
 SIGNOFF_TEMPLATE = "_signoff.j2"  # included by the message templates; overridable too
 
@@ -96,388 +109,6 @@ VARIABLES = {
 
 class TemplateError(ConfigError):
     """A message template does not parse or does not render; the message names file and line."""
-
-
-def kind_for(rule: int, medium: str = "") -> str | None:
-    """The message kind a plan row's rule (and, for rule 11, medium) calls for, or None."""
-    if rule == 3:
-        return REJECTION_REPLY
-    if rule == 7:
-        return THANK_YOU
-    if rule == 9:
-        return FOLLOW_UP
-    if rule == 10:
-        return REMINDER
-    if rule == 11:
-        return {"phone": CALL_SCRIPT, "other_contact": OTHER_CONTACT}.get(medium, REMINDER)
-    if rule == 12:
-        return FINAL_NOTE
-    return None
-
-
-# ----------------------------------------------------------------------------------------
-# Counting, as the limits are defined
-
-
-def word_count(text: str) -> int:
-    """Words as a word processor counts them: whitespace-separated tokens."""
-    return len(text.split())
-
-
-def linkedin_length(text: str) -> int:
-    """Characters as LinkedIn's note box counts them: UTF-16 code units (see module doc).
-
-    A line break counts 1 (HTML counts a textarea's line break as one character).
-    """
-    text = text.replace("\r\n", "\n")
-    return len(text.encode("utf-16-le")) // 2
-
-
-# ----------------------------------------------------------------------------------------
-# Cells to words
-
-# The pure helpers below that turn a cell into words are memoised on their arguments: a
-# tracker repeats interviewers, talking points and days on many rows, and a row's cells go
-# through several of them. Bounded, so a long-running process does not grow without end.
-_memo = lru_cache(maxsize=1 << 14, typed=True)
-
-
-def text(value: Any) -> str:
-    """A cell as stripped text; None, NaN, NA and NaT are ''."""
-    if type(value) is str:  # most cells, and what the rest of this comes to for them
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    try:
-        if value is pd.NA or value is pd.NaT:
-            return ""
-    except TypeError:  # pragma: no cover - defensive
-        pass
-    return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A frame value (Timestamp, datetime, date, NaT) as a date."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
-
-
-MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-@_memo
-def day_in_words(day: dt.date | None, today: dt.date) -> str:
-    """The interview's day as a message says it, relative to today.
-
-    ``today``, ``yesterday``, ``on Tuesday`` within the last six days, else ``on 3 November``
-    (with the year when it is not this year's).
-    """
-    if day is None:
-        return ""
-    delta = (today - day).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "yesterday"
-    if 2 <= delta <= 6:
-        return f"on {WEEKDAY_NAMES[day.weekday()]}"
-    year = f" {day.year}" if day.year != today.year else ""
-    return f"on {day.day} {MONTH_NAMES[day.month - 1]}{year}"
-
-
-HONORIFICS = {
-    "mr": "Mr.",
-    "ms": "Ms.",
-    "mrs": "Mrs.",
-    "mx": "Mx.",
-    "miss": "Miss",
-    "dr": "Dr.",
-    "prof": "Prof.",
-    "professor": "Prof.",
-}
-# Lower-case particles that belong to a surname: "Ms. Anna van der Berg" -> "Ms. van der Berg".
-SURNAME_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "di",
-    "da",
-    "du",
-    "la",
-    "le",
-    "ter",
-    "ten",
-}
-NAME_SUFFIXES = {"phd", "mba", "md", "jr", "sr", "ii", "iii", "esq", "cpa"}
-
-
-@dataclass(frozen=True)
-class Person:
-    """A name as written in a cell: honorific (canonical, e.g. 'Ms.'), given names, surname."""
-
-    honorific: str
-    given: str
-    surname: str
-
-    @property
-    def full(self) -> str:
-        """'Jane Jones' (no honorific)."""
-        return " ".join(p for p in (self.given, self.surname) if p)
-
-    @property
-    def formal(self) -> str:
-        """'Ms. Jones' with an honorific, else the full name."""
-        return f"{self.honorific} {self.surname}" if self.honorific and self.surname else self.full
-
-    @property
-    def with_honorific(self) -> str:
-        """'Ms. Jane Jones'."""
-        return " ".join(p for p in (self.honorific, self.full) if p)
-
-    @property
-    def casual(self) -> str:
-        """'Jane' when no honorific is given, else 'Ms. Jones' (their choice of formality)."""
-        if self.honorific:
-            return self.formal
-        return self.given.split()[0] if self.given else self.surname
-
-
-_EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_BRACKETED_RE = re.compile(r"<[^>]*>|\([^)]*\)")
-_NAME_SPLIT_RE = re.compile(r"[\s,]+")
-_PEOPLE_SPLIT_RE = re.compile(r"\s*(?:;|/|&|\band\b|\n)\s*")
-# A comma separates people unless what follows is a suffix ("Jane Jones, PhD").
-_PERSON_COMMA_RE = re.compile(r",\s*(?!(?:phd|mba|md|jr|sr|esq|cpa)\b)", re.I)
-
-
-@_memo
-def parse_person(cell: str) -> Person | None:
-    """One person's name from a cell like 'Ms. Jane Jones', 'Dr. Lee' or 'Ana Ruiz <ana@x.com>'."""
-    s = _BRACKETED_RE.sub(" ", cell)
-    s = _EMAIL_RE.sub(" ", s)
-    words = [w for w in _NAME_SPLIT_RE.split(s) if w]
-    while words and words[-1].lower().strip(".") in NAME_SUFFIXES:
-        words.pop()
-    if not words:
-        return None
-    honorific = ""
-    key = words[0].lower().rstrip(".")
-    if key in HONORIFICS:
-        honorific = HONORIFICS[key]
-        words = words[1:]
-    if not words:
-        return None
-    # The surname is the last word plus any particles before it ("van der Berg").
-    cut = len(words) - 1
-    while cut > 1 and words[cut - 1].lower() in SURNAME_PARTICLES:
-        cut -= 1
-    if len(words) == 1:
-        return Person(honorific, "", words[0]) if honorific else Person("", words[0], "")
-    return Person(honorific, " ".join(words[:cut]), " ".join(words[cut:]))
-
-
-def parse_people(cell: str) -> list[Person]:
-    """Everyone a cell names: 'Ms. Jane Jones and Dr. Lee' is two people."""
-    return list(_people(cell))
-
-
-@_memo
-def _people(cell: str) -> tuple[Person, ...]:
-    people = []
-    for part in _PEOPLE_SPLIT_RE.split(cell):
-        for chunk in _PERSON_COMMA_RE.split(part):
-            p = parse_person(chunk)
-            if p is not None:
-                people.append(p)
-    return tuple(people)
-
-
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def salutation(interviewer: str) -> str:
-    """'Dear Ms. Jones' (honorific given), 'Dear Jane Jones' (none), 'Dear Hiring Manager' (no name)."""
-    people = _people(interviewer)
-    if not people:
-        return "Dear Hiring Manager"
-    return "Dear " + join_words([p.formal for p in people])
-
-
-# Words that start a clause, not a noun phrase: "We discussed ..." is a sentence of its own.
-_CLAUSE_STARTERS = {
-    "i", "i'm", "i've", "we", "we're", "we've", "you", "you're", "they", "they're", "he", "she",
-    "it", "it's", "there", "my", "having", "as",
-}  # fmt: skip
-# Common words that may start a phrase with a capital only because they start the cell; they
-# are lower-cased so the phrase reads well mid-sentence. Anything else (names, acronyms) stays.
-_LOWERABLE = {
-    "the", "a", "an", "your", "their", "our", "his", "her", "its", "this", "that", "these",
-    "those", "how", "what", "why", "when", "where", "which", "who", "team", "teams", "company",
-    "role", "product", "products", "plans", "plan", "culture", "vision", "strategy", "goals",
-    "growth", "new", "upcoming", "current", "future", "recent", "next", "expanding", "building",
-    "working", "hiring", "launching", "moving", "scaling", "managing", "leading", "remote",
-    "hybrid", "relocation", "salary", "start", "travel", "experience", "years", "eight", "five",
-    "three", "ten", "two", "four", "six", "seven", "nine", "strong", "proven", "deep", "hands-on",
-    "expertise", "skills", "background", "knowledge", "a record", "record", "timeline",
-    "onboarding", "benefits", "budget", "my", "lack", "concerns", "questions", "is", "are",
-}  # fmt: skip
-_QUESTION_STARTERS = {
-    "is", "are", "do", "does", "did", "can", "could", "will", "would", "what", "when", "where",
-    "who", "whom", "whose", "which", "how", "why", "should", "may", "might", "shall", "has", "have",
-}  # fmt: skip
-
-
-_ITEM_SPLIT_RE = re.compile(r"\s*(?:\n|;|•|·|\u2022)\s*")
-_ITEM_MARK_RE = re.compile(r"^\s*(?:[-*–—]|\d+[.)])\s+")
-_WORD_CHAR_RE = re.compile(r"\w")
-_FIRST_WORD_RE = re.compile(r"[\w'’-]+")
-
-
-@_memo
-def _items(cell: str) -> tuple[str, ...]:
-    """A free-text cell split into items: lines, semicolons or bullets."""
-    out = []
-    for item in _ITEM_SPLIT_RE.split(cell):
-        item = _ITEM_MARK_RE.sub("", item).strip()
-        item = " ".join(item.split())
-        if item and _WORD_CHAR_RE.search(item):
-            out.append(item)
-    return tuple(out)
-
-
-def _first_word(s: str) -> str:
-    m = _FIRST_WORD_RE.match(s)
-    return m.group(0) if m else ""
-
-
-def _lower_start(s: str) -> str:
-    first = _first_word(s)
-    if first and first[0].isupper() and first[1:] == first[1:].lower() and first.lower() in _LOWERABLE:
-        return s[0].lower() + s[1:]
-    return s
-
-
-def _upper_start(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
-@_memo
-def is_clause(cell: str) -> bool:
-    """True when a cell reads as a sentence ('We discussed ...') rather than a phrase."""
-    items = _items(cell)
-    return bool(items) and _first_word(items[0]).lower() in _CLAUSE_STARTERS
-
-
-@_memo
-def as_phrase(cell: str) -> str:
-    """A cell as a phrase to weave into a sentence: 'The CRM rollout; team structure.' ->
-    'the CRM rollout and team structure'. Clauses come back as sentences without the final stop.
-    """
-    items = _items(cell)
-    if not items:
-        return ""
-    if _first_word(items[0]).lower() in _CLAUSE_STARTERS:
-        sentences = [_upper_start(i.rstrip(" .;,:!")) for i in items]
-        return ". ".join(s for s in sentences if s)
-    return join_words([_lower_start(i.rstrip(" .;,:!?")) for i in items])
-
-
-@_memo
-def is_question(cell: str) -> bool:
-    """True when a cell holds questions to ask ('Is the role remote?')."""
-    items = _items(cell)
-    return bool(items) and any(i.endswith("?") or _first_word(i).lower() in _QUESTION_STARTERS for i in items)
-
-
-@_memo
-def as_questions(cell: str) -> str:
-    """A cell of questions as sentences: 'is the role remote' -> 'Is the role remote?'."""
-    out = []
-    for item in _items(cell):
-        item = item.rstrip(" .;,:!")
-        q = item.endswith("?") or _first_word(item).lower() in _QUESTION_STARTERS
-        out.append(_upper_start(item.rstrip("?")) + ("?" if q else "."))
-    return " ".join(out)
-
-
-# Words a shortened part must not end on: they promise more that was cut.
-_DANGLING = {
-    "a", "an", "the", "and", "or", "but", "of", "to", "with", "for", "in", "on", "at", "by", "from",
-    "about", "as", "my", "your", "our", "their", "its", "his", "her", "that", "which", "who",
-    "including", "such", "like", "is", "are", "was", "were", "be", "this", "these", "than", "into",
-}  # fmt: skip
-
-
-def _tidy_end(words: list[str]) -> list[str]:
-    while words:
-        words[-1] = words[-1].rstrip(",;:-–—(\"'“‘")
-        if words[-1] and words[-1].lower() not in _DANGLING:
-            break
-        words.pop()
-    return words
-
-
-def _natural_cut(words: list[str]) -> list[str]:
-    """Prefer ending where an item or sentence ends ('..., the team structure,') when that
-    keeps at least half of the words."""
-    for i in range(len(words) - 1, len(words) // 2 - 1, -1):
-        if words[i].endswith((",", ";", ".", "?", "!")) and i > 0:
-            return words[: i + 1]
-    return words
-
-
-def shorten_words(s: str, n: int) -> str:
-    """At most ``n`` words of ``s``, ending on a whole word that does not dangle."""
-    words = s.split()
-    if len(words) <= n:
-        return s
-    return " ".join(_tidy_end(_natural_cut(words[: max(n, 0)])))
-
-
-def shorten_chars(s: str, n: int) -> str:
-    """``s`` cut to at most ``n`` characters (LinkedIn's count) at a word boundary."""
-    if linkedin_length(s) <= n:
-        return s
-    words, out, used = s.split(), [], 0
-    for w in words:
-        extra = linkedin_length(w) + (1 if out else 0)
-        if used + extra > n:
-            break
-        out.append(w)
-        used += extra
-    return " ".join(_tidy_end(_natural_cut(out)))
 
 
 # ----------------------------------------------------------------------------------------
@@ -522,7 +153,7 @@ class _Environment(jinja2.Environment):
 
 
 @lru_cache(maxsize=8)
-def environment(templates_dir: str | None) -> jinja2.Environment:
+def environment(templates_dir: str | None) -> _Environment:
     """The Jinja environment: the user's folder first, then the shipped templates.
 
     Cached per folder, so each template is compiled once per process; Jinja itself reloads a
@@ -597,7 +228,8 @@ def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) ->
     the exported ``subject``, without building the module object."""
     try:
         try:
-            ctx = template.new_context(context)  # a new dict of its own, as make_module makes
+            # a new dict of its own, as make_module makes (any Mapping will do, whatever the stub says)
+            ctx = template.new_context(cast(dict[str, Any], context))
             body = "".join(template.root_render_func(ctx))
             subject = str((ctx.vars["subject"] if "subject" in ctx.exported_vars else "") or "")
         except Exception:
@@ -670,7 +302,7 @@ def context(
     *,
     kind: str,
     today: dt.date,
-    profile: Any,
+    profile: Profile | None,
     cells: Mapping[str, str] | None = None,
     brief: bool = False,
 ) -> dict[str, Any]:
@@ -696,11 +328,7 @@ def context(
     talking_points, talking_points_clause = _phrase_words(cell("talking_points"))
     highlights, highlights_clause = _phrase_words(highlights_cell)
     open_questions, open_questions_are_questions = _question_words(cell("open_questions"))
-    attempt = row.get("follow_ups_sent")
-    attempt = 0 if attempt is None or pd.isna(attempt) else int(attempt)
-    last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
-    if last and interview and last < interview:
-        attempt = 0  # follow-ups of an earlier round (RULES.md section 2)
+    interview = as_date(row.get("interview_at"))
     return {
         "kind": kind,
         "salutation": salutation_,
@@ -725,20 +353,25 @@ def context(
         "highlights_clause": highlights_clause,
         "open_questions": open_questions,
         "open_questions_are_questions": open_questions_are_questions,
-        "attempt": attempt + 1,
-        "sender": {
-            "name": text(getattr(profile, "name", "")),
-            "email": text(getattr(profile, "email", "")),
-            "phone": text(getattr(profile, "phone", "")),
-        },
+        "attempt": follow_ups_this_round(row) + 1,
+        "sender": _sender(profile),
         "brief": brief,
+    }
+
+
+def _sender(profile: Profile | None) -> dict[str, str]:
+    """The profile as templates see it: ``sender.name``, ``sender.email``, ``sender.phone``."""
+    return {
+        "name": text(getattr(profile, "name", "")),
+        "email": text(getattr(profile, "email", "")),
+        "phone": text(getattr(profile, "phone", "")),
     }
 
 
 # What context() makes of a cell, one memoised look-up per cell.
 
 
-@_memo
+@memo
 def _interviewer_words(cell: str) -> tuple[str, str, str, str]:
     """(salutation, addressee, hello, interviewer_name) for an Interviewer cell."""
     people = _people(cell)
@@ -751,7 +384,7 @@ def _interviewer_words(cell: str) -> tuple[str, str, str, str]:
     )
 
 
-@_memo
+@memo
 def _contact_words(cell: str) -> tuple[str, str, str]:
     """(contact, contact_salutation, contact_email) for an Other contact cell."""
     contact = parse_person(cell) if cell else None
@@ -763,20 +396,20 @@ def _contact_words(cell: str) -> tuple[str, str, str]:
     )
 
 
-@_memo
+@memo
 def _phrase_words(cell: str) -> tuple[str, bool]:
     """(the phrase, whether it is a clause) for Talking points or Highlights."""
     return as_phrase(cell), is_clause(cell)
 
 
-@_memo
+@memo
 def _question_words(cell: str) -> tuple[str, bool]:
     """(the phrase or questions, whether they are questions) for Open questions."""
     questions = is_question(cell)
     return (as_questions(cell) if questions else as_phrase(cell)), questions
 
 
-def _initial_cells(row: Mapping[str, Any], profile: Any) -> dict[str, str]:
+def _initial_cells(row: Mapping[str, Any], profile: Profile | None) -> dict[str, str]:
     """The text cells a draft uses; the optional parts already in the form they are woven in,
     so that shortening them keeps their list structure ('a, b and c')."""
     cells = {k: text(row.get(k)) for k in REQUIRED_TEXT}
@@ -838,13 +471,13 @@ def render_row(
     kind: str | None,
     linkedin: bool,
     today: dt.date,
-    config: Any,
+    config: Config,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
     return _render_row(row, kind, linkedin, today, config, _environment_for(config))
 
 
-def _environment_for(config: Any) -> jinja2.Environment:
+def _environment_for(config: Config) -> _Environment:
     return environment(str(config.templates_dir) if config.templates_dir else None)
 
 
@@ -853,7 +486,7 @@ def _render_row(
     kind: str | None,
     linkedin: bool,
     today: dt.date,
-    config: Any,
+    config: Config,
     env: jinja2.Environment,
 ) -> tuple[str, str, str]:
     profile = config.profile
@@ -898,56 +531,6 @@ NO_DRAFTS = ("", "", "")
 DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
 
 
-def frame_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-    """``frame.to_dict("records")`` with only the columns ``keys`` names (those it has): the
-    same values, at a fraction of the cost for a wide frame, one dict at a time (a run's worth
-    of dicts alive at once could set off a full garbage collection, which on a process holding
-    a large workbook took longer than the drafts).
-
-    Built column by column: pandas gives a row's values by iterating each column, then
-    converts the values of object and extension columns (NumPy scalars to Python ones, pd.NA
-    to None). A column holding only the plain types of _PLAIN, which that conversion leaves
-    as they are, is used as iterated; any other goes through ``to_dict`` itself.
-    """
-    if not frame.columns.is_unique:  # not a tracker frame: the plain conversion
-        return iter(frame.to_dict("records"))
-    columns = [k for k in keys if k in frame.columns]
-    if not columns:
-        return ({} for _ in range(len(frame)))
-    values = [_column_values(frame, k) for k in columns]
-    return (dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True))
-
-
-_NO_DEFAULT: Any = object()
-
-
-def aligned_records(
-    frame: pd.DataFrame, keys: tuple[str, ...], index: pd.Index, default: Any = _NO_DEFAULT
-) -> Iterator[dict[str, Any]]:
-    """:func:`frame_records` in the order of ``index``: for each label, the record of
-    ``frame``'s row with that label (as a dict keyed by ``frame.index`` would give it),
-    ``default`` where there is none, KeyError without a default."""
-    records = frame_records(frame, keys)
-    if frame.index.is_unique and frame.index.equals(index):
-        return records
-    by_label = dict(zip(frame.index, records, strict=True))
-    if default is _NO_DEFAULT:
-        return (by_label[label] for label in index)
-    return (by_label.get(label, default) for label in index)
-
-
-# Types that to_dict's conversion (pandas' maybe_box_native) returns as they are; not pd.NA,
-# which it turns into None.
-_PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
-
-
-def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
-    values = list(frame[key])
-    if _PLAIN.issuperset(map(type, values)):
-        return values
-    return [row[key] for row in frame[[key]].to_dict("records")]
-
-
 def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> bool:
     """RULES.md section 5: I <= today, a named Interviewer, a blank LinkedIn cell, not closed."""
     day = as_date(row.get("interview_at"))
@@ -962,7 +545,7 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
     )
 
 
-def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Any) -> pd.DataFrame:
+def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config) -> pd.DataFrame:
     """The drafts for every row: columns ``draft_subject``, ``draft_message``, ``linkedin_note``.
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
@@ -979,7 +562,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: An
     rows = frame_records(frame, ROW_KEYS)
     with env.pinned():  # each template looked up once for the run, not once per row
         for row, p in zip(rows, plans, strict=True):
-            rule = int(p["rule"]) if not pd.isna(p["rule"]) else 0
+            rule = as_count(p["rule"])
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
             drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS

@@ -1,13 +1,38 @@
-"""The tracker template in ``sheet_templates/``: column order, notes, widths, colours."""
+"""The tracker template in ``sheet_templates/``: column order, notes, widths, colours; and the
+demo rows for ``followsync init --demo``, dated relative to today so they never go stale."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from ..backends.base import Layout, LayoutColumn
 from . import shipped
-from .schema import BY_NAME
+from .schema import BY_NAME, Column
+
+
+@dataclass(frozen=True)
+class LayoutColumn:
+    """One column of a new tracker as ``followsync init`` lays it out."""
+
+    column: Column
+    width: int  # in characters
+    note: str
+    number_format: str | None = None  # e.g. "yyyy-mm-dd" for dates
+    choices: tuple[str, ...] = ()
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The tracker template: columns in order, and the colour palette (RULES.md section 4)."""
+
+    worksheet: str
+    columns: tuple[LayoutColumn, ...]
+    colours: dict[str, str]  # colour name -> "#RRGGBB"
+    header_fill: str = "#D9D9D9"
 
 
 def template_text(name: str) -> str:
@@ -38,3 +63,25 @@ def load() -> Layout:
         colours=dict(data["colours"]),
         header_fill=data.get("header_fill", "#D9D9D9"),
     )
+
+
+def demo_rows(today: dt.date) -> list[dict[str, Any]]:
+    """The demo rows of ``sheet_templates/demo.toml`` as canonical column name -> value."""
+    out = []
+    for entry in tomllib.loads(template_text("demo.toml"))["row"]:
+        row: dict[str, Any] = {}
+        for name, value in entry.items():
+            kind = BY_NAME[name].kind
+            if kind in ("date", "date_or_url") and isinstance(value, int):
+                value = today + dt.timedelta(days=value)
+            elif kind == "datetime":
+                days, _, clock = str(value).partition(" ")
+                day = today + dt.timedelta(days=int(days))
+                if clock:
+                    hour, minute = map(int, clock.split(":"))
+                    value = dt.datetime.combine(day, dt.time(hour, minute))
+                else:
+                    value = day
+            row[name] = value
+        out.append(row)
+    return out

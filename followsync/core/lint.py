@@ -35,11 +35,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import drafts
+from . import cells, wording
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 SUBJECT, MESSAGE, NOTE = "Draft subject", "Draft message", "LinkedIn note"
 
@@ -237,20 +240,20 @@ def _pushy(where: str, s: str, folded: str | None = None) -> list[str]:
 
 def _addressee(kind: str, row: Mapping[str, Any]) -> str:
     """Who the message is written to, as the row names them ('' when it does not)."""
-    if kind == drafts.OTHER_CONTACT:
-        return _contact_name(drafts.text(row.get("other_contact")))
-    return _interviewer_names(drafts.text(row.get("interviewer")))
+    if kind == wording.OTHER_CONTACT:
+        return _contact_name(cells.text(row.get("other_contact")))
+    return _interviewer_names(cells.text(row.get("interviewer")))
 
 
 @lru_cache(maxsize=1 << 14)
 def _contact_name(cell: str) -> str:
-    person = drafts.parse_person(cell)
+    person = wording.parse_person(cell)
     return person.with_honorific if person else ""
 
 
 @lru_cache(maxsize=1 << 14)
 def _interviewer_names(cell: str) -> str:
-    return drafts.join_words([p.with_honorific for p in drafts.parse_people(cell)])
+    return wording.join_words([p.with_honorific for p in wording.parse_people(cell)])
 
 
 def _generic(where: str, s: str, name: str, folded: str | None = None) -> list[str]:
@@ -262,17 +265,17 @@ def _generic(where: str, s: str, name: str, folded: str | None = None) -> list[s
     return []
 
 
-def _profile_name(config: Any) -> str:
-    return drafts.text(getattr(getattr(config, "profile", None), "name", ""))
+def _profile_name(config: Config) -> str:
+    return cells.text(getattr(getattr(config, "profile", None), "name", ""))
 
 
-def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any], config: Any) -> list[str]:
+def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any], config: Config) -> list[str]:
     """What is wrong with one draft (subject and message) of the given kind; [] when nothing.
 
-    ``kind`` is one of :data:`followsync.drafts.KINDS`; ``row`` the tracker row (a frame row or
+    ``kind`` is one of :data:`followsync.core.wording.KINDS`; ``row`` the tracker row (a frame row or
     any mapping with the frame's keys); ``config`` gives the profile and the limits.
     """
-    subject, message = drafts.text(subject), (message or "").strip()
+    subject, message = cells.text(subject), (message or "").strip()
     findings: list[str] = []
     if subject:
         findings += _placeholder(SUBJECT, subject)
@@ -281,7 +284,7 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
         return findings
     folded = _fold(message)
     findings += _placeholder(MESSAGE, message)
-    if kind != drafts.CALL_SCRIPT:
+    if kind != wording.CALL_SCRIPT:
         findings += _generic(MESSAGE, message, _addressee(kind, row), folded)
     if "?" not in message and not _has_call_to_action(message, folded):
         findings.append(
@@ -289,13 +292,13 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
             "and offer more information"
         )
     limit = config.rules.max_words
-    words = drafts.word_count(message)
+    words = wording.word_count(message)
     if words > limit:
         findings.append(
             f"{MESSAGE}: has {words} words, more than the {limit} allowed (max_words); shorten it"
         )
     findings += _pushy(MESSAGE, message, folded)
-    if kind != drafts.CALL_SCRIPT:
+    if kind != wording.CALL_SCRIPT:
         findings += _signoff(message, _profile_name(config))
     return findings
 
@@ -314,16 +317,16 @@ def _signoff(message: str, name: str) -> list[str]:
     return []
 
 
-def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Any) -> list[str]:
+def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Config) -> list[str]:
     """What is wrong with a LinkedIn connection note; [] when nothing (or no note)."""
     note = (note or "").strip()
     if not note:
         return []
     folded = _fold(note)
     findings = _placeholder(NOTE, note)
-    findings += _generic(NOTE, note, _addressee(drafts.LINKEDIN_NOTE, row), folded)
+    findings += _generic(NOTE, note, _addressee(wording.LINKEDIN_NOTE, row), folded)
     limit = config.rules.linkedin_note_chars
-    n = drafts.linkedin_length(note)
+    n = wording.linkedin_length(note)
     if n > limit:
         findings.append(
             f"{NOTE}: has {n} characters, more than LinkedIn's {limit} (linkedin_note_chars); shorten it"
@@ -337,7 +340,7 @@ ROW_KEYS = ("interviewer", "other_contact")
 
 
 def lint_frame(
-    frame: pd.DataFrame, plan: pd.DataFrame, drafts_df: pd.DataFrame, config: Any
+    frame: pd.DataFrame, plan: pd.DataFrame, drafts_df: pd.DataFrame, config: Config
 ) -> dict[Any, list[str]]:
     """Lint the drafts that will be in the sheet, generated or edited.
 
@@ -349,19 +352,18 @@ def lint_frame(
     out: dict[Any, list[str]] = {}
     # Plain dicts per row, of the columns lint reads: pandas' row access would cost more than
     # the linting itself.
-    rows = drafts.aligned_records(frame, ROW_KEYS, drafts_df.index)
-    plans = drafts.aligned_records(plan, ("rule", "medium"), drafts_df.index, default={})
-    texts = drafts.frame_records(drafts_df, ("draft_subject", "draft_message", "linkedin_note"))
+    rows = cells.aligned_records(frame, ROW_KEYS, drafts_df.index)
+    plans = cells.aligned_records(plan, ("rule", "medium"), drafts_df.index, default={})
+    texts = cells.frame_records(drafts_df, ("draft_subject", "draft_message", "linkedin_note"))
     for idx, d, row, p in zip(drafts_df.index, texts, rows, plans, strict=True):
-        subject, message = drafts.text(d.get("draft_subject")), drafts.text(d.get("draft_message"))
-        note = drafts.text(d.get("linkedin_note"))
+        subject, message = cells.text(d.get("draft_subject")), cells.text(d.get("draft_message"))
+        note = cells.text(d.get("linkedin_note"))
         if not (subject or message or note):
             continue
         found = []
         if subject or message:
-            rule = p.get("rule", 0)
-            rule = 0 if rule is None or pd.isna(rule) else int(rule)
-            kind = drafts.kind_for(rule, drafts.text(p.get("medium"))) or drafts.FOLLOW_UP
+            rule = cells.as_count(p.get("rule", 0))
+            kind = wording.kind_for(rule, cells.text(p.get("medium"))) or wording.FOLLOW_UP
             found = lint_draft(subject, message, kind=kind, row=row, config=config)
         found += lint_linkedin(note, row=row, config=config)
         if found:

@@ -9,12 +9,14 @@ rule needs a cell that did not parse cannot be computed: it gets rule 0, no acti
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..config import Rules
-from .schema import Phrase, Problem
+from .cells import Phrase
+from .schema import Problem
 
 # Next action labels (RULES.md section 3), by rule number.
 LABELS = {
@@ -65,7 +67,11 @@ def interview_ahead(frame: pd.DataFrame, now: dt.datetime) -> np.ndarray:
     at = frame["interview_at"]
     # ``now`` is in the profile's zone and cells are that zone's wall-clock time.
     local_now = pd.Timestamp(now.replace(tzinfo=None))
-    timed = frame["interview_at_has_time"] if "interview_at_has_time" in frame else pd.Series(False, index=frame.index)
+    timed = (
+        frame["interview_at_has_time"]
+        if "interview_at_has_time" in frame
+        else pd.Series(False, index=frame.index)
+    )
     timed = timed.fillna(False).to_numpy(dtype=bool)
     later = (at > local_now).to_numpy(dtype=bool)
     after_today = (at.dt.normalize() > today_of(now)).to_numpy(dtype=bool)
@@ -86,26 +92,70 @@ def expected_dates(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.to_datetime(out), index=frame.index, dtype="datetime64[ns]")
 
 
+@dataclass
+class _Facts:
+    """The columns the rules read, each once, with follow-ups of an earlier round set aside."""
+
+    status: np.ndarray
+    interview: pd.Series
+    thanked: pd.Series
+    last: pd.Series
+    response: pd.Series
+    rejection_reply: pd.Series
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Facts:
+        interview = _dates(frame, "interview_at")
+        last = _dates(frame, "last_follow_up")
+        count = frame["follow_ups_sent"].fillna(0).astype("int64").to_numpy()
+        # Follow-ups before the latest interview belong to an earlier round (section 2).
+        earlier_round = (last < interview).to_numpy(dtype=bool)
+        return cls(
+            status=frame["status"].fillna("").astype(str).to_numpy(),
+            interview=interview,
+            thanked=_dates(frame, "thank_you_sent"),
+            last=last.mask(earlier_round),
+            response=_dates(frame, "response_on"),
+            rejection_reply=_dates(frame, "rejection_reply_sent"),
+            count=np.where(earlier_round, 0, count),
+        )
+
+
 def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> pd.DataFrame:
     """Next action, due date, colour, Reminder and medium for every row (RULES.md 2-4)."""
     rules = rules or Rules()
-    size = len(frame)
     today = today_of(now)
-    status = frame["status"].fillna("").astype(str).to_numpy()
-    interview = _dates(frame, "interview_at")
-    thanked = _dates(frame, "thank_you_sent")
-    last = _dates(frame, "last_follow_up")
-    response = _dates(frame, "response_on")
-    rejection_reply = _dates(frame, "rejection_reply_sent")
-    count = frame["follow_ups_sent"].fillna(0).astype("int64").to_numpy()
+    facts = _Facts.of(frame)
+    rule = _rules(frame, facts, now, rules)
+    due = _due(frame, facts, rule, today, rules)
+    interview, status = facts.interview, facts.status
+    inferred = np.where(
+        interview.isna().to_numpy(),
+        "Applied",
+        np.where((interview > today).to_numpy(), "Interview scheduled", "Interviewed"),
+    )
+    out = pd.DataFrame(
+        {
+            "rule": rule,
+            "next_action": [LABELS.get(r, "") for r in rule],
+            "due": due,
+            "colour": _colours(rule, due, today, rules.soon_days),
+            "medium": _mediums(frame, rule),
+            "status": np.where(status == "", inferred, status),
+        },
+        index=frame.index,
+    )
+    out["reminder"] = _reminders(frame, out, today, facts.count, facts.response)
+    return out[list(PLAN_COLUMNS)]
 
-    # Follow-ups before the latest interview belong to an earlier round (section 2).
-    earlier_round = (last < interview).to_numpy(dtype=bool)
-    count = np.where(earlier_round, 0, count)
-    last = last.mask(earlier_round)
 
-    rule = np.zeros(size, dtype="int64")
-    open_ = np.ones(size, dtype=bool)  # no rule has decided yet
+def _rules(frame: pd.DataFrame, facts: _Facts, now: dt.datetime, rules: Rules) -> np.ndarray:
+    """The first rule of RULES.md section 2 that holds for each row; 0 where a cell it needs
+    did not parse, so the row cannot be computed."""
+    status, interview, count = facts.status, facts.interview, facts.count
+    rule = np.zeros(len(frame), dtype="int64")
+    open_ = np.ones(len(frame), dtype=bool)  # no rule has decided yet
 
     def decide(number: int, when, unknown=None) -> None:
         nonlocal open_
@@ -121,40 +171,51 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
     decide(1, np.isin(status, ("Offer", "Accepted")))
     decide(2, np.isin(status, ("Withdrawn", "Closed")))
     rejected = status == "Rejected"
+    no_reply = facts.rejection_reply.isna().to_numpy()
     decide(
         3,
-        rejected & rejection_reply.isna().to_numpy(),
+        rejected & no_reply,
         # Response on only matters for the reply's due date, so only while no reply is recorded.
-        rejected & (_bad(frame, "rejection_reply_sent") | (rejection_reply.isna().to_numpy() & _bad(frame, "response_on"))),
+        rejected & (_bad(frame, "rejection_reply_sent") | (no_reply & _bad(frame, "response_on"))),
     )
     decide(4, rejected)
     decide(5, no_i & ~_bad(frame, "interview_at"), _bad(frame, "interview_at"))
     decide(6, interview_ahead(frame, now))
+    thanked = facts.thanked
     decide(7, (thanked.isna() | (thanked < interview)).to_numpy(), _bad(frame, "thank_you_sent"))
-    decide(8, (response >= interview).to_numpy(), _bad(frame, "response_on"))
+    decide(8, (facts.response >= interview).to_numpy(), _bad(frame, "response_on"))
     count_unknown = _bad(frame, "follow_ups_sent") | (_bad(frame, "last_follow_up") & (count >= 1))
     # An unreadable Expected response by: the first follow-up's due date can't be known.
     decide(9, count == 0, count_unknown | ((count == 0) & _bad(frame, "expected_response_by")))
     # A count with no date can't be timed (rules 10-12); rule 13 needs no date.
-    following = (count >= 1) & (count <= rules.final_after) & last.isna().to_numpy()
+    following = (count >= 1) & (count <= rules.final_after) & facts.last.isna().to_numpy()
     decide(10, (count >= 1) & (count < rules.call_after), following)
     decide(11, (count >= rules.call_after) & (count < rules.final_after))
     decide(12, count == rules.final_after)
     decide(13, count > rules.final_after)
+    return rule
 
+
+def _due(
+    frame: pd.DataFrame, facts: _Facts, rule: np.ndarray, today: pd.Timestamp, rules: Rules
+) -> pd.Series:
+    """Each row's due date by its rule (RULES.md section 3); NaT where the rule has none."""
+    interview, last = facts.interview, facts.last
     due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
     def set_due(number: int, values: pd.Series) -> None:
         mask = rule == number
         due[mask] = values[mask]
 
-    rejection_due = (response + pd.Timedelta(days=rules.rejection_reply_days)).fillna(today)
+    rejection_due = (facts.response + pd.Timedelta(days=rules.rejection_reply_days)).fillna(today)
     set_due(3, rejection_due)
     set_due(6, interview)
     thank_by = (frame["interview_at"] + pd.Timedelta(hours=rules.thank_you_hours)).dt.normalize()
     set_due(7, thank_by)
     expected = expected_dates(frame)
-    first = (expected + pd.Timedelta(days=1)).fillna(interview + pd.Timedelta(days=rules.first_follow_up_days))
+    first = (expected + pd.Timedelta(days=1)).fillna(
+        interview + pd.Timedelta(days=rules.first_follow_up_days)
+    )
     gap = last + pd.Timedelta(days=rules.follow_up_gap_days)
     follow_ups = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     follow_ups[rule == 9] = first[rule == 9]
@@ -164,34 +225,19 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
         follow_ups = _skip_weekend(follow_ups)
     fu_mask = np.isin(rule, list(FOLLOW_UP_RULES))
     due[fu_mask] = follow_ups[fu_mask]
+    return due
 
-    colour = _colours(rule, due, today, rules.soon_days)
+
+def _mediums(frame: pd.DataFrame, rule: np.ndarray) -> np.ndarray:
+    """How each drafted message goes: rule 11 calls when it may, else tries the other contact."""
     has_phone = _text(frame, "interviewer_phone").ne("").to_numpy()
     ok_to_call = frame["ok_to_call"].fillna(False).to_numpy(dtype=bool)
     other = _text(frame, "other_contact").ne("").to_numpy()
-    medium = np.where(
+    return np.where(
         rule == 11,
         np.where(ok_to_call & has_phone, "phone", np.where(other, "other_contact", "email")),
         np.where(np.isin(rule, list(DRAFTED)), "email", ""),
     )
-    inferred = np.where(
-        no_i, "Applied", np.where((interview > today).to_numpy(), "Interview scheduled", "Interviewed")
-    )
-    shown_status = np.where(status == "", inferred, status)
-
-    out = pd.DataFrame(
-        {
-            "rule": rule,
-            "next_action": [LABELS.get(r, "") for r in rule],
-            "due": due,
-            "colour": colour,
-            "medium": medium,
-            "status": shown_status,
-        },
-        index=frame.index,
-    )
-    out["reminder"] = _reminders(frame, out, today, count, response)
-    return out[list(PLAN_COLUMNS)]
 
 
 def _colours(rule: np.ndarray, due: pd.Series, today: pd.Timestamp, soon_days: int) -> np.ndarray:
@@ -246,7 +292,9 @@ def _reminders(frame, out, today, count, response) -> list[str]:
             sentences.append("Fix this row's Problems so followsync can work out the next step.")
             continue
         if rule == 3:
-            what = f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
+            what = (
+                f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
+            )
         elif rule == 6:
             what = f"prepare for the interview at {company}, and ask about their timeline at the end"
         elif rule == 7:

@@ -24,13 +24,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from .drafts import as_date, text
+from . import rules as rules_mod
+from . import schema
+from .cells import as_count, as_date, is_blank, text
+from .changes import CellWrite, RowRef, Snapshot, put_cell, row_fingerprint
 from .schema import MEDIUMS
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 THANK_YOU = "Send thank-you note"
 REJECTION = "Reply to the rejection"
@@ -81,10 +89,12 @@ def _describe(row: Mapping[str, Any]) -> str:
     return f"{who} ({company})" if company else who
 
 
-def _follow_ups_so_far(row: Mapping[str, Any]) -> int:
-    """Follow-ups sent in this round: blank is 0, and an earlier round's (L < I) count is 0."""
-    n = row.get("follow_ups_sent")
-    n = 0 if n is None or n is pd.NA or (isinstance(n, float) and pd.isna(n)) else int(n)
+def follow_ups_this_round(row: Mapping[str, Any]) -> int:
+    """Follow-ups sent in this round: blank is 0, and an earlier round's (L < I) count is 0.
+
+    A send records the next one; a draft says which one it is (its ``attempt``).
+    """
+    n = as_count(row.get("follow_ups_sent"))
     last, interview = as_date(row.get("last_follow_up")), as_date(row.get("interview_at"))
     if last is not None and interview is not None and last < interview:
         return 0
@@ -119,7 +129,7 @@ def record(
     elif action == REJECTION:
         updates["Rejection reply sent"] = on
     else:
-        updates["Follow-ups sent"] = _follow_ups_so_far(row) + 1
+        updates["Follow-ups sent"] = follow_ups_this_round(row) + 1
         updates["Last follow-up"] = on
     updates["Last medium"] = medium_choice(medium, plan_row)
     return updates
@@ -165,3 +175,128 @@ def history_entry(
         "Medium": medium_text,
         "Message": message or "",
     }
+
+
+@dataclass(frozen=True)
+class Send:
+    """A message the person says they sent: ``followsync sent ID`` or a Mark sent tick."""
+
+    medium: str | None = None
+    on: dt.date | None = None
+
+
+@dataclass
+class Recorded:
+    """What :func:`record_sends` did: the grid with the sends laid in, and what to write."""
+
+    grid: list[list[Any]]
+    writes: list[CellWrite] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def record_sends(
+    tracker: schema.Tracker, snapshot: Snapshot, config: Config, now: dt.datetime, sends: dict[str, Send]
+) -> Recorded:
+    """Record each ticked Mark sent and each ``sends`` entry (by ID) as sent.
+
+    Returns the grid with the user cells updated (so the rules then see the send), the user
+    cell writes (the send's dates, count and medium, and the cleared tick), and History rows.
+    These are the only writes to a person's columns besides a blank ID.
+    """
+    frame = tracker.frame
+    marked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
+    wanted = {k.lower(): (k, v) for k, v in sends.items()}
+    out = Recorded(grid=snapshot.grid)
+    todo = _rows_to_record(tracker, marked, wanted)
+    if not todo:
+        return out
+    plan = rules_mod.plan(frame, now, config.rules)
+    grid = [list(r) for r in snapshot.grid]
+    positions = dict(tracker.header.positions)
+    width = tracker.header.width
+    for i in todo:
+        index = int(frame["_index"].iat[i])
+        ident = frame["id"].iat[i] or None
+        send = wanted.get((ident or "").lower(), (None, Send()))[1]
+        ref = RowRef(
+            ident,
+            index,
+            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
+            handle=snapshot.handles.get(index),
+        )
+        updates = _record_row(frame, plan, i, bool(marked[i]), send, now, out)
+        for name, value in updates.items():
+            if name not in positions:
+                positions[name] = width
+                width += 1
+                out.columns.append(name)
+            put_cell(grid, index, positions[name], value)
+            out.writes.append(CellWrite(ref, name, value))
+    for name in out.columns:
+        put_cell(grid, tracker.header.row, positions[name], name)
+    out.grid = grid
+    return out
+
+
+def _rows_to_record(
+    tracker: schema.Tracker, marked: np.ndarray, wanted: dict[str, tuple[str, Send]]
+) -> list[int]:
+    """The frame positions of the rows to record: ticked, or named in ``wanted`` (by lower-cased
+    ID). A named ID on several rows, or on none, is a UsageError: nothing is recorded."""
+    frame = tracker.frame
+    found = set()
+    todo = []
+    for i in range(len(frame)):
+        ident = (frame["id"].iat[i] or "").lower()
+        if marked[i] or (ident and ident in wanted):
+            if ident in found and ident in wanted:
+                raise UsageError(
+                    f"ID {wanted[ident][0]!r} is on more than one row of sheet {tracker.sheet!r}; nothing was recorded.",
+                    hint="Give each row its own ID (clear the copy's ID and run followsync), then record the send.",
+                )
+            todo.append(i)
+            found.add(ident)
+    missing = [wanted[k][0] for k in wanted if k not in found]
+    if missing:
+        raise UsageError(
+            f"No row with ID {', '.join(map(repr, missing))} in sheet {tracker.sheet!r}.",
+            hint="IDs are in the tracker's ID column; `followsync run` fills blank ones.",
+        )
+    return todo
+
+
+def _record_row(
+    frame: pd.DataFrame, plan: pd.DataFrame, i: int, marked: bool, send: Send, now: dt.datetime, out: Recorded
+) -> dict[str, Any]:
+    """The user-cell updates for the send on the row at frame position ``i``, its History row
+    added to ``out``. A tick on a row with nothing to send is cleared, with a note."""
+    ident = frame["id"].iat[i] or None
+    row = frame.iloc[i].to_dict()
+    plan_row = plan.iloc[i].to_dict()
+    try:
+        updates = record(row, plan_row, on=send.on or now.date(), medium=send.medium)
+    except UsageError as e:
+        if not marked:
+            raise
+        out.notes.append(
+            f"Row {int(frame['_row'].iat[i])}: Mark sent is ticked, but {e.message.split(': ', 1)[-1]} Cleared the tick."
+        )
+        updates = {}
+    message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
+    if updates:
+        entry_row = dict(row, id=ident or "")
+        out.history.append(
+            history_entry(
+                entry_row,
+                plan_row,
+                on=send.on or now.date(),
+                medium=updates.get("Last medium"),
+                message=str(message or ""),
+                updates=updates,
+            )
+        )
+    if marked:
+        updates["Mark sent"] = None
+    return updates

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from icalendar import Alarm, Calendar, Component, Event
 
+from ..core.cells import texts
 from ..errors import UsageError
 from .files import atomic_write
-from .summary import cell_texts, cells_of
+from .summary import cells_of
 
 if TYPE_CHECKING:
     from ..run import Outcome
@@ -127,20 +128,20 @@ def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> lis
     """
     computed = cells_of(computed)
     # Each column is read once into a list: per-row pandas access is slow.
-    actions = cell_texts(computed["Next action"])
+    actions = texts(computed["Next action"])
     due = computed["Due"]
     wanted = [bool(action) and not gone for action, gone in zip(actions, due.isna().tolist(), strict=True)]
     if due.dtype.kind == "M":
         days = due.dt.date.tolist()
     else:
         days = [pd.Timestamp(d).date() if w else None for d, w in zip(due.tolist(), wanted, strict=True)]
-    ids = cell_texts(computed["ID"])
-    company = cell_texts(frame["company"])
-    job = cell_texts(frame["job_title"])
-    reminders = cell_texts(computed["Reminder"])
+    ids = texts(computed["ID"])
+    company = texts(frame["company"])
+    job = texts(frame["job_title"])
+    reminders = texts(computed["Reminder"])
     blank = [""] * len(frame)
-    subjects = cell_texts(computed["Draft subject"]) if "Draft subject" in computed else blank
-    messages = cell_texts(computed["Draft message"]) if "Draft message" in computed else blank
+    subjects = texts(computed["Draft subject"]) if "Draft subject" in computed else blank
+    messages = texts(computed["Draft message"]) if "Draft message" in computed else blank
     rows = [int(r) for r in frame["_row"].tolist()]
     return [
         CalendarItem(

@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..backends.base import ChartSpec, SheetWrite
-from ..core import schema
+from ..core import cells, schema
+from ..core.changes import ChartSpec, SheetWrite
 
 if TYPE_CHECKING:
     from ..run import Computed
@@ -166,19 +166,6 @@ class Summary:
 # Computing
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return schema.parse_date(value)
-    except schema.BadCell:
-        return None
-
-
 def cells_of(computed: Computed | pd.DataFrame | None) -> pd.DataFrame | None:
     """The owned columns by name, from ``sync.compute``'s result or the frame itself."""
     if computed is None or isinstance(computed, pd.DataFrame):
@@ -186,25 +173,9 @@ def cells_of(computed: Computed | pd.DataFrame | None) -> pd.DataFrame | None:
     return computed.cells
 
 
-def cell_text(value: Any) -> str:
-    """A cell as stripped text; blanks (None, NaN, NA) as ""."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
-def cell_texts(column: pd.Series) -> list[str]:
-    """:func:`cell_text` of every value of a column (most are text already)."""
-    return [v.strip() if type(v) is str else cell_text(v) for v in column.tolist()]
-
-
-def _count(value: Any) -> int:
-    return 0 if value is None or pd.isna(value) else int(value)
-
-
 def history_kind(what_happened: str) -> str:
     """The kind of a History row's event: thank_you, follow_up, rejection_reply, or note."""
-    text = cell_text(what_happened)
+    text = cells.text(what_happened)
     for prefix, kind in _HISTORY_KINDS:
         if text.startswith(prefix):
             return kind
@@ -221,20 +192,20 @@ def _monday(day: dt.date) -> dt.date:
 
 
 def _days(column: pd.Series) -> list[dt.date | None]:
-    """:func:`_day` of every value of a column; a datetime column is converted all at once."""
+    """:func:`cells.as_date` of every value of a column; a datetime column is converted all at once."""
     if column.dtype.kind == "M":
         return [
             None if gone else day
             for day, gone in zip(column.dt.date.tolist(), column.isna().tolist(), strict=True)
         ]
-    return [_day(v) for v in column.tolist()]
+    return [cells.as_date(v, parse=True) for v in column.tolist()]
 
 
 def _counts(column: pd.Series) -> list[int]:
-    """:func:`_count` of every value of a column (blanks are 0)."""
+    """:func:`cells.as_count` of every value of a column (blanks are 0)."""
     if pd.api.types.is_integer_dtype(column.dtype):
         return column.fillna(0).astype("int64").tolist()
-    return [_count(v) for v in column.tolist()]
+    return [cells.as_count(v) for v in column.tolist()]
 
 
 @dataclass(frozen=True)
@@ -267,12 +238,12 @@ class _Columns:
         interview = _days(frame["interview_at"])
         return cls(
             today=today,
-            ids=cell_texts(computed["ID"] if computed is not None else frame["id"]),
+            ids=cells.texts(computed["ID"] if computed is not None else frame["id"]),
             rows=[int(v) for v in frame["_row"].tolist()],
-            company=cell_texts(frame["company"]),
-            job=cell_texts(frame["job_title"]),
-            raw_status=cell_texts(frame["status"]),
-            status=cell_texts(plan["status"]),
+            company=cells.texts(frame["company"]),
+            job=cells.texts(frame["job_title"]),
+            raw_status=cells.texts(frame["status"]),
+            status=cells.texts(plan["status"]),
             interview=interview,
             applied=_days(frame["applied_on"]),
             thanked=_days(frame["thank_you_sent"]),
@@ -280,9 +251,9 @@ class _Columns:
             response=_days(frame["response_on"]),
             rejection_reply=_days(frame["rejection_reply_sent"]),
             counts=_counts(frame["follow_ups_sent"]),
-            actions=cell_texts(plan["next_action"]),
+            actions=cells.texts(plan["next_action"]),
             dues=_days(plan["due"]),
-            reminders=cell_texts(plan["reminder"]),
+            reminders=cells.texts(plan["reminder"]),
             held=[i is not None and i <= today for i in interview],
         )
 
@@ -459,11 +430,11 @@ def _add_history(
     """Add the History's events to their rows' (by ID), unless the tracker's dates have them."""
     row_of_id = {ident.lower(): k for k, ident in enumerate(c.ids) if ident}
     for entry in history:
-        k = row_of_id.get(cell_text(entry.get("ID")).lower())
-        on = _day(entry.get("Date"))
+        k = row_of_id.get(cells.text(entry.get("ID")).lower())
+        on = cells.as_date(entry.get("Date"), parse=True)
         if k is None or on is None:
             continue
-        what = cell_text(entry.get("What happened"))
+        what = cells.text(entry.get("What happened"))
         kind = history_kind(what)
         if any(e.on == on and e.kind == kind for e in events[k]):
             continue
@@ -664,7 +635,7 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
     out = []
     for row in grid or []:
-        cells = []
+        values = []
         for v in row:
             if isinstance(v, dt.datetime):
                 v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
@@ -672,10 +643,10 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
                 v = v.isoformat()
             elif isinstance(v, float) and v == int(v):
                 v = int(v)
-            cells.append("" if v is None else v)
-        while cells and cells[-1] == "":
-            cells.pop()
-        out.append(cells)
+            values.append("" if v is None else v)
+        while values and values[-1] == "":
+            values.pop()
+        out.append(values)
     while out and not out[-1]:
         out.pop()
     return out

@@ -20,7 +20,8 @@ from typing import Any
 
 from followsync import run as sync
 from followsync.config import Config
-from followsync.core import demo, schema
+from followsync.core import cells, schema
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 
 from ..conftest import NOW, TODAY, day
@@ -29,7 +30,7 @@ HEADER = [lc.column.name for lc in load_layout().columns if lc.column.owner == "
 
 
 def demo_grid() -> list[list[Any]]:
-    rows = demo.rows(TODAY)
+    rows = demo_rows(TODAY)
     return [list(HEADER)] + [[r.get(n) for n in HEADER] for r in rows]
 
 
@@ -50,7 +51,7 @@ def by_id(t: schema.Tracker, name: str) -> dict[str, Any]:
 
 
 def as_date(value) -> dt.date | None:
-    return schema.parse_date(value) if value not in (None, "") else None
+    return cells.parse_date(value) if value not in (None, "") else None
 
 
 def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from followsync.config import Config, Profile, Rules
-from followsync.core import drafts, lint, schema
+from followsync.core import drafts, lint, schema, wording
 from followsync.errors import ConfigError
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # a Wednesday
@@ -34,13 +34,13 @@ BASE = {
 }
 # rule, medium and status the plan gives for each draft kind
 PLANS = {
-    drafts.THANK_YOU: (7, "email", "Interviewed"),
-    drafts.FOLLOW_UP: (9, "email", "Interviewed"),
-    drafts.REMINDER: (10, "email", "Waiting"),
-    drafts.CALL_SCRIPT: (11, "phone", "Waiting"),
-    drafts.OTHER_CONTACT: (11, "other_contact", "Waiting"),
-    drafts.FINAL_NOTE: (12, "email", "Waiting"),
-    drafts.REJECTION_REPLY: (3, "email", "Rejected"),
+    wording.THANK_YOU: (7, "email", "Interviewed"),
+    wording.FOLLOW_UP: (9, "email", "Interviewed"),
+    wording.REMINDER: (10, "email", "Waiting"),
+    wording.CALL_SCRIPT: (11, "phone", "Waiting"),
+    wording.OTHER_CONTACT: (11, "other_contact", "Waiting"),
+    wording.FINAL_NOTE: (12, "email", "Waiting"),
+    wording.REJECTION_REPLY: (3, "email", "Rejected"),
 }
 LABELS = {
     3: "Reply to the rejection",
@@ -90,16 +90,16 @@ def render_one(row: dict, kind: str, config: Config = WITH_PROFILE, now: dt.date
 def row_for(kind: str, **cells) -> dict:
     """A row that plausibly reaches the rule of ``kind``."""
     row = dict(BASE)
-    if kind != drafts.THANK_YOU:
+    if kind != wording.THANK_YOU:
         row.update({"Interview at": "2026-11-03", "Thank-you sent": "2026-11-04"})
-    if kind in (drafts.REMINDER, drafts.CALL_SCRIPT, drafts.OTHER_CONTACT, drafts.FINAL_NOTE):
-        n = {drafts.REMINDER: 1, drafts.FINAL_NOTE: 3}.get(kind, 2)
+    if kind in (wording.REMINDER, wording.CALL_SCRIPT, wording.OTHER_CONTACT, wording.FINAL_NOTE):
+        n = {wording.REMINDER: 1, wording.FINAL_NOTE: 3}.get(kind, 2)
         row.update({"Follow-ups sent": n, "Last follow-up": "2026-11-17"})
-    if kind == drafts.CALL_SCRIPT:
+    if kind == wording.CALL_SCRIPT:
         row.update({"OK to call": "yes", "Interviewer phone": "+49 30 1234"})
-    if kind == drafts.OTHER_CONTACT:
+    if kind == wording.OTHER_CONTACT:
         row["Other contact"] = "Ana Ruiz <ana@acme.com>"
-    if kind == drafts.REJECTION_REPLY:
+    if kind == wording.REJECTION_REPLY:
         row.update({"Status": "Rejected", "Response on": "2026-11-24"})
     row.update(cells)
     return row
@@ -139,7 +139,7 @@ def assert_clean(text: str) -> None:
     ],
 )
 def test_salutation(cell, expected):
-    assert drafts.salutation(cell) == expected
+    assert wording.salutation(cell) == expected
 
 
 @pytest.mark.parametrize(
@@ -148,11 +148,11 @@ def test_salutation(cell, expected):
 )
 def test_rendered_messages_open_with_the_salutation(interviewer, expected):
     for kind in (
-        drafts.THANK_YOU,
-        drafts.FOLLOW_UP,
-        drafts.REMINDER,
-        drafts.FINAL_NOTE,
-        drafts.REJECTION_REPLY,
+        wording.THANK_YOU,
+        wording.FOLLOW_UP,
+        wording.REMINDER,
+        wording.FINAL_NOTE,
+        wording.REJECTION_REPLY,
     ):
         d = render_one(row_for(kind, Interviewer=interviewer), kind)
         assert d.draft_message.splitlines()[0] == expected, kind
@@ -185,7 +185,7 @@ def test_day_in_words(day, expected):
     ],
 )
 def test_thank_you_names_the_interview_day(interview_at, phrase):
-    d = render_one(row_for(drafts.THANK_YOU, **{"Interview at": interview_at}), drafts.THANK_YOU)
+    d = render_one(row_for(wording.THANK_YOU, **{"Interview at": interview_at}), wording.THANK_YOU)
     assert phrase in d.draft_message
 
 
@@ -196,10 +196,10 @@ def test_thank_you_names_the_interview_day(interview_at, phrase):
 def test_thank_you_note_has_every_part():
     d = render_one(
         row_for(
-            drafts.THANK_YOU,
+            wording.THANK_YOU,
             **{"Talking points": "The CRM rollout; team structure", "Open questions": "Is the role hybrid?"},
         ),
-        drafts.THANK_YOU,
+        wording.THANK_YOU,
     )
     assert d.draft_subject == "Thank you for the Marketing Manager interview at Acme"
     m = d.draft_message
@@ -214,21 +214,21 @@ def test_thank_you_note_has_every_part():
 
 
 def test_row_highlights_win_over_the_profile_default():
-    d = render_one(row_for(drafts.FOLLOW_UP, Highlights="Ten years of Python"), drafts.FOLLOW_UP)
+    d = render_one(row_for(wording.FOLLOW_UP, Highlights="Ten years of Python"), wording.FOLLOW_UP)
     assert "including ten years of Python," in d.draft_message
     assert "B2B" not in d.draft_message
 
 
 def test_talking_points_as_sentences_stay_sentences():
     d = render_one(
-        row_for(drafts.THANK_YOU, **{"Talking points": "We discussed the Q3 dashboard."}), drafts.THANK_YOU
+        row_for(wording.THANK_YOU, **{"Talking points": "We discussed the Q3 dashboard."}), wording.THANK_YOU
     )
     assert "I enjoyed our conversation. We discussed the Q3 dashboard." in d.draft_message
     assert_clean(d.draft_message)
 
 
 def test_follow_up_asks_politely_for_a_status_update():
-    d = render_one(row_for(drafts.FOLLOW_UP), drafts.FOLLOW_UP)
+    d = render_one(row_for(wording.FOLLOW_UP), wording.FOLLOW_UP)
     assert d.draft_subject == "Following up on the Marketing Manager position at Acme"
     assert (
         "follow up on my interview for the Marketing Manager position at Acme on 3 November"
@@ -238,9 +238,9 @@ def test_follow_up_asks_politely_for_a_status_update():
 
 
 def test_reminder_and_the_extra_email_of_rule_11():
-    reminder = render_one(row_for(drafts.REMINDER), drafts.REMINDER)
+    reminder = render_one(row_for(wording.REMINDER), wording.REMINDER)
     assert "follow up again on my application" in reminder.draft_message
-    frame = tracker(row_for(drafts.REMINDER, **{"Follow-ups sent": 2}))
+    frame = tracker(row_for(wording.REMINDER, **{"Follow-ups sent": 2}))
     again = drafts.render(frame, plan_for(frame, (11, "email", "Waiting")), NOW, WITH_PROFILE).iloc[0]
     assert (
         again.draft_subject
@@ -250,7 +250,7 @@ def test_reminder_and_the_extra_email_of_rule_11():
 
 
 def test_call_script_for_rule_11_by_phone():
-    d = render_one(row_for(drafts.CALL_SCRIPT), drafts.CALL_SCRIPT)
+    d = render_one(row_for(wording.CALL_SCRIPT), wording.CALL_SCRIPT)
     assert d.draft_subject == ""
     m = d.draft_message
     assert m.startswith("Call Ms. Jane Jones on +49 30 1234.")
@@ -261,7 +261,7 @@ def test_call_script_for_rule_11_by_phone():
 
 
 def test_email_to_the_other_contact_for_rule_11():
-    d = render_one(row_for(drafts.OTHER_CONTACT), drafts.OTHER_CONTACT)
+    d = render_one(row_for(wording.OTHER_CONTACT), wording.OTHER_CONTACT)
     m = d.draft_message
     assert m.startswith("Dear Ana Ruiz,\n\n")
     assert (
@@ -270,13 +270,13 @@ def test_email_to_the_other_contact_for_rule_11():
     )
     assert "status of my application" in m
     nameless = render_one(
-        row_for(drafts.OTHER_CONTACT, **{"Other contact": "hr@acme.com"}), drafts.OTHER_CONTACT
+        row_for(wording.OTHER_CONTACT, **{"Other contact": "hr@acme.com"}), wording.OTHER_CONTACT
     )
     assert nameless.draft_message.startswith("Dear Hiring Team,")
 
 
 def test_final_note_thanks_regrets_and_asks_for_feedback_and_referral():
-    d = render_one(row_for(drafts.FINAL_NOTE), drafts.FINAL_NOTE)
+    d = render_one(row_for(wording.FINAL_NOTE), wording.FINAL_NOTE)
     m = d.draft_message
     assert d.draft_subject == "Thank you, and a last note on the Marketing Manager position at Acme"
     assert "Thank you again for your time" in m
@@ -285,7 +285,7 @@ def test_final_note_thanks_regrets_and_asks_for_feedback_and_referral():
 
 
 def test_rejection_reply_thanks_respects_and_asks_for_feedback_and_referral():
-    d = render_one(row_for(drafts.REJECTION_REPLY), drafts.REJECTION_REPLY)
+    d = render_one(row_for(wording.REJECTION_REPLY), wording.REJECTION_REPLY)
     m = d.draft_message
     assert d.draft_subject == "Thank you for the update on the Marketing Manager position at Acme"
     assert "Thank you for letting me know about your decision" in m
@@ -294,7 +294,7 @@ def test_rejection_reply_thanks_respects_and_asks_for_feedback_and_referral():
 
 
 def test_rules_without_a_draft_leave_it_blank_and_the_index_is_kept():
-    rows = [row_for(drafts.FOLLOW_UP, ID=f"r{i}") for i in range(9)]
+    rows = [row_for(wording.FOLLOW_UP, ID=f"r{i}") for i in range(9)]
     frame = tracker(*rows)
     frame.index = pd.Index([10, 11, 12, 13, 14, 15, 16, 17, 18])
     plan = plan_for(frame, *[(r, "", "Interviewed") for r in (0, 1, 2, 4, 5, 6, 8, 13, 9)])
@@ -382,21 +382,21 @@ def test_blank_cells_leave_no_empty_sentences(kind, config):
         assert_clean(d.draft_message)
         assert d.draft_subject == d.draft_subject.strip() and "  " not in d.draft_subject
         assert_clean(d.linkedin_note) if d.linkedin_note else None
-        if kind != drafts.CALL_SCRIPT:
+        if kind != wording.CALL_SCRIPT:
             assert d.draft_subject
         for blank in ("about .", "including ,", "for  ", "ask: \n", "mention: ."):
             assert blank not in d.draft_message
 
 
 def test_blank_job_title_and_company_still_make_sense():
-    d = render_one(row_for(drafts.THANK_YOU, **{"Job title": "", "Company": ""}), drafts.THANK_YOU)
+    d = render_one(row_for(wording.THANK_YOU, **{"Job title": "", "Company": ""}), wording.THANK_YOU)
     assert d.draft_subject == "Thank you for the interview"
     assert "interview me for the position yesterday." in d.draft_message
     assert "joining your team" in d.draft_message
 
 
 def test_rejection_without_an_interview_date():
-    d = render_one(row_for(drafts.REJECTION_REPLY, **{"Interview at": None}), drafts.REJECTION_REPLY)
+    d = render_one(row_for(wording.REJECTION_REPLY, **{"Interview at": None}), wording.REJECTION_REPLY)
     assert "hiring process. I respect your choice" in d.draft_message
     assert_clean(d.draft_message)
 
@@ -434,7 +434,7 @@ def test_limits_hold_for_10000_character_optional_parts(kind, config):
         == []
     )
     # the optional parts were shortened, not all dropped: the message still uses some
-    if kind != drafts.REJECTION_REPLY:
+    if kind != wording.REJECTION_REPLY:
         assert re.search(r"\b(?:talk|high|open)\d+", d.draft_message + d.linkedin_note)
 
 
@@ -538,13 +538,13 @@ def test_a_template_in_templates_dir_overrides_the_shipped_one(tmp_path):
         encoding="utf-8",
     )
     config = Config(profile=PROFILE, templates_dir=tmp_path)
-    d = render_one(row_for(drafts.THANK_YOU), drafts.THANK_YOU, config)
+    d = render_one(row_for(wording.THANK_YOU), wording.THANK_YOU, config)
     assert d.draft_subject == "Thanks, Acme!"
     assert d.draft_message.startswith(
         "Dear Ms. Jones, thanks for yesterday. What are the next steps?\n\nBest regards,\nAlex Morgan"
     )
     # the other kinds still come from the shipped templates
-    assert render_one(row_for(drafts.FOLLOW_UP), drafts.FOLLOW_UP, config).draft_subject.startswith(
+    assert render_one(row_for(wording.FOLLOW_UP), wording.FOLLOW_UP, config).draft_subject.startswith(
         "Following up on"
     )
 
@@ -554,7 +554,7 @@ def test_a_template_syntax_error_names_the_file_and_line(tmp_path):
         "{{ salutation }},\n\nHello\n{% if company %}\nno endif\n", encoding="utf-8"
     )
     with pytest.raises(drafts.TemplateError) as e:
-        render_one(row_for(drafts.FOLLOW_UP), drafts.FOLLOW_UP, Config(templates_dir=tmp_path))
+        render_one(row_for(wording.FOLLOW_UP), wording.FOLLOW_UP, Config(templates_dir=tmp_path))
     assert isinstance(e.value, ConfigError)
     assert str(tmp_path / "follow_up.j2") in e.value.message
     assert "line 5" in e.value.message  # where the template ends with the if still open
@@ -565,7 +565,7 @@ def test_an_undefined_variable_names_the_file_and_line(tmp_path):
         "{{ salutation }},\n\nWe met {{ interveiwer }}.\n", encoding="utf-8"
     )
     with pytest.raises(drafts.TemplateError) as e:
-        render_one(row_for(drafts.REMINDER), drafts.REMINDER, Config(templates_dir=tmp_path))
+        render_one(row_for(wording.REMINDER), wording.REMINDER, Config(templates_dir=tmp_path))
     assert str(tmp_path / "reminder.j2") in e.value.message
     assert "line 3" in e.value.message
     assert "interveiwer" in e.value.message

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from followsync.config import Config, Profile, Rules
-from followsync.core import demo, drafts, lint, rules, schema
+from followsync.core import drafts, lint, rules, schema, wording
+from followsync.core.layout import demo_rows
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -65,7 +66,7 @@ TITLES = ["", "Marketing Manager", "Senior " * 40 + "Engineer", "Data Engineer (
 def varied_rows(n: int, seed: int = 3) -> list[dict]:
     """n demo rows (every rule) with their text cells varied to reach every path."""
     rng = random.Random(seed)
-    base = demo.rows(TODAY)
+    base = demo_rows(TODAY)
     out = []
     for i in range(n):
         row = dict(rng.choice(base))
@@ -234,7 +235,7 @@ def reference_generic(where, s, name):
 
 
 def reference_addressee(kind, row):
-    if kind == drafts.OTHER_CONTACT:
+    if kind == wording.OTHER_CONTACT:
         person = drafts.parse_person.__wrapped__(drafts.text(row.get("other_contact")))
         return person.with_honorific if person else ""
     people = drafts._people.__wrapped__(drafts.text(row.get("interviewer")))
@@ -250,7 +251,7 @@ def reference_lint_draft(subject, message, *, kind, row, config):
     if not message:
         return findings
     findings += reference_placeholder(lint.MESSAGE, message)
-    if kind != drafts.CALL_SCRIPT:
+    if kind != wording.CALL_SCRIPT:
         findings += reference_generic(lint.MESSAGE, message, reference_addressee(kind, row))
     if "?" not in message and not lint._CALL_TO_ACTION.search(message):
         findings.append(
@@ -264,7 +265,7 @@ def reference_lint_draft(subject, message, *, kind, row, config):
             f"{lint.MESSAGE}: has {words} words, more than the {limit} allowed (max_words); shorten it"
         )
     findings += reference_pushy(lint.MESSAGE, message)
-    if kind != drafts.CALL_SCRIPT:
+    if kind != wording.CALL_SCRIPT:
         findings += lint._signoff(message, lint._profile_name(config))
     return findings
 
@@ -288,7 +289,7 @@ def reference_lint_frame(frame, plan, drafts_df, config):
     out = {}
     for i, idx in enumerate(drafts_df.index):
         row, p, d = frame.iloc[i].to_dict(), plan.iloc[i].to_dict(), drafts_df.iloc[i].to_dict()
-        kind = drafts.kind_for(int(p["rule"]), drafts.text(p["medium"])) or drafts.FOLLOW_UP
+        kind = drafts.kind_for(int(p["rule"]), drafts.text(p["medium"])) or wording.FOLLOW_UP
         subject, message = drafts.text(d["draft_subject"]), drafts.text(d["draft_message"])
         found = (
             reference_lint_draft(subject, message, kind=kind, row=row, config=config)
@@ -350,7 +351,7 @@ def test_the_shipped_templates_render_as_make_module_renders_them(varied):
 def test_a_template_without_a_subject_renders_an_empty_subject(tmp_path):
     (tmp_path / "reminder.j2").write_text("{{ salutation }},\n\nHello  there .\n", encoding="utf-8")
     env = drafts.environment(str(tmp_path))
-    ctx = drafts.context({"interviewer": "Dr. Lee"}, kind=drafts.REMINDER, today=TODAY, profile=PROFILE)
+    ctx = drafts.context({"interviewer": "Dr. Lee"}, kind=wording.REMINDER, today=TODAY, profile=PROFILE)
     assert drafts.render_template(env, "reminder.j2", ctx) == ("", "Dear Dr. Lee,\n\nHello there.")
     assert drafts.render_template(env, "reminder.j2", ctx) == reference_render_template(
         env, "reminder.j2", ctx
@@ -384,10 +385,10 @@ def test_memoised_helpers_give_what_the_plain_functions_give(varied):
         ):
             assert f(cell) == f.__wrapped__(cell), (f, cell)
         assert drafts._people(cell) == drafts._people.__wrapped__(cell)
-        assert drafts._items(cell) == drafts._items.__wrapped__(cell)
-        people = drafts.parse_people(cell)
+        assert wording._items(cell) == wording._items.__wrapped__(cell)
+        people = wording.parse_people(cell)
         people.append(None)  # a caller's list is its own
-        assert None not in drafts.parse_people(cell)
+        assert None not in wording.parse_people(cell)
     for delta in range(-400, 400, 3):
         day = TODAY - dt.timedelta(days=delta)
         assert drafts.day_in_words(day, TODAY) == drafts.day_in_words.__wrapped__(day, TODAY)
@@ -411,7 +412,7 @@ def test_context_gives_what_the_unmemoised_context_gives(varied):
     frame, _plan = varied
     for i, row in enumerate(frame.to_dict("records")):
         for profile in (PROFILE, Profile()):
-            kw = {"kind": drafts.FOLLOW_UP, "today": TODAY, "profile": profile, "brief": i % 2 == 0}
+            kw = {"kind": wording.FOLLOW_UP, "today": TODAY, "profile": profile, "brief": i % 2 == 0}
             assert drafts.context(row, **kw) == reference_context(row, **kw)
             cells = drafts._initial_cells(row, profile)
             assert drafts.context(row, cells=cells, **kw) == reference_context(row, cells=cells, **kw)

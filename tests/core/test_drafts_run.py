@@ -13,7 +13,7 @@ import pytest
 from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config, Profile
-from followsync.core import lint, schema
+from followsync.core import cells, lint, schema
 from followsync.errors import UsageError
 
 from ..backends.contract import demo_grid
@@ -109,7 +109,7 @@ def test_mark_sent_tick_records_the_send_and_adds_history():
     before = copy.deepcopy(backend.grid)
     result = run(backend)
     assert cell(backend, "Brightwave Media", "Mark sent") is None
-    assert schema.parse_date(cell(backend, "Brightwave Media", "Thank-you sent")) == TODAY
+    assert cells.parse_date(cell(backend, "Brightwave Media", "Thank-you sent")) == TODAY
     assert cell(backend, "Brightwave Media", "Last medium") == "Email"
     assert cell(backend, "Brightwave Media", "Next action") == "Follow up"
     history = backend.read_sheet("History")
@@ -128,7 +128,7 @@ def test_sent_records_a_follow_up_by_id():
     ident = cell(backend, "Evergreen Energy", "ID")
     run(backend, sends={ident.upper(): sync.Send("phone", TODAY - dt.timedelta(days=1))})
     assert cell(backend, "Evergreen Energy", "Follow-ups sent") == 2
-    assert schema.parse_date(cell(backend, "Evergreen Energy", "Last follow-up")) == TODAY - dt.timedelta(days=1)
+    assert cells.parse_date(cell(backend, "Evergreen Energy", "Last follow-up")) == TODAY - dt.timedelta(days=1)
     assert cell(backend, "Evergreen Energy", "Last medium") == "Phone"
     assert cell(backend, "Evergreen Energy", "Next action") == "Call or try another contact"
     assert backend.read_sheet("History")[1][3].startswith("Sent")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from followsync.config import Config, Profile, Rules
-from followsync.core import drafts, lint, schema
+from followsync.core import drafts, lint, schema, wording
 
 PROFILE = Profile(name="Alex Morgan", email="alex@example.com", phone="+44 20 7946 0000")
 CONFIG = Config(profile=PROFILE)
@@ -28,7 +28,7 @@ GOOD = (
 SUBJECT = "Following up on the Marketing Manager position at Acme"
 
 
-def findings(message: str, *, subject: str = SUBJECT, kind: str = drafts.FOLLOW_UP, row=ROW, config=CONFIG):
+def findings(message: str, *, subject: str = SUBJECT, kind: str = wording.FOLLOW_UP, row=ROW, config=CONFIG):
     return lint.lint_draft(subject, message, kind=kind, row=row, config=config)
 
 
@@ -70,8 +70,8 @@ def test_dear_hiring_manager_fails_when_the_row_names_the_interviewer():
 def test_generic_salutation_for_the_other_contact_is_judged_by_the_contact():
     generic = GOOD.replace("Dear Ms. Jones", "Dear Hiring Team")
     named = {**ROW, "other_contact": "Ana Ruiz <ana@acme.com>"}
-    assert "names Ana Ruiz" in findings(generic, kind=drafts.OTHER_CONTACT, row=named)[0]
-    assert findings(generic, kind=drafts.OTHER_CONTACT, row={**ROW, "other_contact": "hr@acme.com"}) == []
+    assert "names Ana Ruiz" in findings(generic, kind=wording.OTHER_CONTACT, row=named)[0]
+    assert findings(generic, kind=wording.OTHER_CONTACT, row={**ROW, "other_contact": "hr@acme.com"}) == []
 
 
 # call to action
@@ -203,7 +203,7 @@ def test_sign_off_without_the_senders_name_fails_when_the_profile_has_one():
 
 def test_call_script_needs_no_sign_off_or_salutation():
     script = 'Call Ms. Jane Jones on +49 30 1234.\n\n"Hello Ms. Jones. Is there an update on the next steps?"'
-    assert findings(script, subject="", kind=drafts.CALL_SCRIPT) == []
+    assert findings(script, subject="", kind=wording.CALL_SCRIPT) == []
 
 
 # lint_frame

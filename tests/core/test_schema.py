@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followsync.core import schema
-from followsync.core.schema import BadCell, CellError, Phrase
+from followsync.core import cells, schema
+from followsync.core.cells import BadCell, CellError, Phrase
 
 from ..conftest import grid_of
 
@@ -92,17 +92,17 @@ def test_missing_columns_are_blank():
     ],
 )
 def test_date_forms(value, expected):
-    assert schema.parse_date(value) == expected
+    assert cells.parse_date(value) == expected
 
 
 def test_date_order_mdy():
-    assert schema.parse_date("03/11/2026", "MDY") == dt.date(2026, 3, 11)
+    assert cells.parse_date("03/11/2026", "MDY") == dt.date(2026, 3, 11)
 
 
 def test_datetime_keeps_time():
-    assert schema.parse_datetime("2026-11-03 14:30") == (dt.datetime(2026, 11, 3, 14, 30), True)
-    assert schema.parse_datetime("3 Nov 2026 2:30 pm") == (dt.datetime(2026, 11, 3, 14, 30), True)
-    assert schema.parse_datetime(46329.5) == (dt.datetime(2026, 11, 3, 12, 0), True)
+    assert cells.parse_datetime("2026-11-03 14:30") == (dt.datetime(2026, 11, 3, 14, 30), True)
+    assert cells.parse_datetime("3 Nov 2026 2:30 pm") == (dt.datetime(2026, 11, 3, 14, 30), True)
+    assert cells.parse_datetime(46329.5) == (dt.datetime(2026, 11, 3, 12, 0), True)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_datetime_keeps_time():
 )
 def test_bad_dates_raise_badcell(value):
     with pytest.raises(BadCell):
-        schema.parse_date(value)
+        cells.parse_date(value)
 
 
 @pytest.mark.parametrize(
@@ -129,28 +129,28 @@ def test_bad_dates_raise_badcell(value):
     ],
 )
 def test_phrases_relative_to_interview(text, interview, expected):
-    phrase = schema.parse_expected(text)
+    phrase = cells.parse_expected(text)
     assert isinstance(phrase, Phrase)
     assert phrase.resolve(interview) == expected
 
 
 def test_expected_accepts_dates_and_rejects_junk():
-    assert schema.parse_expected("2026-12-01") == dt.date(2026, 12, 1)
+    assert cells.parse_expected("2026-12-01") == dt.date(2026, 12, 1)
     with pytest.raises(BadCell, match="timeline"):
-        schema.parse_expected("when they feel like it")
+        cells.parse_expected("when they feel like it")
 
 
 @pytest.mark.parametrize(
     "value, n", [(None, None), ("", None), (0, 0), (2, 2), (2.0, 2), ("3", 3), ("3.0", 3)]
 )
 def test_counts(value, n):
-    assert schema.parse_count(value) == n
+    assert cells.parse_count(value) == n
 
 
 @pytest.mark.parametrize("value", ["2.5", 2.5, "two", -1, True, "#VALUE!"])
 def test_bad_counts(value):
     with pytest.raises(BadCell):
-        schema.parse_count(value)
+        cells.parse_count(value)
 
 
 def test_problem_names_sheet_row_and_column():
@@ -194,21 +194,21 @@ def test_every_accepted_text_form_round_trips(d):
         f"{d.day:02d}/{d.month:02d}/{d.year}",
     ]
     for text in forms:
-        assert schema.parse_date(text) == d
-    assert schema.parse_date(f"{d.month:02d}/{d.day:02d}/{d.year}", "MDY") == d
+        assert cells.parse_date(text) == d
+    assert cells.parse_date(f"{d.month:02d}/{d.day:02d}/{d.year}", "MDY") == d
 
 
 @given(dates)
 def test_serial_numbers_round_trip(d):
     serial = (d - dt.date(1899, 12, 30)).days
-    assert schema.parse_date(serial) == d
-    assert schema.parse_date(float(serial) + 0.25) == d
+    assert cells.parse_date(serial) == d
+    assert cells.parse_date(float(serial) + 0.25) == d
 
 
 @settings(max_examples=300)
 @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none()))
 def test_parsers_never_crash(value):
-    for parse in (schema.parse_date, schema.parse_expected, schema.parse_count, schema.parse_yesno):
+    for parse in (cells.parse_date, cells.parse_expected, cells.parse_count, cells.parse_yesno):
         try:
             parse(value)
         except BadCell as e:
@@ -231,5 +231,5 @@ def test_frame_never_crashes_on_arbitrary_grids(grid):
 
 @given(st.text())
 def test_header_normalisation_is_idempotent(text):
-    n = schema.normalize_header(text)
-    assert schema.normalize_header(n) == n
+    n = cells.normalize_header(text)
+    assert cells.normalize_header(n) == n

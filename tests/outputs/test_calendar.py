@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from followsync import run as sync
 from followsync.config import Config
+from followsync.core import cells as core_cells
 from followsync.core import rules, schema
 from followsync.outputs import calendar as ics
 from followsync.outputs import summary
@@ -202,7 +203,7 @@ def test_items_from_a_computed_run_use_the_ids_sync_gives_blank_rows():
 def _reference_items_from(tracker, frame, computed):
     """items_from as it was before it read the columns as lists (for speed): the reference."""
     computed = summary.cells_of(computed)
-    cell_text = summary.cell_text
+    cell_text = core_cells.text
     out = []
     for i in range(len(frame)):
         action = cell_text(computed["Next action"].iat[i])

@@ -11,7 +11,7 @@ import json
 from followsync import run as sync
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.config import Config, TrackerSpec
-from followsync.core import demo
+from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
 from followsync.outputs import digest
 
@@ -74,8 +74,8 @@ def run_json(tmp_path, rows_of: dict) -> dict:
 
 
 def test_the_json_of_a_run_has_a_fixed_shape(tmp_path):
-    copied = demo.rows(TODAY)
-    data = run_json(tmp_path, {"demo": demo.rows(TODAY), "copied": copied + copied[:1], "gone": None})
+    copied = demo_rows(TODAY)
+    data = run_json(tmp_path, {"demo": demo_rows(TODAY), "copied": copied + copied[:1], "gone": None})
     assert_shape(data, TOP)
     assert data["version"] == digest.JSON_VERSION == 1
     assert data["now"] == NOW.isoformat()

@@ -10,6 +10,7 @@ import pytest
 
 from followsync import run as sync
 from followsync.config import Config
+from followsync.core import cells as core_cells
 from followsync.core import rules, schema
 from followsync.outputs import summary
 
@@ -313,7 +314,11 @@ def test_an_empty_tracker_summarises_to_zeros():
 
 def _reference_compute(frame, plan, computed, now, history=(), *, thank_you_hours=24, weeks=12):
     computed = summary.cells_of(computed)
-    cell_text, _day, _count = summary.cell_text, summary._day, summary._count
+    cell_text, _count = core_cells.text, core_cells.as_count
+
+    def _day(value):
+        return core_cells.as_date(value, parse=True)
+
     TimelineEvent = summary.TimelineEvent
     today = now.date()
     n = len(frame)

@@ -15,7 +15,7 @@ How it talks to Airtable (https://airtable.com/developers/web/api/introduction):
   ``Snapshot.handles`` maps the row to its record id.
 * Airtable cells have no background, so the status colour is the single-select field
   **Urgency** (RULES.md section 1): it reads as a fill on Next action and Due, and a
-  :class:`~followsync.backends.base.FillWrite` on Next action writes the colour's *name*.
+  :class:`~followsync.core.changes.FillWrite` on Next action writes the colour's *name*.
 * :meth:`AirtableBackend.apply` PATCHes only the changed fields of the changed records, 10
   records a request, addressed by record id; never PUT (which clears every field not sent) and
   never ``typecast`` (which invents select options from typos). A record deleted by someone
@@ -38,7 +38,12 @@ from typing import TYPE_CHECKING, Any
 import pyairtable
 import requests
 
-from ...core.schema import BY_NAME, match_header, normalize_header
+from ...core.cells import (
+    normalize_header,
+)
+from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite, Snapshot
+from ...core.layout import Layout
+from ...core.schema import BY_NAME, match_header
 from ...errors import (
     AuthError,
     FollowsyncError,
@@ -46,19 +51,7 @@ from ...errors import (
     UsageError,
     WriteRefused,
 )
-from ..base import (
-    Applied,
-    Backend,
-    CellWrite,
-    ChangeSet,
-    FillWrite,
-    Layout,
-    RowRef,
-    SheetWrite,
-    Snapshot,
-    foreign_sheet,
-    owns_sheet,
-)
+from ..base import Backend, foreign_sheet, owns_sheet
 from .fields import (
     URGENCY,
     _from_airtable,

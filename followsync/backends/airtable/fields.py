@@ -10,17 +10,16 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from ...core.schema import (
+from ...core.cells import (
     CellError,
-    Column,
     as_text,
-    match_header,
     normalize_header,
     parse_choice,
     parse_count,
     parse_datetime,
     parse_yesno,
 )
+from ...core.schema import Column, match_header
 
 URGENCY = "Urgency"
 #: RULES.md section 4's colour names, in order, with the Airtable choice colour of each.

@@ -34,28 +34,12 @@ from typing import TYPE_CHECKING, Any
 import requests
 from gspread.exceptions import APIError
 
-from ...core.schema import (
-    BY_NAME,
-    COLOUR_COLUMNS,
-    OWNED_NAMES,
-    USER_COLUMNS,
-    column_letter,
-    locate_header,
-    parse_date,
-)
+from ...core.cells import parse_date
+from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, SheetWrite, Snapshot
+from ...core.layout import Layout
+from ...core.schema import BY_NAME, COLOUR_COLUMNS, OWNED_NAMES, USER_COLUMNS, column_letter, locate_header
 from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
-from ..base import (
-    Applied,
-    Backend,
-    CellWrite,
-    ChangeSet,
-    FillWrite,
-    Layout,
-    SheetWrite,
-    Snapshot,
-    foreign_sheet,
-    locate,
-)
+from ..base import Backend, foreign_sheet, locate
 from ..http import GaveUp, RetryPolicy
 from . import auth as google_auth
 from .location import parse_location

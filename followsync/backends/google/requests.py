@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..base import ChartSpec, Layout, LayoutColumn, SheetWrite, owns_sheet
+from ...core.changes import ChartSpec, SheetWrite
+from ...core.layout import Layout, LayoutColumn
+from ..base import owns_sheet
 from .wire import date_format, hex_to_color, typed_value
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ...core.schema import ERROR_LITERALS, CellError
+from ...core.cells import ERROR_LITERALS, CellError
 
 DATE_PATTERN = "yyyy-mm-dd"
 DATETIME_PATTERN = "yyyy-mm-dd hh:mm"

@@ -39,15 +39,16 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+if TYPE_CHECKING:
+    from ...config import Config
+from ...core.changes import Applied, ChangeSet, Snapshot
+from ...core.layout import Layout
 from ...core.schema import COLOUR_COLUMNS, locate_header
 from ...errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError
-from ..base import Applied, Backend, ChangeSet, Layout, Snapshot
+from ..base import Backend
 from .rewritten import RewrittenBook, brief, pattern, save_workbook, set_value
 from .scan import SheetScan, Unusual
 from .spliced import SplicedBook
-
-if TYPE_CHECKING:
-    from ...config import Config
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,10 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import Element, SubElement
 
-from ...core.schema import CellError
+from ...core.cells import CellError
+from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
 from ...errors import TrackerError, TrackerUnreadable, WriteRefused
-from ..base import Applied, ChangeSet, Located, SheetWrite, foreign_sheet, locate, owns_sheet, put_cell
+from ..base import Located, foreign_sheet, locate, owns_sheet
 from .scan import Unusual, no_result
 from .spliced import SplicedBook
 from .styles import solid_colour

@@ -19,7 +19,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-from ...core.schema import CellError
+from ...core.cells import CellError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")

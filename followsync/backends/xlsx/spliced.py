@@ -17,7 +17,8 @@ from typing import Any
 
 import openpyxl
 
-from ..base import Applied, ChangeSet, SheetWrite, foreign_sheet, locate, owns_sheet, put_cell
+from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
+from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .scan import SheetScan, Unusual, scan_sheet
 from .styles import StyleBook, solid_colour

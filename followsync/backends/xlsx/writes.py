@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from openpyxl.utils.cell import range_boundaries
 
-from ..base import Applied, ChangeSet, Located, RowRef, SheetWrite
+from ...core.changes import Applied, ChangeSet, RowRef, SheetWrite
+from ..base import Located
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"

@@ -29,9 +29,10 @@ from followsync.backends.airtable.fields import (
     _typed,
     field_spec,
 )
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite
 from followsync.config import Config
-from followsync.core import demo, layout
+from followsync.core import layout
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite
+from followsync.core.layout import demo_rows
 from followsync.core.schema import COLOUR_COLUMNS, STATUSES, locate_header, match_header
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError, WriteRefused
 from tests.emulators.airtable import AirtableEmulator
@@ -548,7 +549,7 @@ def test_sync_run_on_the_demo_tracker_then_a_second_run_writes_nothing(emu, cloc
     from ...conftest import NOW
 
     b = backend(emu, clock)
-    b.create(layout.load(), demo.rows(NOW.date()))
+    b.create(layout.load(), demo_rows(NOW.date()))
     emu.reset_stats()
     first = sync.run(b, Config(), NOW, lock_timeout=2)
     assert first.problems == [] and first.applied.skipped == []

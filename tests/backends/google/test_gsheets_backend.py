@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from followsync import run as sync
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.backends.google.auth import load_credentials, store_token
 from followsync.backends.google.backend import GoogleSheetsBackend, parse_location
 from followsync.config import Config
-from followsync.core import schema
+from followsync.core import cells, schema
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef
 from followsync.core.layout import load as load_layout
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError
 
@@ -325,9 +325,9 @@ def test_read_is_one_call_with_raw_values_and_colour_column_fills(emu, key_path)
     assert snap.sheet == "Tracker" and snap.grid[0] == HEADER
     acme, beta = snap.grid[1], snap.grid[2]
     assert acme[COL["Interview at"]] == schema_serial(dt.date(2026, 11, 20))  # a serial number, not text
-    assert schema.parse_date(acme[COL["Interview at"]]) == dt.date(2026, 11, 20)
+    assert cells.parse_date(acme[COL["Interview at"]]) == dt.date(2026, 11, 20)
     assert acme[COL["Interviewer phone"]] == "0049 30 1234"
-    assert beta[COL["Notes"]] == schema.CellError("#DIV/0!")
+    assert beta[COL["Notes"]] == cells.CellError("#DIV/0!")
     assert snap.fills == {(1, COL["Due"]): RED}  # Notes' fill is not a colour column's
 
 
@@ -598,7 +598,7 @@ def test_blank_id_row_shifted_by_an_insert_is_skipped_not_misplaced(emu, key_pat
     header = schema.locate_header(snap.grid)
     cs = ChangeSet(snap.sheet, 0)
     for gi, ident in ((1, "acme-new"), (2, "beta-new")):
-        from followsync.backends.base import row_fingerprint
+        from followsync.core.changes import row_fingerprint
 
         ref = RowRef(None, gi, row_fingerprint(snap.grid[gi], header.positions))
         cs.cells += [CellWrite(ref, "ID", ident), CellWrite(ref, "Next action", f"do {ident}")]
@@ -723,9 +723,9 @@ def test_a_404_is_not_retried(emu, key_path):
 def test_create_lays_the_template_in_one_batch_update(emu, key_path):
     sid = emu.create_spreadsheet("New", None)  # one blank Sheet1, as Google makes it
     layout = load_layout()
-    from followsync.core import demo
+    from followsync.core.layout import demo_rows
 
-    rows = demo.rows(NOW.date())
+    rows = demo_rows(NOW.date())
     b = backend(emu, key_path, sid)
     emu.reset_stats()
     b.create(layout, rows)
@@ -985,7 +985,7 @@ def test_new_columns_never_go_over_unheaded_values(emu, key_path):
 
 
 def test_a_history_sheet_of_the_persons_own_is_left_alone_even_after_a_narrow_read(emu, key_path):
-    from followsync.backends.base import SheetWrite
+    from followsync.core.changes import SheetWrite
 
     sid = emu.create_spreadsheet("Jobs", {"Tracker": [HEADER, *ROWS], "History": [["My diary"], ["Called Acme"]]})
     b = backend(emu, key_path, sid, worksheet="Tracker")  # the read covers Tracker only

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from followsync.backends.base import ChartSpec, SheetWrite
 from followsync.backends.google.requests import (
     PROTECT_DESCRIPTION,
     CellEdit,
@@ -17,6 +16,7 @@ from followsync.backends.google.requests import (
     update_cells_requests,
 )
 from followsync.core import layout as tracker_layout
+from followsync.core.changes import ChartSpec, SheetWrite
 from followsync.core.schema import locate_header
 
 LAYOUT = tracker_layout.load()

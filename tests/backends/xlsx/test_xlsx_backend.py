@@ -25,10 +25,11 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.core import layout as layout_mod
-from followsync.core.schema import CellError, locate_header
+from followsync.core.cells import CellError
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
+from followsync.core.schema import locate_header
 from followsync.errors import (
     TrackerBusy,
     TrackerError,
@@ -897,7 +898,7 @@ def test_parts_openpyxl_would_drop_silently_are_kept_or_refused(tmp_path, part, 
 
     from followsync import run as sync
     from followsync.config import Config
-    from followsync.core.demo import rows as demo_rows
+    from followsync.core.layout import demo_rows
     from followsync.core.layout import load as load_layout
     from followsync.errors import WriteRefused
 

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
-from followsync.backends.base import CellWrite, ChangeSet, FillWrite, SheetWrite
 from followsync.backends.xlsx.backend import XlsxBackend
-from followsync.core.schema import CellError
+from followsync.core.cells import CellError
+from followsync.core.changes import CellWrite, ChangeSet, FillWrite, SheetWrite
 
 from .test_xlsx_backend import HEADER, ref, save, tracker
 
@@ -410,7 +410,7 @@ def test_history_is_appended_and_a_new_summary_comes_first_and_active(tmp_path):
 def test_a_whole_run_on_a_demo_tracker_is_spliced_and_a_second_writes_nothing(tmp_path):
     from followsync import run as sync
     from followsync.config import Config
-    from followsync.core.demo import rows as demo_rows
+    from followsync.core.layout import demo_rows
     from followsync.core.layout import load as load_layout
 
     now = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -436,7 +436,7 @@ def test_libreoffice_opens_a_spliced_tracker_and_sees_the_values(tmp_path):
     """An independent reader: LibreOffice converts the spliced workbook to CSV without complaint."""
     from followsync import run as sync
     from followsync.config import Config
-    from followsync.core.demo import rows as demo_rows
+    from followsync.core.layout import demo_rows
     from followsync.core.layout import load as load_layout
 
     now = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -511,7 +511,7 @@ def test_a_tracker_saved_by_libreoffice_is_scanned_and_spliced(tmp_path):
     written by splicing, and a second run writes nothing."""
     from followsync import run as sync
     from followsync.config import Config
-    from followsync.core.demo import rows as demo_rows
+    from followsync.core.layout import demo_rows
     from followsync.core.layout import load as load_layout
 
     now = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)

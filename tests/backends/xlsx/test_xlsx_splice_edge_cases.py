@@ -15,8 +15,8 @@ from openpyxl.formatting.rule import Rule
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
 
-from followsync.backends.base import CellWrite, ChangeSet, SheetWrite
 from followsync.backends.xlsx.backend import XlsxBackend
+from followsync.core.changes import CellWrite, ChangeSet, SheetWrite
 
 from .test_xlsx_backend import ref, tracker
 from .test_xlsx_parts import parts_of as members

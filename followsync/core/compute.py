@@ -1,0 +1,319 @@
+"""followsync's columns for a read tracker: pure, a tracker and ``now`` in, cells out.
+
+:func:`compute` plans every row (``rules.plan``), renders the drafts while keeping a
+person's edits (:func:`keep_edits`, by the hashes in :class:`DraftState`), lints them, and
+collects every Problem; :func:`digest` lists what is due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import cells, drafts, lint, schema
+from . import rules as rules_mod
+from . import sends as sending
+from .cells import is_blank
+from .layout import load as load_layout
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+
+def new_id(company: str, salt: str, taken: set[str]) -> str:
+    """A short, unique, readable ID like ``acme-7k2`` (stable for the same row and salt)."""
+    ascii_ = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", ascii_)
+    slug = words[0][:10] if words else "job"
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    for attempt in range(1000):
+        digest = int(hashlib.sha1(f"{salt}|{attempt}".encode()).hexdigest(), 16)
+        suffix = "".join(alphabet[(digest >> (6 * k)) % 36] for k in range(3))
+        candidate = f"{slug}-{suffix}"
+        if candidate.lower() not in taken:
+            taken.add(candidate.lower())
+            return candidate
+    raise AssertionError("no free ID")  # 36**3 suffixes per company name
+
+
+DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
+
+
+DRAFT_KEYS = ("draft_subject", "draft_message", "linkedin_note")
+
+
+STATE_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """What followsync wrote into a row last time: kept in the hidden Draft state column.
+
+    ``hashes`` are of the three draft cells as followsync wrote them; a cell whose text no
+    longer matches its hash was edited by a person, and is kept while ``action`` stays the same.
+    """
+
+    action: str = ""
+    status: str = ""
+    hashes: tuple[str, str, str] = ("", "", "")
+
+    @classmethod
+    def parse(cls, text: Any) -> DraftState | None:
+        parts = str(text).split("|") if isinstance(text, str) else []
+        if len(parts) != 6 or parts[0] != STATE_VERSION:
+            return None
+        return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+
+    def __str__(self) -> str:
+        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes))
+
+
+def text_hash(text: Any) -> str:
+    if is_blank(text):
+        return ""
+    return hashlib.sha1(str(text).replace("\r\n", "\n").strip().encode()).hexdigest()[:10]
+
+
+@dataclass
+class Computed:
+    """What :func:`compute` returns: followsync's cells per row, and what it found."""
+
+    cells: pd.DataFrame  # owned columns by name, plus "ID", "_colour", "_colour_name", "_rule"
+    plan: pd.DataFrame
+    problems: list[schema.Problem]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duplicate_ids: frozenset[str] = frozenset()  # lower-cased IDs found on several rows
+
+
+def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem]]:
+    """IDs on more than one row (a copied row, say): a Problem on each, naming the others."""
+    rows_of: dict[str, list[int]] = {}
+    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+        if ident:
+            rows_of.setdefault(str(ident).lower(), []).append(int(row))
+    repeated = {k for k, rows in rows_of.items() if len(rows) > 1}
+    problems = []
+    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+        if ident and str(ident).lower() in repeated:
+            others = ", ".join(str(r) for r in rows_of[str(ident).lower()] if r != row)
+            problems.append(
+                schema.Problem(
+                    tracker.sheet,
+                    int(row),
+                    "ID",
+                    f"ID {ident!r} is also on row {others}; followsync leaves these rows alone",
+                    "clear the ID of the copy (followsync gives it a new one) or give it its own",
+                    str(ident),
+                )
+            )
+    return repeated, problems
+
+
+def keep_edits(
+    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame
+) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
+    """The drafts to write, the new Draft state per row, and the Status changes a person made.
+
+    A draft cell whose text differs from what followsync last wrote (its hash in Draft state)
+    is the person's: it is kept while the row's Next action stays the same. A row that can't be
+    computed (its Problems first) keeps its cells and state as they are.
+    """
+    final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}
+    states: list[str] = []
+    changes: list[tuple[int, str, str]] = []
+    actions, statuses = plan["next_action"].tolist(), plan["status"].tolist()
+    stuck = (plan["rule"] == 0).tolist()
+    status_cells = frame["status"].tolist()
+    old_states = frame["draft_state"].tolist()
+    current = [frame[key].tolist() for key in DRAFT_KEYS]
+    for i in range(len(frame)):
+        if stuck[i]:
+            for f, name in enumerate(DRAFT_FIELDS):
+                final[name][i] = "" if is_blank(current[f][i]) else str(current[f][i])
+            states.append("" if is_blank(old_states[i]) else old_states[i])
+            continue
+        action, status = actions[i], statuses[i]
+        old = DraftState.parse(old_states[i])
+        hashes: list[str] = []
+        for f, name in enumerate(DRAFT_FIELDS):
+            mine = current[f][i]
+            edited = (
+                old is not None
+                and old.action == action
+                and not is_blank(mine)
+                and text_hash(mine) != old.hashes[f]
+            )
+            if edited and final[name][i]:
+                assert old is not None  # edited says so
+                final[name][i] = str(mine)
+                hashes.append(old.hashes[f])
+            else:
+                hashes.append(text_hash(final[name][i]))
+        states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
+        # A change the person made to Status (not one followsync inferred from the dates).
+        if old is not None and old.status and old.status != status and status_cells[i]:
+            changes.append((i, old.status, status))
+    return final, states, changes
+
+
+def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Computed:
+    """followsync's columns for every row: the plan, the drafts (keeping a person's edits),
+    lint, and every Problem (cells that did not parse, data that contradicts itself, possible
+    duplicates, drafts that fail lint). ``ID`` holds a new ID where the row's was blank.
+    """
+    frame = tracker.frame
+    plan = rules_mod.plan(frame, now, config.rules)
+    repeated, id_problems = repeated_ids(tracker)
+    problems = (
+        list(tracker.problems)
+        + id_problems
+        + rules_mod.check(frame, now, tracker.sheet)
+        + duplicates(tracker)
+    )
+
+    ids = _ids(frame)
+
+    generated = drafts.render(frame, plan, now, config)
+    final, states, status_changes = keep_edits(frame, plan, generated)
+    history = []
+    for i, before, after in status_changes:
+        row = frame.iloc[i].to_dict()
+        row["id"] = ids[i]
+        history.append(sending.history_entry(row, on=now.date(), what=f"Status: {before} -> {after}"))
+
+    out = pd.DataFrame(index=frame.index)
+    out["ID"] = ids
+    out["Next action"] = plan["next_action"]
+    out["Due"] = plan["due"]
+    out["Reminder"] = plan["reminder"]
+    for name in DRAFT_FIELDS:
+        out[name] = pd.Series(final[name], index=frame.index, dtype=object)
+
+    drafts_df = pd.DataFrame(
+        {key: final[name] for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}, index=frame.index
+    )
+    rows = frame["_row"].tolist()
+    for index, findings in lint.lint_frame(frame, plan, drafts_df, config).items():
+        i = frame.index.get_loc(index)
+        for finding in findings:
+            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+
+    out["Problems"] = _problems_cells(problems, tracker.header.row, rows)
+    out["Draft state"] = states
+    colours = load_layout().colours
+    out["_colour"] = pd.Series(
+        [colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object
+    )
+    out["_rule"] = plan["rule"]
+    out["_colour_name"] = plan["colour"]
+    notes = []
+    if config.profile.is_empty and any(final["Draft message"]):
+        notes.append(
+            "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
+        )
+    return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _ids(frame: pd.DataFrame) -> list[str]:
+    """Each row's ID: its own, or a new one where it was blank."""
+    taken = {str(v).lower() for v in frame["id"] if v}
+    ids = []
+    for cid, company, job, row in zip(
+        frame["id"], frame["company"], frame["job_title"], frame["_row"], strict=True
+    ):
+        ids.append(cid or new_id(company or "", f"{company}|{job}|{row}", taken))
+    return ids
+
+
+def _problems_cells(problems: list[schema.Problem], header_row: int, rows: list[int]) -> list[str]:
+    """The Problems cell of each data row (by sheet row): its Problems' short texts."""
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None and p.row > header_row + 1:
+            by_row.setdefault(p.row, []).append(p.short())
+    return ["; ".join(by_row.get(r, [])) for r in rows]
+
+
+def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
+    """Rows whose Company and Job title repeat an earlier row's, unless Notes say otherwise."""
+    frame = tracker.frame
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for company, job, notes, row, ident in zip(
+        frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
+    ):
+        if not company or not job:
+            continue
+        key = (cells.normalize_header(company), cells.normalize_header(job))
+        if key in seen and not re.search(
+            r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I
+        ):
+            out.append(
+                schema.Problem(
+                    tracker.sheet,
+                    int(row),
+                    "Company",
+                    f"possible duplicate of row {seen[key]} (same Company and Job title)",
+                    "merge the two rows, or write 'not a duplicate' in Notes",
+                    ident or None,
+                )
+            )
+        seen.setdefault(key, int(row))
+    return out
+
+
+@dataclass
+class DueItem:
+    """One line of the digest."""
+
+    row: int
+    id: str
+    company: str
+    job_title: str
+    next_action: str
+    due: dt.date | None
+    urgency: str
+    reminder: str
+
+
+def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
+    """What is due: overdue first, then today, then soon; earliest first within each."""
+    frame = tracker.frame
+    # Each column is read once into a list: per-row pandas access is slow.
+    urgencies = computed["_colour_name"].tolist()
+    listed = [urgency in ("overdue", "today", "soon") for urgency in urgencies]
+    due = computed["Due"]
+    missing = due.isna().tolist()
+    if due.dtype.kind == "M":
+        days = due.dt.date.tolist()
+    else:
+        days = [
+            pd.Timestamp(d).date() if wanted and not gone else None
+            for d, wanted, gone in zip(due.tolist(), listed, missing, strict=True)
+        ]
+    rows, ids = frame["_row"].tolist(), computed["ID"].tolist()
+    company, job = frame["company"].tolist(), frame["job_title"].tolist()
+    actions, reminders = computed["Next action"].tolist(), computed["Reminder"].tolist()
+    items = [
+        DueItem(
+            row=int(rows[i]),
+            id=str(ids[i]),
+            company=company[i] or "",
+            job_title=job[i] or "",
+            next_action=actions[i],
+            due=None if missing[i] else days[i],
+            urgency=urgencies[i],
+            reminder=reminders[i],
+        )
+        for i, wanted in enumerate(listed)
+        if wanted
+    ]
+    order = {"overdue": 0, "today": 1, "soon": 2}
+    return sorted(items, key=lambda d: (order[d.urgency], d.due or dt.date.max, d.row))

@@ -1,0 +1,119 @@
+"""From computed cells to a :class:`~followsync.core.changes.ChangeSet`: only what differs.
+
+:func:`diff` holds the owned cells (and colours, and blank IDs) whose value differs from what
+the sheet holds, so a run with nothing new writes nothing; :func:`refuse_mass_rewrite` stops
+a run that would rewrite most of a tracker followsync has synced before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from . import cells, schema
+from .cells import is_blank
+from .changes import CellWrite, ChangeSet, FillWrite, RowRef, Snapshot, row_fingerprint
+from .compute import DraftState
+
+
+def _comparable(column: str, value: Any) -> Any:
+    """A cell value in the form two runs agree on: None, a date (Due), or text."""
+    if is_blank(value):
+        return None
+    if column == "Due":
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        try:
+            return cells.parse_date(value)
+        except cells.BadCell:
+            return ("unreadable", repr(value))  # differs from every date: rewritten
+    return value if isinstance(value, str) else cells.as_text(value)
+
+
+def _cell_value(column: str, value: Any) -> Any:
+    if is_blank(value):
+        return None
+    if column == "Due":
+        return pd.Timestamp(value).date()
+    return value
+
+
+def diff(
+    tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame, skip: frozenset[str] = frozenset()
+) -> ChangeSet:
+    """Only what differs: owned cells, blank IDs, and the two colour cells' backgrounds.
+
+    Rows whose ID is in ``skip`` (IDs on several rows: a Problem) are left alone, since no
+    write could tell them apart.
+    """
+    header = tracker.header
+    positions = header.positions
+    changes = ChangeSet(sheet=tracker.sheet, header_row=header.row)
+    changes.add_columns = [n for n in ("ID", *schema.OWNED_NAMES) if n not in positions]
+    frame = tracker.frame
+    grid = snapshot.grid
+    indexes = frame["_index"].tolist()
+    ids = [v or None for v in frame["id"].tolist()]
+    refs = [
+        RowRef(
+            id=ident,
+            index=index,
+            fingerprint=() if ident else row_fingerprint(grid[index], positions),
+            handle=snapshot.handles.get(index),
+        )
+        for ident, index in zip(ids, indexes, strict=True)
+    ]
+    new_ids = computed["ID"].tolist()
+    changes.cells.extend(
+        CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident
+    )
+    # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
+    left_alone = [ident is not None and ident.lower() in skip for ident in ids]
+    for name in schema.OWNED_NAMES:
+        current = frame[schema.BY_NAME[name].key].tolist()
+        wanted = computed[name].tolist()
+        for ref, cur, new, alone in zip(refs, current, wanted, left_alone, strict=True):
+            if not alone and _comparable(name, cur) != _comparable(name, new):
+                changes.cells.append(CellWrite(ref, name, _cell_value(name, new)))
+    colours = computed["_colour"].tolist()
+    for name in schema.COLOUR_COLUMNS:
+        pos = positions.get(name)
+        for ref, index, colour, alone in zip(refs, indexes, colours, left_alone, strict=True):
+            if alone:
+                continue
+            current = snapshot.fills.get((index, pos)) if pos is not None else None
+            if (current or "").upper() != (colour or "").upper():
+                changes.fills.append(FillWrite(ref, name, colour))
+    return changes
+
+
+#: A run that would rewrite more than this share of a synced tracker's owned cells stops
+#: and asks for --force: a changed template or rule, or a broken read, not a normal day.
+MASS_REWRITE_SHARE = 0.5
+
+
+def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
+    """Stop before rewriting most of a tracker that followsync has synced before."""
+    frame = tracker.frame
+    synced = frame["draft_state"].map(lambda v: DraftState.parse(v) is not None).sum()
+    if len(frame) < 4 or synced < len(frame) / 2:
+        return  # a new tracker, or too small to tell
+    owned = [n for n in schema.OWNED_NAMES]
+    total = len(frame) * len(owned)
+    counts: dict[str, int] = {}
+    for ch in changes.cells:
+        if ch.column in owned:
+            counts[ch.column] = counts.get(ch.column, 0) + 1
+    changed = sum(counts.values())
+    if changed <= total * MASS_REWRITE_SHARE:
+        return
+    from ..errors import WriteRefused
+
+    detail = ", ".join(f"{n} {counts[n]}" for n in owned if counts.get(n))
+    raise WriteRefused(
+        f"This run would rewrite {changed} of {total} of followsync's cells in sheet {tracker.sheet!r} "
+        f"({detail}), more than half of a tracker it has synced before. Nothing was written.",
+        hint="If you changed a template or a rule, that is expected: run again with --force "
+        "(see what would change with --dry-run). Otherwise check that the sheet reads as you expect.",
+    )
