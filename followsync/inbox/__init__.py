@@ -69,6 +69,7 @@ def scan(
     profile_addresses: Iterable[str] | None = None,
     due_drafts: Sequence[DueDraft] | None = None,
     dry_run: bool = False,
+    full: bool = False,
     sender_name: str = "",
     token: Callable[[], str] | None = None,
     open_mailbox: Callable[[InboxSettings], Mailbox] | None = None,
@@ -80,16 +81,21 @@ def scan(
     - ``due_drafts``: the run's due email actions; appended to Drafts only when
       ``settings.drafts`` and not ``dry_run``; one already there (same Message-ID) is skipped.
     - ``dry_run``: read and match, append nothing, save no state (``commit`` does nothing).
+    - ``full``: read the whole range again, as if no earlier run had (for ``followsync inbox
+      --explain ID``, which must see the row's whole conversation); saves no state.
     - ``token``: an access token provider for ``auth = "google"``.
     - ``open_mailbox``: for tests (a Dovecot over a pipe); default :func:`imap.connect`.
     """
     own = [a.lower() for a in (profile_addresses or settings.addresses)]
     state = ReadState.at(state_dir, settings.state_key)
+    if full:
+        state.data["folders"] = {}
+        dry_run = True
     contacts = contact_addresses(frame)
     since = since_floor(frame, now, settings.lookback_days)
     opener = open_mailbox or (lambda s: connect(s, token=token))
-    mailbox = opener(settings)
     try:
+        mailbox = opener(settings)
         with mailbox:
             folders = mailbox.folders()
             sent: list = []

@@ -18,7 +18,10 @@ returns :class:`Findings`. It matches strictly and acts only where it is certain
   none fits), with the phrase that matched and the Status to suggest. Mail only suggests.
 - **Automatic mail.** Auto-replies (``Auto-Submitted`` other than ``no``, ``X-Autoreply``,
   out-of-office subjects in en/de/fr) leave the row as it was and are noted; a bounce naming a
-  row's contact is a Problem for that row.
+  row's contact is a Problem for that row. One exception: an ``Auto-Submitted:
+  auto-generated`` notice (what applicant tracking systems send) whose text is clearly a
+  rejection, invitation or offer is the employer's answer and counts as a reply; an
+  ``auto-replied`` message (out of office) never does.
 
 :func:`explain` gives the reasons, line by line, for ``followsync inbox --explain ID``.
 """
@@ -463,8 +466,12 @@ def match(
         if m.sender not in own_set:
             continue
         local = _local(m.date, now)
+        done: set[str] = set()  # a message to two contacts of one row is one send
         for a in m.recipients:
             for r in by_address.get(a, []):
+                if r.id in done:
+                    continue
+                done.add(r.id)
                 if m.message_id:
                     thread_rows.setdefault(m.message_id, set()).add(r.id)
                     f.threads.setdefault(m.message_id, [])
@@ -541,7 +548,11 @@ def match(
             continue
         ids = tuple(r.id for r in kept)
         ref = MessageRef.of(m)
-        if m.auto:
+        lab = label(m.subject, m.body)
+        # An applicant tracking system's notice is automatic too (RFC 3834 auto-generated),
+        # but it is the employer's answer: it counts when its text clearly says one.
+        notice = m.auto == "Auto-Submitted: auto-generated" and lab.kind != "other"
+        if m.auto and not notice:
             f.replies.append(Reply(ids, ref, None, m.auto, how))
             for r in kept:
                 f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender}: automatic ({m.auto}), not an answer")
@@ -550,7 +561,6 @@ def match(
             continue
         for r in kept:
             seen(r.id, m)
-        lab = label(m.subject, m.body)
         f.replies.append(Reply(ids, ref, lab, "", how))
         said = lab.words + (f" ({lab.phrase!r})" if lab.phrase else "")
         if len(kept) > 1:

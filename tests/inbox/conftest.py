@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import grp
 import imaplib
 import itertools
 import os
@@ -38,7 +39,7 @@ from followsync.inbox.messages import Message, parse
 from ..conftest import grid_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PASSWORD = "secret"
+PASSWORD = "Tr0ub4dor-fs-test"  # the static passdb's one password
 DRAFTS = "Entwürfe"
 FOLDER_OF = {"inbox": "INBOX", "sent": "Sent", "junk": "Junk", "drafts": DRAFTS}
 # Wednesday 25 November 2026, 09:00 in Berlin, as in the other suites.
@@ -156,7 +157,8 @@ def _users() -> dict[str, str | int]:
     """Who runs what: rootless as the current user; as root, mail as nobody."""
     if os.geteuid() != 0:
         me = pwd.getpwuid(os.getuid())
-        return {"internal": me.pw_name, "login": me.pw_name, "uid": me.pw_uid, "gid": me.pw_gid}
+        group = grp.getgrgid(os.getgid()).gr_name
+        return {"internal": me.pw_name, "group": group, "login": me.pw_name, "uid": me.pw_uid, "gid": me.pw_gid}
     nobody = pwd.getpwnam("nobody")
 
     def exists(name: str) -> bool:
@@ -168,6 +170,7 @@ def _users() -> dict[str, str | int]:
 
     return {
         "internal": "dovecot" if exists("dovecot") else "nobody",
+        "group": grp.getgrgid(pwd.getpwnam("dovecot").pw_gid).gr_name if exists("dovecot") else grp.getgrgid(nobody.pw_gid).gr_name,
         "login": "dovenull" if exists("dovenull") else "nobody",
         "uid": nobody.pw_uid,
         "gid": nobody.pw_gid,
@@ -190,6 +193,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 default_internal_user = {users['internal']}
+default_internal_group = {users['group']}
 default_login_user = {users['login']}
 first_valid_uid = 0
 first_valid_gid = 0
@@ -256,6 +260,7 @@ auth_allow_cleartext = yes
 auth_mechanisms = plain login
 auth_failure_delay = 0
 default_internal_user = {users['internal']}
+default_internal_group = {users['group']}
 default_login_user = {users['login']}
 first_valid_uid = 0
 first_valid_gid = 0

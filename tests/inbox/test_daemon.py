@@ -35,6 +35,16 @@ def test_plain_login_on_localhost(daemon, password, imap_log):
     assert "LOGIN" in imap_log.verbs()
 
 
+def test_the_password_is_never_logged(daemon, password, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with connect(settings(security="none", port=daemon.imap_port, username="log-user")) as mb:
+        mb.folders()
+    assert "LOGIN" in caplog.text  # imapclient logs the command, redacted
+    assert PASSWORD not in caplog.text
+
+
 def test_tls_login_with_a_throwaway_certificate(daemon, password):
     s = settings(security="ssl", port=daemon.imaps_port, cafile=str(daemon.cert), username="tls-user")
     with connect(s) as mb:

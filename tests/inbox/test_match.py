@@ -146,3 +146,14 @@ def test_lines_show_what_would_be_written(findings):
     assert "A1: record send on 2026-11-20 to jane@acme.example" in text
     assert "C3: suggest send" in text
     assert "E5: Problem: mail to lee@hooli.example bounced" in text
+
+
+def test_an_ats_notice_counts_but_a_generated_newsletter_does_not():
+    ats = fixture_messages("junk")[0]
+    assert ats.auto == "Auto-Submitted: auto-generated"
+    raw = (b"From: recruiting@globex.example\r\nAuto-Submitted: auto-generated\r\nSubject: Jobs you may like\r\n"
+           b"Date: Tue, 24 Nov 2026 10:00:00 +0100\r\nMessage-ID: <n@x>\r\n\r\nTen new roles this week.\r\n")
+    f = match(demo_frame(), OWN, [], [ats, parse(raw)], NOW)
+    assert f.suggested_status == {"B2": "Rejected"}
+    assert [(r.message.subject[:4], r.auto) for r in f.replies] == [("Jobs", "Auto-Submitted: auto-generated"), ("Your", "")]
+    assert f.inbox["B2"].startswith("Globex Talent Acquisition replied on 24 Nov: reads like a rejection")
