@@ -8,7 +8,8 @@ returns :class:`Findings`. It matches strictly and acts only where it is certain
   address, case-insensitive), dated after the row's last recorded send (the latest of
   Thank-you sent, Last follow-up, Rejection reply sent), whose normalised subject equals the
   row's Draft subject, is a :class:`Send` with ``recorded=True`` and the message's own date;
-  the same without the subject match is a suggestion (``recorded=False``).
+  the same without the subject match, sent after the interview, is a suggestion
+  (``recorded=False``).
 - **Replies.** A message from a row's contact, or threaded (In-Reply-To/References) to a
   message the person sent to a row's contact, dated after the interview (else after Applied
   on), is a :class:`Reply`. With exactly one candidate row the row is answered; with several
@@ -484,6 +485,11 @@ def match(
                     )
                     continue
                 same = bool(r.draft_subject) and normalise_subject(m.subject) == normalise_subject(r.draft_subject)
+                if not same and r.interview is not None and local < r.interview:
+                    f.trace[r.id].append(
+                        f"sent {local.date().isoformat()} to {a} ({m.subject!r}): before the interview, nothing to suggest"
+                    )
+                    continue
                 if same and r.id not in recorded_rows:
                     recorded_rows.add(r.id)
                     reason = "the subject matches the Draft subject"

@@ -157,3 +157,10 @@ def test_an_ats_notice_counts_but_a_generated_newsletter_does_not():
     assert f.suggested_status == {"B2": "Rejected"}
     assert [(r.message.subject[:4], r.auto) for r in f.replies] == [("Jobs", "Auto-Submitted: auto-generated"), ("Your", "")]
     assert f.inbox["B2"].startswith("Globex Talent Acquisition replied on 24 Nov: reads like a rejection")
+
+
+def test_mail_to_the_contact_before_the_interview_is_not_suggested():
+    raw = (b"From: alex@example.com\r\nTo: jane@acme.example\r\nSubject: See you on Friday\r\n"
+           b"Date: Wed, 18 Nov 2026 10:00:00 +0100\r\nMessage-ID: <s@x>\r\n\r\nhi\r\n")
+    f = match(demo_frame(), OWN, [parse(raw)], [], NOW)
+    assert f.sends == [] and any("before the interview" in line for line in explain(f, "A1"))
