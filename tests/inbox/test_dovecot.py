@@ -117,6 +117,10 @@ def test_a_daily_run_reads_only_new_mail(dovecot, mail_user, open_pipe, frame, t
     folders = state[SETTINGS.state_key]["folders"]
     assert folders["INBOX"]["last_uid"] == 9 and folders["Sent"]["last_uid"] == 4
     assert "from:jane@acme.example" in folders["INBOX"]["keys"]
+    # No message text is kept: only UIDs, search keys and Message-IDs for threading.
+    text = (tmp_path / "inbox-state.json").read_text()
+    assert "Thank you for the interview" not in text and "regret" not in text and "Jane Jones" not in text
+    assert state[SETTINGS.state_key]["threads"]["<thanks-acme-1@example.com>"] == ["A1"]
     second = run(open_pipe, mail_user, frame, tmp_path)
     second.commit()
     assert second.read == {"sent": 0, "inbox": 0, "junk": 0}
