@@ -13,7 +13,7 @@ written, to save the read state. A mailbox that fails raises
 writes the tracker.
 
 Rooms: ``settings`` (the ``[inbox]`` table), ``imap`` (the read-only adapter and the state
-file), ``messages`` (parsing, pure), ``match`` (the rules, pure), ``drafts`` (the APPENDed
+file), ``messages`` (parsing, pure), ``match`` (the rules, pure), ``labels`` (phrase rules, pure), ``drafts`` (the APPENDed
 drafts), ``errors``.
 """
 
