@@ -13,8 +13,9 @@ written, to save the read state. A mailbox that fails raises
 writes the tracker.
 
 Rooms: ``settings`` (the ``[inbox]`` table), ``imap`` (the read-only adapter and the state
-file), ``messages`` (parsing, pure), ``match`` (the rules, pure), ``labels`` (phrase rules, pure), ``drafts`` (the APPENDed
-drafts), ``errors``.
+file), ``messages`` (parsing, pure), ``match`` (the rules, pure), ``labels`` (the phrase
+rules, pure), ``drafts`` (the APPENDed drafts), ``errors``. README.md here is a draft of the
+README section.
 """
 
 from __future__ import annotations
