@@ -1,0 +1,347 @@
+"""The ``[inbox]`` section of followsync.toml: where the mailbox is and how to log in.
+
+```toml
+[inbox]
+host = "imap.example.com"
+port = 993                     # default by security: 993 for ssl, 143 otherwise
+security = "ssl"               # "ssl" (default), "starttls", or "none" (127.0.0.1/localhost only)
+username = "alex@example.com"
+password_env = "FOLLOWSYNC_IMAP_PASSWORD"   # or password_file, or password_command
+# auth = "google"              # XOAUTH2 with the credentials of `followsync auth google`
+# auth = "xoauth2"             # XOAUTH2 with a token read like a password (password_command)
+address = "alex@example.com"   # the person's own address(es); default: username
+drafts = false                 # true: put each new email draft into the Drafts folder
+# preset = "gmail"             # fills host, port and security: gmail, outlook, microsoft365,
+#                              # fastmail, icloud
+```
+
+The table of settings, :data:`SETTINGS`, is flat (one row per key: type, default, help) so
+that config.py's single SPEC can take it over as it is. Every error names ``[inbox] key``. The
+secret is read only when the mailbox is opened (:meth:`InboxSettings.secret`), never printed
+or logged; ``repr`` says where it is, not what it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from .errors import InboxError
+
+SECURITIES = ("ssl", "starttls", "none")
+AUTHS = ("password", "google", "xoauth2")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+SECRET_KEYS = ("password_env", "password_file", "password_command")
+
+# key -> (type, default, help). Types: str, int, bool, float, str_or_list, path, command.
+SETTINGS: dict[str, tuple[str, Any, str]] = {
+    "preset": ("str", None, "gmail, outlook, microsoft365, fastmail or icloud: fills host, port and security"),
+    "host": ("str", None, "the IMAP server"),
+    "port": ("int", None, "the IMAP port; default 993 for ssl, 143 for starttls and none"),
+    "security": ("str", "ssl", "ssl, starttls, or none (only for 127.0.0.1 or localhost)"),
+    "username": ("str", None, "the login name, often the email address"),
+    "password_env": ("str", None, "an environment variable holding the password (or app password)"),
+    "password_file": ("path", None, "a file holding the password (its first line)"),
+    "password_command": ("command", None, "a command that prints the password or token"),
+    "auth": ("str", "password", "password (default), google (XOAUTH2 via `followsync auth google`), or xoauth2"),
+    "address": ("str_or_list", None, "the person's own address or addresses; default: username"),
+    "drafts": ("bool", False, "true: put each new email draft into the Drafts folder"),
+    "cafile": ("path", None, "a CA certificate file to trust (a self-hosted server's own certificate)"),
+    "timeout": ("float", 30.0, "seconds to wait for the server"),
+    "lookback_days": ("int", 180, "how far back the first run reads mail"),
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A provider's IMAP server, and what it needs for login."""
+
+    host: str
+    port: int
+    security: str
+    note: str
+    oauth_required: bool = False
+
+
+PRESETS: dict[str, Preset] = {
+    "gmail": Preset(
+        "imap.gmail.com",
+        993,
+        "ssl",
+        "Gmail: use an app password (with 2-Step Verification) in password_env, or auth = \"google\" "
+        "after `followsync auth google` with the mail scope.",
+    ),
+    "outlook": Preset(
+        "outlook.office365.com",
+        993,
+        "ssl",
+        "Outlook.com no longer accepts passwords over IMAP: set auth = \"xoauth2\" and a "
+        "password_command that prints an OAuth access token.",
+        oauth_required=True,
+    ),
+    "microsoft365": Preset(
+        "outlook.office365.com",
+        993,
+        "ssl",
+        "Microsoft 365 requires OAuth for IMAP: set auth = \"xoauth2\" and a password_command that "
+        "prints an access token (your administrator must allow IMAP).",
+        oauth_required=True,
+    ),
+    "fastmail": Preset(
+        "imap.fastmail.com", 993, "ssl", "Fastmail: create an app password (Settings, Privacy & Security)."
+    ),
+    "icloud": Preset(
+        "imap.mail.me.com",
+        993,
+        "ssl",
+        "iCloud: create an app-specific password at appleid.apple.com; the username is your iCloud address.",
+    ),
+}
+PRESET_ALIASES = {"office365": "microsoft365", "hotmail": "outlook", "outlook.com": "outlook", "google": "gmail"}
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """A valid ``[inbox]`` table. Build it with :func:`from_dict`."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    addresses: tuple[str, ...]
+    auth: str = "password"
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_command: tuple[str, ...] | None = None
+    drafts: bool = False
+    cafile: Path | None = None
+    timeout: float = 30.0
+    lookback_days: int = 180
+    preset: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __repr__(self) -> str:  # says where the secret is, never the secret
+        where = (
+            f"password_env={self.password_env!r}"
+            if self.password_env
+            else f"password_file={str(self.password_file)!r}"
+            if self.password_file
+            else "password_command=(...)"
+            if self.password_command
+            else f"auth={self.auth!r}"
+        )
+        return (
+            f"InboxSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
+            f"username={self.username!r}, {where}, drafts={self.drafts})"
+        )
+
+    @property
+    def state_key(self) -> str:
+        """The mailbox's name in the state file: ``username@host:port``."""
+        return f"{self.username}@{self.host}:{self.port}"
+
+    def secret(self) -> str:
+        """The password (or, for ``auth = "xoauth2"``, the access token), read now.
+
+        Raises :class:`InboxError` (reason ``password``) naming where it looked, never the value.
+        Not for ``auth = "google"``: that token comes from followsync's Google credentials.
+        """
+        if self.password_env:
+            value = os.environ.get(self.password_env, "")
+            if not value:
+                raise InboxError(
+                    f"The mailbox password is not set: the environment variable {self.password_env} is empty or missing.",
+                    reason="password",
+                    hint=f"Set {self.password_env} where followsync runs (for cron, in the crontab or a file it sources).",
+                )
+            return value
+        if self.password_file:
+            try:
+                lines = self.password_file.read_text(encoding="utf-8").splitlines()
+            except OSError as e:
+                raise InboxError(
+                    f"The mailbox password file {self.password_file} cannot be read ({e.strerror or type(e).__name__}).",
+                    reason="password",
+                ) from None
+            if not lines or not lines[0].strip():
+                raise InboxError(f"The mailbox password file {self.password_file} is empty.", reason="password")
+            return lines[0].strip()
+        if self.password_command:
+            name = self.password_command[0]
+            try:
+                done = subprocess.run(
+                    list(self.password_command), capture_output=True, text=True, timeout=60, check=False
+                )
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise InboxError(
+                    f"The mailbox password command {name} could not run ({type(e).__name__}).", reason="password"
+                ) from None
+            out = done.stdout.splitlines()
+            if done.returncode != 0 or not out or not out[0].strip():
+                # Its stderr may hold the secret's neighbourhood: say only the exit code.
+                raise InboxError(
+                    f"The mailbox password command {name} printed nothing (exit code {done.returncode}).",
+                    reason="password",
+                )
+            return out[0].strip()
+        raise InboxError("No mailbox password is configured.", reason="password")
+
+
+def _problem(key: str, message: str) -> str:
+    return f"[inbox] {key}: {message}"
+
+
+def from_dict(section: Mapping[str, Any], *, base_dir: Path | None = None) -> InboxSettings:
+    """Validate the ``[inbox]`` table. Raises :class:`ConfigError` listing every problem.
+
+    Relative ``password_file`` and ``cafile`` paths are read from ``base_dir`` (the folder of
+    followsync.toml). A ``preset`` fills host, port and security; keys written out win.
+    """
+    problems: list[str] = []
+    unknown = sorted(set(section) - set(SETTINGS))
+    for key in unknown:
+        problems.append(_problem(key, "is not a setting; known: " + ", ".join(SETTINGS)))
+
+    def get(key: str) -> Any:
+        kind, default, _ = SETTINGS[key]
+        if key not in section:
+            return default
+        value = section[key]
+        if kind in ("str", "path"):
+            if not isinstance(value, str) or not value.strip():
+                problems.append(_problem(key, "must be a non-empty string"))
+                return default
+            return value.strip()
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                problems.append(_problem(key, f"must be a whole number, not {value!r}"))
+                return default
+            return value
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                problems.append(_problem(key, f"must be a positive number of seconds, not {value!r}"))
+                return default
+            return float(value)
+        if kind == "bool":
+            if not isinstance(value, bool):
+                problems.append(_problem(key, f"must be true or false, not {value!r}"))
+                return default
+            return value
+        if kind == "str_or_list":
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not items or not all(isinstance(a, str) for a in items):
+                problems.append(_problem(key, "must be an address or a list of addresses"))
+                return default
+            return items
+        if kind == "command":
+            if isinstance(value, str) and value.strip():
+                return tuple(shlex.split(value))
+            if isinstance(value, list) and value and all(isinstance(a, str) and a for a in value):
+                return tuple(value)
+            problems.append(_problem(key, "must be a command line or a list of its words"))
+            return default
+        raise AssertionError(kind)
+
+    preset_name = get("preset")
+    preset = None
+    if preset_name is not None:
+        name = PRESET_ALIASES.get(preset_name.lower(), preset_name.lower())
+        preset = PRESETS.get(name)
+        if preset is None:
+            problems.append(_problem("preset", f"{preset_name!r} is not one of: " + ", ".join(PRESETS)))
+        preset_name = name if preset else None
+
+    host = get("host") or (preset.host if preset else None)
+    if not host:
+        problems.append(_problem("host", "is missing (or set preset = \"gmail\" and the like)"))
+    security = (get("security") if "security" in section else (preset.security if preset else "ssl")) or "ssl"
+    security = security.lower()
+    if security not in SECURITIES:
+        problems.append(_problem("security", f"{security!r} is not one of: ssl, starttls, none"))
+        security = "ssl"
+    if security == "none" and host and host.lower() not in LOCAL_HOSTS:
+        problems.append(
+            _problem("security", "\"none\" would send the password unencrypted; it is allowed only for 127.0.0.1 or localhost")
+        )
+    port = get("port")
+    if port is None:
+        port = preset.port if preset and "security" not in section else DEFAULT_PORTS[security]
+    elif not 1 <= port <= 65535:
+        problems.append(_problem("port", f"{port} is not a port number (1 to 65535)"))
+
+    username = get("username")
+    if not username:
+        problems.append(_problem("username", "is missing (the login name, often the email address)"))
+
+    auth = (get("auth") or "password").lower()
+    if auth not in AUTHS:
+        problems.append(_problem("auth", f"{auth!r} is not one of: " + ", ".join(AUTHS)))
+        auth = "password"
+    given = [k for k in SECRET_KEYS if k in section]
+    values = {k: get(k) for k in SECRET_KEYS}
+    if auth == "google":
+        for k in given:
+            problems.append(_problem(k, "is not used with auth = \"google\" (the token comes from `followsync auth google`); remove it"))
+    elif len(given) > 1:
+        problems.append(_problem(given[1], f"and {given[0]} are both set; keep one"))
+    elif not given:
+        problems.append(
+            _problem("password_env", "is missing: say where the password is (password_env, password_file or password_command)")
+        )
+    if preset and preset.oauth_required and auth == "password":
+        problems.append(_problem("auth", preset.note))
+
+    raw_addresses = get("address")
+    addresses: list[str] = []
+    for a in raw_addresses if raw_addresses is not None else ([username] if username else []):
+        a = a.strip().lower()
+        if "@" not in a or a.startswith("@") or a.endswith("@") or " " in a:
+            key = "address" if raw_addresses is not None else "username"
+            problems.append(_problem(key, f"{a!r} is not an email address" + ("" if raw_addresses is not None else "; set address")))
+        elif a not in addresses:
+            addresses.append(a)
+
+    def path(value: str | None) -> Path | None:
+        if value is None:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() or base_dir is None else base_dir / p
+
+    cafile = path(get("cafile"))
+    lookback = get("lookback_days")
+    if lookback is not None and lookback < 1:
+        problems.append(_problem("lookback_days", "must be 1 or more"))
+    drafts = get("drafts")
+    timeout = get("timeout")
+    if problems:
+        raise ConfigError("followsync.toml: " + "; ".join(problems) + ".")
+    assert host and username
+    return InboxSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        addresses=tuple(addresses),
+        auth=auth,
+        password_env=values["password_env"],
+        password_file=path(values["password_file"]),
+        password_command=values["password_command"],
+        drafts=bool(drafts),
+        cafile=cafile,
+        timeout=timeout,
+        lookback_days=lookback,
+        preset=preset_name,
+        notes=(preset.note,) if preset else (),
+    )
+
+
+def describe_presets() -> Sequence[str]:
+    """One line per preset, for README and `--help`."""
+    return [f"{name}: {p.host}:{p.port} ({p.security}). {p.note}" for name, p in PRESETS.items()]
