@@ -59,12 +59,12 @@ class MemoryBackend(Backend):
             if gi is not None:
                 put_cell(grid, gi, where.columns[ch.column], ch.value)
                 applied.cells += 1
-        for ch in changes.fills:
-            gi = where.rows.get(ch.row)
+        for fill in changes.fills:
+            gi = where.rows.get(fill.row)
             if gi is not None:
-                key = (gi, where.columns[ch.column])
-                if ch.colour:
-                    fills[key] = ch.colour
+                key = (gi, where.columns[fill.column])
+                if fill.colour:
+                    fills[key] = fill.colour
                 else:
                     fills.pop(key, None)
                 applied.fills += 1

@@ -42,7 +42,7 @@ from ..core import cells, schema
 from ..core.changes import ChartSpec, SheetWrite
 
 if TYPE_CHECKING:
-    from ..run import Computed
+    from ..core.compute import Computed
 
 # What a History row's "What happened" starts with, by the kind of event it records
 # (sending.py's words).
