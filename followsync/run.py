@@ -35,7 +35,7 @@ from .core.sends import Send, record_sends
 from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
-from .outputs.summary import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
+from .outputs.summary_sheet import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
 
 log = logging.getLogger("followsync")
 

@@ -12,7 +12,7 @@ from followsync import run as sync
 from followsync.config import Config
 from followsync.core import cells as core_cells
 from followsync.core import rules, schema
-from followsync.outputs import summary
+from followsync.outputs import summary, summary_sheet
 
 from ..conftest import NOW, day, tracker_of
 from ..varied import LATER, assert_same, varied_history, varied_rows
@@ -251,7 +251,7 @@ def test_weeks_reach_ahead_for_scheduled_interviews_but_not_far():
 
 
 def test_grid_is_a_readable_rectangular_worksheet_of_plain_values(s):
-    lay = summary.layout(s, title="Alex's job search")
+    lay = summary_sheet.layout(s, title="Alex's job search")
     grid = lay.grid
     assert grid[0][0] == "Alex's job search" and grid[1][:2] == ["Updated", day(0)]
     assert len({len(r) for r in grid}) == 1
@@ -293,13 +293,13 @@ def test_grid_is_a_readable_rectangular_worksheet_of_plain_values(s):
     assert grid[weeks.row][:5] == ["Week", "Week of", "Applications", "Interviews", "Messages sent"]
     assert weeks.rows == len(s.weeks) + 1 and weeks.columns == 5
     assert grid[weeks.row + weeks.rows - 1][0] == "2026-W48"
-    assert summary.to_grid(s, title="Alex's job search") == grid
+    assert summary_sheet.to_grid(s, title="Alex's job search") == grid
 
 
 def test_an_empty_tracker_summarises_to_zeros():
     s = summarise([{"ID": "a", "Company": "Alpha"}])
     assert (s.applications, s.funnel["Interviewed"], s.thank_you_share, s.response_rates) == (1, 0, None, ())
-    grid = summary.to_grid(s)
+    grid = summary_sheet.to_grid(s)
     column = [r[0] for r in grid]
     assert (
         "No interviews yet." in column and "Nothing overdue." in column and "Nothing due this week." in column

@@ -1,0 +1,191 @@
+"""The Summary worksheet: a :class:`~followsync.outputs.summary.Summary` laid out as a grid of
+plain cells, and the :class:`~followsync.core.changes.SheetWrite` that puts it in the tracker.
+
+Only the figures are computed in ``summary.py``; here they become rows a person reads at the
+top of the workbook, and the run compares them with what the sheet already shows, so a day on
+which no figure moved rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.changes import ChartSpec, SheetWrite
+from .summary import WEEK_DAYS, Summary, percent
+
+
+@dataclass(frozen=True)
+class Section:
+    """Where a table sits in :func:`layout`'s grid: 0-based row of its header, rows, columns."""
+
+    row: int
+    rows: int  # the header row included
+    columns: int
+
+
+@dataclass(frozen=True)
+class SummaryGrid:
+    """The Summary worksheet as :func:`layout` lays it out: the grid, and where each table is."""
+
+    grid: list[list[Any]]
+    sections: dict[str, Section]
+
+
+class _Tables:
+    """A grid being laid out, one titled table after another."""
+
+    def __init__(self) -> None:
+        self.grid: list[list[Any]] = []
+        self.sections: dict[str, Section] = {}
+
+    def table(
+        self, name: str, heading: str, header: list[str], body: list[list[Any]], empty: str = ""
+    ) -> None:
+        grid = self.grid
+        grid.append([heading])
+        if not body and empty:
+            grid.append([empty])
+        else:
+            self.sections[name] = Section(len(grid), len(body) + 1, len(header))
+            grid.append(header)
+            grid.extend(body)
+        grid.append([])
+
+    def done(self) -> SummaryGrid:
+        grid = self.grid
+        while grid and not grid[-1]:
+            grid.pop()
+        width = max(len(r) for r in grid)
+        return SummaryGrid([r + [""] * (width - len(r)) for r in grid], self.sections)
+
+
+def layout(summary: Summary, *, title: str = "Job search summary") -> SummaryGrid:
+    """The Summary worksheet as a rectangular grid, and where each table is in it.
+
+    ``sections["weeks"]`` is the per-week table (Week, Week of, Applications, Interviews,
+    Messages sent), the source range for a native chart on Google Sheets.
+    """
+    s = summary
+    tables = _Tables()
+    tables.grid += [[title], ["Updated", s.today], []]
+    tables.table(
+        "status",
+        "Applications by status",
+        ["Status", "Applications"],
+        [[status, count] for status, count in s.by_status.items()] + [["Total", s.applications]],
+    )
+    if s.inferred_statuses:
+        tables.grid.insert(
+            len(tables.grid) - 1, [f"({s.inferred_statuses} with a blank Status, counted by their dates)"]
+        )
+    _figures(tables, s)
+    _action_tables(tables, s)
+    tables.table(
+        "weeks",
+        "Applications and interviews per week",
+        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
+        [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
+    )
+    return tables.done()
+
+
+def _figures(tables: _Tables, s: Summary) -> None:
+    """The "At a glance" figures and the response rates."""
+    share = percent(s.thank_you_share)
+    tables.table(
+        "figures",
+        "At a glance",
+        ["Figure", "Value"],
+        [
+            ["Interviews this month", s.interviews_this_month],
+            ["  of which still to come", s.interviews_ahead],
+            ["Thank-you notes within 24 hours", f"{s.thank_you_on_time} of {s.thank_you_expected} ({share})"],
+            ["Follow-ups sent", s.follow_ups_sent],
+            ["Overdue actions", len(s.overdue)],
+            ["Interviewed (funnel)", s.funnel.get("Interviewed", 0)],
+            ["Offers", s.offers],
+        ],
+    )
+    tables.table(
+        "response_rates",
+        "Response rate after each follow-up",
+        ["Follow-ups sent", "Applications", "Responded", "Response rate"],
+        [[r.follow_ups, r.applications, r.responded, percent(r.rate)] for r in s.response_rates],
+        empty="No interviews yet.",
+    )
+
+
+def _action_tables(tables: _Tables, s: Summary) -> None:
+    """The overdue actions, and those due this week."""
+    action_header = ["Row", "ID", "Company", "Job title", "Next action", "Due"]
+    tables.table(
+        "overdue",
+        "Overdue actions",
+        [*action_header, "Days overdue"],
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due, a.days_overdue] for a in s.overdue],
+        empty="Nothing overdue.",
+    )
+    tables.table(
+        "due",
+        f"Due in the next {WEEK_DAYS} days",
+        action_header,
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due] for a in s.due_this_week],
+        empty="Nothing due this week.",
+    )
+
+
+def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list[Any]]:
+    """The Summary worksheet: a title, then sections with a heading and a small table each.
+
+    Rectangular; every value is a str, int or datetime.date (shares are text like '75%').
+    """
+    return layout(summary, title=title).grid
+
+
+SUMMARY_SHEET = "Summary"
+
+
+def summary_sheet(summary: Summary) -> SheetWrite:
+    """The Summary worksheet: the figures as a grid (dates as text, read the same everywhere)
+    and a chart of applications and interviews per week."""
+    laid = layout(summary)
+    grid = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in laid.grid]
+    chart = None
+    weeks = laid.sections.get("weeks")
+    if weeks is not None and weeks.rows > 1:
+        chart = ChartSpec(
+            "Applications and interviews per week",
+            first_row=weeks.row,
+            last_row=weeks.row + weeks.rows - 1,
+            domain_column=0,
+            series_columns=(2, 3),
+        )
+    return SheetWrite(SUMMARY_SHEET, grid[0], grid[1:], mode="replace", chart=chart)
+
+
+def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
+    """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
+    out = []
+    for row in grid or []:
+        values = []
+        for v in row:
+            if isinstance(v, dt.datetime):
+                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+            elif isinstance(v, dt.date):
+                v = v.isoformat()
+            elif isinstance(v, float) and v == int(v):
+                v = int(v)
+            values.append("" if v is None else v)
+        while values and values[-1] == "":
+            values.pop()
+        out.append(values)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
+    """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
+    return [row for row in plain_grid(grid) if not (row and row[0] == "Updated")]
