@@ -19,7 +19,7 @@ from followsync.backends.google.auth import SCOPES, load_credentials
 from followsync.backends.google.backend import GoogleSheetsBackend, color_to_hex, hex_to_color, parse_location
 from followsync.core.schema import COLOUR_COLUMNS, locate_header
 
-from ..contract import BackendContract
+from ..contract import BackendContract, Harness
 
 CREDS = os.environ.get("FOLLOWSYNC_LIVE_GOOGLE_CREDENTIALS")
 SHEET = os.environ.get("FOLLOWSYNC_LIVE_SHEET")
@@ -32,7 +32,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-class LiveGoogleHarness:
+class LiveGoogleHarness(Harness):
+    supports_sharing = supports_protection = True
+
     def __init__(self):
         import gspread
 
