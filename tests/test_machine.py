@@ -1,0 +1,252 @@
+"""Hypothesis plays the person and the coach between runs (vdirsyncer's SyncMachine; LAYOUT.md
+example 11, DESIGN.md's invariants).
+
+The rules sort, insert, delete and copy rows, edit user cells and drafts, clear an ID, tick
+Mark sent, delete one of followsync's columns, record a send, and run followsync on a later day.
+After every run:
+
+1. user cells are unchanged, except a blank ID filled and the cells a recorded send writes;
+2. a second run at the same moment writes nothing;
+3. History keeps every row it had and gains exactly the rows this run reports, once each;
+4. every ID is filled, and no ID is repeated unless a copied row brought it (reported).
+
+The memory store takes most examples; the .xlsx store runs a few, slower ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from followsync import run as sync
+from followsync.config import Config
+from followsync.core import schema
+from followsync.core.sends import HISTORY_COLUMNS
+from followsync.errors import UsageError, WriteRefused
+
+from .backends.contract import demo_grid, plain, read_back
+from .backends.xlsx.test_xlsx_contract import XlsxHarness
+from .conftest import NOW
+from .test_run import MemoryHarness
+
+DEMO = demo_grid()
+COMPANIES = ("Acme Robotics", "Zeta Corp", "Nordlicht GmbH", "Okapi Labs", "")
+DATES = st.integers(-40, 5).map(lambda n: NOW.date() + dt.timedelta(days=n))
+USER_EDITS = st.one_of(
+    st.tuples(st.just("Status"), st.sampled_from((*schema.STATUSES, None))),
+    st.tuples(
+        st.sampled_from(("Applied on", "Thank-you sent", "Last follow-up", "Response on")), DATES | st.none()
+    ),
+    st.tuples(st.just("Interview at"), DATES.map(lambda d: dt.datetime.combine(d, dt.time(14)))),
+    st.tuples(st.just("Follow-ups sent"), st.integers(0, 3) | st.none()),
+    st.tuples(st.just("Last medium"), st.sampled_from((*schema.MEDIUMS, None))),
+    st.tuples(st.sampled_from(("Company", "Notes", "Interviewer")), st.sampled_from(COMPANIES) | st.none()),
+)
+
+
+def is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def repeated(grid) -> set[str]:
+    ids = [str(i).lower() for i in read_back(grid).frame["id"] if i]
+    return {i for i in ids if ids.count(i) > 1}
+
+
+class TrackerMachine(RuleBasedStateMachine):
+    """One tracker, edited by people between runs of followsync."""
+
+    def make_harness(self):
+        return MemoryHarness()
+
+    @initialize(rows=st.lists(st.integers(1, len(DEMO) - 1), min_size=1, max_size=5, unique=True))
+    def start(self, rows):
+        self.harness = self.make_harness()
+        self.backend = self.harness.make([DEMO[0], *(list(DEMO[i]) for i in rows)])
+        self.now = NOW
+
+    # -- what the person and the coach do ----------------------------------------------
+
+    def header(self) -> schema.Header:
+        header = schema.locate_header(self.harness.grid())
+        assert header is not None
+        return header
+
+    def rows(self) -> int:
+        return len(self.harness.grid()) - self.header().row - 1
+
+    def set_cell(self, at: int, name: str, value: Any) -> None:
+        header = self.header()
+        if name not in header.positions or not self.rows():
+            return
+        gi, col = header.row + 1 + at % self.rows(), header.positions[name]
+
+        def edit(g):
+            g[gi].extend([None] * (col + 1 - len(g[gi])))
+            g[gi][col] = value
+            return g
+
+        self.harness.edit(edit)
+
+    @rule(column=st.sampled_from(("Company", "Status", "Applied on", "ID")), reverse=st.booleans())
+    def sort(self, column, reverse):
+        col, top = self.header().positions[column], self.header().row + 1
+        key = lambda r: str(r[col]) if col < len(r) and r[col] is not None else ""  # noqa: E731
+        self.harness.edit(lambda g: [*g[:top], *sorted(g[top:], key=key, reverse=reverse)])
+
+    @rule(at=st.integers(0, 50), company=st.sampled_from(COMPANIES[:-1]), applied=DATES)
+    def insert_row(self, at, company, applied):
+        header = self.header()
+        row: list[Any] = [None] * header.width
+        for name, value in (("Company", company), ("Job title", "Engineer"), ("Applied on", applied)):
+            row[header.positions[name]] = value
+        gi = header.row + 1 + at % (self.rows() + 1)
+        self.harness.edit(lambda g: [*g[:gi], row, *g[gi:]])
+
+    @precondition(lambda self: self.rows() > 1)
+    @rule(at=st.integers(0, 50))
+    def delete_row(self, at):
+        gi = self.header().row + 1 + at % self.rows()
+        self.harness.edit(lambda g: [r for i, r in enumerate(g) if i != gi])
+
+    @precondition(lambda self: self.rows() > 0)
+    @rule(at=st.integers(0, 50), to=st.integers(0, 50))
+    def copy_row(self, at, to):
+        top = self.header().row + 1
+        source, gi = top + at % self.rows(), top + to % (self.rows() + 1)
+        self.harness.edit(lambda g: [*g[:gi], list(g[source]), *g[gi:]])  # its ID and drafts too
+
+    @rule(at=st.integers(0, 50), edit=USER_EDITS)
+    def edit_user_cell(self, at, edit):
+        self.set_cell(at, *edit)
+
+    @rule(at=st.integers(0, 50), text=st.sampled_from(("Hi Jane, thanks again!", "", "See you Tuesday")))
+    def edit_draft(self, at, text):
+        self.set_cell(at, "Draft message", text)
+
+    @rule(at=st.integers(0, 50))
+    def clear_id(self, at):
+        self.set_cell(at, "ID", None)
+
+    @rule(at=st.integers(0, 50))
+    def tick_mark_sent(self, at):
+        self.set_cell(at, "Mark sent", "Yes")
+
+    @rule(name=st.sampled_from(schema.OWNED_NAMES))
+    def delete_followsync_column(self, name):
+        col = self.header().positions.get(name)
+        if col is not None:
+            self.harness.edit(lambda g: [[v for c, v in enumerate(r) if c != col] for r in g])
+
+    # -- followsync ----------------------------------------------------------------------
+
+    @rule(days=st.integers(0, 3))
+    def run_later(self, days):
+        self.now += dt.timedelta(days=days)
+        self.run_and_check()
+
+    @precondition(lambda self: self.rows() > 0)
+    @rule(at=st.integers(0, 50), medium=st.sampled_from((None, "email", "linkedin")))
+    def sent(self, at, medium):
+        t = read_back(self.harness.grid())
+        ident = t.frame["id"].iat[at % len(t.frame)]
+        if ident and str(ident).lower() not in repeated(self.harness.grid()):
+            self.run_and_check({ident: sync.Send(medium)})
+
+    def run(self, sends=None, force=False) -> sync.RunResult:
+        return sync.run(self.backend, Config(), self.now, lock_timeout=2, sends=sends, force=force)
+
+    def run_and_check(self, sends=None):
+        before, calls = self.harness.grid(), self.harness.write_calls()
+        history = plain(self.backend.read_sheet("History") or [])
+        try:
+            result = self.run(sends)
+        except UsageError:  # a send with nothing to record: refused before any write
+            assert sends and self.harness.write_calls() == calls and self.harness.grid() == before
+            return
+        except WriteRefused:  # most of followsync's cells would change: the person says --force
+            assert self.harness.write_calls() == calls and self.harness.grid() == before
+            result = self.run(sends, force=True)
+        after = self.harness.grid()
+        self.check_user_cells(before, after, result, sends or {})
+        self.check_history(history, result)
+        self.check_ids(before, after, result)
+        calls = self.harness.write_calls()
+        again = self.run()
+        assert not again.changes, again.changes
+        assert self.harness.write_calls() == calls
+
+    # -- the invariants ------------------------------------------------------------------
+
+    def check_user_cells(self, before, after, result, sends):
+        hb = schema.locate_header(before)
+        assert hb is not None and len(after) == len(before)
+        frame = read_back(before).frame
+        wanted = {str(k).lower() for k in sends}
+        sent = {
+            int(i)
+            for i, ticked, ident in zip(
+                frame["_index"], frame["mark_sent"].fillna(False), frame["id"], strict=True
+            )
+            if ticked or (ident and str(ident).lower() in wanted)
+        }
+        written = {(cw.row.index, cw.column) for cw in result.changes.cells}
+        for gi in range(hb.row + 1, len(before)):
+            for c, name in enumerate(hb.cells):
+                column = schema.match_header(name) if not is_blank(name) else None
+                if is_blank(name) or (column is not None and column.owner != "user"):
+                    continue
+                was, now = (cell(before[gi], c), cell(after[gi], c))
+                if was == now:
+                    continue
+                canonical = column.name if column else str(name)
+                assert (gi, canonical) in written, (gi, canonical, was, now)
+                assert (canonical == "ID" and is_blank(was)) or gi in sent, (gi, canonical, was, now)
+
+    def check_history(self, history, result):
+        added = plain([[h.get(c) for c in HISTORY_COLUMNS] for h in result.history])
+        header = history[:1] or ([list(HISTORY_COLUMNS)] if added else [])
+        assert plain(self.backend.read_sheet("History") or []) == header + history[1:] + added
+        assert len({tuple(r) for r in added}) == len(added), added
+
+    def check_ids(self, before, after, result):
+        ids = read_back(after).frame["id"].tolist()
+        assert all(not is_blank(i) for i in ids), ids
+        assert repeated(after) <= repeated(before), (repeated(before), repeated(after))
+        reported = {str(p.key).lower() for p in result.problems if p.column == "ID"}
+        assert repeated(after) <= reported
+
+
+def cell(row, c):
+    return row[c] if c < len(row) else None
+
+
+TrackerMachine.TestCase.settings = settings(
+    max_examples=8,
+    stateful_step_count=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestTrackerMachine = TrackerMachine.TestCase
+
+
+class XlsxTrackerMachine(TrackerMachine):
+    """The same people on a real .xlsx file: fewer, slower examples."""
+
+    def make_harness(self):
+        return XlsxHarness(Path(tempfile.mkdtemp(prefix="followsync-machine-")) / "tracker.xlsx")
+
+
+XlsxTrackerMachine.TestCase.settings = settings(
+    max_examples=2,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestXlsxTrackerMachine = XlsxTrackerMachine.TestCase
