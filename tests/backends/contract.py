@@ -63,9 +63,10 @@ def as_date(value) -> dt.date | None:
     return schema.parse_date(value) if value not in (None, "") else None
 
 
-def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:
+def user_cells(grid, exclude=("ID",)) -> dict[tuple[tuple[Any, Any], str], Any]:
     """Every user cell keyed by (row's Company+Job title, header), for before/after checks."""
     header = schema.locate_header(grid)
+    assert header is not None
     out = {}
     keep = {
         n: i for n, i in header.positions.items() if schema.BY_NAME[n].owner == "user" and n not in exclude
@@ -204,7 +205,7 @@ class BackendContract:
 
     def test_bad_row_is_reported_and_the_others_processed(self, harness):
         grid = demo_grid()
-        bad = [None] * len(HEADER)
+        bad: list[Any] = [None] * len(HEADER)
         bad[HEADER.index("Company")] = "Broken Co"
         bad[HEADER.index("Job title")] = "Tester"
         bad[HEADER.index("Interview at")] = "last Tuesday-ish"
@@ -400,7 +401,7 @@ class BackendContract:
         assert [m for m in applied.skipped if "Next action" in m] and applied.cells == 1, applied
         t = read_back(harness.grid())
         assert "Next action" not in t.header.positions
-        assert by_id(t, "Status")[ref.id] == "Offer"
+        assert by_id(t, "Status")[f"row-{index - 1}"] == "Offer"
 
     # -- what only some stores have -------------------------------------------------
 
