@@ -8,7 +8,11 @@ After every run:
 1. user cells are unchanged, except a blank ID filled and the cells a recorded send writes;
 2. a second run at the same moment writes nothing;
 3. History keeps every row it had and gains exactly the rows this run reports, once each;
-4. every ID is filled, and no ID is repeated unless a copied row brought it (reported).
+4. every ID is filled, and no ID is repeated unless a copied row brought it (reported);
+5. when the coach sorts between followsync's read and write, no value lands on another row.
+
+Two bugs the machine found are kept below as strict-xfail regression tests; the AVOID_* flags
+keep the machine off them until they are fixed.
 
 The memory store takes most examples; the .xlsx store runs a few, slower ones.
 """
