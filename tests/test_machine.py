@@ -11,8 +11,8 @@ After every run:
 4. every ID is filled, and no ID is repeated unless a copied row brought it (reported);
 5. when the coach sorts between followsync's read and write, no value lands on another row.
 
-Two bugs the machine found are kept below as strict-xfail regression tests; the AVOID_* flags
-keep the machine off them until they are fixed.
+Three bugs the machine found are kept below as strict-xfail regression tests; the AVOID_*
+flags keep the machine off them until they are fixed.
 
 The memory store takes most examples; the .xlsx store runs a few, slower ones.
 """
@@ -42,8 +42,10 @@ from .test_run import MemoryHarness
 
 DEMO = demo_grid()
 #: Keep the machine off two known bugs; set each False once its regression test passes.
-#: Mark sent ticked on a row whose ID another row repeats (test_a_ticked_copy_is_recorded_once_not_every_run)
-AVOID_TICKED_COPIES = True
+#: Rows whose ID another row repeats: a ticked Mark sent (test_a_ticked_copy_is_recorded_once_not_every_run)
+#: or a status change (test_a_status_change_on_a_copy_goes_to_history_once) is recorded on every run.
+#: Until fixed, a copied row arrives with its ID cleared, as the Problem message asks.
+AVOID_REPEATED_IDS = True
 #: Mark sent ticked on a row whose ID is blank (test_a_send_on_a_new_row_names_its_id_in_history)
 AVOID_TICKED_BLANK_IDS = True
 COMPANIES = ("Acme Robotics", "Zeta Corp", "Nordlicht GmbH", "Okapi Labs", "")
@@ -130,9 +132,17 @@ class TrackerMachine(RuleBasedStateMachine):
     def copy_row(self, at, to):
         top = self.header().row + 1
         source, gi = top + at % self.rows(), top + to % (self.rows() + 1)
-        if AVOID_TICKED_COPIES and self.ticked(source):
+        if AVOID_TICKED_BLANK_IDS and self.ticked(source):
             return
-        self.harness.edit(lambda g: [*g[:gi], list(g[source]), *g[gi:]])  # its ID and drafts too
+        id_col = self.header().positions["ID"]
+
+        def copy(g):
+            row = list(g[source])  # its ID and drafts too
+            if AVOID_REPEATED_IDS and id_col < len(row):
+                row[id_col] = None
+            return [*g[:gi], row, *g[gi:]]
+
+        self.harness.edit(copy)
 
     @rule(at=st.integers(0, 50), edit=USER_EDITS)
     def edit_user_cell(self, at, edit):
@@ -153,8 +163,6 @@ class TrackerMachine(RuleBasedStateMachine):
         grid = self.harness.grid()
         gi = self.header().row + 1 + at % max(1, self.rows())
         ident = cell(grid[gi], self.header().positions["ID"]) if gi < len(grid) else None
-        if AVOID_TICKED_COPIES and not is_blank(ident) and str(ident).lower() in repeated(grid):
-            return
         if AVOID_TICKED_BLANK_IDS and is_blank(ident):
             return
         self.set_cell(at, "Mark sent", "Yes")
@@ -358,3 +366,28 @@ def test_a_send_on_a_new_row_names_its_id_in_history():
     ident = harness.grid()[at][header.index("ID")]
     history = backend.read_sheet("History") or []
     assert ident and [r[1] for r in history[1:]] == [ident]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: compute notices a status change on a row whose ID is repeated (a copy) on every run: "
+    "the store skips the row's Draft state write (ID on 2 rows), so History gains 'Status: A -> B' each run",
+)
+def test_a_status_change_on_a_copy_goes_to_history_once():
+    harness = MemoryHarness()
+    backend = harness.make(DEMO)
+    sync.run(backend, Config(), NOW, lock_timeout=2)
+    header = schema.locate_header(harness.grid())
+    assert header is not None
+    at = next(i for i, r in enumerate(harness.grid()) if r[header.positions["Company"]] == "Acme Robotics")
+
+    def copy_and_move_on(g):
+        copy = list(g[at])  # the coach copies the row, its ID too
+        g[at][header.positions["Status"]] = "Next round"
+        return [*g, copy]
+
+    harness.edit(copy_and_move_on)
+    sync.run(backend, Config(), NOW, lock_timeout=2)
+    history = backend.read_sheet("History") or []
+    again = sync.run(backend, Config(), NOW, lock_timeout=2)
+    assert not again.history and backend.read_sheet("History") == history
