@@ -15,7 +15,6 @@ import os
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,17 @@ from .backends.base import Backend
 from .config import Config, TrackerSpec
 from .core import schema
 from .core.changes import (
-    Applied,
     ChangeSet,
     SheetWrite,
     Snapshot,
 )
-from .core.compute import DueItem, compute, digest
+from .core.compute import compute, digest
 from .core.diff import diff, refuse_mass_rewrite
 from .core.sends import Send, record_sends
 from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
+from .outputs.results import Outcome, RunResult
 from .outputs.summary_sheet import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
 
 log = logging.getLogger("followsync")
@@ -87,42 +86,6 @@ def read_tracker(snapshot: Snapshot, config: Config) -> schema.Tracker:
 
 # --------------------------------------------------------------------------------------
 # The run
-
-
-@dataclass
-class RunResult:
-    """What one run found and did, for the digest, ``--json`` and the exit code."""
-
-    location: str
-    sheet: str
-    rows: int
-    changes: ChangeSet
-    applied: Applied | None
-    problems: list[schema.Problem]
-    due: list[DueItem]
-    dry_run: bool = False
-    notes: list[str] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    summary: summary_mod.Summary | None = None
-    calendar: list[ics.CalendarItem] = field(default_factory=list)  # one per due action
-    name: str = ""  # the tracker's name in [[trackers]]
-
-    @property
-    def exit_code(self) -> int:
-        from .errors import EXIT_OK, EXIT_PROBLEMS
-
-        return EXIT_PROBLEMS if self.problems else EXIT_OK
-
-    @property
-    def cells_changed(self) -> int:
-        """Cells written (or, on a dry run, that would be): values and colours."""
-        return len(self.changes.cells) + len(self.changes.fills)
-
-    def by_urgency(self) -> dict[str, int]:
-        counts = {u: 0 for u in ("overdue", "today", "soon")}
-        for item in self.due:
-            counts[item.urgency] = counts.get(item.urgency, 0) + 1
-        return counts
 
 
 def lock_path(backend: Backend) -> Path:
@@ -272,21 +235,6 @@ def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tr
 #
 # run_all is what ``followsync run`` does, as a Python API: each tracker is run under its own
 # lock, a failure in one does not stop the others, and the exit code is the worst of them.
-
-
-@dataclass
-class Outcome:
-    """One tracker's run: its result, or the error that stopped it."""
-
-    spec: TrackerSpec
-    result: RunResult | None = None
-    error: FollowsyncError | None = None
-
-    @property
-    def exit_code(self) -> int:
-        if self.error is not None:
-            return self.error.exit_code
-        return self.result.exit_code if self.result else EXIT_OK
 
 
 def targets(config: Config, location: str | None) -> list[TrackerSpec]:

@@ -13,13 +13,17 @@ from followsync.config import Config
 from followsync.core.compute import new_id
 from followsync.errors import TrackerBusy, TrackerUnreadable
 
-from .backends.contract import BackendContract, demo_grid
+from .backends.contract import BackendContract, Harness, demo_grid
 from .conftest import NOW
 
 
-class MemoryHarness:
+class MemoryHarness(Harness):
     def __init__(self):
         self.backend = None
+
+    def make_new(self):
+        self.backend = MemoryBackend()
+        return self.backend
 
     def make(self, grid):
         self.backend = MemoryBackend(grid)

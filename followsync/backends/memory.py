@@ -14,6 +14,7 @@ from typing import Any
 from ..core.changes import Applied, ChangeSet, Snapshot, put_cell
 from ..core.layout import Layout
 from ..core.schema import COLOUR_COLUMNS, locate_header
+from ..errors import UsageError
 from .base import Backend, foreign_sheet, locate, owns_sheet
 
 
@@ -54,17 +55,24 @@ class MemoryBackend(Backend):
         applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
         for name, col in where.new_columns.items():
             put_cell(grid, where.header_row, col, name)
+        # A column deleted since the read: its cells are skipped, once said, as the real stores do.
+        wanted = {cw.column for cw in changes.cells} | {fw.column for fw in changes.fills}
+        gone = sorted(wanted - set(where.columns))
+        applied.skipped += [
+            f"column {name!r} is gone (deleted while followsync ran); skipped its cells, run followsync again"
+            for name in gone
+        ]
         for ch in changes.cells:
             gi = where.rows.get(ch.row)
-            if gi is not None:
+            if gi is not None and ch.column in where.columns:
                 put_cell(grid, gi, where.columns[ch.column], ch.value)
                 applied.cells += 1
-        for fill in changes.fills:
-            gi = where.rows.get(fill.row)
-            if gi is not None:
-                key = (gi, where.columns[fill.column])
-                if fill.colour:
-                    fills[key] = fill.colour
+        for fw in changes.fills:
+            gi = where.rows.get(fw.row)
+            if gi is not None and fw.column in where.columns:
+                key = (gi, where.columns[fw.column])
+                if fw.colour:
+                    fills[key] = fw.colour
                 else:
                     fills.pop(key, None)
                 applied.fills += 1
@@ -87,7 +95,15 @@ class MemoryBackend(Backend):
         return copy.deepcopy(rows) if rows is not None else None
 
     def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
+        """Lay ``layout`` (and ``rows``) into a blank grid; a tracker already there is kept as it
+        is, and a grid of the person's own data is refused, as the real stores do."""
+        if any(v not in (None, "") for row in self.grid for v in row):
+            if locate_header(self.grid, self.sheet) is None:
+                raise UsageError(
+                    f"{self.location} already holds data that is not a followsync tracker; "
+                    "followsync will not write over it"
+                )
+            return
         names = [lc.column.name for lc in layout.columns]
         self.grid = [names] + [[r.get(n) for n in names] for r in rows]
         self.fills = {}
-

@@ -36,7 +36,7 @@ from .files import atomic_write
 from .summary import cells_of
 
 if TYPE_CHECKING:
-    from ..run import Outcome
+    from .results import Outcome
 
 log = logging.getLogger("followsync")
 

@@ -18,7 +18,7 @@ from rich.markup import escape
 from ..errors import EXIT_OK
 
 if TYPE_CHECKING:
-    from ..run import Outcome, RunResult
+    from .results import Outcome, RunResult
 
 JSON_VERSION = 1
 

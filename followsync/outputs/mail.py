@@ -41,7 +41,7 @@ from . import digest
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..run import Outcome
+    from .results import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,12 @@ returns an object with these methods:
 - ``edit(fn)``: change the tracker behind followsync's back, as a coach would, through the
   store itself: ``fn(grid) -> grid`` gets and returns the rows (header first);
 - ``between(fn)``: run ``fn()`` after followsync's read and before its write;
-- ``write_calls() -> int``: write requests made to the store so far.
+- ``write_calls() -> int``: write requests made to the store so far;
+- ``make_new() -> Backend``: a backend at a location that holds no tracker yet, for ``create()``;
+  ``grid()`` then shows what it made.
+
+What a store lacks is said by flags on the harness class (vdirsyncer's ``supports_metadata``),
+defaults in :class:`Harness`; a case for something a store lacks checks the clear refusal.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from followsync import run as sync
 from followsync.config import Config
 from followsync.core import cells, schema
+from followsync.core.changes import CellWrite, ChangeSet, RowRef, SheetWrite
 from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
+from followsync.core.sends import HISTORY_COLUMNS
+from followsync.errors import FollowsyncError, UsageError
 
 from ..conftest import NOW, TODAY, day
 
@@ -54,9 +64,10 @@ def as_date(value) -> dt.date | None:
     return cells.parse_date(value) if value not in (None, "") else None
 
 
-def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:
+def user_cells(grid, exclude=("ID",)) -> dict[tuple[tuple[Any, Any], str], Any]:
     """Every user cell keyed by (row's Company+Job title, header), for before/after checks."""
     header = schema.locate_header(grid)
+    assert header is not None
     out = {}
     keep = {
         n: i for n, i in header.positions.items() if schema.BY_NAME[n].owner == "user" and n not in exclude
@@ -71,6 +82,39 @@ def user_cells(grid, exclude=("ID",)) -> dict[tuple[str, str], Any]:
         for i in unknown:
             out[(ident, str(header.cells[i]))] = row[i] if i < len(row) else None
     return out
+
+
+def plain(grid) -> list[list[Any]]:
+    """Another worksheet's values as every store can give them back: dates as ISO text, whole
+    floats as ints, blanks as None, no trailing blanks."""
+    out = []
+    for row in grid or []:
+        cells = []
+        for v in row:
+            if isinstance(v, dt.datetime):
+                v = v.date() if v.time() == dt.time() else v
+            if isinstance(v, dt.date):
+                v = v.isoformat()
+            elif isinstance(v, float) and v == int(v):
+                v = int(v)
+            cells.append(None if v == "" else v)
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(cells)
+    return out
+
+
+class Harness:
+    """The capability flags a store's harness sets where it differs from these defaults."""
+
+    #: cell backgrounds of the colour columns (or what stands for them, Airtable's Urgency)
+    supports_fills = True
+    #: worksheets (or tables) besides the tracker: ``read_sheet`` and ``SheetWrite``
+    supports_worksheets = True
+    #: ``Backend.share``
+    supports_sharing = False
+    #: ``Backend.protect``
+    supports_protection = False
 
 
 class BackendContract:
@@ -105,6 +149,8 @@ class BackendContract:
         for company, index, action in zip(t.frame["company"], t.frame["_index"], actions, strict=True):
             want_action, colour = expected[company]
             assert (action or "") == want_action, company
+            if not harness.supports_fills:
+                continue
             assert fills.get((index, action_col)) == colours.get(colour), (company, colour)
             assert fills.get((index, due_col)) == colours.get(colour), (company, colour)
 
@@ -160,7 +206,7 @@ class BackendContract:
 
     def test_bad_row_is_reported_and_the_others_processed(self, harness):
         grid = demo_grid()
-        bad = [None] * len(HEADER)
+        bad: list[Any] = [None] * len(HEADER)
         bad[HEADER.index("Company")] = "Broken Co"
         bad[HEADER.index("Job title")] = "Tester"
         bad[HEADER.index("Interview at")] = "last Tuesday-ish"
@@ -259,3 +305,127 @@ class BackendContract:
         harness.between(lambda: None)
         self.run(backend)
         assert not self.run(backend).changes
+
+    # -- making a tracker -----------------------------------------------------------
+
+    def test_create_lays_out_a_tracker_that_runs(self, harness):
+        backend = harness.make_new()
+        layout = load_layout()
+        rows = demo_rows(TODAY)
+        backend.create(layout, rows)
+        t = read_back(harness.grid())
+        assert [n for n in t.header.positions if n in HEADER] == HEADER
+        assert t.frame["company"].tolist() == [r["Company"] for r in rows]
+        assert t.frame["job_title"].tolist() == [r["Job title"] for r in rows]
+        result = self.run(backend)
+        assert result.problems == []
+        assert not self.run(backend).changes
+
+    def test_create_never_writes_over_a_persons_data(self, harness):
+        grid = [["Month", "Rent", "Notes"], ["Jan", 900, "paid"]]
+        backend = harness.make(grid)
+        before = harness.grid()
+        with pytest.raises(FollowsyncError):
+            backend.create(load_layout(), demo_rows(TODAY))
+        assert harness.grid() == before
+
+    # -- other worksheets -----------------------------------------------------------
+
+    def _apply_sheet(self, backend, write: SheetWrite):
+        snap = backend.read()
+        return backend.apply(ChangeSet(snap.sheet, 0, sheets=[write]))
+
+    def test_read_sheet_is_none_until_a_send_starts_the_history(self, harness):
+        if not harness.supports_worksheets:
+            pytest.skip("this store has no other worksheets")
+        backend = harness.make(demo_grid())
+        assert backend.read_sheet("History") is None
+        self.run(backend)
+        ident = by_id_of(harness, "Brightwave Media")
+        self.run(backend, sends={ident: sync.Send("email")})
+        history = plain(backend.read_sheet("History"))
+        assert history[0] == list(HISTORY_COLUMNS)
+        assert [(r[0], r[1], r[2]) for r in history[1:]] == [(TODAY.isoformat(), ident, "Brightwave Media")]
+
+    def test_sheet_write_appends_below_and_replaces_whole(self, harness):
+        if not harness.supports_worksheets:
+            pytest.skip("this store has no other worksheets")
+        backend = harness.make(demo_grid())
+        header = list(HISTORY_COLUMNS)
+        first = [day(-1), "acme-1", "Acme Robotics", "Thank-you sent", "Email", "Thanks"]
+        second = [day(0), "delt-1", "Delta Freight", "Follow-up 1 sent", "LinkedIn", "Hello"]
+        assert self._apply_sheet(backend, SheetWrite("History", header, [first])).skipped == []
+        assert self._apply_sheet(backend, SheetWrite("History", header, [second])).skipped == []
+        assert plain(backend.read_sheet("History")) == plain([header, first, second])
+        board = ["Figure", "Value"]  # text: Airtable's other tables hold text and dates only
+        self._apply_sheet(
+            backend, SheetWrite("Summary", board, [["Applied", "3"], ["Interviews", "1"]], mode="replace")
+        )
+        applied = self._apply_sheet(backend, SheetWrite("Summary", board, [["Applied", "4"]], mode="replace"))
+        assert applied.skipped == []
+        assert plain(backend.read_sheet("Summary")) == [board, ["Applied", "4"]]
+        assert plain(backend.read_sheet("History")) == plain([header, first, second])
+        assert (
+            read_back(harness.grid()).frame["company"].tolist()
+            == read_back(demo_grid()).frame["company"].tolist()
+        )
+
+    def test_a_worksheet_of_the_persons_own_is_left_alone(self, harness):
+        if not harness.supports_worksheets:
+            pytest.skip("this store has no other worksheets")
+        backend = harness.make(demo_grid())
+        diary = [["My diary", "Mood"], ["Called Acme", "good"]]
+        self._apply_sheet(backend, SheetWrite("History", diary[0], diary[1:]))
+        ours = SheetWrite(
+            "History", list(HISTORY_COLUMNS), [[day(0), "acme-1", "Acme Robotics", "x", None, None]]
+        )
+        applied = self._apply_sheet(backend, ours)
+        assert [m for m in applied.skipped if "'History'" in m and "not followsync's" in m], applied.skipped
+        assert plain(backend.read_sheet("History")) == diary
+
+    # -- a column that is not there -------------------------------------------------
+
+    def test_a_write_to_a_missing_column_is_skipped_and_the_rest_written(self, harness):
+        grid = demo_grid()
+        for n, row in enumerate(grid[1:]):
+            row[HEADER.index("ID")] = f"row-{n}"
+        backend = harness.make(grid)
+        snap = backend.read()
+        index = 1 + next(n for n, r in enumerate(grid[1:]) if r[HEADER.index("Company")] == "Juniper Bank")
+        ref = RowRef(f"row-{index - 1}", index, handle=snap.handles.get(index))
+        changes = ChangeSet(
+            snap.sheet,
+            0,
+            cells=[CellWrite(ref, "Next action", "Call them"), CellWrite(ref, "Status", "Offer")],
+        )
+        applied = backend.apply(changes)
+        assert [m for m in applied.skipped if "Next action" in m] and applied.cells == 1, applied
+        t = read_back(harness.grid())
+        assert "Next action" not in t.header.positions
+        assert by_id(t, "Status")[f"row-{index - 1}"] == "Offer"
+
+    # -- what only some stores have -------------------------------------------------
+
+    def test_share_where_the_store_can(self, harness):
+        backend = harness.make(demo_grid())
+        if harness.supports_sharing:
+            backend.share("coach@example.com", "commenter")
+        else:
+            with pytest.raises(UsageError, match="share"):
+                backend.share("coach@example.com", "commenter")
+
+    def test_protect_where_the_store_can(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        if harness.supports_protection:
+            backend.protect(list(schema.OWNED_NAMES))
+            assert not self.run(backend).changes
+        else:
+            with pytest.raises(UsageError):
+                backend.protect(list(schema.OWNED_NAMES))
+
+
+def by_id_of(harness, company: str) -> str:
+    """The ID the tracker now gives the row of ``company``."""
+    t = read_back(harness.grid())
+    return t.frame["id"][t.frame["company"] == company].iat[0]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from followsync import run as sync
 from followsync.config import Config
+from followsync.core.compute import DueItem
 
 from ..conftest import NOW, tracker_of
 from ..varied import LATER, assert_same, varied_rows
@@ -23,7 +24,7 @@ def _reference_digest(tracker, computed):
             continue
         due = computed["Due"].iat[i]
         items.append(
-            sync.DueItem(
+            DueItem(
                 row=int(frame["_row"].iat[i]),
                 id=str(computed["ID"].iat[i]),
                 company=frame["company"].iat[i] or "",

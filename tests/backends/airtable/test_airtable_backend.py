@@ -37,7 +37,7 @@ from followsync.core.schema import COLOUR_COLUMNS, STATUSES, locate_header, matc
 from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFound, UsageError, WriteRefused
 from tests.emulators.airtable import AirtableEmulator
 
-from ..contract import BackendContract, demo_grid, owned, read_back
+from ..contract import BackendContract, Harness, demo_grid, owned, read_back
 
 BASE = "appTESTBASE000001"
 PALETTE = layout.load().colours
@@ -718,7 +718,7 @@ def test_round_trip_then_nothing_to_write(tracker):
 # ---------------------------------------------------------------------------------- the contract
 
 
-class AirtableHarness:
+class AirtableHarness(Harness):
     """tests/contract.py's harness on the emulator: a coach's edits go through the base itself."""
 
     def __init__(self, emu: AirtableEmulator, clock: Clock):
@@ -726,6 +726,11 @@ class AirtableHarness:
         self.table = ""
         self.made = 0
         self.hook = None
+
+    def make_new(self):
+        self.made += 1
+        self.table = f"Tracker {self.made}"
+        return backend(self.emu, self.clock, table=self.table)
 
     def make(self, grid):
         # A new table each time: Airtable's API cannot delete tables.

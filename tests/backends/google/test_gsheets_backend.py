@@ -26,7 +26,7 @@ from followsync.errors import AuthError, RemoteError, TrackerError, TrackerNotFo
 
 from ...conftest import NOW
 from ...emulators.google import SERVICE_ACCOUNT_EMAIL, GoogleEmulator
-from ..contract import BackendContract
+from ..contract import BackendContract, Harness
 
 KEY = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms"
 OWNED = list(schema.OWNED_NAMES)
@@ -863,11 +863,16 @@ def test_5000_rows_sync_in_three_calls_and_resync_writes_nothing(emu, key_path):
 # The shared backend contract (tests/contract.py), on the emulated Google Sheets
 
 
-class GoogleHarness:
+class GoogleHarness(Harness):
     """The contract's harness: a tracker in the emulator, edited through the emulator's own grid."""
 
     def __init__(self, emu, key_path):
         self.emu, self.key_path, self.sid = emu, key_path, None
+
+    supports_sharing = supports_protection = True
+
+    def make_new(self):
+        return self.make([])
 
     def make(self, grid):
         self.sid = self.emu.create_spreadsheet("Jobs", {"Tracker": [[v for v in r] for r in grid]})

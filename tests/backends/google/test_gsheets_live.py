@@ -20,7 +20,7 @@ from followsync.backends.google.backend import GoogleSheetsBackend, parse_locati
 from followsync.backends.google.wire import color_to_hex, hex_to_color
 from followsync.core.schema import COLOUR_COLUMNS, locate_header
 
-from ..contract import BackendContract
+from ..contract import BackendContract, Harness
 
 CREDS = os.environ.get("FOLLOWSYNC_LIVE_GOOGLE_CREDENTIALS")
 SHEET = os.environ.get("FOLLOWSYNC_LIVE_SHEET")
@@ -33,7 +33,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-class LiveGoogleHarness:
+class LiveGoogleHarness(Harness):
+    supports_sharing = supports_protection = True
+
     def __init__(self):
         import gspread
 

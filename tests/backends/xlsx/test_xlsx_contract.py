@@ -10,10 +10,10 @@ import pytest
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.core.schema import COLOUR_COLUMNS, locate_header
 
-from ..contract import BackendContract
+from ..contract import BackendContract, Harness
 
 
-class XlsxHarness:
+class XlsxHarness(Harness):
     def __init__(self, path):
         self.path = path
         self.backend = None
@@ -39,6 +39,10 @@ class XlsxHarness:
 
         backend.apply = apply
         return backend
+
+    def make_new(self):
+        self.backend = XlsxBackend(self.path)
+        return self.backend
 
     def _sheet(self):
         wb = openpyxl.load_workbook(self.path)

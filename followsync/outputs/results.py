@@ -1,0 +1,68 @@
+"""What a run found and did: the result every output reads (digest, --json, mail, calendar).
+
+:func:`followsync.run.run` makes a :class:`RunResult` per tracker; :func:`followsync.run.run_all`
+an :class:`Outcome` per tracker of a config. They live here, beside the outputs that read them,
+so that the outputs never import the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import TrackerSpec
+from ..core import schema
+from ..core.changes import Applied, ChangeSet
+from ..core.compute import DueItem
+from ..errors import EXIT_OK, EXIT_PROBLEMS, FollowsyncError
+from .calendar import CalendarItem
+from .summary import Summary
+
+
+@dataclass
+class RunResult:
+    """What one run found and did, for the digest, ``--json`` and the exit code."""
+
+    location: str
+    sheet: str
+    rows: int
+    changes: ChangeSet
+    applied: Applied | None
+    problems: list[schema.Problem]
+    due: list[DueItem]
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    summary: Summary | None = None
+    calendar: list[CalendarItem] = field(default_factory=list)  # one per due action
+    name: str = ""  # the tracker's name in [[trackers]]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PROBLEMS if self.problems else EXIT_OK
+
+    @property
+    def cells_changed(self) -> int:
+        """Cells written (or, on a dry run, that would be): values and colours."""
+        return len(self.changes.cells) + len(self.changes.fills)
+
+    def by_urgency(self) -> dict[str, int]:
+        counts = {u: 0 for u in ("overdue", "today", "soon")}
+        for item in self.due:
+            counts[item.urgency] = counts.get(item.urgency, 0) + 1
+        return counts
+
+
+@dataclass
+class Outcome:
+    """One tracker's run: its result, or the error that stopped it."""
+
+    spec: TrackerSpec
+    result: RunResult | None = None
+    error: FollowsyncError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return self.error.exit_code
+        return self.result.exit_code if self.result else EXIT_OK

@@ -1,0 +1,83 @@
+"""The layers' borders, read from the code's imports (LAYOUT.md, example 2).
+
+``core`` never reaches the stores, the outputs, the run or the CLI; stores, the inbox and the
+outputs see only ``core``, ``errors`` and ``config`` (and themselves); ``config`` sees only
+``errors``; nothing imports ``cli``. Every import counts: relative or absolute, at the top,
+inside a function or under ``TYPE_CHECKING``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import followsync
+
+PACKAGE = Path(followsync.__file__).parent
+ALLOWED = {
+    "backends": {"backends", "core", "errors", "config"},
+    "inbox": {"inbox", "core", "errors", "config"},
+    "outputs": {"outputs", "core", "config", "errors"},
+    "config": {"config", "errors"},
+    "errors": {"errors"},
+}
+FORBIDDEN = {"core": {"backends", "outputs", "inbox", "run", "cli"}}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imports(path: Path) -> set[str]:
+    """Every followsync module ``path`` imports, relative imports resolved."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            # ``from . import parts`` names a module: count the module, not its package
+            out |= {f"{source}.{a.name}" if is_module(f"{source}.{a.name}") else source for a in node.names}
+    return {m for m in out if m.split(".")[0] == "followsync"}
+
+
+def layer(module: str) -> str:
+    return (module.split(".") + [""])[1]
+
+
+def crossings() -> set[tuple[str, str]]:
+    out = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = module_name(path)
+        for imported in imports(path):
+            mine, theirs = layer(importer), layer(imported)
+            if (
+                (theirs == "cli" and mine != "cli")
+                or theirs in FORBIDDEN.get(mine, set())
+                or (mine in ALLOWED and theirs not in ALLOWED[mine])
+            ):
+                out.add((importer, imported))
+    return out
+
+
+def test_layers_keep_to_their_borders():
+    assert sorted(crossings()) == []
+
+
+def test_the_reader_sees_every_kind_of_import():
+    """The check is only as good as its reading: relative, nested and type-only imports count."""
+    seen = {m for path in PACKAGE.rglob("*.py") for m in imports(path)}
+    assert {"followsync.backends", "followsync.core.rules", "followsync.outputs.results"} <= seen
+    run = imports(PACKAGE / "run.py")
+    assert "followsync.backends" in run and "followsync.core.compute" in run  # ``from .backends import``
+    assert "followsync.outputs.results" in imports(PACKAGE / "outputs" / "digest.py")  # under TYPE_CHECKING
+    assert "followsync.backends.google.auth" in imports(PACKAGE / "cli.py")  # inside a function
