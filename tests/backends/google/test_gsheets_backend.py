@@ -92,7 +92,8 @@ def _no_env(monkeypatch):
 
 
 def backend(emu, key_path, sid, **kw) -> GoogleSheetsBackend:
-    b = GoogleSheetsBackend(sid, credentials_path=key_path, api_url=emu.url, timeout=5, **kw)
+    kw.setdefault("timeout", 5)
+    b = GoogleSheetsBackend(sid, credentials_path=key_path, api_url=emu.url, **kw)
     b.retry.sleep = Sleeps()
     b.retry.random = lambda: 0.5
     return b
@@ -823,7 +824,9 @@ def test_5000_rows_sync_in_three_calls_and_resync_writes_nothing(emu, key_path):
         for i in range(5000)
     ]
     sid = tracker(emu, rows=rows, header=HEADER[:6])
-    b = backend(emu, key_path, sid)
+    # the emulator lays 5,000 rows and their columns' formats in one request: on a loaded
+    # machine that takes longer than the 5 s the other tests allow (this one counts requests)
+    b = backend(emu, key_path, sid, timeout=60)
     emu.reset_stats()
     snap = b.read()
     t = schema.frame(snap.grid, snap.sheet)
