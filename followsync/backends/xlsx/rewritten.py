@@ -225,7 +225,13 @@ class RewrittenBook:
             if lc is not None:  # dressed as init dresses it: width, note, format, drop-down, hidden
                 # the rows there are (no empty cells made below them), drop-downs to row 1000
                 dress_column(
-                    ws, col + 1, lc, header_row=hr + 1, last_row=max(VALIDATION_ROWS, len(grid)), formatted_rows=len(grid)
+                    ws,
+                    col + 1,
+                    lc,
+                    header_row=hr + 1,
+                    last_row=max(VALIDATION_ROWS, len(grid)),
+                    formatted_rows=len(grid),
+                    align_cells=True,
                 )
         if (ws.row_dimensions[hr + 1].height or 0) < HEADER_HEIGHT:
             ws.row_dimensions[hr + 1].height = HEADER_HEIGHT
@@ -439,12 +445,13 @@ def wrap(cell: Any, wrap_text: bool = True) -> None:
 
 
 def dress_column(
-    ws: Worksheet, col: int, lc: Any, *, header_row: int, last_row: int, formatted_rows: int
+    ws: Worksheet, col: int, lc: Any, *, header_row: int, last_row: int, formatted_rows: int, align_cells: bool = False
 ) -> None:
     """Give column ``col`` (1-based) what ``init`` gives a layout column ``lc``: width, hidden,
     the header's note (and wrapping), a drop-down down to ``last_row`` (Mark sent's Yes/No among
-    them), and the number format of its cells down to ``formatted_rows``; a column of multi-line
-    text is wrapped and aligned to the top (its column style, which new cells take)."""
+    them), and the number format of its cells down to ``formatted_rows``; its cells aligned to
+    the top, wrapped for multi-line text (the column's style, which new cells take, and with
+    ``align_cells`` each cell down to ``formatted_rows``)."""
     letter = get_column_letter(col)
     header: Any = ws.cell(header_row, col)
     wrap(header)
@@ -456,11 +463,11 @@ def dress_column(
     # Aligned to the top, as a draft beside it is (wrapped too for multi-line text): the column's
     # style, which the cells Excel or Calc add take.
     dim.alignment = Alignment(wrap_text=True if lc.wrap else None, vertical="top")
-    if lc.number_format:
+    if lc.number_format or align_cells:
         # cell by cell: a column style would not reach cells openpyxl creates
         for r in range(header_row + 1, formatted_rows + 1):
             cell: Any = ws.cell(r, col)
-            if not is_date_format(cell.number_format):
+            if lc.number_format and not is_date_format(cell.number_format):
                 cell.number_format = lc.number_format
             wrap(cell, lc.wrap)
     if lc.choices:
