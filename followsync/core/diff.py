@@ -50,7 +50,8 @@ def diff(
     header = tracker.header
     positions = header.positions
     changes = ChangeSet(sheet=tracker.sheet, header_row=header.row)
-    changes.add_columns = [n for n in ("ID", *schema.OWNED_NAMES) if n not in positions]
+    # Mark sent too: README tells the person to tick it (the store gives it its checkbox or drop-down).
+    changes.add_columns = [n for n in ("ID", "Mark sent", *schema.OWNED_NAMES) if n not in positions]
     frame = tracker.frame
     grid = snapshot.grid
     indexes = frame["_index"].tolist()

@@ -23,6 +23,7 @@ class LayoutColumn:
     number_format: str | None = None  # e.g. "yyyy-mm-dd" for dates
     choices: tuple[str, ...] = ()
     hidden: bool = False
+    wrap: bool = False  # multi-line text: wrapped, aligned to the top, rows tall enough
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def load() -> Layout:
                 number_format=entry.get("format"),
                 choices=col.choices,
                 hidden=bool(entry.get("hidden", False)),
+                wrap=bool(entry.get("wrap", False)),
             )
         )
     return Layout(

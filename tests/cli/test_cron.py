@@ -104,7 +104,8 @@ def test_summary_is_the_first_worksheet_a_coach_sees(runner, tmp_path):
     invoke(runner, "init", "tracker.xlsx", "--demo")
     invoke(runner, "run")
     wb = openpyxl.load_workbook(tmp_path / "tracker.xlsx")
-    assert wb.sheetnames[0] == "Summary" and wb.active.title == "Summary"
+    # first in the tab bar; the workbook opens on the Tracker (issue 13)
+    assert wb.sheetnames[0] == "Summary" and wb.active.title == "Tracker"
     values = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
     assert "Applications by status" in values and "Overdue actions" in values
     # and the run still finds the tracker, not the Summary

@@ -36,7 +36,7 @@ from gspread.exceptions import APIError
 
 from ...core.cells import parse_date
 from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, SheetWrite, Snapshot
-from ...core.layout import Layout
+from ...core.layout import Layout, load
 from ...core.schema import BY_NAME, COLOUR_COLUMNS, OWNED_NAMES, USER_COLUMNS, column_letter, locate_header
 from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
 from ..base import Backend, foreign_sheet, locate
@@ -47,6 +47,7 @@ from .requests import (
     CellEdit,
     LayoutTarget,
     SheetInfo,
+    column_requests,
     layout_requests,
     new_sheet_id,
     protect_requests,
@@ -65,7 +66,7 @@ from .transport import (
     retry_after_of,
     short_message,
 )
-from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values
+from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values, hex_to_color
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -453,6 +454,7 @@ class GoogleSheetsBackend(Backend):
         cells: dict[int, dict[int, CellEdit]] = {}
         for name, col in where.new_columns.items():
             cells.setdefault(where.header_row, {})[col] = CellEdit(value=name, set_value=True)
+        reqs += self._dress_new_columns(where.header_row, where.new_columns)
         gone: set[str] = set()
         writes: list[CellWrite | FillWrite] = [*changes.cells, *changes.fills]
         for ch in writes:
@@ -482,6 +484,21 @@ class GoogleSheetsBackend(Backend):
             owned = [where.columns[n] for n in OWNED_NAMES if n in where.columns]
             reqs += protect_requests(info, owned)
         return applied, reqs, needed
+
+    def _dress_new_columns(self, header_row: int, new_columns: dict[str, int]) -> list[dict[str, Any]]:
+        """What ``init`` gives a column, for the columns a run adds: the header's note, fill and
+        wrapping, the cells' number format and wrapping, drop-down or checkbox, width, hidden."""
+        if not new_columns:
+            return []
+        assert self._info is not None
+        layout = load()
+        by_name = {lc.column.name: lc for lc in layout.columns}
+        header_fill = {"backgroundColor": hex_to_color(layout.header_fill), "textFormat": {"bold": True}}
+        reqs: list[dict[str, Any]] = []
+        for name, col in new_columns.items():
+            if name in by_name:
+                reqs += column_requests(self._info.sheet_id, header_row, col, by_name[name], header_fill, False)
+        return reqs
 
     def _check_new_columns(self, grid: list[list[Any]], header_row: int, new_columns: dict[str, int]) -> None:
         """Refuse to add a column over values the person keeps there without a header."""

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ...core.schema import Header
 
 PROTECT_DESCRIPTION = "followsync: columns followsync writes on every run"
+#: a cell of multi-line text (a draft, a header of two lines): wrapped, aligned to the top
+WRAPPED = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
+WRAPPED_FIELDS = "userEnteredFormat.wrapStrategy,userEnteredFormat.verticalAlignment"
 
 
 @dataclass
@@ -195,16 +198,23 @@ def sheet_requests(
             {
                 "appendCells": {
                     "sheetId": sheet_id,
-                    "rows": [
-                        {"values": [CellEdit(value=v, set_value=True).data() for v in row]} for row in rows
-                    ],
-                    "fields": "userEnteredValue,userEnteredFormat.numberFormat",
+                    "rows": [{"values": [_appended_cell(v) for v in row]} for row in rows],
+                    "fields": "userEnteredValue,userEnteredFormat.numberFormat," + WRAPPED_FIELDS,
                 }
             }
         )
         if sw.chart is not None:
             reqs.append(chart_request(sheet_id, sw.chart, anchor_column=max(len(r) for r in rows) + 1))
     return reqs, foreign
+
+
+def _appended_cell(value: Any) -> dict[str, Any]:
+    """A cell of another sheet's row (History): its value, a date's format, and a message of
+    several lines wrapped and aligned to the top."""
+    data = CellEdit(value=value, set_value=True).data()
+    if isinstance(value, str) and "\n" in value:
+        data["userEnteredFormat"] = {**data.get("userEnteredFormat", {}), **WRAPPED}
+    return data
 
 
 def protect_requests(info: SheetInfo, owned: Sequence[int]) -> list[dict[str, Any]]:
@@ -334,8 +344,8 @@ def column_requests(
 ) -> list[dict[str, Any]]:
     """One column of the layout: its header cell (note, fill, and the name when ``write_header``),
     the number format and validation of the cells below, its width and whether it is hidden."""
-    cell: dict[str, Any] = {"note": lc.note, "userEnteredFormat": header_fill}
-    fields = "note,userEnteredFormat.backgroundColor,userEnteredFormat.textFormat.bold"
+    cell: dict[str, Any] = {"note": lc.note, "userEnteredFormat": {**header_fill, **WRAPPED}}
+    fields = "note,userEnteredFormat.backgroundColor,userEnteredFormat.textFormat.bold," + WRAPPED_FIELDS
     if write_header:
         cell["userEnteredValue"] = {"stringValue": lc.column.name}
         fields = "userEnteredValue," + fields
@@ -361,6 +371,17 @@ def column_requests(
                     "range": below,
                     "cell": {"userEnteredFormat": {"numberFormat": _column_format(lc.number_format)}},
                     "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        )
+    if lc.wrap:
+        # multi-line text: every line shown (Sheets sizes the rows to wrapped text itself)
+        reqs.append(
+            {
+                "repeatCell": {
+                    "range": below,
+                    "cell": {"userEnteredFormat": dict(WRAPPED)},
+                    "fields": WRAPPED_FIELDS,
                 }
             }
         )

@@ -34,10 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -46,13 +44,21 @@ from ...core.layout import Layout
 from ...core.schema import COLOUR_COLUMNS, locate_header
 from ...errors import TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError
 from ..base import Backend
-from .rewritten import RewrittenBook, brief, pattern, save_workbook, set_value
+from .rewritten import (
+    VALIDATION_ROWS,
+    RewrittenBook,
+    brief,
+    dress_column,
+    pattern,
+    save_workbook,
+    set_value,
+    wrap,
+)
 from .scan import SheetScan, Unusual
 from .spliced import SplicedBook
+from .writes import HEADER_HEIGHT, row_height, wraps
 
 log = logging.getLogger(__name__)
-
-VALIDATION_ROWS = 1000  # drop-downs of a new tracker cover rows 2..1000
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -322,39 +328,27 @@ class XlsxBackend(Backend):
         ws.title = layout.worksheet
         bold = Font(bold=True)
         header_fill = pattern(layout.header_fill)
-        align = Alignment(vertical="top", wrap_text=True)
         last = get_column_letter(max(1, len(layout.columns)))
         for i, lc in enumerate(layout.columns, start=1):
-            letter = get_column_letter(i)
             cell = ws.cell(1, i, lc.column.name)
-            cell.font, cell.fill, cell.alignment = bold, header_fill, align
-            if lc.note:
-                cell.comment = Comment(lc.note, "followsync", width=300, height=120)
-            dim = ws.column_dimensions[letter]
-            dim.width = lc.width
-            dim.hidden = lc.hidden
-            if lc.number_format:
-                # rows 2..1000, cell by cell: a column style would not reach cells openpyxl creates
-                for r in range(2, VALIDATION_ROWS + 1):
-                    ws.cell(r, i).number_format = lc.number_format
-            if lc.choices:
-                dv = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(lc.choices) + '"',
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    errorStyle="warning",
-                    errorTitle=lc.column.name,
-                    error="Choose one of: " + ", ".join(lc.choices),
-                )
-                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-                ws.add_data_validation(dv)
+            cell.font, cell.fill = bold, header_fill
+            dress_column(ws, i, lc, header_row=1, last_row=VALIDATION_ROWS, formatted_rows=VALIDATION_ROWS)
+        ws.row_dimensions[1].height = HEADER_HEIGHT  # two-line headers fit
         ws.freeze_panes = "A2"
+        widths = {lc.column.name: lc.width for lc in layout.columns}
+        wrapped = frozenset(lc.column.name for lc in layout.columns if lc.wrap)
         for r, row in enumerate(rows, start=2):
+            tall = []
             for i, lc in enumerate(layout.columns, start=1):
                 value = row.get(lc.column.name)
                 if value is not None:
                     set_value(ws.cell(r, i), value, lc.number_format)
+                    multi_line = isinstance(value, str) and wraps(lc.column.name, value, wrapped)
+                    wrap(ws.cell(r, i), multi_line)  # every cell aligned to the top, as its column
+                    if multi_line:
+                        tall.append((value, widths[lc.column.name]))
+            if tall:
+                ws.row_dimensions[r].height = row_height(tall)
         ws.auto_filter.ref = f"A1:{last}{max(VALIDATION_ROWS, len(rows) + 1)}"
         self._save(backup=False, write=lambda tmp: save_workbook(wb, ws.title, {}, tmp))
         self._view = None  # read() loads the file as saved

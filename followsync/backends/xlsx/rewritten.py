@@ -20,11 +20,13 @@ from typing import Any
 
 import openpyxl
 import openpyxl.worksheet._writer as _ws_writer
+from openpyxl.comments import Comment
 from openpyxl.compat import safe_string
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import Element, SubElement
@@ -36,7 +38,20 @@ from ..base import Located, foreign_sheet, locate, owns_sheet
 from .scan import Unusual, no_result
 from .spliced import SplicedBook
 from .styles import solid_colour
-from .writes import DATE_FORMAT, DATETIME_FORMAT, Target, namesake, sheet_widths, targets
+from .writes import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    DEFAULT_WIDTH,
+    HEADER_HEIGHT,
+    Target,
+    layout_columns,
+    namesake,
+    new_height,
+    row_height,
+    sheet_widths,
+    targets,
+    wraps,
+)
 from .xml import clean_text
 
 # Parts of the zip that openpyxl cannot carry over intact when it saves (charts lose their
@@ -161,7 +176,7 @@ class RewrittenBook:
         if where.new_columns:
             self._add_columns(ws, where)
         target = targets(self.sheet, where, changes, [r.coord for r in ws.merged_cells.ranges], applied)
-        self._write_cells(ws, changes, target, applied)
+        self._write_cells(ws, changes, target, applied, where.columns)
         self._write_fills(ws, changes, target, applied)
         wb = self.workbook
         for sw in changes.sheets:
@@ -200,25 +215,66 @@ class RewrittenBook:
                 )
         # Any: a header cell is a Cell, whose private _style the stubs do not declare
         last: Any = ws.cell(hr + 1, min(where.new_columns.values()))  # the rightmost existing header cell
+        layout = layout_columns()
         for name, col in where.new_columns.items():
             cell: Any = ws.cell(hr + 1, col + 1, name)
             if last.has_style:
                 cell._style = copy(last._style)
             put_cell(grid, hr, col, name)
+            lc = layout.get(name)
+            if lc is not None:  # dressed as init dresses it: width, note, format, drop-down, hidden
+                # the rows there are (no empty cells made below them), drop-downs to row 1000
+                dress_column(
+                    ws,
+                    col + 1,
+                    lc,
+                    header_row=hr + 1,
+                    last_row=max(VALIDATION_ROWS, len(grid)),
+                    formatted_rows=len(grid),
+                    align_cells=True,
+                )
+        if (ws.row_dimensions[hr + 1].height or 0) < HEADER_HEIGHT:
+            ws.row_dimensions[hr + 1].height = HEADER_HEIGHT
 
-    def _write_cells(self, ws: Worksheet, changes: ChangeSet, target: Target, applied: Applied) -> None:
+    def _write_cells(
+        self, ws: Worksheet, changes: ChangeSet, target: Target, applied: Applied, columns: dict[str, int]
+    ) -> None:
+        layout = layout_columns()
+        wrapped = frozenset(name for name, lc in layout.items() if lc.wrap)
+        tall: dict[int, list[Any]] = {}  # grid row -> its values before the write
         for ch in changes.cells:
             at = target(ch.row, ch.column)
             if at is None:
                 continue
             gi, col = at
+            if wraps(ch.column, ch.value, wrapped) and gi not in tall:
+                tall[gi] = list(self.grid[gi]) if gi < len(self.grid) else []
             existing = ws._cells.get((gi + 1, col + 1))
             if ch.value is None and existing is None:
                 pass  # already blank; don't create a cell just to empty it
             else:
-                set_value(existing or ws.cell(gi + 1, col + 1), ch.value)
+                cell = existing or ws.cell(gi + 1, col + 1)
+                set_value(cell, ch.value)
+                if ch.value is not None and wraps(ch.column, ch.value, wrapped):
+                    wrap(cell)
                 put_cell(self.grid, gi, col, ch.value)
             applied.cells += 1
+
+        def needed(row: list[Any]) -> float:
+            return row_height(
+                [
+                    (row[col], layout[name].width if name in layout else DEFAULT_WIDTH)
+                    for name, col in columns.items()
+                    if col < len(row) and isinstance(row[col], str) and wraps(name, row[col], wrapped)
+                ]
+            )
+
+        for gi, old in tall.items():  # rows as tall as their multi-line cells, as they are now
+            dim = ws.row_dimensions[gi + 1]
+            current = dim.height if dim.customHeight else None
+            height = new_height(current, needed(old), needed(self.grid[gi] if gi < len(self.grid) else []))
+            if height is not None:
+                dim.height = height
 
     def _write_fills(self, ws: Worksheet, changes: ChangeSet, target: Target, applied: Applied) -> None:
         patterns: dict[str | None, PatternFill] = {}
@@ -255,12 +311,23 @@ class RewrittenBook:
             for i, width in enumerate(sheet_widths(sw), 1):
                 ws.column_dimensions[get_column_letter(i)].width = width
         first = ws.max_row + 1  # blank rows (the Summary's spacers) count too
+        widths = sheet_widths(sw)
         for r, row in enumerate(sw.rows, first):
+            tall = []
             for c, value in enumerate(row, 1):
                 if value is not None and value != "":
-                    set_value(ws.cell(r, c), value)
+                    cell = ws.cell(r, c)
+                    set_value(cell, value)
+                    if isinstance(value, str) and "\n" in value:  # a message: all its lines shown
+                        wrap(cell)
+                        tall.append((value, widths[c - 1] if c - 1 < len(widths) else 10))
+            if tall:
+                ws.row_dimensions[r].height = row_height(tall)
         if sw.name == "Summary":
-            wb.active = wb.sheetnames.index("Summary")
+            # The Summary sits first; the workbook still opens on the tracker.
+            wb.active = wb.sheetnames.index(self.sheet)
+            for sheet in wb.worksheets:
+                sheet.sheet_view.tabSelected = sheet.title == self.sheet
 
     def save(self, path: Path) -> None:
         """Write the workbook to ``path``, with the formula results it was read with."""
@@ -361,6 +428,60 @@ def _results_by_openpyxl(ws: Any, formulas: dict[tuple[int, int], Any]) -> dict[
                 continue
             out[key] = CellError(str(v)) if cell.data_type == "e" else v
     return out
+
+
+VALIDATION_ROWS = 1000  # drop-downs and formats of a tracker's columns cover rows 2..1000
+
+
+def wrap(cell: Any, wrap_text: bool = True) -> None:
+    """Show a cell's text aligned to the top, and wrapped (its other alignment kept)."""
+    current = cell.alignment
+    if current.vertical != "top" or (wrap_text and not current.wrap_text):
+        new = copy(current)
+        new.vertical = "top"
+        if wrap_text:
+            new.wrap_text = True
+        cell.alignment = new
+
+
+def dress_column(
+    ws: Worksheet, col: int, lc: Any, *, header_row: int, last_row: int, formatted_rows: int, align_cells: bool = False
+) -> None:
+    """Give column ``col`` (1-based) what ``init`` gives a layout column ``lc``: width, hidden,
+    the header's note (and wrapping), a drop-down down to ``last_row`` (Mark sent's Yes/No among
+    them), and the number format of its cells down to ``formatted_rows``; its cells aligned to
+    the top, wrapped for multi-line text (the column's style, which new cells take, and with
+    ``align_cells`` each cell down to ``formatted_rows``)."""
+    letter = get_column_letter(col)
+    header: Any = ws.cell(header_row, col)
+    wrap(header)
+    if lc.note:
+        header.comment = Comment(lc.note, "followsync", width=300, height=120)
+    dim = ws.column_dimensions[letter]
+    dim.width = lc.width
+    dim.hidden = lc.hidden
+    # Aligned to the top, as a draft beside it is (wrapped too for multi-line text): the column's
+    # style, which the cells Excel or Calc add take.
+    dim.alignment = Alignment(wrap_text=True if lc.wrap else None, vertical="top")
+    if lc.number_format or align_cells:
+        # cell by cell: a column style would not reach cells openpyxl creates
+        for r in range(header_row + 1, formatted_rows + 1):
+            cell: Any = ws.cell(r, col)
+            if lc.number_format and not is_date_format(cell.number_format):
+                cell.number_format = lc.number_format
+            wrap(cell, lc.wrap)
+    if lc.choices:
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(lc.choices) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle=lc.column.name,
+            error="Choose one of: " + ", ".join(lc.choices),
+        )
+        dv.add(f"{letter}{header_row + 1}:{letter}{last_row}")
+        ws.add_data_validation(dv)
 
 
 def pattern(colour: str | None) -> PatternFill:

@@ -22,7 +22,17 @@ from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .scan import SheetScan, Unusual, scan_sheet
 from .styles import StyleBook, solid_colour
-from .writes import DATE_FORMAT, DATETIME_FORMAT, namesake, sheet_widths, targets
+from .writes import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    DEFAULT_WIDTH,
+    layout_columns,
+    namesake,
+    row_height,
+    sheet_widths,
+    targets,
+    wraps,
+)
 
 
 class SplicedBook:
@@ -142,10 +152,18 @@ class SplicedBook:
         applied = Applied(skipped=list(where.skipped))
         target = targets(self.sheet, where, changes, self.scan.merges, applied)
         wanted: dict[tuple[int, int], dict[str, Any]] = {}
+        layout = layout_columns()
+        wrapped = frozenset(name for name, lc in layout.items() if lc.wrap)
+        tall: set[int] = set()  # rows where a multi-line cell is written: their height follows it
         for ch in changes.cells:
             at = target(ch.row, ch.column)
             if at is not None:
-                wanted.setdefault((at[0] + 1, at[1] + 1), {})["value"] = ch.value
+                w = wanted.setdefault((at[0] + 1, at[1] + 1), {})
+                w["value"] = ch.value
+                if wraps(ch.column, ch.value, wrapped):
+                    if ch.value is not None:  # a cell emptied keeps the format it has
+                        w["wrap"] = True
+                    tall.add(at[0])
                 applied.cells += 1
         for fill in changes.fills:
             at = target(fill.row, fill.column)
@@ -163,6 +181,7 @@ class SplicedBook:
                 keep_formulas=self.has_calc_chain,
                 date_format=DATE_FORMAT,
                 datetime_format=DATETIME_FORMAT,
+                heights=self._heights(tall, wanted, where.columns, layout, wrapped),
             )
             for (r, c), w in wanted.items():
                 if "value" in w:
@@ -180,12 +199,39 @@ class SplicedBook:
             replaced[self.workbook_part] = xml.full_calc_on_load(workbook)
         return applied, xml.rewrite_zip(self.data, replaced, added)
 
+    def _heights(
+        self,
+        rows: set[int],
+        wanted: dict[tuple[int, int], dict[str, Any]],
+        columns: dict[str, int],
+        layout: dict[str, Any],
+        wrapped: frozenset[str],
+    ) -> dict[int, tuple[float, float]]:
+        """Sheet row (1-based) -> the heights in points that show every line of its multi-line
+        cells as they were and as they are after this write, for the grid rows in ``rows``."""
+        out: dict[int, tuple[float, float]] = {}
+        for gi in rows:
+            row = self.grid[gi] if gi < len(self.grid) else []
+            before, after = [], []
+            for name, col in columns.items():
+                old = row[col] if col < len(row) else None
+                w = wanted.get((gi + 1, col + 1))
+                new = w["value"] if w is not None and "value" in w else old
+                lc = layout.get(name)
+                width = lc.width if lc is not None else DEFAULT_WIDTH
+                if isinstance(old, str) and wraps(name, old, wrapped):
+                    before.append((old, width))
+                if isinstance(new, str) and wraps(name, new, wrapped):
+                    after.append((new, width))
+            out[gi + 1] = (row_height(before), row_height(after))
+        return out
+
     def _write_sheets(
         self, changes: ChangeSet, styles: StyleBook, replaced: dict[str, bytes], applied: Applied
     ) -> dict[str, bytes]:
         """Splice the other worksheets' rows in (their parts go in ``replaced``); the parts added."""
         added: dict[str, bytes] = {}
-        activated = False
+        summary_added = False
         for sw in changes.sheets:
             widths = sheet_widths(sw)
             part = self.parts.get(sw.name)
@@ -194,7 +240,7 @@ class SplicedBook:
             if part is None:
                 part, content = self._new_sheet(sw, replaced, widths, styles)
                 added[part] = content
-                activated = activated or sw.name == "Summary"
+                summary_added = summary_added or sw.name == "Summary"
                 continue
             other = self.scan_of(sw.name)
             if sw.mode == "append" and not owns_sheet(other.grid[0] if other.grid else None, sw.header):
@@ -205,8 +251,8 @@ class SplicedBook:
             if sw.mode == "replace" and other.formulas and self.has_calc_chain:
                 raise Unusual(f"worksheet {sw.name} has formulas in the calculation chain")
             replaced[part] = self._splice_sheet(other, sw, widths, styles, replace=sw.mode == "replace")
-        if activated:
-            self._unselect_tabs(replaced)
+        if summary_added:
+            self._select_tracker(replaced)
         return added
 
     def _splice_sheet(
@@ -224,14 +270,16 @@ class SplicedBook:
             datetime_format=DATETIME_FORMAT,
         )
 
-    def _unselect_tabs(self, replaced: dict[str, bytes]) -> None:
-        """The new Summary is the tab a coach opening the file sees; no other tab stays selected."""
+    def _select_tracker(self, replaced: dict[str, bytes]) -> None:
+        """The workbook opens on the tracker (the new Summary sits first, but is not the active
+        tab): the tracker's tab is the one selected, no other stays selected."""
         chart_sheets = [n for n in self.names if n.startswith("xl/chartsheets/") and n.endswith(".xml")]
+        tracker = self.parts[self.sheet]
         for p in [*self.parts.values(), *chart_sheets]:
             current = replaced.get(p) or self.read(p)
-            unselected = xml.unselect_tab(current)
-            if unselected is not current:
-                replaced[p] = unselected
+            changed = xml.select_tab(current) if p == tracker else xml.unselect_tab(current)
+            if changed is not current:
+                replaced[p] = changed
 
     def _new_sheet(
         self, sw: SheetWrite, replaced: dict[str, bytes], widths: list[int], styles: StyleBook
@@ -245,8 +293,8 @@ class SplicedBook:
         while f"{folder}/worksheets/sheet{k}.xml".lstrip("/") in taken:
             k += 1
         part = f"{folder}/worksheets/sheet{k}.xml".lstrip("/")
-        first = sw.name == "Summary"  # what a coach opening the file should see first
-        skeleton = scan_sheet(xml.empty_sheet(selected=first), shared_strings=[], epoch=self.epoch)
+        first = sw.name == "Summary"  # the first tab, left of the tracker (which stays the active one)
+        skeleton = scan_sheet(xml.empty_sheet(selected=False), shared_strings=[], epoch=self.epoch)
         content = self._splice_sheet(skeleton, sw, widths, styles, replace=True)
         rels_part = f"{folder}/_rels/{self.workbook_part.rpartition('/')[2]}.rels".lstrip("/")
         types_part = "[Content_Types].xml"
@@ -258,6 +306,7 @@ class SplicedBook:
             part=part,
             workbook_part=self.workbook_part,
             first=first,
+            active=self.sheetnames.index(self.sheet) + 1 if first else None,
         )
         replaced.update({self.workbook_part: wb_xml, rels_part: rels_xml, types_part: types_xml})
         self.names.append(part)

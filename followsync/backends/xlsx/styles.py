@@ -79,14 +79,39 @@ class StyleBook:
         head, rest = self._xf_start(index)
         for name, value in attrs.items():
             head = set_attr(head, name, value)
-        xf = head + rest
+        found = self._cache[key] = self._register(head + rest)
+        return found
+
+    def _register(self, xf: str) -> int:
+        """The index of cell format ``xf``: one already in the file that is the same, or a new one."""
         found = self._known.get(_normal(xf))
         if found is None:
             found = len(self.xfs)
             self.xfs.append(xf)
             self.added["cellXfs"].append(xf)
             self._known[_normal(xf)] = found
-        self._cache[key] = found
+        return found
+
+    def wrapped(self, index: int) -> int:
+        """Format ``index`` with its text wrapped and aligned to the top of the cell
+        (``<alignment wrapText="1" vertical="top"/>``), so every line of a draft shows inside it."""
+        key = (index, "wrapped")
+        if key in self._cache:
+            return self._cache[key]
+        head, rest = self._xf_start(index)
+        p = self.prefix
+        head = set_attr(head, "applyAlignment", "1")
+        m = re.search(rf"<{p}alignment\b[^>]*?/?>", rest)
+        if m is not None:
+            tag = set_attr(set_attr(m.group(0), "wrapText", "1"), "vertical", "top")
+            rest = rest[: m.start()] + tag + rest[m.end() :]
+        else:
+            alignment = f'<{p}alignment wrapText="1" vertical="top"/>'
+            if head.endswith("/>"):  # <xf .../>: open it
+                head, rest = head[:-2].rstrip() + ">", alignment + f"</{p}xf>"
+            else:  # alignment comes first among an xf's children
+                rest = alignment + rest
+        found = self._cache[key] = self._register(head + rest)
         return found
 
     def fill_id(self, index: int) -> int:

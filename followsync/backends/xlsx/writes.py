@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from openpyxl.utils.cell import range_boundaries
 
 from ...core.changes import Applied, ChangeSet, RowRef, SheetWrite
+from ...core.layout import load
 from ..base import Located
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -90,3 +92,54 @@ def sheet_widths(sw: SheetWrite) -> list[int]:
         )
         widths.append(min(max(10, longest + 2), 60))
     return widths
+
+
+# ---------------------------------------------------------------------- multi-line cells
+
+LINE_HEIGHT = 15.0  # points: one line of the default 11-point font, as Excel and Calc space it
+HEADER_HEIGHT = 2 * LINE_HEIGHT  # a header row fits two-line headers
+MAX_ROW_HEIGHT = 409.0  # Excel's limit is 409.5 points
+DEFAULT_WIDTH = 14  # characters, for a column the layout does not know
+
+
+def layout_columns() -> dict[str, Any]:
+    """The shipped layout's columns by name (what ``init`` gives a column, ``run`` gives too)."""
+    return {lc.column.name: lc for lc in load().columns}
+
+
+def wraps(column: str | None, value: Any, wrapped: frozenset[str]) -> bool:
+    """Whether a cell followsync writes is shown wrapped and aligned to the top: a column of
+    multi-line text in the layout (``wrapped``), or any text holding a line break."""
+    return (column is not None and column in wrapped) or (isinstance(value, str) and "\n" in value)
+
+
+def text_lines(value: Any, width: float) -> int:
+    """How many lines ``value`` takes in a wrapped cell ``width`` characters wide (a guess on the
+    safe side: words wrap early, and proportional letters are not all narrower than digits)."""
+    if value is None or value == "":
+        return 0
+    per_line = max(4, int(width * 1.1) - 2)
+    lines = 0
+    for line in str(value).split("\n"):
+        lines += max(1, -(-len(line.rstrip()) // per_line))
+    return lines
+
+
+def row_height(cells: Sequence[tuple[Any, float]]) -> float:
+    """The height in points of a row whose wrapped cells are ``(value, width in characters)``."""
+    lines = max([text_lines(v, w) for v, w in cells] + [1])
+    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + (3.0 if lines > 1 else 0.0))
+
+
+def new_height(current: float | None, before: float, after: float) -> float | None:
+    """The height to give a row whose multi-line cells needed ``before`` points and now need
+    ``after``; ``current`` is its custom height (None: it has none). None: leave it as it is.
+
+    A height followsync gave (it equals ``before``) follows the cells; a person's own is kept,
+    only ever grown to show every line.
+    """
+    if current is None:
+        return after if after > LINE_HEIGHT else None
+    if abs(current - before) < 0.01:
+        return after if abs(current - after) >= 0.01 else None
+    return after if after > current else None

@@ -30,6 +30,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import to_excel
 
 from .scan import MAIN_NS, SheetScan, Unusual, check_utf8
+from .writes import LINE_HEIGHT, MAX_ROW_HEIGHT, new_height, text_lines
 
 if TYPE_CHECKING:
     from .styles import StyleBook
@@ -210,10 +211,14 @@ def splice_cells(
     date_format: str,
     datetime_format: str,
     keep_formulas: bool = False,
+    heights: dict[int, tuple[float, float]] | None = None,
 ) -> bytes:
-    """The sheet part with each (row, col) of ``wanted`` given its new "value" and/or "fill".
+    """The sheet part with each (row, col) of ``wanted`` given its new "value" and/or "fill"
+    (and with "wrap", text wrapped and aligned to the top).
 
     ``keep_formulas``: the workbook has a calculation chain, so no formula may be overwritten.
+    ``heights``: row -> the heights in points its multi-line cells needed before and need after
+    this write, for the rows where one was written (see :func:`~.writes.new_height`).
 
     A cell keeps its format, with a fill or a date format added on top; a cell that did not
     exist gets the format Excel would give it (the row's, else the column's).
@@ -236,8 +241,9 @@ def splice_cells(
         else:
             continue
         top_row, top_col = max(top_row, r), max(top_col, c)
-    for r, cols in spans.items():
-        _widen_spans(splice, scan, r, cols)
+    heights = heights or {}
+    for r in sorted(set(spans) | {r for r in heights if r in scan.rows}):
+        _row_head(splice, scan, r, spans.get(r, set()), heights.get(r))
     set_dimension(splice, scan, top_row, top_col)
     return splice.result()
 
@@ -252,6 +258,8 @@ def _new_style(
         style = styles.with_date_format(style, datetime_format if has_time else date_format)
     if "fill" in w:
         style = styles.with_fill(style, w["fill"])
+    if w.get("wrap"):
+        style = styles.wrapped(style)
     return style
 
 
@@ -303,23 +311,52 @@ def _add_cell(
     return True
 
 
-def _widen_spans(splice: Splice, scan: SheetScan, row: int, cols: set[int]) -> None:
-    """Keep a row's optional ``spans`` hint true after cells were added to it."""
+def _row_head(
+    splice: Splice, scan: SheetScan, row: int, cols: set[int], heights: tuple[float, float] | None
+) -> None:
+    """A row's start tag, its optional ``spans`` hint kept true after cells were added to it
+    (``cols``), and its height following its multi-line cells (``heights``: before, after)."""
     start = scan.rows[row][0]
     end = tag_end(scan.data, start)
-    head = scan.data[start:end].decode("utf-8")
+    old = scan.data[start:end].decode("utf-8")
+    head = _widen_spans(old, cols)
+    if heights is not None:
+        try:
+            current = float(attr(head, "ht") or "") if attr(head, "customHeight") in ("1", "true") else None
+        except ValueError:
+            current = None
+        head = with_height(head, new_height(current, *heights))
+    if head != old:
+        splice.replace(start, end, head)
+
+
+def with_height(head: str, height: float | None) -> str:
+    """A ``<row>`` start tag with ``ht`` (and ``customHeight``) set to ``height``; None: as it is."""
+    if height is None:
+        return head
+    current = attr(head, "ht")
+    try:
+        same = current is not None and abs(float(current) - height) < 0.01
+    except ValueError:
+        same = False
+    if same and attr(head, "customHeight") in ("1", "true"):
+        return head
+    return set_attr(set_attr(head, "ht", f"{height:g}"), "customHeight", "1")
+
+
+def _widen_spans(head: str, cols: set[int]) -> str:
     spans = attr(head, "spans")
-    if not spans:
-        return
+    if not spans or not cols:
+        return head
     try:
         ranges = [(int(a), int(b or a)) for a, _, b in (part.partition(":") for part in spans.split())]
     except ValueError:
-        return
+        return head
     if all(any(a <= c <= b for a, b in ranges) for c in cols):
-        return
+        return head
     lo = min([a for a, _ in ranges] + list(cols))
     hi = max([b for _, b in ranges] + list(cols))
-    splice.replace(start, end, set_attr(head, "spans", f"{lo}:{hi}"))
+    return set_attr(head, "spans", f"{lo}:{hi}")
 
 
 def splice_sheet(
@@ -342,6 +379,7 @@ def splice_sheet(
 
     def row(r: int, values: list[Any], base: int) -> str:
         cells = []
+        lines = 1
         for c, v in enumerate(values, 1):
             if v is None or v == "":
                 continue
@@ -349,8 +387,17 @@ def splice_sheet(
             if isinstance(v, dt.date):
                 has_time = isinstance(v, dt.datetime) and v.time() != dt.time()
                 style = styles.with_date_format(base, datetime_format if has_time else date_format)
+            if isinstance(v, str) and "\n" in v:  # a message: wrapped, top-aligned, all its lines shown
+                style = styles.wrapped(style)
+                lines = max(lines, text_lines(v, widths[c - 1] if c - 1 < len(widths) else 10))
             cells.append(cell_xml(p, r, c, v, style, epoch))
-        return row_xml(p, r, cells) if cells else ""
+        if not cells:
+            return ""
+        xml = row_xml(p, r, cells)
+        if lines > 1:
+            height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3.0)
+            xml = with_height(xml[: xml.index(">") + 1], height) + xml[xml.index(">") + 1 :]
+        return xml
 
     start, end = element_span(data, scan.sheet_data[0], scan.sheet_data[1])
     if replace:
@@ -478,10 +525,12 @@ def add_sheet(
     part: str,
     workbook_part: str,
     first: bool,
+    active: int | None = None,
 ) -> tuple[bytes, bytes, bytes]:
     """workbook.xml, its relationships and [Content_Types].xml with worksheet ``name`` added.
 
-    ``first`` puts it first and makes it the active tab; otherwise it goes last.
+    ``first`` puts it first; otherwise it goes last. ``active`` is the tab the workbook opens
+    on, by position in the new order (None: as it was, or the new first sheet).
     """
     for data in (workbook_xml, rels_xml, content_types):
         check_utf8(data)
@@ -502,11 +551,11 @@ def add_sheet(
     types = _insert_before_close(
         types, "Types", f'<{tp}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'
     )
-    wb = _list_sheet(wb, name, rid, first=first)
+    wb = _list_sheet(wb, name, rid, first=first, active=active)
     return wb.encode("utf-8"), rels.encode("utf-8"), types.encode("utf-8")
 
 
-def _list_sheet(wb: str, name: str, rid: str, *, first: bool) -> str:
+def _list_sheet(wb: str, name: str, rid: str, *, first: bool, active: int | None = None) -> str:
     """workbook.xml's text with a ``<sheet>`` for ``name`` (relationship ``rid``) in its list."""
     root = re.search(r"<(\w+:)?workbook\b[^>]*>", wb)
     if root is None:
@@ -530,7 +579,7 @@ def _list_sheet(wb: str, name: str, rid: str, *, first: bool) -> str:
     )
     view = re.search(rf"<{p}workbookView\b[^>]*>", wb)
     if view:
-        head = set_attr(view.group(0), "activeTab", "0")
+        head = set_attr(view.group(0), "activeTab", str(active or 0))
         if attr(head, "firstSheet") is not None:
             head = set_attr(head, "firstSheet", "0")
         wb = wb[: view.start()] + head + wb[view.end() :]
@@ -550,3 +599,14 @@ def unselect_tab(data: bytes) -> bytes:
         out += [data[pos : m.start()], _TAB_SELECTED.sub(b"", m.group(0))]
         pos = m.end()
     return b"".join(out) + data[pos:] if out else data
+
+
+def select_tab(data: bytes) -> bytes:
+    """A worksheet part whose tab is selected (the sheet the workbook opens on)."""
+    end = data.find(b"sheetData")
+    head = data[: end if end != -1 else len(data)]
+    m = _SHEET_VIEW.search(head)
+    if m is None or _TAB_SELECTED.search(m.group(0)):
+        return data
+    tag = m.group(0).decode("utf-8")
+    return data[: m.start()] + set_attr(tag, "tabSelected", "1").encode("utf-8") + data[m.end() :]

@@ -842,3 +842,44 @@ class TestAirtableContract(BackendContract):
         harness.between(lambda: None)
         self.run(backend_)
         assert not self.run(backend_).changes
+
+
+def test_fields_a_run_adds_to_a_persons_own_table_are_typed_like_init(emu, clock):
+    """A person's own table with only user fields: a run adds Mark sent (a checkbox) and
+    followsync's fields, typed and described as ``init`` makes them (issue 13, item 2)."""
+    from ...conftest import NOW
+
+    emu.create_table(
+        "Tracker",
+        [
+            {"name": "Company", "type": "singleLineText"},
+            {"name": "Job title", "type": "singleLineText"},
+            {"name": "Applied on", "type": "date"},
+            {"name": "Status", "type": "singleSelect", "options": {"choices": [{"name": s} for s in STATUSES]}},
+            {"name": "Interview at", "type": "dateTime", "options": {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"}},
+            {"name": "Interviewer", "type": "singleLineText"},
+            {"name": "Interviewer email", "type": "email"},
+        ],
+    )
+    emu.add_records(
+        "Tracker",
+        [
+            {"Company": "Acme", "Job title": "Engineer", "Applied on": "2026-11-01", "Status": "Interviewed",
+             "Interview at": "2026-11-18T10:00:00.000Z", "Interviewer": "Ms. Jane Jones", "Interviewer email": "jane@acme.example"},
+            {"Company": "Beta", "Job title": "Analyst", "Applied on": "2026-11-12", "Status": "Applied"},
+        ],
+    )
+    b = backend(emu, clock)
+    sync.run(b, Config(), NOW, lock_timeout=2)
+    fields = {f["name"]: f for f in emu.table_schema("Tracker")["fields"]}
+    by_name = {lc.column.name: lc for lc in layout.load().columns}
+    for name in ("ID", "Mark sent", *[n for n in by_name if by_name[n].column.owner == "followsync"]):
+        assert name in fields, name
+        assert fields[name]["type"] == field_spec(by_name[name].column)["type"], name
+        assert fields[name].get("description") == (by_name[name].note or None), name
+    assert fields["Mark sent"]["type"] == "checkbox"
+    assert fields["Due"]["type"] == "date" and fields["Draft message"]["type"] == "multilineText"
+    clock.sleep(1.0)
+    emu.reset_stats()
+    again = sync.run(b, Config(), NOW, lock_timeout=2)
+    assert again.applied is None or again.applied.write_calls == 0

@@ -92,7 +92,8 @@ def _no_env(monkeypatch):
 
 
 def backend(emu, key_path, sid, **kw) -> GoogleSheetsBackend:
-    b = GoogleSheetsBackend(sid, credentials_path=key_path, api_url=emu.url, timeout=5, **kw)
+    kw.setdefault("timeout", 5)
+    b = GoogleSheetsBackend(sid, credentials_path=key_path, api_url=emu.url, **kw)
     b.retry.sleep = Sleeps()
     b.retry.random = lambda: 0.5
     return b
@@ -823,7 +824,9 @@ def test_5000_rows_sync_in_three_calls_and_resync_writes_nothing(emu, key_path):
         for i in range(5000)
     ]
     sid = tracker(emu, rows=rows, header=HEADER[:6])
-    b = backend(emu, key_path, sid)
+    # the emulator lays 5,000 rows and their columns' formats in one request: on a loaded
+    # machine that takes longer than the 5 s the other tests allow (this one counts requests)
+    b = backend(emu, key_path, sid, timeout=60)
     emu.reset_stats()
     snap = b.read()
     t = schema.frame(snap.grid, snap.sheet)
@@ -848,7 +851,7 @@ def test_5000_rows_sync_in_three_calls_and_resync_writes_nothing(emu, key_path):
     assert (
         applied.cells == n * (len(OWNED) - 1) and applied.fills == 2 * n and not applied.skipped
     )  # Problems blank
-    assert applied.columns_added == len(OWNED)
+    assert applied.columns_added == len(OWNED) + 1  # and Mark sent
     assert emu.stats()["requests"] == 3 and writes(emu) == 1
     emu.reset_stats()
     again = b.read()
@@ -1000,3 +1003,76 @@ def test_a_history_sheet_of_the_persons_own_is_left_alone_even_after_a_narrow_re
     applied = b.apply(changes)
     assert any("History" in m for m in applied.skipped)
     assert emu.values(sid, "History") == [["My diary"], ["Called Acme"]]
+
+
+# --------------------------------------------------------------------------------------
+# A person's own sheet: the columns a run appends are dressed like init (issue 13, item 2)
+
+
+def test_columns_a_run_appends_are_dressed_like_init(emu, key_path):
+    from followsync.backends.google.requests import _pixels
+
+    own = [
+        ["Company", "Job title", "Applied on", "Status", "Interview at", "Interviewer", "Interviewer email"],
+        ["Acme", "Engineer", dt.date(2026, 11, 1), "Interviewed", dt.datetime(2026, 11, 18, 10), "Ms. Jane Jones", "jane@acme.example"],
+        ["Beta", "Analyst", dt.date(2026, 10, 20), "Waiting", dt.datetime(2026, 11, 2, 14), "Sam Patel", "sam@beta.example"],
+    ]
+    sid = emu.create_spreadsheet("Mine", {"Jobs": own})
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    sheet = emu.sheet(sid, "Jobs")
+    header = emu.values(sid, "Jobs")[0]
+    added = header[len(own[0]) :]
+    assert header[: len(own[0])] == own[0]
+    assert added == ["ID", "Mark sent", *OWNED]  # Mark sent too
+    layout = {lc.column.name: lc for lc in load_layout().columns}
+    for name in added:
+        lc, c = layout[name], header.index(name)
+        assert sheet.note(0, c) == lc.note, name
+        assert sheet.background(0, c) == load_layout().header_fill, name
+        assert sheet.columns[c].hidden == lc.hidden, name
+        assert sheet.columns[c].pixel_size == _pixels(lc.width), name
+        if lc.number_format:
+            assert sheet.number_format(2, c) == {"type": "DATE", "pattern": lc.number_format}, name
+        fmt = sheet.cell(2, c).get("userEnteredFormat") or {}
+        wrapped = fmt.get("wrapStrategy") == "WRAP" and fmt.get("verticalAlignment") == "TOP"
+        assert wrapped == lc.wrap, name
+    assert sheet.columns[header.index("Draft state")].hidden
+    assert sheet.validation(2, header.index("Mark sent"))["condition"]["type"] == "BOOLEAN"  # a checkbox
+    assert sheet.formatted(1, header.index("Due")).startswith("2026-")  # a date, not a serial number
+    # the person's own columns are left as they were
+    assert sheet.note(0, 0) is None and not sheet.columns[0].hidden
+    emu.reset_stats()
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    assert writes(emu) == 0  # a second run writes nothing
+
+
+def test_a_new_tracker_wraps_its_multi_line_columns(emu, key_path):
+    sid = emu.create_spreadsheet("New", None)
+    layout = load_layout()
+    backend(emu, key_path, sid).create(layout, [])
+    sheet = emu.sheet(sid, "Sheet1")
+    for i, lc in enumerate(layout.columns):
+        fmt = sheet.cell(5, i).get("userEnteredFormat") or {}
+        assert (fmt.get("wrapStrategy") == "WRAP" and fmt.get("verticalAlignment") == "TOP") == lc.wrap
+        header = sheet.cell(0, i)["userEnteredFormat"]
+        assert header["wrapStrategy"] == "WRAP" and header["verticalAlignment"] == "TOP"
+
+
+def test_history_messages_wrap(emu, key_path):
+    from ..contract import demo_grid
+
+    sid = emu.create_spreadsheet("Jobs", {"Tracker": demo_grid()})
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    values = emu.values(sid, "Tracker")
+    header = values[0]
+    row = next(i for i, r in enumerate(values) if r[header.index("Company")] == "Brightwave Media")
+    emu.edit(sid, "Tracker", lambda sheet: sheet.set_value(row, header.index("Mark sent"), True))
+    sync.run(backend(emu, key_path, sid), Config(), NOW, lock_timeout=1)
+    history = emu.values(sid, "History")
+    sheet = emu.sheet(sid, "History")
+    message = history[0].index("Message")
+    multi = [r for r in range(1, len(history)) if "\n" in str(history[r][message] or "")]
+    assert multi
+    for r in multi:
+        fmt = sheet.cell(r, message)["userEnteredFormat"]
+        assert fmt["wrapStrategy"] == "WRAP" and fmt["verticalAlignment"] == "TOP"

@@ -347,7 +347,7 @@ def test_a_shared_formula_in_an_owned_cell_goes_through_openpyxl(tmp_path):
     assert ws["G2"].value == "Follow up" and ws["G3"].value == "=F3*2"
 
 
-def test_history_is_appended_and_a_new_summary_comes_first_and_active(tmp_path):
+def test_history_is_appended_and_a_new_summary_comes_first_the_tracker_stays_active(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Tracker"
@@ -376,10 +376,10 @@ def test_history_is_appended_and_a_new_summary_comes_first_and_active(tmp_path):
     assert backend.last_save == "spliced"
     wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert wb.sheetnames == ["Summary", "Tracker", "History"]
-    assert wb.active.title == "Summary"
+    assert wb.active.title == "Tracker"  # the Summary sits first; the workbook opens on the tracker
     with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
         assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}  # the new part too
-    assert [bool(ws.sheet_view.tabSelected) for ws in wb.worksheets] == [True, False, False]
+    assert [bool(ws.sheet_view.tabSelected) for ws in wb.worksheets] == [False, True, False]
     assert [list(r) for r in wb["History"].iter_rows(values_only=True)] == [
         ["On", "ID", "What"],
         [dt.datetime(2026, 11, 1), "a-1", "Thank-you note sent"],
