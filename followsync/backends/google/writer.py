@@ -332,7 +332,9 @@ class Writer:
         for gi, stamp in stamps_of(changes, where.rows, where.columns).items():
             ledger.seq += 1
             stamps[ledger.value(ledger.seq)] = stamp
-            reqs.append(stamp_request(info.sheet_id, gi, ledger.value(ledger.seq)))
+            reqs.append(
+                stamp_request(info.sheet_id, gi, ledger.value(ledger.seq), ledger.first_id + ledger.seq)
+            )
         if changes.sheets:
             more, foreign = self._sheet_requests(changes.sheets)
             reqs += more

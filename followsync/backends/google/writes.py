@@ -110,11 +110,16 @@ def split(changes: ChangeSet, budget: int = BATCH_BYTES) -> list[ChangeSet]:
 # Stamps
 
 
-def stamp_request(sheet_id: int, row: int, value: str) -> dict[str, Any]:
-    """A ``createDeveloperMetadata`` on grid row ``row``: it moves with the row from then on."""
+def stamp_request(sheet_id: int, row: int, value: str, metadata_id: int | None = None) -> dict[str, Any]:
+    """A ``createDeveloperMetadata`` on grid row ``row``: it moves with the row from then on.
+
+    ``metadata_id`` (a positive 32-bit number, unique in the spreadsheet) names it, so the server
+    need not look for a free one per stamp."""
+    ident = {"metadataId": metadata_id} if metadata_id is not None else {}
     return {
         "createDeveloperMetadata": {
             "developerMetadata": {
+                **ident,
                 "metadataKey": STAMP_KEY,
                 "metadataValue": value,
                 "visibility": "DOCUMENT",
@@ -152,6 +157,8 @@ class Ledger:
     """The stamps of one apply: those of the round being written, and whether any was made."""
 
     token: str = field(default_factory=lambda: secrets.token_hex(4))
+    #: the first metadata id of this apply's stamps: random, so a run cut short leaves none in the way
+    first_id: int = field(default_factory=lambda: 1_000_000_000 + secrets.randbelow(1_000_000_000))
     round: int = 0
     stamps: dict[str, Stamp] = field(default_factory=dict)
     made: bool = False
