@@ -1,11 +1,14 @@
-"""Calls, bytes sent and time per run on Google Sheets, against the emulator with 150 ms a call,
-side by side with what a plain gspread script does.
+"""Calls, bytes sent, the largest request and time per run on Google Sheets, against the emulator
+with 150 ms a call and Google's real limits (10,485,760 bytes a request), side by side with what
+a plain gspread script does.
 
-    python bench/bench_google.py [ROWS ...]     (default: 100 1000 10000)
+    python bench/bench_google.py [--followsync-only] [ROWS ...]     (default: 1000 10000 20000)
 
 Three ways to write the same reminders (the cells followsync's first run writes):
 
-- followsync: one read, one re-read by ID, one atomic batchUpdate (values and colours);
+- followsync: one read; then per batch of whole rows (under 5 MB, estimated) one re-read by ID and
+  one atomic batchUpdate (values, colours and row stamps); then one read checking where the stamps
+  landed and one batchUpdate removing them. A quiet day (nothing changed) is the read alone;
 - plain gspread: ``get_all_records()`` then ``update_cell()`` for each changed cell;
 - gspread-dataframe: ``get_as_dataframe()`` then ``set_with_dataframe()`` of the whole sheet
   (values only: no colours, and every cell is rewritten, the user's too).
@@ -49,7 +52,13 @@ def measure(emu: GoogleEmulator, fn) -> dict:
     fn()
     seconds = time.perf_counter() - start
     s = emu.stats()
-    return {"calls": s["requests"], "bytes": s["bytes_received"], "seconds": seconds}
+    return {
+        "calls": s["requests"],
+        "bytes": s["bytes_received"],
+        "largest": s["largest_request"],
+        "refused": s["too_large"],
+        "seconds": seconds,
+    }
 
 
 def followsync_run(emu, key, sid):
@@ -87,8 +96,8 @@ def with_dataframe(emu, key, sid, computed):
     set_with_dataframe(ws, df, resize=True)
 
 
-def main(sizes: list[int]) -> None:
-    print(f"{'rows':>6}  {'how':<34} {'calls':>7} {'sent':>9} {'time':>10}")
+def main(sizes: list[int], followsync_only: bool = False) -> None:
+    print(f"{'rows':>6}  {'how':<34} {'calls':>7} {'sent':>9} {'largest':>9} {'time':>10}")
     per_call = None
     with tempfile.TemporaryDirectory() as tmp, GoogleEmulator(latency=LATENCY) as emu:
         key = Path(tmp) / "sa.json"
@@ -101,6 +110,8 @@ def main(sizes: list[int]) -> None:
             print(_line(n, "followsync, first run", r))
             r = measure(emu, lambda sid=sid: followsync_run(emu, key, sid))
             print(_line(n, "followsync, nothing changed", r))
+            if followsync_only:
+                continue
             # what the plain scripts would write: the same cells, from the same computation
             sid = emu.create_spreadsheet("bench", {"Tracker": [list(r) for r in data]})
             backend = GoogleSheetsBackend(sid, credentials_path=key, api_url=emu.url, timeout=120)
@@ -119,14 +130,21 @@ def main(sizes: list[int]) -> None:
                 est = {"calls": calls, "bytes": r["bytes"] / SAMPLE * len(changes.cells), "seconds": per_call * calls}
                 print(_line(n, "gspread update_cell per cell", est, estimate=True))
             sid = emu.create_spreadsheet("bench", {"Tracker": [list(r) for r in data]})
-            r = measure(emu, lambda sid=sid, computed=computed: with_dataframe(emu, key, sid, computed))
+            try:
+                r = measure(emu, lambda sid=sid, computed=computed: with_dataframe(emu, key, sid, computed))
+            except gspread.exceptions.APIError as e:  # one request of the whole sheet: over the limit
+                r = {**measure(emu, lambda: None), "refused": 1, "error": str(e)[:40]}
             print(_line(n, "gspread-dataframe, whole sheet", r))
 
 
 def _line(n: int, how: str, r: dict, estimate: bool = False) -> str:
     t = f"{r['seconds']:.1f}s" + (" est." if estimate else "")
-    return f"{n:>6}  {how:<34} {r['calls']:>7} {r['bytes'] / 1e6:>7.2f}MB {t:>10}"
+    largest = f"{r['largest'] / 1e6:>7.2f}MB" if "largest" in r else f"{'':>9}"
+    refused = "  REFUSED: request over 10,485,760 bytes" if r.get("refused") else ""
+    return f"{n:>6}  {how:<34} {r['calls']:>7} {r['bytes'] / 1e6:>7.2f}MB {largest} {t:>10}{refused}"
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 1000, 10000])
+    args = sys.argv[1:]
+    only = "--followsync-only" in args
+    main([int(a) for a in args if a != "--followsync-only"] or [1000, 10000, 20000], followsync_only=only)

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import math
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+log = logging.getLogger("followsync")
+
+#: A wait at least this long is said at INFO: a run that sits still should say why.
+SAY_WAITS_FROM = 5.0
+
+
+#: Google's per-minute quotas refill a minute after a request: the backoff must reach that far,
+#: and the total wait pass it with room (waits are half fixed, half random).
+GOOGLE_CAP = 60.0
+GOOGLE_MAX_WAIT = 180.0
+GOOGLE_ATTEMPTS = 10
 
 
 @dataclass
@@ -48,10 +61,21 @@ class RetryPolicy:
             return None
         return wait
 
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds``, and remember the wait."""
+    def wait(self, seconds: float, why: str = "the server to accept requests again") -> None:
+        """Sleep ``seconds``, and remember the wait; one of :data:`SAY_WAITS_FROM` or more is logged
+        at INFO with ``why`` (what it waits for), so a run that sits still says so."""
+        if seconds >= SAY_WAITS_FROM:
+            log.info("waiting %.0f s for %s", seconds, why)
         self.waits.append(seconds)
         self.sleep(seconds)
+
+
+def google_policy(max_wait: float = GOOGLE_MAX_WAIT) -> RetryPolicy:
+    """Google's retries: the backoff reaches :data:`GOOGLE_CAP` (a minute) and the total wait may
+    pass Google's 60 s refill of the per-minute quotas, which answer 429 without ``Retry-After``:
+    1, 2, 4 ... 32, 60, 60 s (half of each random) within :data:`GOOGLE_MAX_WAIT`, so a run that hits
+    the quota waits the minute out instead of giving up before the refill."""
+    return RetryPolicy(max_wait=max_wait, cap=GOOGLE_CAP, max_attempts=GOOGLE_ATTEMPTS)
 
 
 class GaveUp(Exception):

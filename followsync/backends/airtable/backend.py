@@ -47,22 +47,29 @@ from ...core.schema import BY_NAME, match_header
 from ...errors import (
     AuthError,
     FollowsyncError,
+    RemoteError,
     TrackerNotFound,
     UsageError,
     WriteRefused,
 )
-from ..base import Backend, foreign_sheet, owns_sheet
+from ..base import Backend, foreign_sheet
 from .fields import (
+    COMPUTED_TYPES,
     URGENCY,
     _from_airtable,
+    _gone_message,
+    _notes,
+    _owns_table,
+    _palette,
     _to_airtable,
+    computed_field,
     field_spec,
     find_field,
     find_table,
     sheet_field_spec,
     urgency_spec,
 )
-from .transport import ENV_TOKEN, Transport, error_for, error_of, record_missing
+from .transport import ENV_TOKEN, Transport, cursor_expired, error_for, error_of, record_missing
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -224,19 +231,33 @@ class AirtableBackend(Backend):
         position = {f["id"]: i for i, f in enumerate(fields)}
         colour_cols = [position[columns[n]["id"]] for n in ("Next action", "Due") if n in columns]
         palette = {name.lower(): hexv for name, hexv in _palette().items()}
-        try:
-            for page in self._table.iterate(page_size=PAGE_SIZE, use_field_ids=True):
-                for record in page:
-                    cells = record.get("fields", {})
-                    gi = len(grid)
-                    grid.append([_from_airtable(f, cells.get(f["id"])) for f in fields])
-                    handles[gi] = record["id"]
-                    hexv = palette.get(str(cells.get(urgency["id"], "")).lower()) if urgency else None
-                    if hexv:
-                        for c in colour_cols:
-                            fills[(gi, c)] = hexv
-        except requests.HTTPError as e:
-            raise self._error(e, "records.read") from None
+        for attempt in (1, 2):
+            del grid[1:]
+            fills.clear()
+            handles.clear()
+            try:
+                for page in self._table.iterate(page_size=PAGE_SIZE, use_field_ids=True):
+                    for record in page:
+                        cells = record.get("fields", {})
+                        gi = len(grid)
+                        grid.append([_from_airtable(f, cells.get(f["id"])) for f in fields])
+                        handles[gi] = record["id"]
+                        hexv = palette.get(str(cells.get(urgency["id"], "")).lower()) if urgency else None
+                        if hexv:
+                            for c in colour_cols:
+                                fills[(gi, c)] = hexv
+                break
+            except requests.HTTPError as e:
+                if not cursor_expired(e):
+                    raise self._error(e, "records.read") from None
+                if attempt == 2:
+                    raise RemoteError(
+                        f"Airtable's list cursor expired twice while followsync read {self.location} "
+                        "(LIST_RECORDS_ITERATOR_NOT_AVAILABLE: the listing took too long); nothing was "
+                        "written. Run followsync again."
+                    ) from None
+                # Airtable forgets a listing's cursor after a while (or a server restart): the
+                # read starts again from the first page, once.
         return Snapshot(self._schema["name"], grid, fills, handles)  # type: ignore[index]
 
     # ------------------------------------------------------------------ apply
@@ -300,6 +321,9 @@ class AirtableBackend(Backend):
             if f is None:
                 applied.skipped.append(f"the table has no field {cw.column!r}; {cw.column} was not written")
                 continue
+            if f.get("type") in COMPUTED_TYPES:
+                applied.skipped.append(computed_field(f, cw.column))
+                continue
             patches.fields.setdefault(rid, {})[f["id"]] = _to_airtable(f, cw.value)
             patches.counts.setdefault(rid, [0, 0])[0] += 1
             patches.refs[rid] = cw.row
@@ -330,6 +354,9 @@ class AirtableBackend(Backend):
                 )
                 continue
             assert urgency is not None  # made by _add_fields for any fill on Next action
+            if urgency.get("type") in COMPUTED_TYPES:
+                applied.skipped.append(computed_field(urgency, URGENCY))
+                continue
             patches.fields.setdefault(rid, {})[urgency["id"]] = name
             patches.counts.setdefault(rid, [0, 0])[1] += 1
 
@@ -547,34 +574,6 @@ class AirtableBackend(Backend):
         return error_for(
             exc, doing, base=self.base_id, table=self.table_name, location=self.location, field=field
         )
-
-
-def _palette() -> dict[str, str]:
-    from ...core.layout import load
-
-    return load().colours
-
-
-def _notes() -> dict[str, str]:
-    from ...core.layout import load
-
-    return {lc.column.name: lc.note for lc in load().columns}
-
-
-def _gone_message(rid: str, ref: RowRef | None) -> str:
-    name = f"ID {ref.id!r}" if ref is not None and ref.id else f"record {rid}"
-    # The wording of base.locate's message, so every backend reports a vanished row alike.
-    return f"row with {name} is gone (deleted in Airtable while followsync ran); skipped it"
-
-
-def _owns_table(table: dict[str, Any], header: Sequence[str]) -> bool:
-    """Whether another table (History) is followsync's: its first field is the header's first name.
-
-    Names compare as headers are matched; a table without fields is not followsync's.
-    """
-    fields = table.get("fields") or [{}]
-    first = normalize_header(fields[0].get("name") or "")
-    return bool(first) and owns_sheet([first], [normalize_header(header[0])])
 
 
 @dataclasses.dataclass

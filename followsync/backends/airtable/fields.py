@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ...core.cells import (
     CellError,
@@ -20,6 +21,10 @@ from ...core.cells import (
     parse_yesno,
 )
 from ...core.schema import Column, match_header
+from ..base import owns_sheet
+
+if TYPE_CHECKING:
+    from ...core.changes import RowRef
 
 URGENCY = "Urgency"
 #: RULES.md section 4's colour names, in order, with the Airtable choice colour of each.
@@ -206,3 +211,60 @@ def _typed(f: dict[str, Any], value: Any) -> Any:
         col = match_header(f.get("name"))
         return parse_choice(value, col.choices) if col and col.choices else as_text(value)
     return as_text(value) if not isinstance(value, str) else value
+
+
+#: Field types whose cells Airtable computes and refuses to be written (422 INVALID_VALUE_FOR_COLUMN
+#: "... cannot accept a value because the field is computed"), per its field model
+#: (https://airtable.com/developers/web/api/field-model).
+COMPUTED_TYPES = frozenset(
+    {
+        "formula",
+        "rollup",
+        "lookup",
+        "multipleLookupValues",
+        "count",
+        "autoNumber",
+        "createdTime",
+        "lastModifiedTime",
+        "createdBy",
+        "lastModifiedBy",
+        "button",
+    }
+)
+
+
+def computed_field(f: dict[str, Any], column: str) -> str:
+    """The one note for a followsync column whose Airtable field is computed: never written."""
+    return (
+        f"the field {f.get('name')!r} is a {f.get('type')} field, which Airtable computes itself; followsync "
+        f"did not write its {column} there. Rename that field (followsync then adds its own {column!r}) or "
+        "change its type to text"
+    )
+
+
+def _palette() -> dict[str, str]:
+    from ...core.layout import load
+
+    return load().colours
+
+
+def _notes() -> dict[str, str]:
+    from ...core.layout import load
+
+    return {lc.column.name: lc.note for lc in load().columns}
+
+
+def _gone_message(rid: str, ref: RowRef | None) -> str:
+    name = f"ID {ref.id!r}" if ref is not None and ref.id else f"record {rid}"
+    # The wording of base.locate's message, so every backend reports a vanished row alike.
+    return f"row with {name} is gone (deleted in Airtable while followsync ran); skipped it"
+
+
+def _owns_table(table: dict[str, Any], header: Sequence[str]) -> bool:
+    """Whether another table (History) is followsync's: its first field is the header's first name.
+
+    Names compare as headers are matched; a table without fields is not followsync's.
+    """
+    fields = table.get("fields") or [{}]
+    first = normalize_header(fields[0].get("name") or "")
+    return bool(first) and owns_sheet([first], [normalize_header(header[0])])

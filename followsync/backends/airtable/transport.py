@@ -101,7 +101,7 @@ class Transport(requests.Session):
                 wait = self.policy.next_wait(attempt, waited, after)
                 if wait is None:
                     return response
-            self.policy.wait(wait)
+            self.policy.wait(wait, "Airtable to accept requests again (after a 429 or a failure)")
             waited += wait
 
 
@@ -124,6 +124,12 @@ def error_of(exc: requests.HTTPError) -> tuple[int, str, str]:
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         return status, str(errors[0].get("error", "")), str(errors[0].get("message", ""))
     return status, "", ""
+
+
+def cursor_expired(exc: requests.HTTPError) -> bool:
+    """Whether a listing failed because Airtable forgot its ``offset`` cursor (a 422 with no message)."""
+    status, kind, _ = error_of(exc)
+    return status == 422 and kind == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"
 
 
 def record_missing(status: int, kind: str) -> bool:

@@ -1,21 +1,26 @@
 """A tracker in Google Sheets, through the real gspread and google-auth clients.
 
-Calls per run are constant, whatever the number of rows:
+Calls per run:
 
 - :meth:`GoogleSheetsBackend.read` is ONE ``spreadsheets.get`` with ``includeGridData`` and a
   tight ``fields`` mask: every cell's ``effectiveValue`` (numbers, dates as serial numbers,
   text, booleans and error values, formulas as their result), the background of cells that have
   one, the sheet's properties and its protected ranges.
-- :meth:`GoogleSheetsBackend.apply` re-reads the worksheet's values (``values.get`` with
-  ``UNFORMATTED_VALUE`` and ``SERIAL_NUMBER``) just before writing, finds every row by its ID
-  in that fresh grid (:func:`~followsync.backends.base.locate`), and writes every value, colour,
-  added header cell and the warning-only protection of followsync's columns in ONE
-  ``spreadsheets.batchUpdate``, which Google applies atomically. No change, no call.
+- ``apply`` (:mod:`.writer`) writes in batchUpdates of whole rows that fit Google's request size
+  (:mod:`.writes`): for each, a re-read of the worksheet's ID and user columns (``values`` with
+  ``UNFORMATTED_VALUE`` and ``SERIAL_NUMBER``) just before writing, every row found by its ID in
+  that fresh grid (:func:`~followsync.backends.base.locate`), and ONE ``spreadsheets.batchUpdate``
+  of its values, colours and row stamps (History, Summary, added headers and the warning-only
+  protection go in the first or last), which Google applies atomically. Then ONE read finds
+  where the row stamps are (developer metadata moves with its row) and puts back what a coach's
+  sort, insert or delete made land on another row; ONE batchUpdate removes the stamps. No
+  change, no call.
 
-So a run is 1 read + 1 re-read + 1 write = 3 calls. The re-read, not a row number remembered
-from :meth:`read`, is what keeps a coach's sort, insert or delete between read and write from
-putting a value on another row. (Developer metadata on rows was considered and not used: no
-batchUpdate request can address cells through it, so it would still need a read at write time.)
+So a run that fits one batch is 1 read + 1 re-read + 1 write + 1 check + 1 tidy-up = 5 calls.
+The re-read, not a row number remembered from :meth:`read`, is what keeps a coach's edit before
+the write from putting a value on another row; the stamps catch one while the write is on its
+way. (No batchUpdate request can address cells through developer metadata, which is why the
+stamps are checked after the write rather than written through.)
 
 Every request carries a timeout; 429, 5xx and Drive's rate-limit 403s are retried with capped
 exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait
@@ -35,24 +40,22 @@ import requests
 from gspread.exceptions import APIError
 
 from ...core.cells import parse_date
-from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, SheetWrite, Snapshot
-from ...core.layout import Layout, load
-from ...core.schema import BY_NAME, COLOUR_COLUMNS, OWNED_NAMES, USER_COLUMNS, column_letter, locate_header
+from ...core.changes import Snapshot
+from ...core.layout import Layout
+from ...core.schema import BY_NAME, COLOUR_COLUMNS, USER_COLUMNS, column_letter, locate_header
 from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
-from ..base import Backend, foreign_sheet, locate
-from ..http import GaveUp, RetryPolicy
+from ..base import Backend
+from ..http import GOOGLE_MAX_WAIT, GaveUp, google_policy
 from . import auth as google_auth
 from .location import parse_location
 from .requests import (
-    CellEdit,
+    OWN_SUFFIX,
     LayoutTarget,
     SheetInfo,
-    column_requests,
+    companion_title,
     layout_requests,
     new_sheet_id,
     protect_requests,
-    sheet_requests,
-    update_cells_requests,
 )
 from .transport import (
     ENV_API_URL,
@@ -61,12 +64,10 @@ from .transport import (
     api_status,
     gave_up_error,
     mount,
-    rate_limited,
     refresh_error,
-    retry_after_of,
-    short_message,
 )
-from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values, hex_to_color
+from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values
+from .writer import Writer
 
 if TYPE_CHECKING:
     from ...config import Config
@@ -79,7 +80,7 @@ ROLES = ("reader", "commenter", "writer")
 # The backend
 
 
-class GoogleSheetsBackend(Backend):
+class GoogleSheetsBackend(Writer, Backend):
     """One worksheet of a Google spreadsheet.
 
     The worksheet is the one with ``gid``, else the one titled ``worksheet``, else the one titled
@@ -101,7 +102,7 @@ class GoogleSheetsBackend(Backend):
         credentials_path: Path | None = None,
         api_url: str | None = None,
         timeout: float = 30,
-        max_wait: float = 120,
+        max_wait: float = GOOGLE_MAX_WAIT,
     ):
         self.key = key
         self.gid = gid
@@ -109,7 +110,7 @@ class GoogleSheetsBackend(Backend):
         self.credentials_path = google_auth.credentials_path(credentials_path)
         self.api_url = api_url or os.environ.get(ENV_API_URL) or None
         self.timeout = timeout
-        self.retry = RetryPolicy(max_wait=max_wait)
+        self.retry = google_policy(max_wait)
         self.location = f"https://docs.google.com/spreadsheets/d/{key}" + (
             f"#gid={gid}" if gid is not None else ""
         )
@@ -226,40 +227,9 @@ class GoogleSheetsBackend(Backend):
         if not sheets:
             raise TrackerNotFound(f"The spreadsheet {self.key} has no worksheets.")
         # followsync's own Summary is the first tab (and History may be): never the tracker.
-        ours = {*self.companion_sheets, "History"}
+        ours = {*self.companion_sheets, "History", *(n + OWN_SUFFIX for n in self.companion_sheets)}
         candidates = [s for s in sheets if s["properties"].get("title") not in ours] or sheets
         return min(candidates, key=lambda s: s["properties"].get("index", 0))
-
-    def _sheet_requests(self, writes: list[SheetWrite]) -> tuple[list[dict[str, Any]], list[str]]:
-        """Requests that append History rows (or replace a sheet), in the same batchUpdate, and the
-        worksheets left alone as the person's own.
-
-        The worksheets are found in what :meth:`read` saw when it read them all; after a read
-        narrowed to one named worksheet, one metadata call finds them.
-        """
-        if self._all_sheets is not None:
-            sheets = [{"properties": dict(p)} for p in self._all_sheets]  # the read saw them all
-        else:
-            meta = self._call(
-                "list the worksheets",
-                lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(sheetId,title)"}),
-            )
-            sheets = meta.get("sheets", [])
-        titles = {sh["properties"]["title"] for sh in sheets}
-        first_rows = dict(self._first_rows or {})
-        for sw in writes:
-            if sw.name in titles and sw.mode == "append" and sw.name not in first_rows:
-                first_rows[sw.name] = self._first_row(sw.name)  # a narrowed read did not see that worksheet
-        return sheet_requests(writes, sheets, first_rows)
-
-    def _first_row(self, name: str) -> list[Any]:
-        params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "ROWS"}
-        body = self._call(
-            f"read the {name} worksheet",
-            lambda h: h.values_get(self.key, f"{a1_sheet(name)}!1:1", params=params),
-        )
-        values = body.get("values", [])
-        return values[0] if values else []
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Another worksheet's values (History), or None when the spreadsheet has none by that name."""
@@ -267,7 +237,9 @@ class GoogleSheetsBackend(Backend):
             "list the worksheets",
             lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(title)"}),
         )
-        if name not in {sh["properties"]["title"] for sh in meta.get("sheets", [])}:
+        titles = [sh["properties"]["title"] for sh in meta.get("sheets", [])]
+        name = companion_title(name, titles, "append")  # Google's titles ignore case
+        if name not in titles:
             return None
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
         body = self._call(
@@ -307,11 +279,13 @@ class GoogleSheetsBackend(Backend):
         self._first_rows = {
             sh["properties"].get("title"): (grid_from_sheet(sh)[0][:1] or [[]])[0] for sh in everything
         }
-        summary = next((sh for sh in everything if sh["properties"].get("title") == "Summary"), None)
+        summary_title = companion_title("Summary", [sh["properties"].get("title", "") for sh in everything])
+        summary = next((sh for sh in everything if sh["properties"].get("title") == summary_title), None)
         if summary is not None:
             sheets["Summary"] = grid_from_sheet(summary)[0]
         elif len(everything) > 1 or not self._narrowed:
             sheets["Summary"] = []
+        self._seen = (grid, fills)
         return Snapshot(info.title, grid, fills, sheets=sheets)
 
     def _reread(self, full: bool = False) -> list[list[Any]]:
@@ -360,165 +334,7 @@ class GoogleSheetsBackend(Backend):
         body = self._call(what, lambda h: h.values_get(self.key, sheet, params=params))
         return grid_from_values(body.get("values", []))
 
-    # -- writing -----------------------------------------------------------------------
-
-    def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
-        """Write ``changes`` in one atomic batchUpdate, rows found by ID in a fresh re-read.
-
-        A no-op change set makes no call. Rows that moved are followed; rows that are gone, or
-        blank-ID rows that changed, are skipped and listed in ``Applied.skipped``.
-
-        A write Google refused for the rate (429) is retried after the wait, with a new re-read
-        and new row positions, since a coach may have sorted meanwhile. A write whose outcome is
-        unknown (a timeout, a dropped connection, a 5xx) is never sent again: the run stops and
-        says so; running again is safe, because rows are found by ID and nothing is appended twice.
-        """
-        if not changes:
-            return Applied()
-        if self._info is None:
-            self.read()
-        waited, attempt = 0.0, 0
-        while True:
-            attempt += 1
-            applied, reqs, needed = self._prepare(changes)
-            if not reqs:
-                return applied
-            retry_after = self._write_once(reqs)
-            if retry_after is False:
-                applied.write_calls = 1
-                assert self._info is not None
-                self._info.column_count = max(self._info.column_count, needed)
-                return applied
-            wait = self.retry.next_wait(attempt, waited, retry_after or None)
-            if wait is None:
-                break
-            self.retry.wait(wait)
-            waited += wait
-        raise RemoteError(
-            f"Google Sheets kept answering 429 (too many requests) to the write; gave up after {attempt} attempts and "
-            f"{waited:.0f}s of waiting, nothing was written. Try again later."
-        )
-
-    def _write_once(self, reqs: list[dict[str, Any]]) -> float | None | bool:
-        """Send the batchUpdate once: False when written, else the Retry-After (or None) of a
-        rate-limit refusal. Any other failure raises; one whose outcome is unknown says so."""
-
-        def send(h: RetryingHTTPClient) -> float | None | bool:
-            try:
-                h.batch_update(self.key, {"requests": reqs})
-                return False
-            except GaveUp as e:
-                last = e.last
-                if isinstance(last, APIError) and rate_limited(last):
-                    return retry_after_of(last)
-                what = (
-                    f"answered {api_status(last)} ({short_message(last)})"
-                    if isinstance(last, APIError)
-                    else f"did not answer in time ({type(last).__name__})"
-                )
-                raise RemoteError(
-                    f"Google Sheets {what} while followsync wrote the tracker; the write may or may not "
-                    "have happened, so followsync did not send it again.",
-                    hint="Run followsync again: it finds rows by ID and writes only what still differs.",
-                ) from None
-
-        policy = self.retry
-        attempts, policy.max_attempts = policy.max_attempts, 1  # never resent inside the client
-        try:
-            return self._call("write the tracker", send)
-        finally:
-            policy.max_attempts = attempts
-
-    def _prepare(self, changes: ChangeSet) -> tuple[Applied, list[dict[str, Any]], int]:
-        """Re-read, find every row and column, and build the requests: (applied, requests, width)."""
-        assert self._info is not None
-        info = self._info
-        # New columns go right of the header: a run that adds some reads the whole width, the
-        # person's unheaded columns included, so it never writes over them.
-        grid = self._reread(full=bool(changes.add_columns))
-        where = locate(changes, grid)
-        self._check_new_columns(grid, where.header_row, where.new_columns)
-        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
-        reqs: list[dict[str, Any]] = []
-        needed = max(where.columns.values(), default=-1) + 1
-        if needed > info.column_count:
-            reqs.append(
-                {
-                    "appendDimension": {
-                        "sheetId": info.sheet_id,
-                        "dimension": "COLUMNS",
-                        "length": needed - info.column_count,
-                    }
-                }
-            )
-        cells: dict[int, dict[int, CellEdit]] = {}
-        for name, col in where.new_columns.items():
-            cells.setdefault(where.header_row, {})[col] = CellEdit(value=name, set_value=True)
-        reqs += self._dress_new_columns(where.header_row, where.new_columns)
-        gone: set[str] = set()
-        writes: list[CellWrite | FillWrite] = [*changes.cells, *changes.fills]
-        for ch in writes:
-            gi = where.rows.get(ch.row)
-            if gi is None:
-                continue  # skipped by locate, with its message
-            if ch.column not in where.columns:
-                gone.add(ch.column)
-                continue
-            c = cells.setdefault(gi, {}).setdefault(where.columns[ch.column], CellEdit())
-            if isinstance(ch, FillWrite):
-                c.colour, c.set_fill = ch.colour, True
-                applied.fills += 1
-            else:
-                c.value, c.set_value = ch.value, True
-                applied.cells += 1
-        applied.skipped += [
-            f"column {name!r} is gone (deleted while followsync ran); skipped its cells, run followsync again"
-            for name in sorted(gone)
-        ]
-        reqs += update_cells_requests(info.sheet_id, cells)
-        if changes.sheets:
-            more, foreign = self._sheet_requests(changes.sheets)
-            reqs += more
-            applied.skipped += [foreign_sheet(name) for name in foreign]
-        if reqs:
-            owned = [where.columns[n] for n in OWNED_NAMES if n in where.columns]
-            reqs += protect_requests(info, owned)
-        return applied, reqs, needed
-
-    def _dress_new_columns(self, header_row: int, new_columns: dict[str, int]) -> list[dict[str, Any]]:
-        """What ``init`` gives a column, for the columns a run adds: the header's note, fill and
-        wrapping, the cells' number format and wrapping, drop-down or checkbox, width, hidden."""
-        if not new_columns:
-            return []
-        assert self._info is not None
-        layout = load()
-        by_name = {lc.column.name: lc for lc in layout.columns}
-        header_fill = {"backgroundColor": hex_to_color(layout.header_fill), "textFormat": {"bold": True}}
-        reqs: list[dict[str, Any]] = []
-        for name, col in new_columns.items():
-            if name in by_name:
-                reqs += column_requests(self._info.sheet_id, header_row, col, by_name[name], header_fill, False)
-        return reqs
-
-    def _check_new_columns(self, grid: list[list[Any]], header_row: int, new_columns: dict[str, int]) -> None:
-        """Refuse to add a column over values the person keeps there without a header."""
-        assert self._info is not None
-        for name, col in new_columns.items():
-            taken = next(
-                (
-                    gi
-                    for gi in range(header_row + 1, len(grid))
-                    if col < len(grid[gi]) and grid[gi][col] not in (None, "")
-                ),
-                None,
-            )
-            if taken is not None:
-                letter = column_letter(col)
-                raise TrackerError(
-                    f"sheet {self._info.title!r}: column {letter} has no header but holds values (row {taken + 1}); "
-                    f"followsync would add its column {name!r} there. Nothing was written.",
-                    hint=f"Give column {letter} a header, or move its values, and run again.",
-                )
+    # -- writing (apply and its batches: .writer) ---------------------------------------
 
     def protect(self, columns: Sequence[str]) -> None:
         """Warn (not block) anyone who edits ``columns``: a warning-only protected range over them."""

@@ -157,14 +157,39 @@ def update_cells_requests(sheet_id: int, cells: dict[int, dict[int, CellEdit]]) 
     ]
 
 
+#: Where followsync's Summary goes when the person has a worksheet of that name in another case.
+OWN_SUFFIX = " (followsync)"
+
+
+def companion_title(name: str, titles: Sequence[str], mode: str = "replace") -> str:
+    """The title followsync's worksheet ``name`` has, or gets, among ``titles``.
+
+    Google compares sheet titles without case: adding ``Summary`` next to a person's own
+    ``summary`` is refused, and refuses the whole batch with it. So ``name`` itself when a sheet
+    has exactly that title or none has it in any case; otherwise, for the Summary (``replace``),
+    ``"Summary (followsync)"``, and for History (``append``) the sheet of that name in another
+    case (whose first row then says whether it is followsync's).
+    """
+    if name in titles:
+        return name
+    other = next((t for t in titles if t.casefold() == name.casefold()), None)
+    if other is None:
+        return name
+    return other if mode == "append" else name + OWN_SUFFIX
+
+
 def sheet_requests(
-    writes: Sequence[SheetWrite], sheets: list[dict[str, Any]], first_rows: dict[str, list[Any]]
+    writes: Sequence[SheetWrite],
+    sheets: list[dict[str, Any]],
+    first_rows: dict[str, list[Any]],
+    notes: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Requests that append History rows (or replace a sheet), in the same batchUpdate, and the
     worksheets left alone because they are the person's own.
 
     ``sheets`` are the spreadsheet's worksheets as the API lists them; ``first_rows`` holds the
-    first row of every worksheet an append may go to.
+    first row of every worksheet an append may go to. Titles are matched as Google matches them,
+    without case (:func:`companion_title`); where the Summary went instead is said in ``notes``.
     """
     sheets = list(sheets)
     ids = {sh["properties"]["title"]: sh["properties"]["sheetId"] for sh in sheets}
@@ -172,14 +197,17 @@ def sheet_requests(
     foreign: list[str] = []
     for sw in writes:
         rows = list(sw.rows)
-        sheet_id = ids.get(sw.name)
-        if (
-            sheet_id is not None
-            and sw.mode == "append"
-            and not owns_sheet(first_rows.get(sw.name), sw.header)
-        ):
+        title = companion_title(sw.name, list(ids), sw.mode)
+        if title != sw.name and sw.mode == "replace" and notes is not None:
+            person = companion_title(sw.name, list(ids), "append")
+            notes.append(
+                f"worksheet {person!r} is the person's own (Google ignores case in sheet names); "
+                f"followsync's {sw.name} is in {title!r}"
+            )
+        sheet_id = ids.get(title)
+        if sheet_id is not None and sw.mode == "append" and not owns_sheet(first_rows.get(title), sw.header):
             # A worksheet of the person's own with that name: leave it alone.
-            foreign.append(sw.name)
+            foreign.append(title)
             continue
         if sheet_id is not None and sw.mode == "replace":
             reqs.append({"deleteSheet": {"sheetId": sheet_id}})
@@ -187,7 +215,8 @@ def sheet_requests(
         if sheet_id is None:
             sheet_id = new_sheet_id(sheets)
             sheets.append({"properties": {"sheetId": sheet_id}})
-            props: dict[str, Any] = {"sheetId": sheet_id, "title": sw.name}
+            ids[title] = sheet_id
+            props: dict[str, Any] = {"sheetId": sheet_id, "title": title}
             if sw.mode == "replace":
                 props["index"] = 0  # the Summary: what a coach opening the sheet sees first
             else:

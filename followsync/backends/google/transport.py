@@ -122,8 +122,19 @@ class RetryingHTTPClient(HTTPClient):
             wait = self.policy.next_wait(attempt, waited, after)
             if wait is None:
                 raise GaveUp(last, attempt, waited) from None
-            self.policy.wait(wait)
+            self.policy.wait(wait, _waiting_for(last, method, after))
             waited += wait
+
+
+def _waiting_for(err: Exception, method: str, after: float | None) -> str:
+    """What a retry waits for, in words, for the INFO line of a long wait."""
+    if isinstance(err, APIError) and rate_limited(err):
+        kind = "read" if method.upper() == "GET" else "write"
+        told = " (it asked, with Retry-After)" if after is not None else " (a minute at most)"
+        return f"Google's per-minute {kind} quota to refill after a 429{told}"
+    if isinstance(err, APIError):
+        return f"Google Sheets to recover from HTTP {api_status(err)}"
+    return f"Google Sheets to answer again ({type(err).__name__})"
 
 
 # --------------------------------------------------------------------------------------
@@ -203,7 +214,10 @@ def refresh_error(e: Exception, *, credentials: Path, creds: LoadedCredentials |
             f"Google refused the service account key in {credentials}; make a new JSON key "
             "in Google Cloud Console and point google.credentials at it."
         )
+    # An OAuth app left in "Testing" on its consent screen gets refresh tokens that Google
+    # expires after 7 days (invalid_grant): publishing the app ("In production") ends that.
     return AuthError(
         f"Your Google sign-in stored in {credentials} was revoked or has expired; "
-        "run `followsync auth google` again."
+        "run `followsync auth google` again (if it expires every week, your OAuth app is still in "
+        '"Testing": publish it in Google Cloud Console, APIs & Services > OAuth consent screen).'
     )
