@@ -189,3 +189,79 @@ def test_parts_the_direct_read_does_not_take_go_to_openpyxls_reader(tmp_path):
     quick, slow = fast_and_slow(path)
     assert quick.grid == slow.grid
     assert quick.fills == slow.fills
+
+
+# ------------------------------------------------------------------------------ the quick pass over the cells
+
+_cell_shapes = st.sampled_from(
+    [
+        '<c r="{ref}" s="1"><v>42</v></c>',
+        '<c r="{ref}"><v>3.5E2</v></c>',
+        '<c r="{ref}" s="2"/>',
+        '<c r="{ref}" t="inlineStr"><is><t>a &amp; b &lt;c&gt; &#233;&#x1F389;</t></is></c>',
+        '<c r="{ref}" s="3" t="inlineStr"><is><t xml:space="preserve"> line\r\none\rtwo </t></is></c>',
+        '<c r="{ref}" t="inlineStr"><is><t/></is></c>',
+        '<c r="{ref}" t="inlineStr"><is><t></t></is></c>',
+        '<c r="{ref}" t="s"><v>0</v></c>',
+        '<c r="{ref}" t="b"><v>1</v></c>',
+        '<c r="{ref}" t="e"><v>#N/A</v></c>',
+        '<c r="{ref}" t="str"><v>text</v></c>',
+        '<c r="{ref}" t="n"><v></v></c>',
+        '<c r="{ref}" t="inlineStr"><v>7</v></c>',
+        '<c r="{ref}" t="s"><is><t>x</t></is></c>',
+        '<c t="inlineStr" r="{ref}" s="1"><is><t>attributes in another order</t></is></c>',
+        '<c r="{ref}"  s="1" ><v>5</v></c>',
+        '<c r="{ref}" s="1"><f>1+1</f><v>2</v></c>',  # a formula: the handlers read the part
+        '<c r="{ref}" t="inlineStr"><is><r><t>rich</t></r></is></c>',  # rich text: the handlers too
+        '<c s="1"><v>9</v></c>',  # no reference
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(_cell_shapes, max_size=5), max_size=5),
+    prefixed=st.booleans(),
+    empty_rows=st.booleans(),
+    date_style=st.booleans(),
+)
+def test_the_quick_pass_reads_what_the_handlers_read(rows, prefixed, empty_rows, date_style):
+    import dataclasses
+
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
+
+    from followsync.backends.xlsx import scan
+
+    body = []
+    for r, cells in enumerate(rows, start=1):
+        xml = "".join(
+            shape.format(ref=f"{get_column_letter(c)}{r}") for c, shape in enumerate(cells, start=1)
+        )
+        body.append(
+            f'<row r="{r}" spans="1:5" x14ac:dyDescent="0.25">{xml}</row>'
+            if xml or not empty_rows
+            else f'<row r="{r}"/>'
+        )
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">'
+        f'<dimension ref="A1:E5"/><cols><col min="1" max="2" width="9" style="1"/></cols><sheetData>{"".join(body)}</sheetData>'
+        '<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>'
+    )
+    if prefixed:
+        sheet = (
+            sheet.replace("<", "<x:").replace("<x:/", "</x:").replace("<x:?", "<?").replace("</x:x:", "</x:")
+        )
+        sheet = sheet.replace(f'xmlns="{MAIN_NS}"', f'xmlns:x="{MAIN_NS}"')
+    data = sheet.encode()
+    dates = frozenset({1} if date_style else set())
+    quick = scan.scan_sheet(data, shared_strings=["shared"], date_styles=dates, epoch=CALENDAR_WINDOWS_1900)
+    handlers = scan._Scanner(data, ["shared"], dates, frozenset(), CALENDAR_WINDOWS_1900)
+    handlers.parser.Parse(data, True)
+    slow = handlers.scan
+    slow.rows, slow.cells = handlers.row_spans, handlers.cell_spans
+    if handlers.values:
+        slow.grid = [handlers.values.get(r) or [] for r in range(1, max(handlers.values) + 1)]
+    for f in dataclasses.fields(quick):
+        assert getattr(quick, f.name) == getattr(slow, f.name), f.name
