@@ -439,82 +439,108 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
     cell_match, row_match, usual_match = cell_rx.match, row_rx.match, usual_rx.match
     state, cell_end, start_row, spans = scanner.state, scanner.cell_end, scanner.start_row, scanner.row_spans
     attrs_of = _ATTR.findall
-    scan, values, cell_spans = scanner.scan, scanner.values, scanner.cell_spans
+    values, cell_spans = scanner.values, scanner.cell_spans
     columns: dict[bytes, int] = {}  # b"AB" -> 28, as met
+    styles: dict[bytes | None, int] = {None: 0}
+    kinds: dict[bytes | None, str] = {None: "n"}
     dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
     in_row = False
-    while pos < stop:
-        m = usual_match(data, pos, stop) if in_row else None
-        if m is not None:
-            # What cell_end does for this shape, inline: place, span, extent, value.
-            letters, digits, s, kind, v, t = m.groups()
-            row = int(digits)
-            col = columns.get(letters)
-            if col is None:
-                col = columns[letters] = column_index_from_string(letters.decode())
-            scanner.col = col
-            style = int(s) if s else 0
-            end = m.end()
-            row_cells = cell_spans.get(row)
-            if row_cells is None:
-                row_cells = cell_spans[row] = []
-            row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
-            if row > scan.max_row:
-                scan.max_row = row
-            if col > scan.max_col:
-                scan.max_col = col
-            kind = kind.decode() if kind else "n"
-            value: Any = None
-            if kind == "inlineStr":
-                if t is not None:
-                    value = _text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
-            elif v:
-                text = _text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
-                if text:
+    # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
+    row_digits, row = b"", 0
+    row_cells: list[Any] = []
+    row_values: list[Any] = []
+    max_row = max_col = last_col = 0
+    try:
+        while pos < stop:
+            m = usual_match(data, pos, stop) if in_row else None
+            if m is not None:
+                # What cell_end does for this shape, inline: place, span, extent, value.
+                letters, digits, s, k, v, t = m.groups()
+                if digits != row_digits:
+                    row_digits, row = digits, int(digits)
+                    row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
+                    row_values = values.get(row) or []
+                    if row > max_row:
+                        max_row = row
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = column_index_from_string(letters.decode())
+                last_col = col
+                style = styles.get(s)
+                if style is None:
+                    style = styles[s] = int(s)
+                end = m.end()
+                row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
+                if col > max_col:
+                    max_col = col
+                kind = kinds.get(k)
+                if kind is None:
+                    kind = kinds[k] = k.decode()
+                pos = end
+                if kind == "inlineStr":
+                    if t is None:
+                        continue
+                    value: Any = _text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
+                elif not v:
+                    continue
+                elif kind == "n" and b"&" not in v and b"\r" not in v:
+                    value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
+                    if style in dates:
+                        value = _date(value, epoch, style in durations)
+                elif kind == "s":
+                    value = strings[int(v)]
+                else:
+                    text = _text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
+                    if not text:
+                        continue
                     value = _typed(text, kind, style, dates, durations, epoch, strings)
-            if value is not None:
-                cells = values.get(row)
-                if cells is None:
-                    cells = values[row] = [None] * col
-                elif len(cells) < col:
-                    cells.extend([None] * (col - len(cells)))
-                cells[col - 1] = value
-            pos = end
-            continue
-        m = cell_match(data, pos, stop) if in_row else None
-        if m is not None:
-            state.clear()
-            state["start"] = pos
-            state["attrs"] = {k.decode(): v.decode() for k, v in attrs_of(m.group(1))}
-            v, t = m.group(2), m.group(3)
-            if v is not None:  # <c ...><v>...</v></c>
-                state["v"] = True
-                state["vtext"] = _text(v)
-                cell_end(m.end() - close_len)
-            elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
-                state["is"] = ["" if t is None else _text(t)]
-                cell_end(m.end() - close_len)
-            else:  # <c .../>: expat's end event is just past it
-                cell_end(m.end())
-            pos = m.end()
-            continue
-        if in_row:
-            if not data.startswith(row_end, pos):
+                if not row_values:
+                    row_values = values[row] = [None] * col
+                elif len(row_values) < col:
+                    row_values.extend([None] * (col - len(row_values)))
+                row_values[col - 1] = value
+                continue
+            # Any other shape: through the handlers' own steps, with what the loop holds written back.
+            scanner.col, row_digits = last_col, b""
+            if in_row:
+                m = cell_match(data, pos, stop)
+                if m is not None:
+                    state.clear()
+                    state["start"] = pos
+                    state["attrs"] = {k.decode(): v.decode() for k, v in attrs_of(m.group(1))}
+                    v, t = m.group(2), m.group(3)
+                    if v is not None:  # <c ...><v>...</v></c>
+                        state["v"] = True
+                        state["vtext"] = _text(v)
+                        cell_end(m.end() - close_len)
+                    elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
+                        state["is"] = ["" if t is None else _text(t)]
+                        cell_end(m.end() - close_len)
+                    else:  # <c .../>: expat's end event is just past it
+                        cell_end(m.end())
+                    pos, last_col = m.end(), scanner.col
+                    continue
+                if not data.startswith(row_end, pos):
+                    return False
+                spans[scanner.row] = (scanner.row_start, pos)
+                in_row = False
+                pos += len(row_end)
+                continue
+            m = row_match(data, pos, stop)
+            if m is None:
                 return False
-            spans[scanner.row] = (scanner.row_start, pos)
-            in_row = False
-            pos += len(row_end)
-            continue
-        m = row_match(data, pos, stop)
-        if m is None:
-            return False
-        start_row({k.decode(): v.decode() for k, v in attrs_of(m.group(1))}, at=pos)
-        if m.group(2):  # <row .../>
-            spans[scanner.row] = (scanner.row_start, -1)
-        else:
-            in_row = True
-        pos = m.end()
-    return not in_row
+            start_row({k.decode(): v.decode() for k, v in attrs_of(m.group(1))}, at=pos)
+            last_col = scanner.col
+            if m.group(2):  # <row .../>
+                spans[scanner.row] = (scanner.row_start, -1)
+            else:
+                in_row = True
+            pos = m.end()
+        return not in_row
+    finally:
+        scanner.col = last_col
+        scan = scanner.scan
+        scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
 
 
 def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_strings) -> Any:
