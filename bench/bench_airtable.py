@@ -54,9 +54,7 @@ def one_run(emu: AirtableEmulator) -> dict:
 
 
 def main(sizes: list[int]) -> None:
-    print(
-        f"{'rows':>6} {'run':<11} {'calls':>6} {'GET':>5} {'PATCH':>6} {'POST':>5} {'records':>8} {'time':>8}"
-    )
+    print(f"{'rows':>6} {'run':<11} {'calls':>6} {'GET':>5} {'PATCH':>6} {'POST':>5} {'records':>8} {'time':>8}")
     for n in sizes:
         with AirtableEmulator(BASE, TOKEN, rate_limit=5.0, latency=0.15) as emu:
             AirtableBackend(BASE, "Tracker", token=TOKEN, api_url=emu.url).create(load_layout(), [])
