@@ -16,8 +16,8 @@ Calls per run are constant, whatever the number of rows:
   ``spreadsheets.batchUpdate``, which Google applies atomically. No change, no call.
 
 So a run is 3 reads + 1 re-read + 1 write = 5 calls, and a day with nothing to write 3. The
-re-read, not a row number remembered from :meth:`read`, is what keeps a coach's sort, insert or delete between read and write from
-putting a value on another row. (Developer metadata on rows was considered and not used: no
+re-read, not a row number remembered from :meth:`read`, is what keeps a coach's sort, insert
+or delete between read and write from putting a value on another row. (Developer metadata on rows was considered and not used: no
 batchUpdate request can address cells through it, so it would still need a read at write time.)
 
 Every request carries a timeout; 429, 5xx and Drive's rate-limit 403s are retried with capped
