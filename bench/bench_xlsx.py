@@ -1,21 +1,32 @@
-"""How long `followsync run` takes on generated .xlsx trackers, and where the time goes.
+"""How long `followsync run` takes on generated .xlsx trackers, side by side with its peers.
 
-    taskset -c 0 python -m bench.bench_xlsx [ROWS ...]     (default: 1000 20000)
+    taskset -c 0 python -m bench.bench_xlsx [ROWS ...]            (default: 1000 20000)
+    taskset -c 0 python -m bench.bench_xlsx --no-op [ROWS ...]    (the no-op side by side only)
 
-Per size it times three real runs (`sync.run`, what `followsync run` does for one tracker):
-the first (every followsync cell written, the Summary added), a second with nothing to write,
-and one after a tenth of the rows changed. Each line splits the run into its stages: read
-(the file scanned), frame (cells parsed), rules, drafts, lint, summary, calendar, digest, diff
-and apply (the changes spliced into the file and saved); "other" is the rest of compute and
-run. Total is the wall time of the whole run. It also says how each run saved ("spliced"
-or "rewritten" by openpyxl), the file's size, the time of the whole command as cron runs it
-(`followsync run --quiet`, start-up and printing included), and the peak memory.
+Per size it first prints, side by side (issue 17), a day with nothing to do, each measured in a
+child process of its own so that peak memory (ru_maxrss) is that job's alone:
+
+- followsync: `sync.run` (what `followsync run` does for one tracker) on a tracker already
+  synced, writing nothing;
+- the plain peer: an openpyxl script doing the same job (load the workbook, read every row and
+  the colour columns' fills, put the owned cells, save);
+- the floor: unzip the worksheet part and parse it with expat, nothing else;
+
+and the ratios (followsync / floor, peer / followsync). Then three real runs with the time
+of each stage: the first (every followsync cell written, the Summary added), a second with
+nothing to write, and one after a tenth of the rows changed. Each line splits the run into its
+stages: read (the file scanned), frame (cells parsed), rules, drafts, lint, summary, calendar,
+digest, diff and apply (the changes spliced into the file and saved); "other" is the rest of
+compute and run. Total is the wall time of the whole run. It also says how each run saved
+("spliced" or "rewritten" by openpyxl), the file's size, the time of the whole command as cron
+runs it (`followsync run --quiet`, start-up and printing included), and the peak memory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import resource
@@ -155,7 +166,51 @@ COLUMNS = [
 ]
 
 
-def main(sizes: list[int]) -> None:
+# ---------------------------------------------------------------------- a no-op day, side by side
+
+
+def in_child(kind: str, path: Path) -> dict:
+    """One job in a fresh interpreter (on the same CPUs): its time and its peak memory."""
+    command = [sys.executable, "-m", "bench.noop_child", kind, str(path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{kind} on {path} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def noop_side_by_side(n: int, path: Path, repeat: int = 3) -> None:
+    """A no-op day at ``n`` rows: followsync, the plain peer and the floor, medians of ``repeat``.
+
+    CPU seconds are printed beside the wall time: on a shared machine they move less.
+    """
+    got = {}
+    for kind in ("followsync", "peer", "floor"):
+        runs = [in_child(kind, path) for _ in range(1 if kind == "peer" and n > 20000 else repeat)]
+        runs.sort(key=lambda r: r["seconds"])
+        got[kind] = runs[len(runs) // 2] | {"peak": max(r["peak_mib"] for r in runs)}
+    f, p, fl = got["followsync"], got["peer"], got["floor"]
+    print(
+        f"{n:>7} no-op day, wall (CPU) seconds and peak memory: "
+        f"followsync {f['seconds']:.2f}s ({f['cpu']:.2f}s) {f['peak']:.0f} MiB, {f['cells']} cells written"
+        f" | plain peer {p['seconds']:.2f}s ({p['cpu']:.2f}s) {p['peak']:.0f} MiB"
+        f" | floor {fl['seconds']:.2f}s ({fl['cpu']:.2f}s) {fl['peak']:.0f} MiB\n"
+        f"{'':>7} followsync/floor {f['seconds'] / fl['seconds']:.1f}x ({f['cpu'] / fl['cpu']:.1f}x CPU),"
+        f" peer/followsync {p['seconds'] / f['seconds']:.1f}x ({p['cpu'] / f['cpu']:.1f}x CPU)"
+    )
+
+
+def main(sizes: list[int], noop_only: bool = False) -> None:
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "tracker.xlsx"
+            XlsxBackend(path).create(load_layout(), generated_rows(n))
+            sync.run(XlsxBackend(path), Config(), NOW, force=True)  # the first run: now in sync
+            noop_side_by_side(n, path)
+    if not noop_only:
+        stages(sizes)
+
+
+def stages(sizes: list[int]) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"seconds per stage; {cores} core(s) available to this process")
     print(
@@ -183,4 +238,5 @@ def _line(n: int, label: str, t: dict) -> str:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 20000])
+    args = sys.argv[1:]
+    main([int(a) for a in args if a != "--no-op"] or [1000, 20000], noop_only="--no-op" in args)

@@ -234,6 +234,9 @@ class ApiError(Exception):
         return {"error": err}
 
 
+_PRETTY: dict[bool, dict[str, Any]] = {True: {"indent": 2}, False: {"separators": (",", ":")}}
+
+
 def _bad(message: str) -> ApiError:
     return ApiError(400, message)
 
@@ -3217,7 +3220,9 @@ class GoogleEmulator:
             status, payload, headers = e.code, e.body(), e.headers
         except Exception as e:  # a bug here must reach the test as a 500, not a hung socket
             status, payload = 500, ApiError(500, f"Emulator error: {type(e).__name__}: {e}").body()
-        body = b"" if payload is None else json.dumps(payload).encode()
+        # Google pretty-prints JSON answers unless the request says prettyPrint=false.
+        pretty = query.get("prettyPrint", ["true"])[-1] != "false"
+        body = b"" if payload is None else json.dumps(payload, **_PRETTY[pretty]).encode()
         if not path.startswith("/_emulator/") and path != "/token":
             with self._lock:
                 self._stats["bytes_sent"] += len(body)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,39 @@ def load_credentials(path: Path) -> LoadedCredentials:
                 else "run `followsync auth google` again."
             )
         ) from None
+
+
+_shared: dict[tuple[str, int, int], LoadedCredentials] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_credentials(path: Path) -> LoadedCredentials:
+    """:func:`load_credentials`, once per credentials file: trackers that use the same file share
+    one credentials object, so N trackers of one person make one token request (issue 19).
+
+    Keyed by the file's real path, modification time and size: a file replaced (a new key, a
+    token stored again by ``followsync auth google``) is loaded again. google-auth refreshes the
+    shared token when it nears its expiry, for whichever tracker asks first.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return load_credentials(path)  # its own clear message
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    with _shared_lock:
+        loaded = _shared.get(key)
+        if loaded is None:
+            loaded = load_credentials(path)
+            for old in [k for k in _shared if k[0] == key[0]]:
+                del _shared[old]
+            _shared[key] = loaded
+        return loaded
+
+
+def forget_shared_credentials() -> None:
+    """Drop every shared credentials object (tests; a long-lived process after a revocation)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def store_token(credentials: Any, token_path: Path) -> Path:

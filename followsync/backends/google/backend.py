@@ -2,10 +2,13 @@
 
 Calls per run:
 
-- :meth:`GoogleSheetsBackend.read` is ONE ``spreadsheets.get`` with ``includeGridData`` and a
-  tight ``fields`` mask: every cell's ``effectiveValue`` (numbers, dates as serial numbers,
-  text, booleans and error values, formulas as their result), the background of cells that have
-  one, the sheet's properties and its protected ranges.
+- :meth:`GoogleSheetsBackend.read` asks for what a run uses and nothing else (issue 19): the
+  worksheets' properties and protected ranges (``spreadsheets.get`` with a ``fields`` mask),
+  every value (``values.batchGet`` with ``UNFORMATTED_VALUE`` and ``SERIAL_NUMBER``: numbers,
+  dates as serial numbers, text, booleans, error values, formulas as their result) and the
+  backgrounds of the colour columns only (``spreadsheets.get`` over those columns). Every
+  request asks for compact JSON (``prettyPrint=false``), and trackers sharing a credentials
+  file share one token (:func:`~.auth.shared_credentials`).
 - ``apply`` (:mod:`.writer`) writes in batchUpdates of whole rows that fit Google's request size
   (:mod:`.writes`): for each, a re-read of the worksheet's ID and user columns (``values`` with
   ``UNFORMATTED_VALUE`` and ``SERIAL_NUMBER``) just before writing, every row found by its ID in
@@ -16,11 +19,11 @@ Calls per run:
   sort, insert or delete made land on another row; ONE batchUpdate removes the stamps. No
   change, no call.
 
-So a run that fits one batch is 1 read + 1 re-read + 1 write + 1 check + 1 tidy-up = 5 calls.
-The re-read, not a row number remembered from :meth:`read`, is what keeps a coach's edit before
-the write from putting a value on another row; the stamps catch one while the write is on its
-way. (No batchUpdate request can address cells through developer metadata, which is why the
-stamps are checked after the write rather than written through.)
+So a quiet day is the 3 calls of the read; a run that fits one batch adds 1 re-read + 1 write
++ 1 check + 1 tidy-up. The re-read, not a row number remembered from :meth:`read`, is what
+keeps a coach's edit before the write from putting a value on another row; the stamps catch one
+while the write is on its way. (No batchUpdate request can address cells through developer
+metadata, which is why the stamps are checked after the write rather than written through.)
 
 Every request carries a timeout; 429, 5xx and Drive's rate-limit 403s are retried with capped
 exponential backoff and jitter, honouring ``Retry-After``, within a bound on the total wait
@@ -66,7 +69,16 @@ from .transport import (
     mount,
     refresh_error,
 )
-from .wire import READ_FIELDS, a1_sheet, grid_from_ranges, grid_from_sheet, grid_from_values
+from .wire import (
+    BACKGROUND_FIELDS,
+    META_FIELDS,
+    READ_FIELDS,
+    VALUE_PARAMS,
+    a1_sheet,
+    grid_from_ranges,
+    grid_from_sheet,
+    grid_from_values,
+)
 from .writer import Writer
 
 if TYPE_CHECKING:
@@ -146,7 +158,7 @@ class GoogleSheetsBackend(Writer, Backend):
         if self._http is None:
             from google.auth.transport.requests import AuthorizedSession, Request
 
-            self._creds = google_auth.load_credentials(self.credentials_path)
+            self._creds = google_auth.shared_credentials(self.credentials_path)
             token_session = requests.Session()
             mount(token_session, self.api_url)
             session = AuthorizedSession(
@@ -257,36 +269,65 @@ class GoogleSheetsBackend(Writer, Backend):
         return self._info
 
     def read(self) -> Snapshot:
-        """The worksheet's raw values and the colour columns' backgrounds, in one API call."""
-        meta = self._fetch(READ_FIELDS, True, "read the tracker")
-        sheet = self._choose(meta.get("sheets", []))
-        info = self._remember(sheet)
-        grid, all_fills = grid_from_sheet(sheet)
+        """The worksheet's raw values and the colour columns' backgrounds: what a run uses, no more.
+
+        Three small calls (issue 19): the worksheets' properties and protected ranges (which one
+        is the tracker, its id and size); every value of the tracker, of the Summary and of each
+        other worksheet's first row, in one ``values.batchGet``; and the backgrounds of the
+        colour columns' data rows only (none when there are no data rows).
+        """
+        what = "read the tracker"
+        meta = self._call(what, lambda h: h.spreadsheets_get(self.key, params={"fields": META_FIELDS}))
+        everything = meta.get("sheets", [])
+        grids = [sh for sh in everything if sh["properties"].get("sheetType", "GRID") == "GRID"]
+        info = self._remember(self._choose(grids))
+        others = [t for t in (sh["properties"].get("title") for sh in grids) if t != info.title]
+        # Google compares titles without case: a person's own "summary" sends ours elsewhere.
+        summary_title = companion_title("Summary", [sh["properties"].get("title", "") for sh in everything])
+        ranges = [a1_sheet(info.title)] + [
+            a1_sheet(t) if t == summary_title else f"{a1_sheet(t)}!1:1" for t in others
+        ]
+        body = self._call(what, lambda h: h.values_batch_get(self.key, ranges, params=dict(VALUE_PARAMS)))
+        parts = [grid_from_values(part.get("values", [])) for part in body.get("valueRanges", [])]
+        parts += [[] for _ in range(len(ranges) - len(parts))]
+        grid = parts[0]
         header = locate_header(grid, info.title)
         fills: dict[tuple[int, int], str] = {}
         if header is not None:
-            cols = {header.positions[n] for n in COLOUR_COLUMNS if n in header.positions}
-            fills = {k: v for k, v in all_fills.items() if k[1] in cols and k[0] > header.row}
             info.key_columns = {
                 c.name: header.positions[c.name] for c in USER_COLUMNS if c.name in header.positions
             }
             info.header_row = header.row
-        # The Summary (issue "coach") comes along when the read covered every worksheet; a read
-        # narrowed to one named worksheet can't tell, and the run then leaves the Summary alone.
-        sheets: dict[str, list[list[Any]]] = {}
-        everything = meta.get("sheets", [])
-        self._all_sheets = None if self._narrowed else [sh["properties"] for sh in everything]
-        self._first_rows = {
-            sh["properties"].get("title"): (grid_from_sheet(sh)[0][:1] or [[]])[0] for sh in everything
-        }
-        summary_title = companion_title("Summary", [sh["properties"].get("title", "") for sh in everything])
-        summary = next((sh for sh in everything if sh["properties"].get("title") == summary_title), None)
-        if summary is not None:
-            sheets["Summary"] = grid_from_sheet(summary)[0]
-        elif len(everything) > 1 or not self._narrowed:
-            sheets["Summary"] = []
+            cols = sorted({header.positions[n] for n in COLOUR_COLUMNS if n in header.positions})
+            if cols and len(grid) > header.row + 1:
+                fills = self._backgrounds(info.title, cols, header.row)
+        self._narrowed = False
+        self._all_sheets = [sh["properties"] for sh in everything]
+        read = dict(zip([info.title, *others], parts, strict=True))
+        self._first_rows = {title: (rows[:1] or [[]])[0] for title, rows in read.items()}
+        # The Summary (issue "coach"): followsync's own worksheet, read in full when there is one.
+        sheets: dict[str, list[list[Any]]] = {"Summary": read.get(summary_title, [])}
         self._seen = (grid, fills)
         return Snapshot(info.title, grid, fills, sheets=sheets)
+
+    def _backgrounds(self, title: str, cols: list[int], header_row: int) -> dict[tuple[int, int], str]:
+        """The backgrounds set on columns ``cols`` below the header (0-based positions)."""
+        runs: list[list[int]] = []
+        for c in cols:
+            if runs and runs[-1][1] == c - 1:
+                runs[-1][1] = c
+            else:
+                runs.append([c, c])
+        top = header_row + 2  # the first data row, 1-based
+        # Open-ended ranges: rows added since the values were read can't put them past the grid.
+        ranges = [f"{a1_sheet(title)}!{column_letter(a)}{top}:{column_letter(b)}" for a, b in runs]
+        params = {"includeGridData": "true", "ranges": ranges, "fields": BACKGROUND_FIELDS}
+        body = self._call("read the tracker's colours", lambda h: h.spreadsheets_get(self.key, params=params))
+        fills: dict[tuple[int, int], str] = {}
+        for sheet in body.get("sheets", []) or []:
+            fills.update(grid_from_sheet(sheet)[1])
+        wanted = set(cols)
+        return {k: v for k, v in fills.items() if k[1] in wanted and k[0] > header_row}
 
     def _reread(self, full: bool = False) -> list[list[Any]]:
         """The worksheet's values now, just before writing: what :func:`locate` needs, in one call.

@@ -13,15 +13,24 @@ from ...core.cells import ERROR_LITERALS, CellError
 DATE_PATTERN = "yyyy-mm-dd"
 DATETIME_PATTERN = "yyyy-mm-dd hh:mm"
 
-# What a read asks for, and nothing else (Sheets API "fields" partial-response syntax).
+# What a read asks for, and nothing else (Sheets API "fields" partial-response syntax): the
+# worksheets' properties and protected ranges (META_FIELDS), every cell's value (values.batchGet,
+# VALUE_PARAMS), and the backgrounds of the colour columns only (BACKGROUND_FIELDS).
+META_FIELDS = (
+    "sheets(properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount,frozenRowCount)),"
+    "protectedRanges(protectedRangeId,description,warningOnly,range))"
+)
+BACKGROUND_FIELDS = "sheets(data(startRow,startColumn,rowData(values(userEnteredFormat/backgroundColor))))"
+VALUE_PARAMS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+# What ``init`` asks for: every worksheet's cells (a blank one, or one already a tracker).
 READ_FIELDS = (
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
     "protectedRanges(protectedRangeId,description,warningOnly,range),"
     "data(startRow,startColumn,rowData(values(effectiveValue,userEnteredFormat/backgroundColor))))"
-)
-META_FIELDS = (
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
-    "protectedRanges(protectedRangeId,description,warningOnly,range))"
 )
 
 # Sheets API ErrorValue.type -> the text a spreadsheet shows.

@@ -108,9 +108,12 @@ def scan_sheet(
 ) -> SheetScan:
     """Read a worksheet part: every value as openpyxl would give it, and where things are."""
     check_utf8(data)
-    scanner = _Scanner(data, shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
+    args = (data, shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
+    scanner = _Scanner(*args)
     try:
-        scanner.parser.Parse(data, True)
+        if not _scan_quickly(scanner, data):
+            scanner = _Scanner(*args)  # something the quick pass does not take: expat's handlers read all
+            scanner.parser.Parse(data, True)
     except expat.ExpatError as e:
         raise Unusual(f"the worksheet's XML is broken ({e})") from e
     except (ValueError, IndexError, KeyError, OverflowError) as e:
@@ -224,7 +227,7 @@ class _Scanner:
             self.texts.clear()
             parser.CharacterDataHandler = self.texts.append
 
-    def start_row(self, attrs: dict[str, str]) -> None:
+    def start_row(self, attrs: dict[str, str], at: int | None = None) -> None:
         scan = self.scan
         r = attrs.get("r")
         if r:
@@ -233,7 +236,7 @@ class _Scanner:
             self.row += 1
             scan.implicit = True
         self.col = 0
-        self.row_start = self.parser.CurrentByteIndex
+        self.row_start = self.parser.CurrentByteIndex if at is None else at
         if self.row > scan.last_row_element:
             scan.last_row_element = self.row
         if attrs.get("customFormat") in ("1", "true") and attrs.get("s"):
@@ -344,6 +347,200 @@ class _Scanner:
         if value is not None:
             value = _typed(value, kind, style, dates, durations, epoch, shared_strings)
         return value
+
+
+# ---------------------------------------------------------------------- the quick pass over the cells
+#
+# Most of a worksheet is its <sheetData>, and most of the cost of scanning it was the Python
+# handlers expat calls for each element (issue 17). The quick pass reads the cells of the plain
+# shapes every spreadsheet program writes (a value, an inline string, an empty styled cell) with
+# one regular expression per cell, gives each to the same _Scanner.cell_end the handlers use,
+# and lets expat parse the same bytes without handlers, so a file expat refuses is still refused.
+# Any other shape anywhere in sheetData (a formula, rich text, a comment, whitespace between
+# tags, an attribute with an entity) and the whole part is scanned by the handlers instead.
+
+
+@functools.lru_cache(maxsize=4)
+def _quick_patterns(
+    prefix: str,
+) -> tuple[re.Pattern[bytes], re.Pattern[bytes], bytes, int, re.Pattern[bytes]]:
+    p = re.escape(prefix.encode())
+    plain = rb'(?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"<&\t\n\r]*")*'  # attributes without entities
+    attrs = rb"(" + plain + rb")\s*"
+    t = rb"<" + p + rb"t" + plain + rb"\s*"
+    cell = re.compile(
+        rb"<" + p + rb"c" + attrs + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        + rb"|<" + p + rb"is>" + t + rb">([^<]*)</" + p + rb"t></" + p + rb"is>"
+        + rb"|(<" + p + rb"is>" + t + rb"/></" + p + rb"is>))</" + p + rb"c>)"
+    )  # fmt: skip
+    row = re.compile(rb"<" + p + rb"row" + attrs + rb"(/?)>")
+    row_end = b"</" + prefix.encode() + b"row>"
+    # The shape of nearly every cell, read without a dict of its attributes: r, s and t in this order.
+    usual = re.compile(
+        rb'<' + p + rb'c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+        + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        + rb'|<' + p + rb'is><' + p + rb't(?: xml:space="preserve")?>([^<]*)</' + p + rb"t></" + p + rb"is>)</"
+        + p + rb"c>)"
+    )  # fmt: skip
+    return cell, row, row_end, len(b"</" + prefix.encode() + b"c>"), usual
+
+
+_ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name[0] == "#":
+        return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
+    return _NAMED[name]
+
+
+def _text(raw: bytes) -> str:
+    """Character data as expat gives it: entities replaced, line ends made "\n"."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    return text
+
+
+def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
+    """Scan ``data`` with the quick pass over its cells; False when the part is not one it takes."""
+    if b"<!" in data or data.count(b"<?") > 1:
+        return False  # comments, CDATA, a DOCTYPE, processing instructions: expat's handlers
+    m = re.search(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>", data)
+    if m is None:
+        return False
+    inner_start = m.end()
+    inner_end = data.find(b"</" + m.group(1) + b"sheetData>", inner_start)
+    if inner_end < 0:
+        return False
+    parser = scanner.parser
+    parser.Parse(data[:inner_start], False)  # the handlers read what comes before the cells
+    prefix = m.group(1).decode()
+    if scanner.scan.prefix != prefix or scanner.scan.sheet_data is None:
+        return False
+    if not _quick_cells(scanner, data, inner_start, inner_end, prefix):
+        return False
+    start, end, chars = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
+    parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
+    parser.Parse(data[inner_start:inner_end], False)  # well-formed, in UTF-8, every character allowed
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parser.Parse(data[inner_end:], True)
+    return True
+
+
+def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str) -> bool:
+    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken."""
+    cell_rx, row_rx, row_end, close_len, usual_rx = _quick_patterns(prefix)
+    cell_match, row_match, usual_match = cell_rx.match, row_rx.match, usual_rx.match
+    state, cell_end, start_row, spans = scanner.state, scanner.cell_end, scanner.start_row, scanner.row_spans
+    attrs_of = _ATTR.findall
+    values, cell_spans = scanner.values, scanner.cell_spans
+    columns: dict[bytes, int] = {}  # b"AB" -> 28, as met
+    styles: dict[bytes | None, int] = {None: 0}
+    kinds: dict[bytes | None, str] = {None: "n"}
+    dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
+    in_row = False
+    # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
+    row_digits, row = b"", 0
+    row_cells: list[Any] = []
+    row_values: list[Any] = []
+    max_row = max_col = last_col = 0
+    try:
+        while pos < stop:
+            m = usual_match(data, pos, stop) if in_row else None
+            if m is not None:
+                # What cell_end does for this shape, inline: place, span, extent, value.
+                letters, digits, s, k, v, t = m.groups()
+                if digits != row_digits:
+                    row_digits, row = digits, int(digits)
+                    row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
+                    row_values = values.get(row) or []
+                    if row > max_row:
+                        max_row = row
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = column_index_from_string(letters.decode())
+                last_col = col
+                style = styles.get(s)
+                if style is None:
+                    style = styles[s] = int(s)
+                end = m.end()
+                row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
+                if col > max_col:
+                    max_col = col
+                kind = kinds.get(k)
+                if kind is None:
+                    kind = kinds[k] = k.decode()
+                pos = end
+                if kind == "inlineStr":
+                    if t is None:
+                        continue
+                    value: Any = _text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
+                elif not v:
+                    continue
+                elif kind == "n" and b"&" not in v and b"\r" not in v:
+                    value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
+                    if style in dates:
+                        value = _date(value, epoch, style in durations)
+                elif kind == "s":
+                    value = strings[int(v)]
+                else:
+                    text = _text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
+                    if not text:
+                        continue
+                    value = _typed(text, kind, style, dates, durations, epoch, strings)
+                if not row_values:
+                    row_values = values[row] = [None] * col
+                elif len(row_values) < col:
+                    row_values.extend([None] * (col - len(row_values)))
+                row_values[col - 1] = value
+                continue
+            # Any other shape: through the handlers' own steps, with what the loop holds written back.
+            scanner.col, row_digits = last_col, b""
+            if in_row:
+                m = cell_match(data, pos, stop)
+                if m is not None:
+                    state.clear()
+                    state["start"] = pos
+                    state["attrs"] = {k.decode(): v.decode() for k, v in attrs_of(m.group(1))}
+                    v, t = m.group(2), m.group(3)
+                    if v is not None:  # <c ...><v>...</v></c>
+                        state["v"] = True
+                        state["vtext"] = _text(v)
+                        cell_end(m.end() - close_len)
+                    elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
+                        state["is"] = ["" if t is None else _text(t)]
+                        cell_end(m.end() - close_len)
+                    else:  # <c .../>: expat's end event is just past it
+                        cell_end(m.end())
+                    pos, last_col = m.end(), scanner.col
+                    continue
+                if not data.startswith(row_end, pos):
+                    return False
+                spans[scanner.row] = (scanner.row_start, pos)
+                in_row = False
+                pos += len(row_end)
+                continue
+            m = row_match(data, pos, stop)
+            if m is None:
+                return False
+            start_row({k.decode(): v.decode() for k, v in attrs_of(m.group(1))}, at=pos)
+            last_col = scanner.col
+            if m.group(2):  # <row .../>
+                spans[scanner.row] = (scanner.row_start, -1)
+            else:
+                in_row = True
+            pos = m.end()
+        return not in_row
+    finally:
+        scanner.col = last_col
+        scan = scanner.scan
+        scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
 
 
 def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_strings) -> Any:

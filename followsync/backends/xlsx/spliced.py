@@ -20,6 +20,7 @@ import openpyxl
 from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
 from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
+from .package import Package, read_package
 from .scan import SheetScan, Unusual, scan_sheet
 from .styles import StyleBook, solid_colour
 from .writes import (
@@ -36,7 +37,7 @@ from .writes import (
 
 
 class SplicedBook:
-    """The file's bytes, and what openpyxl's read-only loader says of them (no cells loaded).
+    """The file's bytes, its small parts read directly (:mod:`.package`), and the tracker sheet's scan.
 
     ``pick`` names the tracker's worksheet from the workbook; its scan gives ``grid``.
 
@@ -44,31 +45,26 @@ class SplicedBook:
     which gives the user-facing error if the file is really broken.
     """
 
-    def __init__(self, data: bytes, pick: Callable[[openpyxl.Workbook], str]):
+    def __init__(self, data: bytes, pick: Callable[[Any], str]):
         self.data = data
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             self.names = self.zip.namelist()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, rich_text=False)
         except Exception as e:
             raise Unusual(str(e)) from e
         try:
-            self.workbook = wb
-            # openpyxl's read-only loader keeps these in private attributes its stubs don't declare.
-            loaded: Any = wb
-            self.parts = {ws.title: ws._worksheet_path.lstrip("/") for ws in loaded.worksheets}
-            self.sheetnames = list(wb.sheetnames)
-            # The read-only loader hands the shared strings to each worksheet, not to the workbook.
-            self.shared_strings = list(loaded.worksheets[0]._shared_strings) if wb.worksheets else []
-            self.date_styles = frozenset(loaded._date_formats)
-            self.timedelta_styles = frozenset(loaded._timedelta_formats)
-            self.epoch = wb.epoch
-            self._cell_styles = list(loaded._cell_styles)
-            self._fills = list(loaded._fills)
-        finally:
-            wb.close()
+            # The small parts read directly, without loading the workbook (issue 17).
+            wb: Any = read_package(self.zip, self.names)
+        except Unusual:
+            wb = self._loaded(data)  # what openpyxl's read-only loader says instead
+        self.parts = dict(wb.parts)
+        self.sheetnames = list(wb.sheetnames)
+        self.shared_strings = wb.shared_strings
+        self.date_styles = frozenset(wb.date_styles)
+        self.timedelta_styles = frozenset(wb.timedelta_styles)
+        self.epoch = wb.epoch
+        self._xf_fills = list(wb.xf_fills)
+        self._fills = list(wb.fills)
         self.workbook_part = _office_document(self.zip)
         self.styles_part = "xl/styles.xml"  # where openpyxl looks for it too
         self.has_calc_chain = any(n.endswith("calcChain.xml") for n in self.names)
@@ -77,6 +73,34 @@ class SplicedBook:
         self.sheet = pick(wb)
         self.scan = self.scan_of(self.sheet)
         self.grid = self.scan.grid
+
+    @staticmethod
+    def _loaded(data: bytes) -> Package:
+        """The same facts from openpyxl's read-only loader (no cells loaded), for the files the
+        direct read does not take."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, rich_text=False)
+        except Exception as e:
+            raise Unusual(str(e)) from e
+        try:
+            # openpyxl's read-only loader keeps these in private attributes its stubs don't declare.
+            loaded: Any = wb
+            return Package(
+                workbook_part="",
+                parts={ws.title: ws._worksheet_path.lstrip("/") for ws in loaded.worksheets},
+                sheetnames=list(wb.sheetnames),
+                # The read-only loader hands the shared strings to each worksheet, not to the workbook.
+                shared_strings=list(loaded.worksheets[0]._shared_strings) if wb.worksheets else [],
+                date_styles=frozenset(loaded._date_formats),
+                timedelta_styles=frozenset(loaded._timedelta_formats),
+                epoch=wb.epoch,
+                xf_fills=[xf.fillId for xf in loaded._cell_styles],
+                fills=list(loaded._fills),
+            )
+        finally:
+            wb.close()
 
     # ------------------------------------------------------------------ reading
 
@@ -104,8 +128,8 @@ class SplicedBook:
         """The solid background of cell format ``style``, as openpyxl reads it."""
         if style not in self._colours:
             colour = None
-            if 0 <= style < len(self._cell_styles):
-                fill_id = self._cell_styles[style].fillId
+            if 0 <= style < len(self._xf_fills):
+                fill_id = self._xf_fills[style]
                 if 0 <= fill_id < len(self._fills):
                     colour = solid_colour(self._fills[fill_id])
             self._colours[style] = colour

@@ -5,8 +5,8 @@ On a 20,000-row tracker that was most of a run, and whatever openpyxl does not m
 pictures, extensions) was lost on save. Here a worksheet part is scanned once with expat,
 which also notes where each row and cell sits in the part's bytes; a write splices new cells
 into those bytes and copies every other part of the zip as it was. Shared strings, number
-formats and fills are still read by openpyxl's own read-only loader, so values come out
-exactly as openpyxl gives them.
+formats and fills are read from their parts directly (:mod:`.package`), the way openpyxl's
+loader reads them, so values come out exactly as openpyxl gives them.
 
 Anything this module does not expect (cells without references, shared formulas being
 overwritten, a part not in UTF-8, ...) raises :class:`Unusual`, and the caller falls back to
