@@ -196,7 +196,7 @@ def _run(
 ) -> RunResult:
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
-    step = _InboxStep(config, now, dry_run, open_mailbox)
+    step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
     pass_ = step.scan(lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings), tracker)
     changes, notes = pass_.changes, pass_.notes
     if not force and not dry_run:
@@ -283,8 +283,11 @@ class _InboxStep:
     """The run's inbox step: scan the mailbox when ``[inbox]`` is set; a failing mailbox is
     kept as ``error`` (exit 4) and the run goes on without it."""
 
-    def __init__(self, config: Config, now: dt.datetime, dry_run: bool, open_mailbox: Callable[[Any], Any] | None):
+    def __init__(
+        self, config: Config, now: dt.datetime, dry_run: bool, open_mailbox: Callable[[Any], Any] | None, state_dir: Path
+    ):
         self.config, self.now, self.dry_run, self.open_mailbox = config, now, dry_run, open_mailbox
+        self.state_dir = state_dir
         self.findings: Any = None
         self.error: FollowsyncError | None = None
 
@@ -302,7 +305,7 @@ class _InboxStep:
 
         try:
             self.findings = inbox.scan(
-                settings, tracker.frame, now=self.now, state_dir=inbox_state_dir(),
+                settings, tracker.frame, now=self.now, state_dir=self.state_dir,
                 profile_addresses=_own_addresses(self.config), due_drafts=after_match, dry_run=self.dry_run,
                 full=full, sender_name=self.config.profile.name, token=_mail_token(self.config),
                 open_mailbox=self.open_mailbox,
@@ -329,16 +332,19 @@ def inbox_findings(
 
     tracker = read_tracker(backend.read(), config)
     return inbox.scan(
-        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(), profile_addresses=_own_addresses(config),
+        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(backend), profile_addresses=_own_addresses(config),
         dry_run=True, full=full, sender_name=config.profile.name, token=_mail_token(config), open_mailbox=open_mailbox,
     )
 
 
-def inbox_state_dir() -> Path:
-    """Where the inbox's read state is kept: ``$FOLLOWSYNC_STATE_DIR``, else the user state folder."""
+def inbox_state_dir(backend: Backend) -> Path:
+    """Where the inbox's read state of this tracker is kept: a folder per tracker (each of
+    ``[[trackers]]`` reads the mailbox for its own rows) under ``$FOLLOWSYNC_STATE_DIR``, else
+    the user state folder."""
     import platformdirs
 
-    return Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"))
+    base = Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"))
+    return base / "inbox" / hashlib.sha1(backend.lock_name().encode()).hexdigest()[:16]
 
 
 def _own_addresses(config: Config) -> list[str] | None:

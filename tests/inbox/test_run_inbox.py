@@ -93,7 +93,7 @@ def test_dry_run_writes_nothing_and_shows_the_findings(dovecot, mail_user, open_
     backend = tracker()
     grid = [list(r) for r in backend.grid]
     result = sync.run(backend, config(drafts=True), NOW, dry_run=True, open_mailbox=open_pipe(mail_user))
-    assert backend.grid == grid and not (state / "inbox-state.json").exists()
+    assert backend.grid == grid and not list(state.rglob("inbox-state.json"))
     assert any(line.startswith("A1: record send on 2026-11-20") for line in result.inbox)
     assert len(dovecot.snapshot(mail_user)[DRAFTS]) == 1
 
@@ -109,3 +109,11 @@ def test_a_failing_mailbox_still_writes_the_tracker_and_exits_4(state):
     assert "127.0.0.1" in result.inbox_error.message
     assert cell(backend, "B2", "Next action") == "Follow up"  # written, without the mailbox
     assert "Inbox" not in backend.grid[0]
+
+
+def test_each_tracker_keeps_its_own_read_state(dovecot, mail_user, open_pipe, state):
+    grid = grid_of(DEMO_ROWS, header=DEMO_HEADER)
+    one, two = MemoryBackend(grid, location="memory:one"), MemoryBackend(grid, location="memory:two")
+    for backend in (one, two):  # as run_all does for [[trackers]]: one mailbox, two trackers
+        sync.run(backend, config(), NOW, open_mailbox=open_pipe(mail_user))
+        assert cell(backend, "A1", "Thank-you sent") == dt.date(2026, 11, 20)
