@@ -32,6 +32,7 @@ from .match import Findings, addresses_in
 
 _SENDABLE = (THANK_YOU, REJECTION, *FOLLOW_UPS)
 _REPLIED = re.compile(r"\breplied on (\d{1,2} [A-Z][a-z]{2}):")
+_BOUNCED = re.compile(r"mail to (\S+@\S+) bounced: check (Interviewer email|Other contact)")
 _SUGGESTION = re.compile(r"replied on (\d{1,2} [A-Z][a-z]{2}):.*tick Accept inbox to set Status to ([A-Z][\w ]+)$")
 
 
@@ -137,21 +138,37 @@ def for_rules(tracker: schema.Tracker, findings: Findings, now: dt.datetime) -> 
         if current is None or (interview is not None and current < interview):
             response.iat[i] = pd.Timestamp(on)
     frame["response_on"] = pd.to_datetime(response)
-    rows = dict(zip(frame["id"].map(text), frame["_row"], strict=True))
     problems = list(tracker.problems)
-    for b in findings.bounces:
-        if b.row_id in rows:
-            problems.append(schema.Problem(tracker.sheet, int(rows[b.row_id]), b.column, b.problem, key=b.row_id))
+    for ident, row, texts in _bounces(frame, findings):
+        problems += [schema.Problem(tracker.sheet, row, None, t, key=ident) for t in texts]
     return schema.Tracker(tracker.sheet, tracker.header, frame, problems)
 
 
+def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[str, int, list[str]]]:
+    """(row ID, sheet row, Problem texts) of rows whose mail bounced: this run's bounces, and
+    those an Inbox cell records while the address is still in its column."""
+    out = []
+    for ident, row, cell, email, other in zip(
+        frame["id"].map(text), frame["_row"], frame["inbox"], frame["interviewer_email"], frame["other_contact"], strict=True
+    ):
+        texts = list(findings.problems.get(ident, []))
+        m = _BOUNCED.search(text(cell))
+        if not texts and m:
+            still = addresses_in(email if m.group(2) == "Interviewer email" else other)
+            texts = [m.group(0)] if m.group(1).lower() in still else []
+        if texts:
+            out.append((ident, int(row), texts))
+    return out
+
+
 def inbox_cells(frame: pd.DataFrame, findings: Findings) -> pd.Series:
-    """The Inbox column: this run's line for a row with news, else what the cell holds."""
-    return pd.Series(
-        [findings.inbox.get(text(i), None if is_blank(c) else c) for i, c in zip(frame["id"], frame["inbox"], strict=True)],
-        index=frame.index,
-        dtype=object,
-    )
+    """The Inbox column: this run's line for a row with news (a bounce when nothing else came),
+    else what the cell holds."""
+    values = []
+    for i, c in zip(frame["id"].map(text), frame["inbox"], strict=True):
+        news = findings.inbox.get(i) or "; ".join(findings.problems.get(i, []))
+        values.append(news or (None if is_blank(c) else c))
+    return pd.Series(values, index=frame.index, dtype=object)
 
 
 def due_drafts(frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]) -> list[DueDraft]:

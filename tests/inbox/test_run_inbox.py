@@ -69,6 +69,7 @@ def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
     assert not any("added to Drafts" in line for line in again.inbox)
     assert len(dovecot.snapshot(mail_user)[DRAFTS]) == 1 + len(due_email)
     assert cell(backend, "B2", "Status") == "Interviewed"
+    assert "mail to lee@hooli.example bounced" in cell(backend, "E5", "Problems")  # kept by the Inbox cell
 
     # Accept inbox applies the suggestion (from the Inbox cell: that mail was read already),
     # and the rejection's reply is the one new draft.

@@ -32,3 +32,15 @@ def test_the_rules_see_answered_rows_and_bounces_but_the_sheet_keeps_its_cells()
     by_id = seen.frame.set_index("id")["response_on"]
     assert by_id["C3"].date() == dt.date(2026, 11, 24)
     assert tracker.frame.set_index("id")["response_on"].isna().all()  # the read tracker is untouched
+
+
+def test_a_bounce_recorded_in_the_inbox_cell_stays_a_problem_until_the_address_is_fixed():
+    bounce = "mail to lee@hooli.example bounced: check Interviewer email"
+    rows = [dict(r, Inbox=bounce) if r["ID"] == "E5" else r for r in DEMO_ROWS]
+    tracker = schema.frame(grid_of(rows, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
+    assert tracker is not None
+    assert [p.message for p in wire.for_rules(tracker, Findings(), NOW).problems if p.key == "E5"] == [bounce]
+    fixed = [dict(r, **{"Interviewer email": "lee.chen@hooli.example"}) if r["ID"] == "E5" else r for r in rows]
+    tracker = schema.frame(grid_of(fixed, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
+    assert tracker is not None
+    assert not [p for p in wire.for_rules(tracker, Findings(), NOW).problems if p.key == "E5"]
