@@ -172,8 +172,10 @@ def inbox_cells(frame: pd.DataFrame, findings: Findings) -> pd.Series:
 
 
 def due_drafts(frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]) -> list[DueDraft]:
-    """One :class:`DueDraft` per email action due today or overdue (a draft and an address)."""
+    """One :class:`DueDraft` per email action due today or overdue (a draft and an address),
+    none to an address whose mail bounced (the Inbox cell says so)."""
     now_due = {d.id for d in due if d.urgency in ("overdue", "today")}
+    inbox = cells["Inbox"] if "Inbox" in cells.columns else pd.Series(None, index=cells.index, dtype=object)
     out = []
     for i, ident in enumerate(cells["ID"]):
         medium = plan["medium"].iat[i]
@@ -182,6 +184,9 @@ def due_drafts(frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due
         column = "other_contact" if medium == "other_contact" else "interviewer_email"
         to = addresses_in(frame[column].iat[i])
         subject, body = text(cells["Draft subject"].iat[i]), cells["Draft message"].iat[i]
+        bounced = _BOUNCED.search(text(inbox.iat[i]))
+        if bounced and to and bounced.group(1).lower() == to[0]:
+            continue
         if to and subject and not is_blank(body):
             out.append(DueDraft(ident, text(plan["next_action"].iat[i]), to[0], subject, str(body)))
     return out

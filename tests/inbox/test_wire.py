@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from followsync.core import schema
+from followsync.core.compute import DueItem
 from followsync.inbox import wire
 from followsync.inbox.match import Findings
 
@@ -44,3 +47,14 @@ def test_a_bounce_recorded_in_the_inbox_cell_stays_a_problem_until_the_address_i
     tracker = schema.frame(grid_of(fixed, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
     assert tracker is not None
     assert not [p for p in wire.for_rules(tracker, Findings(), NOW).problems if p.key == "E5"]
+
+
+def test_no_draft_goes_to_an_address_whose_mail_bounced():
+    frame = pd.DataFrame({"interviewer_email": ["lee@hooli.example", "jane@acme.example"], "other_contact": [None, None]})
+    plan = pd.DataFrame({"medium": ["email", "email"], "next_action": ["Follow up", "Follow up"]})
+    cells = pd.DataFrame({
+        "ID": ["E5", "A1"], "Draft subject": ["Following up", "Following up"], "Draft message": ["Dear Lee", "Dear Jane"],
+        "Inbox": ["mail to lee@hooli.example bounced: check Interviewer email", None],
+    })
+    due = [DueItem(2, i, "", "", "Follow up", NOW.date(), "today", "") for i in ("E5", "A1")]
+    assert [(d.row_id, d.to) for d in wire.due_drafts(frame, plan, cells, due)] == [("A1", "jane@acme.example")]
