@@ -249,16 +249,49 @@ def check(ctx, location, config_path, now_text):
     """Validate the tracker without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
+    out = _console(ctx)
     with sync.one(cfg, location) as backend:
         tracker, problems = sync.check(backend, cfg, now)
-    out = _console(ctx)
+        code = _check_inbox(out, backend, cfg, now) if cfg.inbox is not None else EXIT_OK
     if not problems:
         out.print(f"{escape(backend.location)}: {len(tracker.frame)} rows, no problems.")
-        ctx.exit(EXIT_OK)
+        ctx.exit(code)
     out.print(f"{escape(backend.location)}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
     for p in problems:
         out.print(f"  {escape(str(p))}")
-    ctx.exit(EXIT_PROBLEMS)
+    ctx.exit(max(code, EXIT_PROBLEMS))
+
+
+def _check_inbox(out: Console, backend, cfg, now) -> int:
+    """``check``'s inbox part: what the next run's inbox step would write, message by message."""
+    try:
+        findings = sync.inbox_findings(backend, cfg, now)
+    except FollowsyncError as e:
+        _print_error(e, "the mailbox: ")
+        return e.exit_code
+    lines = findings.lines()
+    out.print(f"Inbox: {'the next run would write:' if lines else 'nothing new in the mailbox.'}")
+    for line in lines:
+        out.print(f"  {escape(line)}")
+    return EXIT_OK
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--explain", "row_id", metavar="ID", required=True,
+              help="The row to explain: why the mailbox's messages matched it or did not.")
+@tracker_options
+@click.pass_context
+def inbox(ctx, row_id, location, config_path, now_text):
+    """Say why a row matched mail in the [inbox] mailbox, or did not (reads it all, writes nothing)."""
+    from .inbox import explain
+
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    with sync.one(cfg, location) as backend:
+        findings = sync.inbox_findings(backend, cfg, now, full=True)
+    out = _console(ctx)
+    for line in explain(findings, row_id):
+        out.print(escape(line))
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -346,14 +379,20 @@ def auth():
     help="Where to keep the token (default: the user config folder).",
 )
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="followsync.toml; with [inbox] auth = \"google\", the sign-in also allows reading mail.")
 @click.pass_context
-def auth_google(ctx, client_secrets, token, no_browser):
+def auth_google(ctx, client_secrets, token, no_browser, config_path):
     """Run Google's sign-in once and keep a refreshable token (readable by you only)."""
-    from .backends.google.auth import authorize_user
+    from .backends.google.auth import MAIL_SCOPE, SCOPES, authorize_user
 
-    path = authorize_user(client_secrets, token, open_browser=not no_browser)
+    cfg = config_mod.load(config_path)
+    mail = cfg.inbox is not None and cfg.inbox.auth == "google"
+    scopes = (*SCOPES, MAIL_SCOPE) if mail else SCOPES
+    path = authorize_user(client_secrets, token, open_browser=not no_browser, scopes=scopes)
+    also = " and [inbox] reads your mail with it" if mail else ""
     _console(ctx).print(
-        f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on."
+        f"Signed in. The token is in {escape(str(path))}; `followsync run` uses it from now on{also}."
     )
 
 

@@ -18,11 +18,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .inbox.settings import InboxSettings
 
 CONFIG_NAME = "followsync.toml"
 
@@ -196,6 +199,29 @@ SPEC: dict[str, Setting | Section] = {
             example="~/.config/followsync/smtp-ca.pem", path=True),
     }, blank_is_unset=True, check=_login_is_safe, not_a_table="[notify] must be a section (a table of settings).",
         unknown="unknown setting notify.{key}{hint}; known: {known}", hints={"from": "the From address is called sender"}),
+    # Read by followsync.inbox.settings, whose checks (presets, security, where the secret is)
+    # name "[inbox] key"; README's "Inbox" section explains it.
+    "inbox": Section("read your mailbox over IMAP, read-only, on every run: sends found in Sent, replies, bounces (README: Inbox)", {
+        "preset": Setting(str, None, "gmail, outlook, microsoft365, fastmail or icloud: fills host, port and security", example="gmail"),
+        "host": Setting(str, None, "the IMAP server (or a preset)", example="imap.example.com"),
+        "port": Setting(int, None, "the IMAP port; default 993 for ssl, 143 for starttls and none", example=993),
+        "security": Setting(str, "ssl", "ssl, starttls, or none (only for 127.0.0.1 or localhost)", ("ssl", "starttls", "none")),
+        "username": Setting(str, None, "the login name, often the email address", example="alex@example.com", required=True),
+        "password_env": Setting(str, None, "an environment variable holding the password (or app password)",
+            example="FOLLOWSYNC_IMAP_PASSWORD"),
+        "password_file": Setting(str, None, "a file holding the password (its first line)",
+            example="~/.config/followsync/imap-password", path=True, instead_of="password_env"),
+        "password_command": Setting(str, None, "a command that prints the password or, for xoauth2, an access token",
+            example="pass show mail/imap", instead_of="password_env"),
+        "auth": Setting(str, "password", "password (default), google (XOAUTH2 via `followsync auth google`), or xoauth2 (a token from password_command)",
+            ("password", "google", "xoauth2")),
+        "address": Setting(AddressList, (), "your own address or addresses; default: username", example="alex@example.com"),
+        "drafts": Setting(bool, False, "true: put each new email draft into the mail client's Drafts folder"),
+        "cafile": Setting(str, None, "a CA certificate file to trust (a self-hosted server's own certificate)",
+            example="~/.config/followsync/imap-ca.pem", path=True),
+        "timeout": Setting(float, 30.0, "seconds to wait for the server"),
+        "lookback_days": Setting(int, 180, "how far back the first run reads mail", minimum=1),
+    }),
 }
 # fmt: on
 
@@ -319,6 +345,7 @@ class Config:
     calendar_path: Path | None = None
     trackers: tuple[TrackerSpec, ...] = ()
     notify: NotifySettings | None = None  # when [notify] is set
+    inbox: InboxSettings | None = None  # when [inbox] is set
     path: Path | None = None
 
     def targets(self) -> list[TrackerSpec]:
@@ -390,6 +417,8 @@ def _absent(key: str, spec: Setting | Section, base_dir: Path | None) -> Any:
     """The value of a setting or section the file does not mention: its defaults."""
     if isinstance(spec, Setting):
         return spec.default
+    if key == "inbox":
+        return None
     return () if spec.many else _read_section(key, {}, [], base_dir)
 
 
@@ -406,6 +435,12 @@ def _read_entry(key: str, value: Any, problems: list[str], base_dir: Path | None
     if not isinstance(value, dict):
         problems.append(spec.not_a_table or f"[{key}] must be a section")
         return _absent(key, spec, base_dir)
+    if key == "inbox":
+        from .inbox.settings import read
+
+        inbox, wrong = read(value, base_dir=base_dir)
+        problems.extend(wrong)
+        return inbox
     return _read_section(key, value, problems, base_dir)
 
 
@@ -538,6 +573,7 @@ def _config(values: dict[str, Any], path: Path | None, *, notify: bool) -> Confi
         calendar_path=values["calendar"]["path"],
         trackers=values["trackers"],
         notify=NotifySettings(**values["notify"]) if notify else None,
+        inbox=values["inbox"],
         path=path,
     )
 

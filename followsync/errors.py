@@ -24,7 +24,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_USAGE: "usage or config error",
     EXIT_TRACKER: "the tracker could not be read or written (missing, not a workbook, open in Excel, "
     "locked by another run, refused a mass rewrite)",
-    EXIT_NOTIFY: "done, but the digest mail could not be sent (`[notify]`)",
+    EXIT_NOTIFY: "done, but the digest mail could not be sent (`[notify]`) or the mailbox not read (`[inbox]`)",
 }
 
 

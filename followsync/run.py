@@ -8,6 +8,7 @@ run with nothing new writes nothing. :func:`run` does the I/O around them, under
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -15,6 +16,7 @@ import os
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from .core.changes import (
     SheetWrite,
     Snapshot,
 )
-from .core.compute import compute, digest
+from .core.compute import DueItem, compute, digest
 from .core.diff import diff, refuse_mass_rewrite
 from .core.sends import Send, record_sends
 from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
@@ -129,15 +131,17 @@ def run(
     lock_timeout: float | None = None,
     sends: dict[str, Send] | None = None,
     name: str = "",
+    open_mailbox: Callable[[Any], Any] | None = None,
 ) -> RunResult:
     """Read the tracker, compute every row, and write what changed (unless ``dry_run``).
 
-    ``sends`` records messages sent (by row ID) first, as ``followsync sent`` does.
+    ``sends`` records messages sent (by row ID) first, as ``followsync sent`` does. With
+    ``[inbox]`` the mailbox is read first (``open_mailbox``: for tests, see ``inbox.scan``).
     """
     if dry_run:
-        return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name)
+        return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name)
+        return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
 
 
 def _run(
@@ -149,48 +153,185 @@ def _run(
     force: bool,
     sends: dict[str, Send] | None = None,
     name: str = "",
+    open_mailbox: Callable[[Any], Any] | None = None,
 ) -> RunResult:
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
-    as_read = dict(tracker.header.positions)
-    recorded = record_sends(tracker, snapshot, config, now, sends or {})
+    step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
+    pass_ = step.scan(lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings), tracker)
+    changes, notes = pass_.changes, pass_.notes
+    if not force and not dry_run:
+        refuse_mass_rewrite(pass_.tracker, changes)
+    applied = None
+    if not dry_run and changes:
+        applied = backend.apply(changes, force=force)
+    if step.findings is not None and not dry_run:
+        step.findings.commit()  # the tracker is written: the mail read is now accounted for
+    return RunResult(
+        location=backend.location,
+        sheet=pass_.tracker.sheet,
+        rows=len(pass_.tracker.frame),
+        changes=changes,
+        applied=applied,
+        problems=pass_.computed.problems,
+        due=pass_.due,
+        dry_run=dry_run,
+        notes=notes,
+        history=pass_.history,
+        summary=pass_.summary,
+        calendar=ics.items_from(name or backend.location, pass_.tracker.frame, pass_.computed.cells),
+        name=name,
+        inbox=step.findings.lines() if step.findings is not None else [],
+        inbox_error=step.error,
+    )
+
+
+@dataclass
+class _Pass:
+    """One computation of a run: the tracker as recorded, its computed cells and the changes."""
+
+    tracker: schema.Tracker
+    computed: Any
+    changes: ChangeSet
+    history: list[dict[str, Any]]
+    notes: list[str]
+    summary: summary_mod.Summary
+    due: list[DueItem]
+    drafts: list[Any]
+
+
+def _compute(
+    snapshot: Snapshot, tracker: schema.Tracker, config: Config, now: dt.datetime,
+    sends: dict[str, Send], findings: Any = None,
+) -> _Pass:
+    """Record the sends (and the inbox's findings, when there are any), run the rules, diff."""
+    from .inbox import wire
+
+    as_read, original = dict(tracker.header.positions), snapshot
+    accepted = wire.accept(tracker, snapshot, findings, now)
+    if accepted.writes:
+        snapshot = dataclasses.replace(snapshot, grid=accepted.grid)
+        tracker = read_tracker(snapshot, config)
+    if findings is not None:
+        sends = {**wire.sends_of(findings, tracker, now, config.rules), **sends}
+    recorded = record_sends(tracker, snapshot, config, now, sends)
     if recorded.writes:
         tracker = read_tracker(
             Snapshot(snapshot.sheet, recorded.grid, snapshot.fills, snapshot.handles), config
         )
-    computed = compute(tracker, now, config)
-    changes = diff(tracker, snapshot, computed.cells, skip=computed.duplicate_ids)
-    changes.cells.extend(recorded.writes)
+    computed = compute(wire.for_rules(tracker, findings, now) if findings is not None else tracker, now, config)
+    if findings is not None:
+        computed.cells["Inbox"] = wire.inbox_cells(tracker.frame, findings)
+    changes = diff(tracker, original, computed.cells, skip=computed.duplicate_ids)
+    changes.cells.extend(accepted.writes + recorded.writes)
     # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
-    changes.add_columns += [n for n in recorded.columns if n not in as_read and n not in changes.add_columns]
+    wanted = accepted.columns + recorded.columns
+    changes.add_columns += [n for n in wanted if n not in as_read and n not in changes.add_columns]
     history = recorded.history + computed.history
     if history:
         changes.sheets.append(_history_write(history))
     summary = summary_mod.compute(
         tracker.frame, computed.plan, computed.cells, now, thank_you_hours=config.rules.thank_you_hours
     )
-    notes = computed.notes + recorded.notes
-    _refresh_summary(snapshot, summary, changes, notes)
-    if not force and not dry_run:
-        refuse_mass_rewrite(tracker, changes)
-    applied = None
-    if not dry_run and changes:
-        applied = backend.apply(changes, force=force)
-    return RunResult(
-        location=backend.location,
-        sheet=tracker.sheet,
-        rows=len(tracker.frame),
-        changes=changes,
-        applied=applied,
-        problems=computed.problems,
-        due=digest(tracker, computed.cells),
-        dry_run=dry_run,
-        notes=notes,
-        history=history,
-        summary=summary,
-        calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
-        name=name,
+    notes = computed.notes + accepted.notes + recorded.notes
+    _refresh_summary(original, summary, changes, notes)
+    due = digest(tracker, computed.cells)
+    drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due)
+    return _Pass(tracker, computed, changes, history, notes, summary, due, drafts)
+
+
+class _InboxStep:
+    """The run's inbox step: scan the mailbox when ``[inbox]`` is set; a failing mailbox is
+    kept as ``error`` (exit 4) and the run goes on without it."""
+
+    def __init__(
+        self, config: Config, now: dt.datetime, dry_run: bool, open_mailbox: Callable[[Any], Any] | None, state_dir: Path
+    ):
+        self.config, self.now, self.dry_run, self.open_mailbox = config, now, dry_run, open_mailbox
+        self.state_dir = state_dir
+        self.findings: Any = None
+        self.error: FollowsyncError | None = None
+
+    def scan(self, compute_with: Callable[[Any], _Pass], tracker: schema.Tracker, full: bool = False) -> _Pass:
+        settings = self.config.inbox
+        if settings is None:
+            return compute_with(None)
+        from . import inbox
+
+        done: list[_Pass] = []
+
+        def after_match(findings: Any) -> list[Any]:
+            done.append(compute_with(findings))
+            return done[-1].drafts
+
+        try:
+            self.findings = inbox.scan(
+                settings, tracker.frame, now=self.now, state_dir=self.state_dir,
+                profile_addresses=_own_addresses(self.config), due_drafts=after_match, dry_run=self.dry_run,
+                full=full, sender_name=self.config.profile.name, token=_mail_token(self.config),
+                open_mailbox=self.open_mailbox,
+            )
+        except inbox.InboxError as e:
+            self.error, self.findings = e, None
+            log.warning("%s", e.message)
+            return compute_with(None)
+        return done[-1]
+
+
+def inbox_findings(
+    backend: Backend, config: Config, now: dt.datetime, *, full: bool = False,
+    open_mailbox: Callable[[Any], Any] | None = None,
+) -> Any:
+    """What the inbox step would write, read-only and saving nothing (``check``; ``full`` reads
+    the whole range again, for ``followsync inbox --explain``). Raises InboxError (exit 4)."""
+    if config.inbox is None:
+        raise UsageError(
+            "followsync.toml has no [inbox] section, so followsync does not read your mailbox.",
+            hint="Add one (README: Inbox), then run this again.",
+        )
+    from . import inbox
+
+    tracker = read_tracker(backend.read(), config)
+    return inbox.scan(
+        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(backend), profile_addresses=_own_addresses(config),
+        dry_run=True, full=full, sender_name=config.profile.name, token=_mail_token(config), open_mailbox=open_mailbox,
     )
+
+
+def inbox_state_dir(backend: Backend) -> Path:
+    """Where the inbox's read state of this tracker is kept: a folder per tracker (each of
+    ``[[trackers]]`` reads the mailbox for its own rows) under ``$FOLLOWSYNC_STATE_DIR``, else
+    the user state folder."""
+    import platformdirs
+
+    base = Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"))
+    return base / "inbox" / hashlib.sha1(backend.lock_name().encode()).hexdigest()[:16]
+
+
+def _own_addresses(config: Config) -> list[str] | None:
+    """The person's own addresses: ``[inbox] address`` (or username), and ``[profile] email``."""
+    assert config.inbox is not None
+    own = list(config.inbox.addresses)
+    profile = config.profile.email.strip().lower()
+    if profile and profile not in own:
+        own.append(profile)
+    return own or None
+
+
+def _mail_token(config: Config) -> Callable[[], str] | None:
+    """For ``[inbox] auth = "google"``: the access token of ``followsync auth google``'s credentials."""
+    if config.inbox is None or config.inbox.auth != "google":
+        return None
+    from .backends.google.auth import mail_token
+    from .inbox import InboxError
+
+    def token() -> str:
+        try:
+            return mail_token(config.google_credentials)
+        except FollowsyncError as e:  # a mailbox that cannot log in: exit 4, the tracker still written
+            raise InboxError(e.message, reason="password") from None
+
+    return token
 
 
 def _history_write(history: list[dict[str, Any]]) -> SheetWrite:

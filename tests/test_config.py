@@ -186,3 +186,17 @@ def test_config_error_lists_its_problems():
         "notify.to: 'x' is not an email address",
     ]
     assert all(f"  - {p}" in str(e.value) for p in e.value.problems)
+
+
+def test_inbox_is_read_through_the_one_spec_and_its_problems_are_listed_with_the_others():
+    cfg = config.from_dict(
+        {"inbox": {"preset": "fastmail", "username": "a@fastmail.com", "password_env": "X", "drafts": True}}
+    )
+    assert cfg.inbox is not None and (cfg.inbox.host, cfg.inbox.drafts) == ("imap.fastmail.com", True)
+    assert config.Config().inbox is None and config.from_dict({}).inbox is None
+    with pytest.raises(ConfigError) as e:
+        config.from_dict({"date_order": "YMD", "inbox": {"host": "imap.example.com", "security": "tls"}})
+    text = str(e.value)
+    for wrong in ("date_order", "[inbox] security", "[inbox] username", "[inbox] password_env"):
+        assert wrong in text
+    assert "[inbox]" in config.starter_toml("tracker.xlsx")

@@ -22,6 +22,9 @@ ALLOWED = {
     "errors": {"errors"},
 }
 FORBIDDEN = {"core": {"backends", "outputs", "inbox", "run", "cli"}}
+#: The one crossing the design keeps, with its reason: SPEC declares ``[inbox]``'s keys, and the
+#: checks that need IMAP knowledge (presets, security, where the secret is) sit beside the IMAP code.
+DECLARED = {("followsync.config", "followsync.inbox.settings")}
 
 
 def module_name(path: Path) -> str:
@@ -70,7 +73,7 @@ def crossings() -> set[tuple[str, str]]:
 
 
 def test_layers_keep_to_their_borders():
-    assert sorted(crossings()) == []
+    assert sorted(crossings() - DECLARED) == []
 
 
 def test_the_reader_sees_every_kind_of_import():

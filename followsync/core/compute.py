@@ -207,6 +207,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
 
     out["Problems"] = _problems_cells(problems, tracker.header.row, rows)
     out["Draft state"] = states
+    # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
+    out["Inbox"] = frame["inbox"].astype(object)
     colours = load_layout().colours
     out["_colour"] = pd.Series(
         [colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object

@@ -51,7 +51,11 @@ def diff(
     positions = header.positions
     changes = ChangeSet(sheet=tracker.sheet, header_row=header.row)
     # Mark sent too: README tells the person to tick it (the store gives it its checkbox or drop-down).
-    changes.add_columns = [n for n in ("ID", "Mark sent", *schema.OWNED_NAMES) if n not in positions]
+    changes.add_columns = [
+        n
+        for n in ("ID", "Mark sent", *schema.OWNED_NAMES)
+        if n not in positions and n not in schema.ADDED_WHEN_WRITTEN
+    ]
     frame = tracker.frame
     grid = snapshot.grid
     indexes = frame["_index"].tolist()
@@ -72,11 +76,15 @@ def diff(
     # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
     left_alone = [ident is not None and ident.lower() in skip for ident in ids]
     for name in schema.OWNED_NAMES:
+        if name not in computed.columns:
+            continue  # a column this computation leaves alone
         current = frame[schema.BY_NAME[name].key].tolist()
         wanted = computed[name].tolist()
         for ref, cur, new, alone in zip(refs, current, wanted, left_alone, strict=True):
             if not alone and _comparable(name, cur) != _comparable(name, new):
                 changes.cells.append(CellWrite(ref, name, _cell_value(name, new)))
+                if name not in positions and name not in changes.add_columns:
+                    changes.add_columns.append(name)
     colours = computed["_colour"].tolist()
     for name in schema.COLOUR_COLUMNS:
         pos = positions.get(name)

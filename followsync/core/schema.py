@@ -77,6 +77,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("Notes", "notes", "text"),
     # Tick it after sending the draft: the next run records the send (issue "Drafts").
     Column("Mark sent", "mark_sent", "yesno", choices=YES_NO),
+    # Tick it to apply the Inbox cell's suggestion (Status, Response on); the run clears it.
+    Column("Accept inbox", "accept_inbox", "yesno", choices=YES_NO),
     # followsync's own columns, right of the user's
     Column("Next action", "next_action", "text", "followsync"),
     Column("Due", "due", "date", "followsync"),
@@ -85,6 +87,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("Draft message", "draft_message", "text", "followsync"),
     Column("LinkedIn note", "linkedin_note", "text", "followsync"),
     Column("Problems", "problems", "text", "followsync"),
+    # What the mailbox said about the row (issue 15, only with [inbox]): date, sender, label.
+    Column("Inbox", "inbox", "text", "followsync"),
     # What followsync wrote last time (a hidden column), so it can tell a person's edit of a
     # draft from its own text, and notice status changes. Travels with the sheet.
     Column("Draft state", "draft_state", "text", "followsync"),
@@ -95,6 +99,9 @@ BY_KEY = {c.key: c for c in COLUMNS}
 USER_COLUMNS = tuple(c for c in COLUMNS if c.owner == "user")
 OWNED_COLUMNS = tuple(c for c in COLUMNS if c.owner == "followsync")
 OWNED_NAMES = tuple(c.name for c in OWNED_COLUMNS)
+# Owned columns a run adds to a sheet only when it writes one of their cells (issue 15's
+# Inbox, written only with [inbox]); the others are added on the first run.
+ADDED_WHEN_WRITTEN = ("Inbox",)
 # The status colour is a background on these two (RULES.md section 4).
 COLOUR_COLUMNS = ("Next action", "Due")
 

@@ -14,8 +14,8 @@ writes the tracker.
 
 Rooms: ``settings`` (the ``[inbox]`` table), ``imap`` (the read-only adapter and the state
 file), ``messages`` (parsing, pure), ``match`` (the rules, pure), ``labels`` (the phrase
-rules, pure), ``drafts`` (the APPENDed drafts), ``errors``. README.md here is a draft of the
-README section.
+rules, pure), ``drafts`` (the APPENDed drafts), ``errors``, and ``wire`` (the findings laid into
+the tracker by ``followsync run``). README's "Inbox" section is the user's guide.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import FollowsyncError
 from .drafts import DueDraft, build, message_id, threaded
 from .errors import InboxError, RefusedCommand
 from .imap import Mailbox, ReadState, connect, incoming_keys, sent_keys
@@ -68,7 +69,7 @@ def scan(
     now: dt.datetime,
     state_dir: Path | None = None,
     profile_addresses: Iterable[str] | None = None,
-    due_drafts: Sequence[DueDraft] | None = None,
+    due_drafts: Sequence[DueDraft] | Callable[[Findings], Sequence[DueDraft]] | None = None,
     dry_run: bool = False,
     full: bool = False,
     sender_name: str = "",
@@ -81,6 +82,8 @@ def scan(
       the first is the drafts' From.
     - ``due_drafts``: the run's due email actions; appended to Drafts only when
       ``settings.drafts`` and not ``dry_run``; one already there (same Message-ID) is skipped.
+      A callable is given the findings once matched and returns them (``followsync run``
+      applies the findings, runs the rules, and hands back what is due, in one session).
     - ``dry_run``: read and match, append nothing, save no state (``commit`` does nothing).
     - ``full``: read the whole range again, as if no earlier run had (for ``followsync inbox
       --explain ID``, which must see the row's whole conversation); saves no state.
@@ -130,6 +133,8 @@ def scan(
                 state.threads[mid] = rows
             for rid, ids in findings.last_message.items():
                 state.last[rid] = ids
+            if callable(due_drafts):
+                due_drafts = due_drafts(findings)
             if due_drafts and settings.drafts and not dry_run:
                 if "drafts" not in folders:
                     raise InboxError("The mailbox has no Drafts folder (none is flagged \\Drafts).", reason="folder")
@@ -143,7 +148,7 @@ def scan(
                     raw = build(d, sender=sender, sender_name=sender_name, now=now).as_bytes()
                     mailbox.append_draft(raw, when=now)
                     findings.drafts_added.append((d.row_id, d.action))
-    except InboxError:
+    except FollowsyncError:  # an InboxError, or the run's own from ``due_drafts``
         raise
     except Exception as e:
         from .imap import _error

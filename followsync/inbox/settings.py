@@ -15,8 +15,9 @@ drafts = false                 # true: put each new email draft into the Drafts 
 #                              # fastmail, icloud
 ```
 
-The table of settings, :data:`SETTINGS`, is flat (one row per key: type, default, help) so
-that config.py's single SPEC can take it over as it is. Every error names ``[inbox] key``. The
+The keys, their defaults and help are config.py's ``SPEC["inbox"]`` (one spec for every
+setting); this module reads that table with the checks it needs (presets, security, where the
+secret is), and :func:`read` is what ``config.load`` calls. Every error names ``[inbox] key``. The
 secret is read only when the mailbox is opened (:meth:`InboxSettings.secret`), never printed
 or logged; ``repr`` says where it is, not what it is.
 """
@@ -31,8 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import SPEC, AddressList, Section, Setting
 from ..errors import ConfigError
 from .errors import InboxError
+
+
+def _spec() -> Section:
+    spec = SPEC["inbox"]
+    assert isinstance(spec, Section)
+    return spec
+
 
 SECURITIES = ("ssl", "starttls", "none")
 AUTHS = ("password", "google", "xoauth2")
@@ -40,22 +49,21 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 SECRET_KEYS = ("password_env", "password_file", "password_command")
 
-# key -> (type, default, help). Types: str, int, bool, float, str_or_list, path, command.
+
+def _kind(key: str, setting: Setting) -> str:
+    """How this reader checks a key of config.py's SPEC["inbox"]."""
+    if key == "password_command":
+        return "command"  # a command line, or a list of its words
+    if setting.path:
+        return "path"
+    if setting.type is AddressList:
+        return "str_or_list"
+    return setting.type.__name__
+
+
+# key -> (kind, default, help), read from the one SPEC in config.py.
 SETTINGS: dict[str, tuple[str, Any, str]] = {
-    "preset": ("str", None, "gmail, outlook, microsoft365, fastmail or icloud: fills host, port and security"),
-    "host": ("str", None, "the IMAP server"),
-    "port": ("int", None, "the IMAP port; default 993 for ssl, 143 for starttls and none"),
-    "security": ("str", "ssl", "ssl, starttls, or none (only for 127.0.0.1 or localhost)"),
-    "username": ("str", None, "the login name, often the email address"),
-    "password_env": ("str", None, "an environment variable holding the password (or app password)"),
-    "password_file": ("path", None, "a file holding the password (its first line)"),
-    "password_command": ("command", None, "a command that prints the password or token"),
-    "auth": ("str", "password", "password (default), google (XOAUTH2 via `followsync auth google`), or xoauth2"),
-    "address": ("str_or_list", None, "the person's own address or addresses; default: username"),
-    "drafts": ("bool", False, "true: put each new email draft into the Drafts folder"),
-    "cafile": ("path", None, "a CA certificate file to trust (a self-hosted server's own certificate)"),
-    "timeout": ("float", 30.0, "seconds to wait for the server"),
-    "lookback_days": ("int", 180, "how far back the first run reads mail"),
+    key: (_kind(key, s), None if key == "address" else s.default, s.help) for key, s in _spec().items()
 }
 
 
@@ -204,6 +212,15 @@ def from_dict(section: Mapping[str, Any], *, base_dir: Path | None = None) -> In
     Relative ``password_file`` and ``cafile`` paths are read from ``base_dir`` (the folder of
     followsync.toml). A ``preset`` fills host, port and security; keys written out win.
     """
+    settings, problems = read(section, base_dir=base_dir)
+    if problems:
+        raise ConfigError("followsync.toml: " + "; ".join(problems) + ".")
+    assert settings is not None
+    return settings
+
+
+def read(section: Mapping[str, Any], *, base_dir: Path | None = None) -> tuple[InboxSettings | None, list[str]]:
+    """The ``[inbox]`` table's settings, or None and every problem (each naming ``[inbox] key``)."""
     problems: list[str] = []
     unknown = sorted(set(section) - set(SETTINGS))
     for key in unknown:
@@ -321,7 +338,7 @@ def from_dict(section: Mapping[str, Any], *, base_dir: Path | None = None) -> In
     drafts = get("drafts")
     timeout = get("timeout")
     if problems:
-        raise ConfigError("followsync.toml: " + "; ".join(problems) + ".")
+        return None, problems
     assert host and username
     return InboxSettings(
         host=host,
@@ -339,7 +356,7 @@ def from_dict(section: Mapping[str, Any], *, base_dir: Path | None = None) -> In
         lookback_days=lookback,
         preset=preset_name,
         notes=(preset.note,) if preset else (),
-    )
+    ), []
 
 
 def describe_presets() -> Sequence[str]:

@@ -44,7 +44,8 @@ def report_outcomes(out: Console, outcomes: Sequence[Outcome], *, quiet: bool = 
 def report_run(out: Console, result: RunResult, *, quiet: bool = False) -> None:
     """The digest: what changed, what is due (overdue, today, soon), and the problems."""
     pressing = [d for d in result.due if d.urgency in ("overdue", "today")]
-    if quiet and not pressing and not result.problems and not (result.applied and result.applied.skipped):
+    skipped = result.applied and result.applied.skipped
+    if quiet and not pressing and not result.problems and not skipped and result.inbox_error is None:
         return
     where = f"{escape(result.location)} ({escape(result.sheet)})"
     n_cells = result.cells_changed
@@ -80,6 +81,12 @@ def report_run(out: Console, result: RunResult, *, quiet: bool = False) -> None:
             out.print(f"  ... and {len(result.problems) - 20} more")
     for note in result.notes:
         out.print(escape(note))
+    if result.dry_run and result.inbox:
+        out.print("The inbox step would write:")
+        for line in result.inbox:
+            out.print(f"  {escape(line)}")
+    if result.inbox_error is not None:
+        out.print(f"[bold red]Inbox:[/] {escape(result.inbox_error.message)} The tracker was written without it.")
 
 
 def _show(value: Any) -> str:

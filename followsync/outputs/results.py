@@ -36,10 +36,13 @@ class RunResult:
     summary: Summary | None = None
     calendar: list[CalendarItem] = field(default_factory=list)  # one per due action
     name: str = ""  # the tracker's name in [[trackers]]
+    inbox: list[str] = field(default_factory=list)  # what the inbox step found, message by message
+    inbox_error: FollowsyncError | None = None  # the mailbox failed: the tracker was still written
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PROBLEMS if self.problems else EXIT_OK
+        code = EXIT_PROBLEMS if self.problems else EXIT_OK
+        return max(code, self.inbox_error.exit_code) if self.inbox_error is not None else code
 
     @property
     def cells_changed(self) -> int:

@@ -191,9 +191,9 @@ class BackendContract:
         self.run(harness.make(grid))
         t = read_back(harness.grid())
         width = len(HEADER)
-        assert [t.header.positions[n] for n in schema.OWNED_NAMES] == list(
-            range(width, width + len(schema.OWNED_NAMES))
-        )
+        added = [n for n in schema.OWNED_NAMES if n not in schema.ADDED_WHEN_WRITTEN]
+        assert [t.header.positions[n] for n in added] == list(range(width, width + len(added)))
+        assert not set(schema.ADDED_WHEN_WRITTEN) & set(t.header.positions)  # Inbox: only with [inbox]
 
     def test_dry_run_writes_nothing(self, harness):
         backend = harness.make(demo_grid())

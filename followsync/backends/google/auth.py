@@ -30,6 +30,8 @@ SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
     "https://www.googleapis.com/auth/drive",
 )
+# Reading the mailbox over IMAP with XOAUTH2 ([inbox] auth = "google"); IMAP has no narrower scope.
+MAIL_SCOPE = "https://mail.google.com/"
 ENV_CREDENTIALS = "FOLLOWSYNC_GOOGLE_CREDENTIALS"
 TOKEN_NAME = "google-token.json"
 
@@ -170,14 +172,44 @@ def store_token(credentials: Any, token_path: Path) -> Path:
     return token_path
 
 
+def mail_token(configured: Path | None = None) -> str:
+    """A fresh access token for IMAP's XOAUTH2, from the token ``followsync auth google`` stored
+    with the mail scope. Raises AuthError saying what to do; never shows the token."""
+    from google.auth.transport.requests import Request
+
+    loaded = load_credentials(credentials_path(None, configured))
+    if loaded.kind != "authorized_user":
+        raise AuthError(
+            f"[inbox] auth = \"google\" needs your own sign-in, but {loaded.path} is a service account's key; "
+            "run `followsync auth google` (a service account cannot read your mailbox)."
+        )
+    granted = json.loads(loaded.path.read_text(encoding="utf-8")).get("scopes") or []
+    if MAIL_SCOPE not in granted:
+        raise AuthError(
+            f"The Google sign-in in {loaded.path} does not allow reading mail; "
+            "run `followsync auth google` again now that [inbox] auth = \"google\" is set."
+        )
+    try:
+        loaded.credentials.refresh(Request())
+    except Exception as e:  # google-auth raises transport and refresh errors of many kinds
+        raise AuthError(
+            f"Google did not renew the mail sign-in ({type(e).__name__}); run `followsync auth google` again."
+        ) from None
+    return str(loaded.credentials.token)
+
+
 def authorize_user(
-    client_secrets: Path, token_path: Path | None = None, *, open_browser: bool = True
+    client_secrets: Path,
+    token_path: Path | None = None,
+    *,
+    open_browser: bool = True,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> Path:
     """Run Google's installed-app OAuth flow once and store a refreshable token (0600); return its path.
 
     ``client_secrets`` is the "Desktop app" OAuth client JSON downloaded from Google Cloud Console.
     A browser opens at Google's consent page; the answer comes back to a loopback port this
-    function listens on.
+    function listens on. ``scopes``: :data:`SCOPES`, plus :data:`MAIL_SCOPE` for ``[inbox]``.
     """
     from google_auth_oauthlib.flow import InstalledAppFlow
 
@@ -188,7 +220,7 @@ def authorize_user(
             "Google Cloud Console (APIs & Services > Credentials) and pass its path."
         )
     try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), scopes=list(SCOPES))
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), scopes=list(scopes))
     except (ValueError, KeyError, OSError):
         raise AuthError(
             f"{client_secrets} is not an OAuth client file; download the Desktop app client JSON from "

@@ -435,7 +435,7 @@ def column_requests(
 
 def _validation(lc: LayoutColumn) -> dict[str, Any] | None:
     """The data validation rule of a layout column's cells: a checkbox, a drop-down, or None."""
-    if lc.column.name == "Mark sent":
+    if lc.column.name in ("Mark sent", "Accept inbox"):
         # Sheets has real checkboxes: tick it, and the next run records the send.
         return {"condition": {"type": "BOOLEAN"}}
     if lc.choices:

@@ -66,7 +66,7 @@ def test_columns_a_run_appends_are_dressed_like_init(tmp_path):
     header = [c.value for c in ws[1]]
     assert header[: len(OWN[0])] == OWN[0]  # the person's own columns, as they were
     added = header[len(OWN[0]) :]
-    assert added == ["ID", "Mark sent", *schema.OWNED_NAMES]  # Mark sent too
+    assert added == ["ID", "Mark sent", *[n for n in schema.OWNED_NAMES if n not in schema.ADDED_WHEN_WRITTEN]]  # Mark sent too
     layout = {lc.column.name: lc for lc in load().columns}
     letters = {name: openpyxl.utils.get_column_letter(header.index(name) + 1) for name in added}
     for name in added:
