@@ -233,6 +233,7 @@ def report(ctx, output, location, config_path, now_text):
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
+    cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         summary = sync.summarise(backend, cfg, now)
     try:
@@ -249,6 +250,7 @@ def check(ctx, location, config_path, now_text):
     """Validate the tracker without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
+    cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         tracker, problems = sync.check(backend, cfg, now)
     out = _console(ctx)
@@ -289,6 +291,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
         raise UsageError(f"--on {on_text!r}: {e}") from None
     if on is not None and on > now.date():
         raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
+    cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
     out = _console(ctx)

@@ -317,6 +317,16 @@ def for_tracker(config: Config, spec: TrackerSpec) -> Config:
     return replace(config, language=spec.language) if spec.language else config
 
 
+def configured(config: Config, location: str | None) -> Config:
+    """The configuration a one-tracker command (``check``, ``sent``...) works with: that
+    tracker's own ``language`` when ``[[trackers]]`` gives it one."""
+    try:
+        specs = targets(config, location)
+    except FollowsyncError:  # one() says what is wrong
+        return config
+    return for_tracker(config, specs[0]) if len(specs) == 1 else config
+
+
 def one(config: Config, location: str | None) -> Backend:
     """The backend of the one tracker a command works on (``check``, ``sent``, ``report``...)."""
     specs = targets(config, location)

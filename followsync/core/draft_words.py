@@ -102,11 +102,12 @@ def raw(interview: Any, has_time: bool, interviewer: str, language: str) -> dict
 
 
 def localized(
-    ctx: dict[str, Any], interview_at: Any, has_time: bool, other_contact: str, today: dt.date, language: str
+    ctx: dict[str, Any], row: Mapping[str, Any], other_contact: str, today: dt.date, language: str
 ) -> dict[str, Any]:
     """``drafts.context``'s English variables with the raw values added, and, for another
     language, the variables that are words replaced by that language's."""
-    ctx.update(raw(interview_at, has_time, ctx["interviewer"], language))
+    interview_at = row.get("interview_at")
+    ctx.update(raw(interview_at, bool(row.get("interview_at_has_time")), ctx["interviewer"], language))
     if language != lang.ENGLISH:
         ctx.update(words_in(ctx, other_contact, as_date(interview_at), today, language))
     return ctx

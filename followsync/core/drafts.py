@@ -315,10 +315,8 @@ def context(
     brief: bool = False,
     language: str = ENGLISH,
 ) -> dict[str, Any]:
-    """The template variables (:data:`VARIABLES`) for one row, in ``language``.
-
-    ``cells`` overrides the row's text cells (the shortened optional parts).
-    """
+    """The template variables (:data:`VARIABLES`) for one row, in ``language``; ``cells``
+    overrides the row's text cells (the shortened optional parts)."""
     cells = cells or {}
 
     def cell(key: str) -> str:
@@ -338,7 +336,7 @@ def context(
     highlights, highlights_clause = _phrase_words(highlights_cell, language)
     open_questions, open_questions_are_questions = _question_words(cell("open_questions"), language)
     interview_at = row.get("interview_at")
-    ctx = {
+    ctx = {  # in English; draft_words.localized adds the raw values and another language's words
         "kind": kind,
         "salutation": salutation_,
         "addressee": addressee,
@@ -366,8 +364,7 @@ def context(
         "sender": _sender(profile),
         "brief": brief,
     }
-    has_time = bool(row.get("interview_at_has_time"))
-    return draft_words.localized(ctx, interview_at, has_time, cell("other_contact"), today, language)
+    return draft_words.localized(ctx, row, cell("other_contact"), today, language)
 
 
 def _sender(profile: Profile | None) -> dict[str, str]:

@@ -169,3 +169,12 @@ def test_every_language_ships_every_template():
     english = set(shipped.names())
     for lang in ("de", "fr", "es"):
         assert set(shipped.names(f"{shipped.MESSAGES}/{lang}")) == english
+
+
+def test_a_tracker_of_trackers_runs_in_its_own_language(tmp_path):
+    from followsync import run
+
+    cfg = from_dict({"trackers": [{"name": "sam", "location": str(tmp_path / "s.xlsx"), "language": "es"}]})
+    assert run.configured(cfg, None).language == "es"
+    assert run.for_tracker(cfg, cfg.trackers[0]).language == "es"
+    assert run.configured(cfg, str(tmp_path / "other.xlsx")).language == "en"
