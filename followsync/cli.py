@@ -449,15 +449,22 @@ def templates_list(ctx, config_path):
 @templates.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("name", required=False)
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de", "fr", "es"]),
+    default="en",
+    show_default=True,
+    help="Which shipped set: English, German, French or Spanish.",
+)
 @click.pass_context
-def templates_export(ctx, folder, name):
+def templates_export(ctx, folder, name, language):
     """Copy the shipped templates (or the one NAMEd, e.g. thank_you) into FOLDER, to edit.
 
     Nothing is overwritten: a file already in FOLDER stops the export.
     """
     from . import templates as templates_mod
 
-    written = templates_mod.export(folder, name)
+    written = templates_mod.export(folder, name, language)
     out = _console(ctx)
     for path in written:
         out.print(f"Copied {escape(str(path))}")
