@@ -233,6 +233,7 @@ def report(ctx, output, location, config_path, now_text):
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
+    cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         summary = sync.summarise(backend, cfg, now)
     try:
@@ -249,6 +250,7 @@ def check(ctx, location, config_path, now_text):
     """Validate the tracker without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
+    cfg = sync.configured(cfg, location)
     out = _console(ctx)
     with sync.one(cfg, location) as backend:
         tracker, problems = sync.check(backend, cfg, now)
@@ -322,6 +324,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
         raise UsageError(f"--on {on_text!r}: {e}") from None
     if on is not None and on > now.date():
         raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
+    cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
     out = _console(ctx)
@@ -485,15 +488,22 @@ def templates_list(ctx, config_path):
 @templates.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("name", required=False)
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de", "fr", "es"]),
+    default="en",
+    show_default=True,
+    help="Which shipped set: English, German, French or Spanish.",
+)
 @click.pass_context
-def templates_export(ctx, folder, name):
+def templates_export(ctx, folder, name, language):
     """Copy the shipped templates (or the one NAMEd, e.g. thank_you) into FOLDER, to edit.
 
     Nothing is overwritten: a file already in FOLDER stops the export.
     """
     from . import templates as templates_mod
 
-    written = templates_mod.export(folder, name)
+    written = templates_mod.export(folder, name, language)
     out = _console(ctx)
     for path in written:
         out.print(f"Copied {escape(str(path))}")

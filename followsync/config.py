@@ -131,6 +131,10 @@ SPEC: dict[str, Setting | Section] = {
     "timezone": Setting(str, None, "IANA time zone that 'today' is read in, e.g. Europe/Berlin; default: the system's",
         example="Europe/Berlin", validate=_time_zone),
     "date_order": Setting(str, "DMY", "how to read 03/11/2026 in date cells: DMY (3 Nov) or MDY (Mar 11)", ("DMY", "MDY")),
+    "language": Setting(str, "en", "the language of drafts and Reminders: en, de, fr or es (a row's Language cell overrides it)",
+        ("en", "de", "fr", "es")),
+    "signoff": Setting(str, "", "the closing line your own templates end with, e.g. 'Hochachtungsvoll,'; lint then looks for it",
+        example="Best regards,"),
     "templates_dir": Setting(str, None, "a folder of your own message templates; a file there overrides the shipped one of the same name",
         example="~/followsync-templates", path=True),
     "profile": Section("who you are, for the sign-off of every message", {
@@ -176,6 +180,8 @@ SPEC: dict[str, Setting | Section] = {
         "location": Setting(str, None, "an .xlsx path, a Google Sheets URL or key, or airtable:BASE/TABLE",
             example="sam.xlsx", required=True),
         "worksheet": Setting(str, None, "the worksheet to use; default: Tracker, else the first", example="Tracker"),
+        "language": Setting(str, None, "this tracker's language (en, de, fr or es); default: the language setting",
+            ("en", "de", "fr", "es"), example="de"),
     }, many=True),
     "notify": Section("mail the digest after a run, through SMTP with STARTTLS", {
         "host": Setting(str, None, "the SMTP server, e.g. smtp.example.com", example="smtp.example.com", required=True),
@@ -274,6 +280,7 @@ class TrackerSpec:
     name: str
     location: str
     worksheet: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -337,6 +344,8 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     timezone: str | None = None
     date_order: str = _default("date_order")
+    language: str = _default("language")
+    signoff: str = _default("signoff")
     templates_dir: Path | None = None
     location: str | None = None
     worksheet: str | None = None
@@ -554,7 +563,11 @@ def _trackers(value: Any, problems: list[str]) -> tuple[TrackerSpec, ...]:
         if worksheet is not None and not isinstance(worksheet, str):
             problems.append(f"trackers #{n} ({name}): worksheet must be text")
             worksheet = None
-        out.append(TrackerSpec(name, location, worksheet))
+        language = table.get("language")
+        if language is not None and language not in keys["language"].choices:
+            problems.append(f"trackers #{n} ({name}): language {language!r} is not one of en, de, fr, es")
+            language = None
+        out.append(TrackerSpec(name, location, worksheet, language))
     return tuple(out)
 
 
@@ -565,6 +578,8 @@ def _config(values: dict[str, Any], path: Path | None, *, notify: bool) -> Confi
         rules=Rules(**values["rules"]),
         timezone=values["timezone"],
         date_order=values["date_order"],
+        language=values["language"],
+        signoff=values["signoff"],
         templates_dir=values["templates_dir"],
         location=values["tracker"]["location"],
         worksheet=values["tracker"]["worksheet"],

@@ -16,7 +16,7 @@ import os
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -398,7 +398,22 @@ def targets(config: Config, location: str | None) -> list[TrackerSpec]:
 
 
 def _from_config(spec: TrackerSpec, config: Config) -> TrackerSpec:
-    return TrackerSpec(spec.name, Location.parse(spec.location, config).target, spec.worksheet)
+    return TrackerSpec(spec.name, Location.parse(spec.location, config).target, spec.worksheet, spec.language)
+
+
+def for_tracker(config: Config, spec: TrackerSpec) -> Config:
+    """The configuration one tracker runs with: its own ``language`` when ``[[trackers]]`` sets one."""
+    return replace(config, language=spec.language) if spec.language else config
+
+
+def configured(config: Config, location: str | None) -> Config:
+    """The configuration a one-tracker command (``check``, ``sent``...) works with: that
+    tracker's own ``language`` when ``[[trackers]]`` gives it one."""
+    try:
+        specs = targets(config, location)
+    except FollowsyncError:  # one() says what is wrong
+        return config
+    return for_tracker(config, specs[0]) if len(specs) == 1 else config
 
 
 def one(config: Config, location: str | None) -> Backend:
@@ -429,7 +444,7 @@ def run_all(
         try:
             with open_backend(spec.location, config, spec.worksheet) as backend:
                 result = outcome.result = run(
-                    backend, config, now, dry_run=dry_run, force=force, name=spec.name
+                    backend, for_tracker(config, spec), now, dry_run=dry_run, force=force, name=spec.name
                 )
             log.info("%s: %d rows, %d cells changed", spec.name, result.rows, result.cells_changed)
         except FollowsyncError as e:

@@ -32,13 +32,15 @@ def listing(templates_dir: Path | None) -> list[Template]:
     return out
 
 
-def export(folder: Path, name: str | None = None) -> list[Path]:
+def export(folder: Path, name: str | None = None, language: str = "en") -> list[Path]:
     """Copy the shipped templates (or the one named) into ``folder``; never overwrite a file.
 
+    ``language`` picks the set: English (``messages/``), else ``messages/de/``, ``fr/``, ``es/``.
     Nothing is copied when any target exists, so a second export cannot half-overwrite a
     person's edited set.
     """
-    available = shipped.names()
+    where = shipped.MESSAGES if language == "en" else f"{shipped.MESSAGES}/{language}"
+    available = shipped.names(where)
     if name is not None:
         wanted = name if name.endswith(".j2") else f"{name}.j2"
         if wanted not in available:
@@ -58,7 +60,7 @@ def export(folder: Path, name: str | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for n in available:
-        source = shipped.root().joinpath(shipped.MESSAGES, n)
+        source = shipped.root().joinpath(*where.split("/"), n)
         with source.open("rb") as src, (folder / n).open("xb") as dst:
             shutil.copyfileobj(src, dst)
         written.append(folder / n)

@@ -5,6 +5,7 @@
 
 - the draft examples (drafts): one of each type, from the demo tracker on a fixed day with a
   sample profile, through the same code path as `followsync run`;
+- one thank-you note per other language (drafts-languages): German, French, Spanish;
 - the exit codes (exit-codes): from `followsync.errors.EXIT_CODES`, their only copy;
 - the command reference (commands): every command's `--help`;
 - the configuration reference (config): every setting of `followsync.config.SPEC`.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import zoneinfo
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -87,6 +89,36 @@ def draft_examples() -> str:
         out.extend(body.splitlines())
         out.append("```")
         out.append("")
+    return "\n".join(out)
+
+
+# One example per language: the thank-you note, with the profile's highlights in that language.
+LANGUAGE_EXAMPLES = {
+    "de": ("German", "acht Jahre B2B-Marketing und Produkteinführungen, die stets pünktlich kamen"),
+    "fr": ("French", "huit ans de marketing B2B et des lancements toujours livrés dans les délais"),
+    "es": ("Spanish", "ocho años de marketing B2B y lanzamientos siempre entregados a tiempo"),
+}
+
+
+def language_examples() -> str:
+    names = [lc.column.name for lc in load_layout().columns]
+    out = [
+        "Rendered by `python scripts/readme_examples.py` from the demo tracker in each language, on the",
+        "same day and with the same profile as above; a test keeps them current.",
+        "",
+    ]
+    for language, (title, highlights) in LANGUAGE_EXAMPLES.items():
+        rows = demo_rows(NOW.date(), language)
+        tracker = schema.frame([names] + [[r.get(n) for n in names] for r in rows], "Tracker")
+        assert tracker is not None
+        config = Config(profile=replace(PROFILE, highlights=highlights), language=language)
+        plan = rules.plan(tracker.frame, NOW, config.rules, config.language)
+        drafts = drafts_mod.render(tracker.frame, plan, NOW, config)
+        i = tracker.frame["company"].tolist().index("Brightwave Media")
+        out += [f"**{title}** (`language = \"{language}\"`), the thank-you note", ""]
+        out += [f"Subject: {drafts['draft_subject'].iat[i]}", "", "```text"]
+        out += drafts["draft_message"].iat[i].splitlines()
+        out += ["```", ""]
     return "\n".join(out)
 
 
@@ -163,6 +195,7 @@ BLOCKS = {
     "exit-codes": exit_codes,
     "commands": commands,
     "drafts": draft_examples,
+    "drafts-languages": language_examples,
     "config": config_reference,
 }
 

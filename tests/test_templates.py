@@ -28,6 +28,15 @@ def test_export_copies_the_whole_set_byte_for_byte(tmp_path):
         assert p.read_text(encoding="utf-8") == shipped.read_text("messages", p.name)
 
 
+def test_export_a_language_copies_that_set(tmp_path):
+    written = templates.export(tmp_path / "mine", language="de")
+    assert sorted(p.name for p in written) == shipped.names()
+    assert (tmp_path / "mine" / "_signoff.j2").read_text(encoding="utf-8") == shipped.read_text(
+        "messages", "de", "_signoff.j2"
+    )
+    assert "Mit freundlichen Grüßen" in (tmp_path / "mine" / "_signoff.j2").read_text(encoding="utf-8")
+
+
 def test_export_one_by_name_with_or_without_suffix(tmp_path):
     assert [p.name for p in templates.export(tmp_path / "a", "thank_you")] == ["thank_you.j2"]
     assert [p.name for p in templates.export(tmp_path / "b", "follow_up.j2")] == ["follow_up.j2"]

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .language import foreign_phrase
+
 if TYPE_CHECKING:
     from .schema import Column
 
@@ -256,7 +258,8 @@ def parse_phrase(text: str) -> Phrase | None:
         day = WEEKDAYS.get(m[1])
         if day is not None:
             return Phrase("weekday", day)
-    return None
+    foreign = foreign_phrase(text)  # "nächste Woche", "dans 10 jours", "la próxima semana"
+    return Phrase(*foreign) if foreign else None
 
 
 def parse_expected(value: Any, date_order: str = "DMY") -> dt.date | Phrase | None:

@@ -169,7 +169,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     duplicates, drafts that fail lint). ``ID`` holds a new ID where the row's was blank.
     """
     frame = tracker.frame
-    plan = rules_mod.plan(frame, now, config.rules)
+    plan = rules_mod.plan(frame, now, config.rules, config.language)
     repeated, id_problems = repeated_ids(tracker)
     problems = (
         list(tracker.problems)

@@ -30,18 +30,21 @@ import re
 import threading
 import traceback
 from collections.abc import Mapping
-from contextlib import contextmanager
-from functools import lru_cache
+from contextlib import ExitStack, contextmanager
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import pandas as pd
+from babel.dates import format_date
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
-from . import shipped
+from . import draft_words, shipped
 from .cells import aligned_records, as_count, as_date, frame_records, text
+from .language import ENGLISH
+from .language import code as lang_code
 from .sends import follow_ups_this_round
 
 if TYPE_CHECKING:
@@ -104,6 +107,7 @@ VARIABLES = {
     "attempt": "which follow-up this is: 1 for the first after the thank-you note",
     "sender": "the profile: sender.name, sender.email, sender.phone",
     "brief": "true when the draft must be short to fit the word limit: leave out what you can",
+    **draft_words.RAW_VARIABLES,  # the raw values, for a template in any language
 }
 
 
@@ -115,8 +119,10 @@ class TemplateError(ConfigError):
 # Templates
 
 
-def _shipped_loader() -> jinja2.BaseLoader:
-    return jinja2.FileSystemLoader(str(shipped.root().joinpath(shipped.MESSAGES)))
+def _shipped_loader(language: str = ENGLISH) -> jinja2.BaseLoader:
+    """The shipped set: ``messages/`` for English, ``messages/de/`` (fr, es) for the others."""
+    folder = shipped.root().joinpath(shipped.MESSAGES)
+    return jinja2.FileSystemLoader(str(folder if language == ENGLISH else folder.joinpath(language)))
 
 
 class _Environment(jinja2.Environment):
@@ -152,9 +158,9 @@ class _Environment(jinja2.Environment):
             self._local.pins = None
 
 
-@lru_cache(maxsize=8)
-def environment(templates_dir: str | None) -> _Environment:
-    """The Jinja environment: the user's folder first, then the shipped templates.
+@lru_cache(maxsize=16)
+def environment(templates_dir: str | None, language: str = ENGLISH) -> _Environment:
+    """The Jinja environment: the user's folder first, then the shipped templates of ``language``.
 
     Cached per folder, so each template is compiled once per process; Jinja itself reloads a
     user's template whose file changed.
@@ -162,7 +168,7 @@ def environment(templates_dir: str | None) -> _Environment:
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir:
         loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(_shipped_loader())
+    loaders.append(_shipped_loader(language))
     env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -174,6 +180,8 @@ def environment(templates_dir: str | None) -> _Environment:
     # {% filter paragraph %} joins a block's lines into one paragraph, so a template can put
     # each optional sentence on its own line inside an {% if %}.
     env.filters["paragraph"] = paragraph
+    # {{ interview_date | date("EEEE d MMMM") }}: a date in the language's words (Babel patterns).
+    env.filters["date"] = lambda d, pattern="long": format_date(d, pattern, locale=language) if d else ""
     return env
 
 
@@ -305,11 +313,10 @@ def context(
     profile: Profile | None,
     cells: Mapping[str, str] | None = None,
     brief: bool = False,
+    language: str = ENGLISH,
 ) -> dict[str, Any]:
-    """The template variables (:data:`VARIABLES`) for one row.
-
-    ``cells`` overrides the row's text cells (the shortened optional parts).
-    """
+    """The template variables (:data:`VARIABLES`) for one row, in ``language``; ``cells``
+    overrides the row's text cells (the shortened optional parts)."""
     cells = cells or {}
 
     def cell(key: str) -> str:
@@ -325,11 +332,11 @@ def context(
         if "highlights" in cells
         else (text(row.get("highlights")) or text(getattr(profile, "highlights", "")))
     )
-    talking_points, talking_points_clause = _phrase_words(cell("talking_points"))
-    highlights, highlights_clause = _phrase_words(highlights_cell)
-    open_questions, open_questions_are_questions = _question_words(cell("open_questions"))
-    interview = as_date(row.get("interview_at"))
-    return {
+    talking_points, talking_points_clause = _phrase_words(cell("talking_points"), language)
+    highlights, highlights_clause = _phrase_words(highlights_cell, language)
+    open_questions, open_questions_are_questions = _question_words(cell("open_questions"), language)
+    interview_at = row.get("interview_at")
+    ctx = {  # in English; draft_words.localized adds the raw values and another language's words
         "kind": kind,
         "salutation": salutation_,
         "addressee": addressee,
@@ -346,7 +353,7 @@ def context(
         "position": _position(job_title, company),
         "team": f"the team at {company}" if company else "your team",
         "about": f"{company} and the role" if company else "the role",
-        "day": day_in_words(interview, today),
+        "day": day_in_words(as_date(interview_at), today),
         "talking_points": talking_points,
         "talking_points_clause": talking_points_clause,
         "highlights": highlights,
@@ -357,6 +364,7 @@ def context(
         "sender": _sender(profile),
         "brief": brief,
     }
+    return draft_words.localized(ctx, row, cell("other_contact"), today, language)
 
 
 def _sender(profile: Profile | None) -> dict[str, str]:
@@ -397,27 +405,29 @@ def _contact_words(cell: str) -> tuple[str, str, str]:
 
 
 @memo
-def _phrase_words(cell: str) -> tuple[str, bool]:
+def _phrase_words(cell: str, language: str = ENGLISH) -> tuple[str, bool]:
     """(the phrase, whether it is a clause) for Talking points or Highlights."""
-    return as_phrase(cell), is_clause(cell)
+    return as_phrase(cell, language), is_clause(cell, language)
 
 
 @memo
-def _question_words(cell: str) -> tuple[str, bool]:
+def _question_words(cell: str, language: str = ENGLISH) -> tuple[str, bool]:
     """(the phrase or questions, whether they are questions) for Open questions."""
-    questions = is_question(cell)
-    return (as_questions(cell) if questions else as_phrase(cell)), questions
+    questions = is_question(cell, language)
+    return (as_questions(cell, language) if questions else as_phrase(cell, language)), questions
 
 
-def _initial_cells(row: Mapping[str, Any], profile: Profile | None) -> dict[str, str]:
+def _initial_cells(row: Mapping[str, Any], profile: Profile | None, language: str = ENGLISH) -> dict[str, str]:
     """The text cells a draft uses; the optional parts already in the form they are woven in,
     so that shortening them keeps their list structure ('a, b and c')."""
     cells = {k: text(row.get(k)) for k in REQUIRED_TEXT}
     highlights = text(row.get("highlights")) or text(getattr(profile, "highlights", ""))
     questions = text(row.get("open_questions"))
-    cells["talking_points"] = as_phrase(text(row.get("talking_points")))
-    cells["highlights"] = as_phrase(highlights)
-    cells["open_questions"] = as_questions(questions) if is_question(questions) else as_phrase(questions)
+    cells["talking_points"] = as_phrase(text(row.get("talking_points")), language)
+    cells["highlights"] = as_phrase(highlights, language)
+    cells["open_questions"] = (
+        as_questions(questions, language) if is_question(questions, language) else as_phrase(questions, language)
+    )
     return cells
 
 
@@ -474,11 +484,12 @@ def render_row(
     config: Config,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
-    return _render_row(row, kind, linkedin, today, config, _environment_for(config))
+    language = draft_words.row_language(row, config)
+    return _render_row(row, kind, linkedin, today, config, _environment_for(config, language), language)
 
 
-def _environment_for(config: Config) -> _Environment:
-    return environment(str(config.templates_dir) if config.templates_dir else None)
+def _environment_for(config: Config, language: str = ENGLISH) -> _Environment:
+    return environment(str(config.templates_dir) if config.templates_dir else None, language)
 
 
 def _render_row(
@@ -488,32 +499,35 @@ def _render_row(
     today: dt.date,
     config: Config,
     env: jinja2.Environment,
+    language: str = ENGLISH,
 ) -> tuple[str, str, str]:
     profile = config.profile
     subject = message = note = ""
     if kind:
         limit = config.rules.max_words
-        cells = _initial_cells(row, profile)
+        cells = _initial_cells(row, profile, language)
         name = TEMPLATES[kind]
 
         def render_message(c, brief):
-            ctx = context(row, kind=kind, today=today, profile=profile, cells=c, brief=brief)
-            return _render(load_template(env, name), name, ctx)
+            ctx = context(row, kind=kind, today=today, profile=profile, cells=c, brief=brief, language=language)
+            return draft_words.spaced(_render(load_template(env, name), name, ctx), language)
 
-        subject, message = _fit(render_message, cells, word_count, limit, shorten_words, 3)
+        shorten = shorten_words if language == ENGLISH else partial(shorten_words, language=language)
+        subject, message = _fit(render_message, cells, word_count, limit, shorten, 3)
     if linkedin:
         limit = config.rules.linkedin_note_chars
-        cells = _initial_cells(row, profile)
+        cells = _initial_cells(row, profile, language)
         name = TEMPLATES[LINKEDIN_NOTE]
 
         def render_note(c, brief):
-            ctx = context(row, kind=LINKEDIN_NOTE, today=today, profile=profile, cells=c, brief=brief)
+            ctx = context(row, kind=LINKEDIN_NOTE, today=today, profile=profile, cells=c, brief=brief, language=language)
             _, body = _render(load_template(env, name), name, ctx)
-            return "", " ".join(body.split())  # one paragraph: LinkedIn's box is small
+            return draft_words.spaced(("", " ".join(body.split())), language)  # one paragraph: LinkedIn's box is small
 
-        _, note = _fit(render_note, cells, linkedin_length, limit, shorten_chars, 12)
+        cut = shorten_chars if language == ENGLISH else partial(shorten_chars, language=language)
+        _, note = _fit(render_note, cells, linkedin_length, limit, cut, 12)
         if linkedin_length(note) > limit:  # only a huge profile name can get here
-            note = shorten_chars(note, limit)
+            note = cut(note, limit)
     return subject, message, note
 
 
@@ -526,6 +540,8 @@ ROW_KEYS = (
     "follow_ups_sent",
     "last_follow_up",
     "linkedin",
+    "language",
+    "interview_at_has_time",
 )
 NO_DRAFTS = ("", "", "")
 DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
@@ -553,19 +569,30 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
     Raises :class:`TemplateError` when a template is broken.
     """
     today = now.date()
-    env = _environment_for(config)
+    setting = lang_code(getattr(config, "language", ENGLISH))
+    envs: dict[str, _Environment] = {}
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
     columns: tuple[list[str], list[str], list[str]] = ([], [], [])
     # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
     # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
     plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
     rows = frame_records(frame, ROW_KEYS)
-    with env.pinned():  # each template looked up once for the run, not once per row
+    with ExitStack() as pins:
         for row, p in zip(rows, plans, strict=True):
             rule = as_count(p["rule"])
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-            drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS
+            if not (kind or linkedin):
+                drafted = NO_DRAFTS
+            else:
+                cell = row.get("language")
+                language = lang_code(cell, setting) if isinstance(cell, str) else setting
+                env = envs.get(language)
+                if env is None:
+                    env = envs[language] = _environment_for(config, language)
+                    # each template looked up once for the run, not once per row
+                    pins.enter_context(env.pinned())
+                drafted = _render_row(row, kind, linkedin, today, config, env, language)
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
     return pd.DataFrame(

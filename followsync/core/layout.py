@@ -67,12 +67,19 @@ def load() -> Layout:
     )
 
 
-def demo_rows(today: dt.date) -> list[dict[str, Any]]:
-    """The demo rows of ``sheet_templates/demo.toml`` as canonical column name -> value."""
+DEMO_LANGUAGES = ("de", "fr", "es")  # the tables of a demo row that hold its words in a language
+
+
+def demo_rows(today: dt.date, language: str = "en") -> list[dict[str, Any]]:
+    """The demo rows of ``sheet_templates/demo.toml`` as canonical column name -> value; with
+    ``language`` 'de', 'fr' or 'es', a row's text cells in that language where it has them."""
     out = []
     for entry in tomllib.loads(template_text("demo.toml"))["row"]:
         row: dict[str, Any] = {}
+        entry = {**entry, **entry.get(language, {})}
         for name, value in entry.items():
+            if name in DEMO_LANGUAGES:
+                continue
             kind = BY_NAME[name].kind
             if kind in ("date", "date_or_url") and isinstance(value, int):
                 value = today + dt.timedelta(days=value)

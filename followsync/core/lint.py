@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import cells, wording
+from . import language as lang
+from .lint_words import LINT_WORDS, LintWords, closing_line
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -276,17 +278,23 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
     any mapping with the frame's keys); ``config`` gives the profile and the limits.
     """
     subject, message = cells.text(subject), (message or "").strip()
+    phrases = LINT_WORDS.get(_language(row, config))  # None for English
     findings: list[str] = []
     if subject:
         findings += _placeholder(SUBJECT, subject)
-        findings += _pushy(SUBJECT, subject)
+        findings += _pushy(SUBJECT, subject) + _pushy_in(SUBJECT, subject, phrases)
     if not message:
         return findings
     folded = _fold(message)
     findings += _placeholder(MESSAGE, message)
     if kind != wording.CALL_SCRIPT:
         findings += _generic(MESSAGE, message, _addressee(kind, row), folded)
-    if "?" not in message and not _has_call_to_action(message, folded):
+        findings += _generic_in(MESSAGE, message, _addressee(kind, row), phrases)
+    if (
+        "?" not in message
+        and not _has_call_to_action(message, folded)
+        and not (phrases and phrases.call_to_action.search(message))
+    ):
         findings.append(
             f"{MESSAGE}: has no call to action; ask for an update, the timeline or the next steps, "
             "and offer more information"
@@ -297,17 +305,52 @@ def lint_draft(subject: str, message: str, *, kind: str, row: Mapping[str, Any],
         findings.append(
             f"{MESSAGE}: has {words} words, more than the {limit} allowed (max_words); shorten it"
         )
-    findings += _pushy(MESSAGE, message, folded)
+    findings += _pushy(MESSAGE, message, folded) + _pushy_in(MESSAGE, message, phrases)
     if kind != wording.CALL_SCRIPT:
-        findings += _signoff(message, _profile_name(config))
+        findings += _signoff(message, _profile_name(config), *_closings(config, phrases))
     return findings
 
 
-def _signoff(message: str, name: str) -> list[str]:
-    closings = list(_SIGNOFF.finditer(message))
+def _language(row: Mapping[str, Any], config: Config) -> str:
+    """The draft's language: the row's Language cell, else the ``language`` setting."""
+    setting = lang.code(getattr(config, "language", lang.ENGLISH))
+    cell = row.get("language")
+    return lang.code(cell if isinstance(cell, str) else None, setting)
+
+
+def _closings(config: Config, words: LintWords | None) -> tuple[re.Pattern[str], str]:
+    """The closing lines to look for, and the one to suggest: the ``signoff`` setting (a custom
+    template set's own), else the language's."""
+    custom = cells.text(getattr(config, "signoff", ""))
+    if custom:
+        return closing_line(custom), custom
+    if words is not None:
+        return words.closings, words.signoff
+    return _SIGNOFF, "Best regards,"
+
+
+def _pushy_in(where: str, s: str, words: LintWords | None) -> list[str]:
+    """Pushy phrasing in the draft's language (the English list is :func:`_pushy`)."""
+    out = []
+    for rx, fix in words.pushy if words else ():
+        m = rx.search(s)
+        if m:
+            out.append(f"{where}: says '{m.group(0).strip()}', which reads as pushy; {fix}")
+    return out
+
+
+def _generic_in(where: str, s: str, name: str, words: LintWords | None) -> list[str]:
+    m = words.generic.search(s) if words and name else None
+    if m:
+        return [f"{where}: opens with '{m.group(0)}' although the row names {name}; address them by name"]
+    return []
+
+
+def _signoff(message: str, name: str, closing: re.Pattern[str] | None = None, suggest: str = "Best regards,") -> list[str]:
+    closings = list((closing or _SIGNOFF).finditer(message))
     if not closings:
         who = f" and your name ({name})" if name else ""
-        return [f"{MESSAGE}: has no sign-off; end with 'Best regards,'{who}"]
+        return [f"{MESSAGE}: has no sign-off; end with '{suggest}'{who}"]
     if name:
         after = message[closings[-1].end() :]
         if name.casefold() not in " ".join(after.split()).casefold():
@@ -323,20 +366,22 @@ def lint_linkedin(note: str, *, row: Mapping[str, Any], config: Config) -> list[
     if not note:
         return []
     folded = _fold(note)
+    words = LINT_WORDS.get(_language(row, config))
     findings = _placeholder(NOTE, note)
     findings += _generic(NOTE, note, _addressee(wording.LINKEDIN_NOTE, row), folded)
+    findings += _generic_in(NOTE, note, _addressee(wording.LINKEDIN_NOTE, row), words)
     limit = config.rules.linkedin_note_chars
     n = wording.linkedin_length(note)
     if n > limit:
         findings.append(
             f"{NOTE}: has {n} characters, more than LinkedIn's {limit} (linkedin_note_chars); shorten it"
         )
-    findings += _pushy(NOTE, note, folded)
+    findings += _pushy(NOTE, note, folded) + _pushy_in(NOTE, note, words)
     return findings
 
 
 # The row cells lint reads (through _addressee).
-ROW_KEYS = ("interviewer", "other_contact")
+ROW_KEYS = ("interviewer", "other_contact", "language")
 
 
 def lint_frame(

@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..config import Rules
+from . import language as lang
 from .cells import Phrase
+from .language import ENGLISH
 from .schema import Problem
+from .wording import parse_people
 
 # Next action labels (RULES.md section 3), by rule number.
 LABELS = {
@@ -122,8 +125,11 @@ class _Facts:
         )
 
 
-def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> pd.DataFrame:
-    """Next action, due date, colour, Reminder and medium for every row (RULES.md 2-4)."""
+def plan(
+    frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None, language: str = ENGLISH
+) -> pd.DataFrame:
+    """Next action, due date, colour, Reminder and medium for every row (RULES.md 2-4); the
+    Reminder in the row's Language, else ``language``."""
     rules = rules or Rules()
     today = today_of(now)
     facts = _Facts.of(frame)
@@ -146,7 +152,7 @@ def plan(frame: pd.DataFrame, now: dt.datetime, rules: Rules | None = None) -> p
         },
         index=frame.index,
     )
-    out["reminder"] = _reminders(frame, out, today, facts.count, facts.response)
+    out["reminder"] = _reminders(frame, out, today, facts.count, facts.response, row_languages(frame, language))
     return out[list(PLAN_COLUMNS)]
 
 
@@ -258,77 +264,64 @@ def _colours(rule: np.ndarray, due: pd.Series, today: pd.Timestamp, soon_days: i
 # Reminder sentences
 
 
-def _day(ts: pd.Timestamp) -> str:
-    return f"{ts.strftime('%a')} {ts.day} {ts.strftime('%b')}"
+def _day(ts: pd.Timestamp, language: str = ENGLISH) -> str:
+    return lang.short_date(ts.date(), language)
 
 
-def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp) -> str:
-    """'Overdue by 3 days', 'Due today', 'Due tomorrow', 'Due Fri 27 Nov'."""
-    days = (due - today).days
-    if days < -1:
-        return f"Overdue by {-days} days (was due {_day(due)})"
-    if days == -1:
-        return "Overdue since yesterday"
-    if days == 0:
-        return "Due today"
-    if days == 1:
-        return "Due tomorrow"
-    return f"Due {_day(due)}"
+def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp, language: str = ENGLISH) -> str:
+    """'Overdue by 3 days', 'Due today', 'Due tomorrow', 'Due Fri 27 Nov' (or in ``language``)."""
+    return lang.urgency_phrase((due - today).days, due.date(), language)
 
 
-def _reminders(frame, out, today, count, response) -> list[str]:
+def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
+    """Each row's language: its Language cell, else ``default`` (the setting)."""
+    if "language" not in frame:
+        return [default] * len(frame)
+    return [lang.code(v if isinstance(v, str) else None, default) for v in frame["language"].tolist()]
+
+
+def _reminders(frame, out, today, count, response, languages) -> list[str]:
     sentences = []
     cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
     texts = {c: _text(frame, c).tolist() for c in cols}
     for i, (rule, due, medium, status) in enumerate(
         zip(out["rule"], out["due"], out["medium"], out["status"], strict=True)
     ):
-        company = texts["company"][i] or "the company"
-        job = texts["job_title"][i]
-        role = f"the {job} role at {company}" if job else f"your application at {company}"
-        who = texts["interviewer"][i] or "the interviewer"
-        what = ""
-        if rule == 0:
-            sentences.append("Fix this row's Problems so followsync can work out the next step.")
-            continue
-        if rule == 3:
-            what = (
-                f"reply by email to the rejection from {company}: thank them, ask for feedback and a referral"
-            )
-        elif rule == 6:
-            what = f"prepare for the interview at {company}, and ask about their timeline at the end"
-        elif rule == 7:
-            what = f"email {who} a thank-you note for the interview for {role}"
-        elif rule == 9:
-            what = f"email {who} to follow up on {role}"
-        elif rule == 10:
-            what = f"email {who} a friendly reminder about {role}"
+        language = languages[i]
+        if rule == 0 or rule in lang.REMINDERS[language]:
+            sentences.append(_reminder(language, rule, texts, i, due, today, status, count, response))
         elif rule == 11:
-            if medium == "phone":
-                what = f"call {who} on {texts['interviewer_phone'][i]} about {role}, since emails went unanswered"
-            elif medium == "other_contact":
-                what = f"email {texts['other_contact'][i]} about {role}, since {who} has not answered"
-            else:
-                what = f"email {who} once more about {role}; add an Other contact or a phone number to widen the net"
-        elif rule == 12:
-            what = f"email {who} a final, gracious note about {role}, then move on"
-        elif rule == 8:
-            when = _day(response.iloc[i])
-            sentences.append(
-                f"{company} answered on {when}; Status still says {status}: "
-                "update it (Next round, Offer, Rejected...) so followsync knows what comes next."
-            )
-            continue
-        elif rule == 13:
-            sentences.append(
-                f"No answer after {count[i]} follow-ups: mark this application Closed and put your energy elsewhere."
-            )
-            continue
+            sentences.append(_reminder(language, medium, texts, i, due, today, status, count, response))
         else:
             sentences.append("")
-            continue
-        sentences.append(f"{urgency_phrase(due, today)}: {what}.")
     return sentences
+
+
+def _reminder(language, key, texts, i, due, today, status, count, response) -> str:
+    """One row's Reminder sentence in ``language``: ``key`` is the rule, or rule 11's medium."""
+    words = lang.REMINDERS[language]
+    if key == 0:
+        return words["fix"]
+    company = texts["company"][i] or words["company"]
+    job = texts["job_title"][i]
+    role = words["role"].format(job=job, company=company) if job else words["application"].format(company=company)
+    who = texts["interviewer"][i] or words["who"]
+    if language != ENGLISH and texts["interviewer"][i]:  # "Herrn Tom Becker", not "Mr. Tom Becker"
+        who = lang.join_words([lang.named(p, language) for p in parse_people(who)], language) or who
+    if key == 8:
+        when = _day(response.iloc[i], language)
+        return words[8].format(company=company, when=when, status=status)
+    if key == 13:
+        return words[13].format(n=count[i])
+    what = words[key].format(
+        company=company,
+        role=role,
+        who=who,
+        phone=texts["interviewer_phone"][i],
+        other=texts["other_contact"][i],
+    )
+    sentence = words["sentence"].format(urgency=urgency_phrase(due, today, language), what=what)
+    return lang.french_spacing(sentence) if language == "fr" else sentence
 
 
 # --------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ STATUSES = (
 )
 MEDIUMS = ("Email", "Phone", "LinkedIn", "Other")
 YES_NO = ("Yes", "No")
+LANGUAGE_CODES = ("en", "de", "fr", "es")  # core/language.py LANGUAGES
 
 COLUMNS: tuple[Column, ...] = (
     Column("ID", "id", "text"),
@@ -75,6 +76,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Highlights", "highlights", "text"),
     Column("Open questions", "open_questions", "text"),
     Column("Notes", "notes", "text"),
+    Column("Language", "language", "choice", choices=LANGUAGE_CODES),
     # Tick it after sending the draft: the next run records the send (issue "Drafts").
     Column("Mark sent", "mark_sent", "yesno", choices=YES_NO),
     # Tick it to apply the Inbox cell's suggestion (Status, Response on); the run clears it.

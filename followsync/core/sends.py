@@ -212,7 +212,7 @@ def record_sends(
     todo = _rows_to_record(tracker, marked, wanted)
     if not todo:
         return out
-    plan = rules_mod.plan(frame, now, config.rules)
+    plan = rules_mod.plan(frame, now, config.rules, config.language)
     grid = [list(r) for r in snapshot.grid]
     positions = dict(tracker.header.positions)
     width = tracker.header.width

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import language as lang
+
 # ----------------------------------------------------------------------------------------
 # Message kinds
 
@@ -119,6 +121,7 @@ HONORIFICS = {
     "dr": "Dr.",
     "prof": "Prof.",
     "professor": "Prof.",
+    **lang.FOREIGN_HONORIFICS,  # "Frau Jones", "Mme Dubois", "Sra. Ruiz"
 }
 # Lower-case particles that belong to a surname: "Ms. Anna van der Berg" -> "Ms. van der Berg".
 SURNAME_PARTICLES = {
@@ -221,12 +224,9 @@ def _people(cell: str) -> tuple[Person, ...]:
     return tuple(people)
 
 
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def join_words(items: list[str], language: str = lang.ENGLISH) -> str:
+    """'a', 'a and b', 'a, b and c' (in ``language``: 'a, b und c')."""
+    return lang.join_words(items, language)
 
 
 def salutation(interviewer: str) -> str:
@@ -259,6 +259,27 @@ _QUESTION_STARTERS = {
     "is", "are", "do", "does", "did", "can", "could", "will", "would", "what", "when", "where",
     "who", "whom", "whose", "which", "how", "why", "should", "may", "might", "shall", "has", "have",
 }  # fmt: skip
+
+
+# The same lists for the other languages: what starts a sentence, and what starts a question.
+_CLAUSE_STARTERS_BY = {
+    "de": {"ich", "wir", "es", "man", "dabei"},
+    "fr": {"je", "j'ai", "j’ai", "nous", "on", "c'est", "c’est", "il", "elle"},
+    "es": {"yo", "tengo", "he", "hemos", "hablamos", "nosotros", "me", "nos"},
+}
+_QUESTION_STARTERS_BY = {
+    "de": {"wie", "was", "wann", "wo", "welche", "welcher", "welches", "gibt", "ist", "sind", "kann", "wer", "warum"},
+    "fr": {"comment", "quel", "quelle", "quels", "quelles", "quand", "est-ce", "combien", "pourquoi", "qui", "où"},
+    "es": {"cómo", "qué", "cuándo", "cuál", "cuáles", "dónde", "hay", "puede", "quién"},
+}  # fmt: skip
+
+
+def _starts_clause(word: str, language: str) -> bool:
+    return word.lower() in (_CLAUSE_STARTERS if language == lang.ENGLISH else _CLAUSE_STARTERS_BY[language])
+
+
+def _starts_question(word: str, language: str) -> bool:
+    return word.lower() in (_QUESTION_STARTERS if language == lang.ENGLISH else _QUESTION_STARTERS_BY[language])
 
 
 _ITEM_SPLIT_RE = re.compile(r"\s*(?:\n|;|•|·|\u2022)\s*")
@@ -296,40 +317,42 @@ def _upper_start(s: str) -> str:
 
 
 @memo
-def is_clause(cell: str) -> bool:
+def is_clause(cell: str, language: str = lang.ENGLISH) -> bool:
     """True when a cell reads as a sentence ('We discussed ...') rather than a phrase."""
     items = _items(cell)
-    return bool(items) and _first_word(items[0]).lower() in _CLAUSE_STARTERS
+    return bool(items) and _starts_clause(_first_word(items[0]), language)
 
 
 @memo
-def as_phrase(cell: str) -> str:
+def as_phrase(cell: str, language: str = lang.ENGLISH) -> str:
     """A cell as a phrase to weave into a sentence: 'The CRM rollout; team structure.' ->
     'the CRM rollout and team structure'. Clauses come back as sentences without the final stop.
+    Only English words are lower-cased (a German noun keeps its capital).
     """
     items = _items(cell)
     if not items:
         return ""
-    if _first_word(items[0]).lower() in _CLAUSE_STARTERS:
+    if _starts_clause(_first_word(items[0]), language):
         sentences = [_upper_start(i.rstrip(" .;,:!")) for i in items]
         return ". ".join(s for s in sentences if s)
-    return join_words([_lower_start(i.rstrip(" .;,:!?")) for i in items])
+    lower = _lower_start if language == lang.ENGLISH else str
+    return join_words([lower(i.rstrip(" .;,:!?")) for i in items], language)
 
 
 @memo
-def is_question(cell: str) -> bool:
+def is_question(cell: str, language: str = lang.ENGLISH) -> bool:
     """True when a cell holds questions to ask ('Is the role remote?')."""
     items = _items(cell)
-    return bool(items) and any(i.endswith("?") or _first_word(i).lower() in _QUESTION_STARTERS for i in items)
+    return bool(items) and any(i.endswith("?") or _starts_question(_first_word(i), language) for i in items)
 
 
 @memo
-def as_questions(cell: str) -> str:
+def as_questions(cell: str, language: str = lang.ENGLISH) -> str:
     """A cell of questions as sentences: 'is the role remote' -> 'Is the role remote?'."""
     out = []
     for item in _items(cell):
         item = item.rstrip(" .;,:!")
-        q = item.endswith("?") or _first_word(item).lower() in _QUESTION_STARTERS
+        q = item.endswith("?") or _starts_question(_first_word(item), language)
         out.append(_upper_start(item.rstrip("?")) + ("?" if q else "."))
     return " ".join(out)
 
@@ -342,10 +365,11 @@ _DANGLING = {
 }  # fmt: skip
 
 
-def _tidy_end(words: list[str]) -> list[str]:
+def _tidy_end(words: list[str], language: str = lang.ENGLISH) -> list[str]:
+    dangling = _DANGLING if language == lang.ENGLISH else lang.DANGLING[language]
     while words:
-        words[-1] = words[-1].rstrip(",;:-–—(\"'“‘")
-        if words[-1] and words[-1].lower() not in _DANGLING:
+        words[-1] = words[-1].rstrip(",;:-–—(\"'“‘«")
+        if words[-1] and words[-1].lower() not in dangling:
             break
         words.pop()
     return words
@@ -360,15 +384,15 @@ def _natural_cut(words: list[str]) -> list[str]:
     return words
 
 
-def shorten_words(s: str, n: int) -> str:
-    """At most ``n`` words of ``s``, ending on a whole word that does not dangle."""
+def shorten_words(s: str, n: int, language: str = lang.ENGLISH) -> str:
+    """At most ``n`` words of ``s``, ending on a whole word that does not dangle (in ``language``)."""
     words = s.split()
     if len(words) <= n:
         return s
-    return " ".join(_tidy_end(_natural_cut(words[: max(n, 0)])))
+    return " ".join(_tidy_end(_natural_cut(words[: max(n, 0)]), language))
 
 
-def shorten_chars(s: str, n: int) -> str:
+def shorten_chars(s: str, n: int, language: str = lang.ENGLISH) -> str:
     """``s`` cut to at most ``n`` characters (LinkedIn's count) at a word boundary."""
     if linkedin_length(s) <= n:
         return s
@@ -380,4 +404,4 @@ def shorten_chars(s: str, n: int) -> str:
             break
         out.append(w)
         used += extra
-    return " ".join(_tidy_end(_natural_cut(out)))
+    return " ".join(_tidy_end(_natural_cut(out), language))

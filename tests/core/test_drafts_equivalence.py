@@ -181,6 +181,10 @@ def reference_context(row, *, kind, today, profile, cells=None, brief=False):
             "phone": text(getattr(profile, "phone", "")),
         },
         "brief": brief,
+        # the raw values (issue 16), for a template in any language to format itself
+        **drafts.draft_words.raw.__wrapped__(
+            row.get("interview_at"), bool(row.get("interview_at_has_time")), cell("interviewer"), "en"
+        ),
     }
 
 
