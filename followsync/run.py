@@ -40,6 +40,7 @@ from .outputs.summary import SUMMARY_SHEET, plain_grid, summary_body, summary_sh
 log = logging.getLogger("followsync")
 
 LOCK_TIMEOUT = 10.0  # seconds a second run waits for the first (DESIGN.md invariant 6)
+NOW_YEARS = (1900, 2200)  # --now outside these is a typo: dates near 1 or 9999 overflow
 
 
 # --------------------------------------------------------------------------------------
@@ -59,6 +60,11 @@ def resolve_now(text: str | None, timezone: str | None) -> dt.datetime:
         raise UsageError(
             f"--now {text!r} is not a date-time; use ISO form, e.g. --now 2026-11-25T09:00"
         ) from None
+    if not NOW_YEARS[0] <= stamp.year <= NOW_YEARS[1]:
+        raise UsageError(
+            f"--now {text.strip()!r} is outside the years {NOW_YEARS[0]} to {NOW_YEARS[1]}; "
+            "give a date-time in them, e.g. --now 2026-11-25T09:00"
+        )
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=tz) if tz else stamp.astimezone()
     return stamp.astimezone(tz) if tz else stamp
@@ -132,7 +138,13 @@ def lock_path(backend: Backend) -> Path:
     folder = Path(
         os.environ.get("FOLLOWSYNC_LOCK_DIR") or Path(platformdirs.user_cache_dir("followsync")) / "locks"
     )
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(
+            f"followsync cannot create its lock folder {folder} ({e.strerror or e}); "
+            "set FOLLOWSYNC_LOCK_DIR to a folder it can write, e.g. FOLLOWSYNC_LOCK_DIR=/tmp"
+        ) from None
     return folder / f"{name}.lock"
 
 
@@ -149,6 +161,11 @@ def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[No
         raise TrackerBusy(
             f"Another followsync run is working on {backend.location}; waited {timeout:g} s for it and gave up.",
             hint="Nothing was written. Run again once it has finished (cron runs overlapping? space them out).",
+        ) from None
+    except OSError as e:  # (after Timeout, an OSError too) a lock folder that exists but is not writable
+        raise UsageError(
+            f"followsync cannot write its lock file {path} ({e.strerror or e}); "
+            "set FOLLOWSYNC_LOCK_DIR to a folder it can write, e.g. FOLLOWSYNC_LOCK_DIR=/tmp"
         ) from None
     try:
         yield
