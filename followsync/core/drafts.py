@@ -42,6 +42,7 @@ from jinja2.utils import internalcode
 from ..errors import ConfigError
 from . import shipped
 from .cells import aligned_records, as_count, as_date, frame_records, text
+from .sandbox import BudgetedEnvironment
 from .sends import follow_ups_this_round
 
 if TYPE_CHECKING:
@@ -119,8 +120,9 @@ def _shipped_loader() -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(str(shipped.root().joinpath(shipped.MESSAGES)))
 
 
-class _Environment(jinja2.Environment):
-    """A Jinja environment that can pin templates for a run (:meth:`pinned`)."""
+class _Environment(BudgetedEnvironment):
+    """The sandboxed Jinja environment (:mod:`.sandbox`), which can pin templates for a run
+    (:meth:`pinned`)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -230,7 +232,12 @@ def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) ->
         try:
             # a new dict of its own, as make_module makes (any Mapping will do, whatever the stub says)
             ctx = template.new_context(cast(dict[str, Any], context))
-            body = "".join(template.root_render_func(ctx))
+            env = template.environment
+            if isinstance(env, BudgetedEnvironment):
+                with env.budget():
+                    body = env.render_chunks(template.root_render_func(ctx))
+            else:
+                body = "".join(template.root_render_func(ctx))
             subject = str((ctx.vars["subject"] if "subject" in ctx.exported_vars else "") or "")
         except Exception:
             # Unlike render, this does not map the traceback onto template lines;

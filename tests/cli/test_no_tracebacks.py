@@ -82,3 +82,12 @@ def test_an_ascii_terminal_gets_replacement_characters(demo):
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode in (0, 1), done.stderr
     assert "Caf? Gr??e ?" in done.stdout
+
+
+def test_a_template_that_escapes_the_sandbox_exits_2_naming_file_and_line(demo, monkeypatch):
+    monkeypatch.setenv("FOLLOWSYNC_TEST_SECRET", "hunter2-secret")
+    (demo / "mine").mkdir()
+    (demo / "mine" / "follow_up.j2").write_text("Hello,\n{{ cycler.__init__.__globals__.os.environ }}\n")
+    (demo / "followsync.toml").write_text('templates_dir = "mine"\n[tracker]\nlocation = "tracker.xlsx"\n')
+    out = _one_sentence(CliRunner().invoke(cli.main, ["run", "--now", "2026-11-25T09:00"]), 2)
+    assert "follow_up.j2, line 2" in out and "unsafe" in out and "hunter2" not in out
