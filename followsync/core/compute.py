@@ -168,11 +168,12 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     lint, and every Problem (cells that did not parse, data that contradicts itself, possible
     duplicates, drafts that fail lint). ``ID`` holds a new ID where the row's was blank.
     """
-    frame = tracker.frame
+    frame, implausible = rules_mod.implausible_dates(tracker.frame, now, tracker.sheet)
     plan = rules_mod.plan(frame, now, config.rules)
     repeated, id_problems = repeated_ids(tracker)
     problems = (
         list(tracker.problems)
+        + implausible
         + id_problems
         + rules_mod.check(frame, now, tracker.sheet)
         + duplicates(tracker)
