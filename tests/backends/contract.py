@@ -259,3 +259,38 @@ class BackendContract:
         harness.between(lambda: None)
         self.run(backend)
         assert not self.run(backend).changes
+
+    # -- a copied row (issue 12, case 2) ----------------------------------------------
+
+    def test_a_tick_on_a_row_whose_id_was_copied_is_left_alone(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        t = read_back(harness.grid())
+        actions = owned(t, "Next action")
+        source = next(i for i, a in enumerate(actions) if a == "Send thank-you note")
+        index = int(t.frame["_index"].iat[source])
+        tick = t.header.positions["Mark sent"]
+
+        def copy_and_tick(g):
+            copy = list(g[index])
+            copy[tick] = "Yes"
+            return [*g, copy]
+
+        harness.edit(copy_and_tick)
+        ident = t.frame["id"].iat[source]
+        for _ in range(2):
+            result = self.run(backend)
+            assert result.history == []
+            assert not [c for c in result.changes.cells if c.column in ("Thank-you sent", "Mark sent")]
+        t = read_back(harness.grid())
+        rows = t.frame[t.frame["id"] == ident]
+        assert len(rows) == 2
+        assert [str(v).lower() for v in rows["mark_sent"].tolist()].count("true") == 1
+        # Rows with one ID can't be told apart by ID, so their cells aren't written: the Problem
+        # on each (naming the other) is in the run's result, the digest and `followsync check`.
+        first, second = (int(r) for r in rows["_row"])
+        said = {p.row: p.message for p in result.problems if p.column == "ID"}
+        assert f"also on row {second}" in said[first] and f"also on row {first}" in said[second]
+        assert rows["thank_you_sent"].isna().all()  # no send recorded on either
+        calls = harness.write_calls()
+        assert not self.run(backend).changes and harness.write_calls() == calls
