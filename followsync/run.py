@@ -32,7 +32,7 @@ from .core.changes import (
 from .core.compute import DueItem, compute, digest
 from .core.diff import diff, refuse_mass_rewrite
 from .core.sends import Send, record_sends
-from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
+from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
 from .outputs.summary import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
@@ -40,6 +40,7 @@ from .outputs.summary import SUMMARY_SHEET, plain_grid, summary_body, summary_sh
 log = logging.getLogger("followsync")
 
 LOCK_TIMEOUT = 10.0  # seconds a second run waits for the first (DESIGN.md invariant 6)
+READ_ATTEMPTS = 3  # reads and computes of a run whose tracker keeps changing under it
 NOW_YEARS = (1900, 2200)  # --now outside these is a typo: dates near 1 or 9999 overflow
 
 
@@ -191,7 +192,20 @@ def run(
     if dry_run:
         return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name)
+        # A person who saves the tracker during the run wins: what was computed from the read
+        # before their save is never written (StaleRead); the run reads and computes again.
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name)
+            except StaleRead as e:
+                log.info("%s: changed during the run (try %d of %d)", backend.location, attempt, READ_ATTEMPTS)
+                if attempt == READ_ATTEMPTS:
+                    raise TrackerBusy(
+                        f"{backend.location} was saved by someone else during each of {READ_ATTEMPTS} tries; "
+                        "nothing was written.",
+                        hint="Run followsync again when nobody is editing the tracker.",
+                    ) from e
+        raise AssertionError("unreachable")
 
 
 def _run(

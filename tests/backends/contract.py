@@ -77,6 +77,9 @@ class BackendContract:
     """Cases every backend passes. Subclasses provide the ``harness`` fixture."""
 
     config = Config()
+    #: the store tells a save since the read (a file's bytes): the run reads and computes again
+    #: instead of writing values from the old read, so nothing is skipped (issue 12, case 1)
+    reads_again = False
 
     def run(self, backend, **kw) -> sync.RunResult:
         return sync.run(backend, self.config, NOW, lock_timeout=2, **kw)
@@ -231,7 +234,10 @@ class BackendContract:
         )
         result = self.run(backend)
         assert result.applied is not None
-        assert [m for m in result.applied.skipped if "gone" in m] and len(result.applied.skipped) == 1
+        if self.reads_again:
+            assert not result.applied.skipped
+        else:
+            assert [m for m in result.applied.skipped if "gone" in m] and len(result.applied.skipped) == 1
         t = read_back(harness.grid())
         assert "Brightwave Media" not in set(t.frame["company"])
         assert (
@@ -249,8 +255,9 @@ class BackendContract:
 
         harness.between(insert_on_top)
         result = self.run(backend)
-        # Rows without an ID moved down one: their changes are skipped, none misplaced.
-        assert result.applied is not None and result.applied.skipped
+        # Rows without an ID moved down one: their changes are skipped, none misplaced; or,
+        # where the store tells (reads_again), the run read the new rows and did them all.
+        assert result.applied is not None and bool(result.applied.skipped) != self.reads_again
         t = read_back(harness.grid())
         zeta = t.frame[t.frame["company"] == "Zeta Corp"]
         assert owned(t, "Next action")[zeta.index[0]] in (None, "")
