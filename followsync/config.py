@@ -11,7 +11,9 @@ No setting is required: with no file, every default applies and ``--tracker`` na
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import shlex
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
@@ -291,6 +293,21 @@ class NotifySettings:
         if problems:
             raise ConfigError.listing("The [notify] settings", problems, verb="have")
         return cls(**values)
+
+
+def warn_if_shared(path: Path) -> None:
+    """Warn (as ssh does) when a file holding a secret can be read by its group or others."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        return  # the caller's read says what is wrong
+    if mode & 0o077:
+        logging.getLogger("followsync").warning(
+            "followsync: %s holds a secret but other users can read it (mode %04o); run `chmod 600 %s`",
+            path,
+            mode,
+            shlex.quote(str(path)),
+        )
 
 
 def address_of(text: str) -> str:
