@@ -182,6 +182,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     ids = _ids(frame)
 
     generated = drafts.render(frame, plan, now, config)
+    problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
     final, states, status_changes = keep_edits(frame, plan, generated)
     history = []
     for i, before, after in status_changes:
@@ -220,6 +221,18 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
         )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.Problem]:
+    """A Problem on each input too long for its row's draft to fit a cell (drafts.CELL_CHARS)."""
+    out = []
+    for i, key in enumerate(keys):
+        if key:
+            n = len(str(frame[key].iat[i]))
+            message = f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
+            ident = frame["id"].iat[i] or None
+            out.append(schema.Problem(sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident))
+    return out
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:

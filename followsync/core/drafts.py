@@ -481,7 +481,7 @@ def render_row(
     config: Config,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
-    return _render_row(row, kind, linkedin, today, config, _environment_for(config))
+    return _render_row(row, kind, linkedin, today, config, _environment_for(config))[:3]
 
 
 def _environment_for(config: Config) -> _Environment:
@@ -495,9 +495,9 @@ def _render_row(
     today: dt.date,
     config: Config,
     env: jinja2.Environment,
-) -> tuple[str, str, str]:
+) -> tuple[str, str, str, str]:
     profile = config.profile
-    subject = message = note = ""
+    subject = message = note = overlong = ""
     if kind:
         limit = config.rules.max_words
         cells = _initial_cells(row, profile)
@@ -508,6 +508,8 @@ def _render_row(
             return _render(load_template(env, name), name, ctx)
 
         subject, message = _fit(render_message, cells, word_count, limit, shorten_words, 3)
+        if len(message) > CELL_CHARS or len(subject) > CELL_CHARS:
+            subject, message, overlong = _fit_cell(render_message, _initial_cells(row, profile))
     if linkedin:
         limit = config.rules.linkedin_note_chars
         cells = _initial_cells(row, profile)
@@ -521,7 +523,22 @@ def _render_row(
         _, note = _fit(render_note, cells, linkedin_length, limit, shorten_chars, 12)
         if linkedin_length(note) > limit:  # only a huge profile name can get here
             note = shorten_chars(note, limit)
-    return subject, message, note
+    return subject, message, note, overlong
+
+
+CELL_CHARS = 32_767  # Excel's cell (Google's: 50,000; Airtable's: 100,000): fits every store
+SHORT_CELL_CHARS = 200  # each of REQUIRED_TEXT in the short draft of a row that can't fit
+
+
+def _fit_cell(render_with, cells: dict[str, str]) -> tuple[str, str, str]:
+    """A draft within :data:`CELL_CHARS` (a word can be a huge paste): the optional parts cut,
+    else a short draft, and the key of the longest required cell, for a Problem."""
+    subject, message = _fit(render_with, dict(cells), len, CELL_CHARS, shorten_chars, 12)
+    if len(message) <= CELL_CHARS and len(subject) <= CELL_CHARS:
+        return subject, message, ""
+    short = {k: "" if k in OPTIONAL else shorten_chars(v, SHORT_CELL_CHARS) for k, v in cells.items()}
+    subject, message = render_with(short, True)
+    return subject[:CELL_CHARS], message[:CELL_CHARS], max(REQUIRED_TEXT, key=lambda k: len(cells[k]))
 
 
 # The frame columns a row's drafts depend on (context, _initial_cells, wants_linkedin_note).
@@ -553,7 +570,8 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
 
 
 def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config) -> pd.DataFrame:
-    """The drafts for every row: columns ``draft_subject``, ``draft_message``, ``linkedin_note``.
+    """The drafts for every row: ``draft_subject``, ``draft_message``, ``linkedin_note``; and in
+    ``attrs["too_long"]`` per row, the key of an input too long for the message to fit a cell, or "".
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
     uses ``rule``, ``medium`` and ``status``). Blank (``""``) where the row needs no draft.
@@ -562,7 +580,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
     today = now.date()
     env = _environment_for(config)
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
-    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
     # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
     # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
     plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
@@ -572,12 +590,11 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
             rule = as_count(p["rule"])
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-            drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else NO_DRAFTS
+            drafted = _render_row(row, kind, linkedin, today, config, env) if kind or linkedin else (*NO_DRAFTS, "")
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
-    return pd.DataFrame(
-        dict(zip(DRAFT_COLUMNS, columns, strict=True)),
-        index=frame.index,
-        columns=list(DRAFT_COLUMNS),
-        dtype="object",
+    out = pd.DataFrame(
+        dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, columns=list(DRAFT_COLUMNS), dtype="object"
     )
+    out.attrs["too_long"] = columns[3]
+    return out
