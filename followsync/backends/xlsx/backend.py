@@ -327,8 +327,9 @@ class XlsxBackend(Backend):
         one step (``renameat2(RENAME_EXCHANGE)``), and the file swapped out is checked to be the
         one read: a save that landed at any moment before the swap is swapped back into place,
         and :class:`StaleRead` makes the run read again. There is no window. Elsewhere the file
-        is checked, copied to ``.bak``, checked again, then renamed over: a save in the
-        microseconds between that last check and the rename is kept only in the ``.bak``.
+        is copied to ``.bak`` (checked to be the file read), checked again, then renamed over: a
+        save in the time between that last check and the rename (measured: 0.26 ms median, 5 ms
+        at worst under load) is overwritten.
         """
         bak = target.parent / f"{target.name}.bak"
         stale = StaleRead(f"{self.location} was saved by someone else while followsync wrote it")
