@@ -5,11 +5,13 @@ The exit codes below are appended from :data:`followsync.errors.EXIT_CODES`, the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -38,12 +40,26 @@ EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog 
 class FollowsyncGroup(click.Group):
     """Turns every :class:`FollowsyncError` into its message and exit code (no traceback)."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _degrade_output()
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except FollowsyncError as e:
             _print_error(e)
             ctx.exit(e.exit_code)
+
+
+def _degrade_output() -> None:
+    """On a terminal that cannot show a character (PYTHONIOENCODING=ascii, a C locale under
+    cron), print a replacement character instead of failing with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):
+                reconfigure(errors="replace")
 
 
 def _print_error(e: FollowsyncError, lead: str = "", *, hint: bool = True) -> None:

@@ -11,7 +11,9 @@ No setting is required: with no file, every default applies and ``--tracker`` na
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import shlex
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
@@ -151,17 +153,21 @@ SPEC: dict[str, Setting | Section] = {
             example="Tracker"),
     }),
     "rules": Section("the numbers of docs/RULES.md", {
-        "thank_you_hours": Setting(int, 24, "send the thank-you note within this many hours of the interview", minimum=1),
+        "thank_you_hours": Setting(int, 24, "send the thank-you note within this many hours of the interview", minimum=1,
+            maximum=24 * 30),
         "first_follow_up_days": Setting(int, 7, "first follow-up this many days after the interview when no response date was given",
-            minimum=1),
-        "follow_up_gap_days": Setting(int, 7, "days between follow-ups: no more than once a week", minimum=1),
-        "rejection_reply_days": Setting(int, 1, "reply to a rejection within this many days", minimum=0),
+            minimum=1, maximum=365),
+        "follow_up_gap_days": Setting(int, 7, "days between follow-ups: no more than once a week", minimum=1, maximum=365),
+        "rejection_reply_days": Setting(int, 1, "reply to a rejection within this many days", minimum=0, maximum=365),
         "skip_weekends": Setting(bool, True, "move follow-ups due on a Saturday or Sunday to the Monday after"),
-        "call_after": Setting(int, 2, "after this many follow-ups, call or try another contact", minimum=1),
-        "final_after": Setting(int, 3, "after this many follow-ups, send a final note and move on", minimum=1),
-        "soon_days": Setting(int, 2, "a due date within this many days is coloured 'soon'", minimum=0),
-        "max_words": Setting(int, 200, "most words in a thank-you or follow-up message", minimum=50),
-        "linkedin_note_chars": Setting(int, 300, "most characters in a LinkedIn connection note", minimum=50),
+        "call_after": Setting(int, 2, "after this many follow-ups, call or try another contact", minimum=1,
+            maximum=100),
+        "final_after": Setting(int, 3, "after this many follow-ups, send a final note and move on", minimum=1,
+            maximum=100),
+        "soon_days": Setting(int, 2, "a due date within this many days is coloured 'soon'", minimum=0, maximum=365),
+        "max_words": Setting(int, 200, "most words in a thank-you or follow-up message", minimum=50, maximum=5000),
+        "linkedin_note_chars": Setting(int, 300, "most characters in a LinkedIn connection note", minimum=50,
+            maximum=3000),
     }, check=_rules_agree),
     "google": Section("Google Sheets trackers", {
         "credentials": Setting(str, None, "service-account JSON key or OAuth token file; default: $FOLLOWSYNC_GOOGLE_CREDENTIALS, else the one 'followsync auth google' stored",
@@ -320,6 +326,21 @@ class NotifySettings:
         if problems:
             raise ConfigError.listing("The [notify] settings", problems, verb="have")
         return cls(**values)
+
+
+def warn_if_shared(path: Path) -> None:
+    """Warn (as ssh does) when a file holding a secret can be read by its group or others."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        return  # the caller's read says what is wrong
+    if mode & 0o077:
+        logging.getLogger("followsync").warning(
+            "followsync: %s holds a secret but other users can read it (mode %04o); run `chmod 600 %s`",
+            path,
+            mode,
+            shlex.quote(str(path)),
+        )
 
 
 def address_of(text: str) -> str:

@@ -92,6 +92,11 @@ class TrackerBusy(TrackerError):
     """Another run holds the lock, or the file is open in a spreadsheet program."""
 
 
+class StaleRead(TrackerBusy):
+    """The tracker changed since it was read: what was computed from that read must not be
+    written. :func:`followsync.run.run` reads and computes again (a few times)."""
+
+
 class WriteRefused(TrackerError):
     """followsync would lose something of the user's if it wrote; ``--force`` overrides."""
 

@@ -32,7 +32,7 @@ from .core.changes import (
 from .core.compute import DueItem, compute, digest
 from .core.diff import diff, refuse_mass_rewrite
 from .core.sends import Send, record_sends
-from .errors import EXIT_OK, FollowsyncError, TrackerBusy, TrackerUnreadable, UsageError
+from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
 from .outputs.results import Outcome, RunResult
@@ -41,6 +41,8 @@ from .outputs.summary_sheet import SUMMARY_SHEET, plain_grid, summary_body, summ
 log = logging.getLogger("followsync")
 
 LOCK_TIMEOUT = 10.0  # seconds a second run waits for the first (DESIGN.md invariant 6)
+READ_ATTEMPTS = 3  # reads and computes of a run whose tracker keeps changing under it
+NOW_YEARS = (1900, 2200)  # --now outside these is a typo: dates near 1 or 9999 overflow
 
 
 # --------------------------------------------------------------------------------------
@@ -60,6 +62,11 @@ def resolve_now(text: str | None, timezone: str | None) -> dt.datetime:
         raise UsageError(
             f"--now {text!r} is not a date-time; use ISO form, e.g. --now 2026-11-25T09:00"
         ) from None
+    if not NOW_YEARS[0] <= stamp.year <= NOW_YEARS[1]:
+        raise UsageError(
+            f"--now {text.strip()!r} is outside the years {NOW_YEARS[0]} to {NOW_YEARS[1]}; "
+            "give a date-time in them, e.g. --now 2026-11-25T09:00"
+        )
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=tz) if tz else stamp.astimezone()
     return stamp.astimezone(tz) if tz else stamp
@@ -97,7 +104,13 @@ def lock_path(backend: Backend) -> Path:
     folder = Path(
         os.environ.get("FOLLOWSYNC_LOCK_DIR") or Path(platformdirs.user_cache_dir("followsync")) / "locks"
     )
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(
+            f"followsync cannot create its lock folder {folder} ({e.strerror or e}); "
+            "set FOLLOWSYNC_LOCK_DIR to a folder it can write, e.g. FOLLOWSYNC_LOCK_DIR=/tmp"
+        ) from None
     return folder / f"{name}.lock"
 
 
@@ -114,6 +127,11 @@ def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[No
         raise TrackerBusy(
             f"Another followsync run is working on {backend.location}; waited {timeout:g} s for it and gave up.",
             hint="Nothing was written. Run again once it has finished (cron runs overlapping? space them out).",
+        ) from None
+    except OSError as e:  # (after Timeout, an OSError too) a lock folder that exists but is not writable
+        raise UsageError(
+            f"followsync cannot write its lock file {path} ({e.strerror or e}); "
+            "set FOLLOWSYNC_LOCK_DIR to a folder it can write, e.g. FOLLOWSYNC_LOCK_DIR=/tmp"
         ) from None
     try:
         yield
@@ -141,7 +159,20 @@ def run(
     if dry_run:
         return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
+        # A person who saves the tracker during the run wins: what was computed from the read
+        # before their save is never written (StaleRead); the run reads and computes again.
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
+            except StaleRead as e:
+                log.info("%s: changed during the run (try %d of %d)", backend.location, attempt, READ_ATTEMPTS)
+                if attempt == READ_ATTEMPTS:
+                    raise TrackerBusy(
+                        f"{backend.location} was saved by someone else during each of {READ_ATTEMPTS} tries; "
+                        "nothing was written.",
+                        hint="Run followsync again when nobody is editing the tracker.",
+                    ) from e
+        raise AssertionError("unreachable")
 
 
 def _run(

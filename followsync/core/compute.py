@@ -168,11 +168,12 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     lint, and every Problem (cells that did not parse, data that contradicts itself, possible
     duplicates, drafts that fail lint). ``ID`` holds a new ID where the row's was blank.
     """
-    frame = tracker.frame
+    frame, implausible = rules_mod.implausible_dates(tracker.frame, now, tracker.sheet)
     plan = rules_mod.plan(frame, now, config.rules, config.language)
     repeated, id_problems = repeated_ids(tracker)
     problems = (
         list(tracker.problems)
+        + implausible
         + id_problems
         + rules_mod.check(frame, now, tracker.sheet)
         + duplicates(tracker)
@@ -181,6 +182,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     ids = _ids(frame)
 
     generated = drafts.render(frame, plan, now, config)
+    problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
     final, states, status_changes = keep_edits(frame, plan, generated)
     history = []
     for i, before, after in status_changes:
@@ -221,6 +223,18 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
         )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.Problem]:
+    """A Problem on each input too long for its row's draft to fit a cell (drafts.CELL_CHARS)."""
+    out = []
+    for i, key in enumerate(keys):
+        if key:
+            n = len(str(frame[key].iat[i]))
+            message = f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
+            ident = frame["id"].iat[i] or None
+            out.append(schema.Problem(sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident))
+    return out
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:

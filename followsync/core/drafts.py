@@ -45,6 +45,7 @@ from . import draft_words, shipped
 from .cells import aligned_records, as_count, as_date, frame_records, text
 from .language import ENGLISH
 from .language import code as lang_code
+from .sandbox import BudgetedEnvironment
 from .sends import follow_ups_this_round
 
 if TYPE_CHECKING:
@@ -125,8 +126,9 @@ def _shipped_loader(language: str = ENGLISH) -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(str(folder if language == ENGLISH else folder.joinpath(language)))
 
 
-class _Environment(jinja2.Environment):
-    """A Jinja environment that can pin templates for a run (:meth:`pinned`)."""
+class _Environment(BudgetedEnvironment):
+    """The sandboxed Jinja environment (:mod:`.sandbox`), which can pin templates for a run
+    (:meth:`pinned`)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -238,7 +240,12 @@ def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) ->
         try:
             # a new dict of its own, as make_module makes (any Mapping will do, whatever the stub says)
             ctx = template.new_context(cast(dict[str, Any], context))
-            body = "".join(template.root_render_func(ctx))
+            env = template.environment
+            if isinstance(env, BudgetedEnvironment):
+                with env.budget():
+                    body = env.render_chunks(template.root_render_func(ctx))
+            else:
+                body = "".join(template.root_render_func(ctx))
             subject = str((ctx.vars["subject"] if "subject" in ctx.exported_vars else "") or "")
         except Exception:
             # Unlike render, this does not map the traceback onto template lines;
@@ -485,7 +492,7 @@ def render_row(
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
     language = draft_words.row_language(row, config)
-    return _render_row(row, kind, linkedin, today, config, _environment_for(config, language), language)
+    return _render_row(row, kind, linkedin, today, config, _environment_for(config, language), language)[:3]
 
 
 def _environment_for(config: Config, language: str = ENGLISH) -> _Environment:
@@ -500,9 +507,9 @@ def _render_row(
     config: Config,
     env: jinja2.Environment,
     language: str = ENGLISH,
-) -> tuple[str, str, str]:
+) -> tuple[str, str, str, str]:
     profile = config.profile
-    subject = message = note = ""
+    subject = message = note = overlong = ""
     if kind:
         limit = config.rules.max_words
         cells = _initial_cells(row, profile, language)
@@ -514,6 +521,8 @@ def _render_row(
 
         shorten = shorten_words if language == ENGLISH else partial(shorten_words, language=language)
         subject, message = _fit(render_message, cells, word_count, limit, shorten, 3)
+        if len(message) > CELL_CHARS or len(subject) > CELL_CHARS:
+            subject, message, overlong = _fit_cell(render_message, _initial_cells(row, profile, language))
     if linkedin:
         limit = config.rules.linkedin_note_chars
         cells = _initial_cells(row, profile, language)
@@ -528,7 +537,22 @@ def _render_row(
         _, note = _fit(render_note, cells, linkedin_length, limit, cut, 12)
         if linkedin_length(note) > limit:  # only a huge profile name can get here
             note = cut(note, limit)
-    return subject, message, note
+    return subject, message, note, overlong
+
+
+CELL_CHARS = 32_767  # Excel's cell (Google's: 50,000; Airtable's: 100,000): fits every store
+SHORT_CELL_CHARS = 200  # each of REQUIRED_TEXT in the short draft of a row that can't fit
+
+
+def _fit_cell(render_with, cells: dict[str, str]) -> tuple[str, str, str]:
+    """A draft within :data:`CELL_CHARS` (a word can be a huge paste): the optional parts cut,
+    else a short draft, and the key of the longest required cell, for a Problem."""
+    subject, message = _fit(render_with, dict(cells), len, CELL_CHARS, shorten_chars, 12)
+    if len(message) <= CELL_CHARS and len(subject) <= CELL_CHARS:
+        return subject, message, ""
+    short = {k: "" if k in OPTIONAL else shorten_chars(v, SHORT_CELL_CHARS) for k, v in cells.items()}
+    subject, message = render_with(short, True)
+    return subject[:CELL_CHARS], message[:CELL_CHARS], max(REQUIRED_TEXT, key=lambda k: len(cells[k]))
 
 
 # The frame columns a row's drafts depend on (context, _initial_cells, wants_linkedin_note).
@@ -562,7 +586,8 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
 
 
 def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config) -> pd.DataFrame:
-    """The drafts for every row: columns ``draft_subject``, ``draft_message``, ``linkedin_note``.
+    """The drafts for every row: ``draft_subject``, ``draft_message``, ``linkedin_note``; and in
+    ``attrs["too_long"]`` per row, the key of an input too long for the message to fit a cell, or "".
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
     uses ``rule``, ``medium`` and ``status``). Blank (``""``) where the row needs no draft.
@@ -572,7 +597,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
     setting = lang_code(getattr(config, "language", ENGLISH))
     envs: dict[str, _Environment] = {}
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
-    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+    columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
     # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
     # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
     plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
@@ -583,7 +608,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
             if not (kind or linkedin):
-                drafted = NO_DRAFTS
+                drafted = (*NO_DRAFTS, "")
             else:
                 cell = row.get("language")
                 language = lang_code(cell, setting) if isinstance(cell, str) else setting
@@ -595,9 +620,8 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
                 drafted = _render_row(row, kind, linkedin, today, config, env, language)
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
-    return pd.DataFrame(
-        dict(zip(DRAFT_COLUMNS, columns, strict=True)),
-        index=frame.index,
-        columns=list(DRAFT_COLUMNS),
-        dtype="object",
+    out = pd.DataFrame(
+        dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, columns=list(DRAFT_COLUMNS), dtype="object"
     )
+    out.attrs["too_long"] = columns[3]
+    return out

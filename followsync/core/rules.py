@@ -327,6 +327,43 @@ def _reminder(language, key, texts, i, due, today, status, count, response) -> s
 # --------------------------------------------------------------------------------------
 # Data that contradicts itself (RULES.md section 6)
 
+# Dates of things that have happened: later than tomorrow (a day of slack for time zones), or
+# before EARLIEST, is a typo (2100 for 2010, a serial number read as a date).
+PAST_DATES = {
+    "applied_on": "Applied on",
+    "response_on": "Response on",
+    "thank_you_sent": "Thank-you sent",
+    "last_follow_up": "Last follow-up",
+    "rejection_reply_sent": "Rejection reply sent",
+}
+EARLIEST = pd.Timestamp(1990, 1, 1)
+
+
+def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The frame with dates of :data:`PAST_DATES` after tomorrow or before 1990 taken out (as a
+    cell that did not parse: they drive no rule), and a Problem for each such cell."""
+    latest = today_of(now) + pd.Timedelta(days=1)
+    problems: list[Problem] = []
+    out = frame
+    for key, column in PAST_DATES.items():
+        if key not in frame:
+            continue
+        day = _dates(frame, key)
+        late, early = (day > latest).to_numpy(), (day < EARLIEST).to_numpy()
+        if not (late.any() or early.any()):
+            continue
+        if out is frame:
+            out = frame.copy()
+        for i in np.flatnonzero(late | early):
+            when = day.iloc[i].date().isoformat()
+            why = "is after tomorrow" if late[i] else f"is before {EARLIEST.year}"
+            ident = frame["id"].iloc[i] or None
+            fix = "put the date it happened (a typo in the year?)"
+            problems.append(Problem(sheet, int(frame["_row"].iloc[i]), column, f"{when} {why}", fix, ident))
+        out.loc[late | early, key] = pd.NaT
+        out[f"{key}_bad"] = _bad(frame, key) | late | early
+    return out, problems
+
 
 def check(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> list[Problem]:
     """Problems with dates and counts that contradict each other; the rows are still planned."""

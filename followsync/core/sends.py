@@ -23,6 +23,7 @@ ask about the timeline`` has nothing to send, and is a :class:`~followsync.error
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -244,12 +245,18 @@ def _rows_to_record(
     tracker: schema.Tracker, marked: np.ndarray, wanted: dict[str, tuple[str, Send]]
 ) -> list[int]:
     """The frame positions of the rows to record: ticked, or named in ``wanted`` (by lower-cased
-    ID). A named ID on several rows, or on none, is a UsageError: nothing is recorded."""
+    ID). A named ID on several rows, or on none, is a UsageError: nothing is recorded. A tick on
+    a row whose ID is on another row too (a copied row) is left alone, tick and all, until the
+    person fixes the ID (the Problem of ``compute.repeated_ids`` says so): its writes could not
+    find their row, so it would be recorded again on every run."""
     frame = tracker.frame
     found = set()
     todo = []
+    counts = Counter((v or "").lower() for v in frame["id"])
     for i in range(len(frame)):
         ident = (frame["id"].iat[i] or "").lower()
+        if marked[i] and ident and counts[ident] > 1 and ident not in wanted:
+            continue
         if marked[i] or (ident and ident in wanted):
             if ident in found and ident in wanted:
                 raise UsageError(

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import SPEC, AddressList, Section, Setting
+from ..config import SPEC, AddressList, Section, Setting, warn_if_shared
 from ..errors import ConfigError
 from .errors import InboxError
 
@@ -173,6 +173,7 @@ class InboxSettings:
         if self.password_file:
             try:
                 lines = self.password_file.read_text(encoding="utf-8").splitlines()
+                warn_if_shared(self.password_file)
             except OSError as e:
                 raise InboxError(
                     f"The mailbox password file {self.password_file} cannot be read ({e.strerror or type(e).__name__}).",

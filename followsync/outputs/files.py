@@ -16,9 +16,18 @@ def atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp makes the file private; keep the old file's mode, else the usual 0644.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        # mkstemp makes the file private; give it the old file's mode (else a new file's,
+        # 0666), never wider than the umask allows: the files hold names, emails and drafts.
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666
+        os.chmod(tmp, mode & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: put straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

@@ -35,7 +35,7 @@ from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import NotifySettings, address_of
+from ..config import NotifySettings, address_of, warn_if_shared
 from ..errors import NotifyError
 from . import digest
 
@@ -125,6 +125,7 @@ def read_password(settings: NotifySettings) -> str | None:
     assert settings.password_file is not None  # NotifySettings.from_dict saw to it
     try:
         lines = settings.password_file.read_text(encoding="utf-8").splitlines()
+        warn_if_shared(settings.password_file)
     except OSError as e:
         raise NotifyError(
             f"The mail password file {settings.password_file} cannot be read ({e.strerror or type(e).__name__}).",

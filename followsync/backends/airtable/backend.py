@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pyairtable
 import requests
 
+from ...config import warn_if_shared
 from ...core.cells import (
     normalize_header,
 )
@@ -109,6 +110,7 @@ def read_token(config: Config | None) -> str:
     if not token and path is not None:
         try:
             token = path.read_text(encoding="utf-8").strip()
+            warn_if_shared(path)
         except OSError as e:
             raise AuthError(
                 f"Cannot read the Airtable token file {path} ({e.strerror or e}); fix [airtable] token_file in "

@@ -31,6 +31,7 @@ from followsync.core.cells import CellError
 from followsync.core.changes import CellWrite, ChangeSet, FillWrite, RowRef, row_fingerprint
 from followsync.core.schema import locate_header
 from followsync.errors import (
+    StaleRead,
     TrackerBusy,
     TrackerError,
     TrackerNotFound,
@@ -426,6 +427,15 @@ def test_a_failed_save_leaves_the_original_untouched(tmp_path, monkeypatch, how)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]  # no temp file, no .bak left behind
 
 
+def apply_after_a_save(backend, changes):
+    """Apply ``changes`` computed before someone saved the file: refused as stale (the run reads
+    and computes again); a backend that has not read the file (closed) finds rows by ID in it."""
+    with pytest.raises(StaleRead):
+        backend.apply(changes)
+    backend.close()
+    return backend.apply(changes)
+
+
 def test_rows_sorted_by_someone_else_are_found_by_id(tmp_path):
     rows = [["a-1", "Acme"], ["b-2", "Bolt"], [None, "Cog", "PM"], ["d-4", "Dune"]]
     path = tracker(tmp_path / "t.xlsx", rows)
@@ -440,7 +450,7 @@ def test_rows_sorted_by_someone_else_are_found_by_id(tmp_path):
         cells=[CellWrite(r, "Next action", f"action for {row[1]}") for r, row in zip(refs, rows, strict=True)]
         + [CellWrite(refs[2], "ID", "cog-3")],
     )
-    applied = backend.apply(changes)
+    applied = apply_after_a_save(backend, changes)
     ws = openpyxl.load_workbook(path).active
     got = {ws.cell(r, 2).value: (ws.cell(r, 1).value, ws.cell(r, 7).value) for r in range(2, 5)}
     assert got == {
@@ -460,7 +470,9 @@ def test_a_blank_id_row_that_stayed_put_gets_its_id(tmp_path):
     wb = openpyxl.load_workbook(path)
     wb.active["B2"] = "Acme Corp"  # an unrelated edit meanwhile: the file is read again
     save(wb, path)
-    applied = backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 2), "ID", "cog-2")]))
+    applied = apply_after_a_save(
+        backend, ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 2), "ID", "cog-2")])
+    )
     ws = openpyxl.load_workbook(path).active
     assert (ws["A3"].value, ws["B2"].value, applied.skipped) == ("cog-2", "Acme Corp", [])
 
@@ -751,7 +763,9 @@ def test_apply_writes_to_the_sheet_that_was_read_even_if_another_is_named_tracke
     wb = openpyxl.load_workbook(path)
     wb.create_sheet("Tracker", 0).append(["a summary the coach added"])
     save(wb, path)
-    backend.apply(ChangeSet("Jobs", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")]))
+    apply_after_a_save(
+        backend, ChangeSet("Jobs", 0, cells=[CellWrite(ref(snap, 1), "Next action", "Follow up")])
+    )
     wb = openpyxl.load_workbook(path)
     assert wb["Jobs"]["G2"].value == "Follow up"
     assert [[c.value for c in r] for r in wb["Tracker"].iter_rows()] == [["a summary the coach added"]]
@@ -834,7 +848,7 @@ def test_whatever_a_coach_does_to_the_rows_no_value_lands_on_another_row(order, 
             0,
             cells=[CellWrite(r, "Next action", f"for {row[1]}") for r, row in zip(refs, rows, strict=True)],
         )
-        applied = backend.apply(changes)
+        applied = apply_after_a_save(backend, changes)
         ws = openpyxl.load_workbook(path).active
         for r in range(2, ws.max_row + 1):
             company, action = ws.cell(r, 2).value, ws.cell(r, 7).value
@@ -854,7 +868,9 @@ def test_a_save_that_keeps_size_and_mtime_is_still_noticed(tmp_path):
     tracker(path, [["b-2", "Acme"], ["a-1", "Bolt"]])  # the coach swaps the two IDs
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
-    backend.apply(ChangeSet("Tracker", 0, cells=[CellWrite(r, "Next action", f"for {r.id}") for r in refs]))
+    apply_after_a_save(
+        backend, ChangeSet("Tracker", 0, cells=[CellWrite(r, "Next action", f"for {r.id}") for r in refs])
+    )
     ws = openpyxl.load_workbook(path).active
     assert [(ws.cell(r, 1).value, ws.cell(r, 7).value) for r in (2, 3)] == [
         ("b-2", "for b-2"),
