@@ -269,7 +269,7 @@ def check(ctx, location, config_path, now_text):
     help="How you sent it (default: the medium the draft was for).",
 )
 @click.option(
-    "--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25."
+    "--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25, yesterday, fri."
 )
 @tracker_options
 @click.pass_context
@@ -279,16 +279,9 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
     and Last medium; adds the message to the History worksheet.
     """
-    from .core.cells import BadCell, parse_date
-
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    try:
-        on = parse_date(on_text, cfg.date_order) if on_text else None
-    except BadCell as e:
-        raise UsageError(f"--on {on_text!r}: {e}") from None
-    if on is not None and on > now.date():
-        raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
+    on = sync.resolve_on("--on", on_text, now, cfg.date_order)
     with sync.one(cfg, location) as backend:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
     out = _console(ctx)

@@ -56,12 +56,51 @@ def resolve_now(text: str | None, timezone: str | None) -> dt.datetime:
     try:
         stamp = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
-            f"--now {text!r} is not a date-time; use ISO form, e.g. --now 2026-11-25T09:00"
-        ) from None
+        stamp = _typed_now(text, tz)
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=tz) if tz else stamp.astimezone()
     return stamp.astimezone(tz) if tz else stamp
+
+
+def _typed_now(text: str, tz: dt.tzinfo | None) -> dt.datetime:
+    """``--now`` as people type it ("tomorrow 9am", "fri 14:00"), read against the real clock."""
+    from .core.cells import parse_typed
+
+    clock = dt.datetime.now(tz) if tz else dt.datetime.now().astimezone()
+    typed = parse_typed(text, clock.replace(tzinfo=None), prefer="current_period")
+    if typed is None:
+        raise UsageError(
+            f"--now {text!r} is not a date-time.", hint="Use ISO form, e.g. --now 2026-11-25T09:00, or 'tomorrow 9am'."
+        )
+    when, has_time, _ = typed
+    return when if has_time else dt.datetime.combine(when.date(), clock.time().replace(microsecond=0))
+
+
+def resolve_on(option: str, text: str | None, now: dt.datetime, date_order: str = "DMY") -> dt.date | None:
+    """A past day given on the command line (``--on``): strict forms, or "yesterday", "fri"...
+
+    Read against ``now``; a weekday alone means the last one (today's included), and a day
+    after today is refused.
+    """
+    from .core.cells import WEEKDAYS, BadCell, parse_date, parse_typed
+
+    if not text:
+        return None
+    try:
+        on = parse_date(text, date_order)
+    except BadCell:
+        typed = parse_typed(text, now.replace(tzinfo=None), date_order, prefer="past")
+        if typed is None:
+            raise UsageError(
+                f"{option} {text!r} is not a day.",
+                hint="Use a date like 2026-11-25 or 25 Nov 2026, or a word like today, yesterday or fri.",
+            ) from None
+        on = typed[0].date()
+        if text.strip().lower() in WEEKDAYS and (now.date() - on).days == 7:
+            on = now.date()  # "wed" on a Wednesday: today
+    if on is not None and on > now.date():
+        raise UsageError(f"{option} {text!r} is in the future; record it once it has happened.")
+    return on
 
 
 # --------------------------------------------------------------------------------------

@@ -190,10 +190,68 @@ def _parse_datetime(value: Any, date_order: str) -> tuple[dt.datetime | None, bo
             d_s, mon_s = (m[1], m[2]) if day_first else (m[2], m[1])
             month = MONTHS.get(mon_s.lower())
             if month is None:
-                raise BadCell(f"{mon_s!r} is not a month; {DATE_HINT}")
+                raise BadCell(f"{mon_s!r} is not a month")
             t = _time_part(m[4], m[5], m[6], m[7])
             return _combine(int(m[3]), month, int(d_s), t), t is not None
-    raise BadCell(f"{_quote(text)} is not a date; {DATE_HINT}")
+    return _typed_date(text, date_order)
+
+
+# Dates as people type them ("Nov 30 2026 2pm", "mid December", "next Friday"), through
+# dateparser, after the strict forms above. A cell must name a fixed day: a relative one
+# ("next Friday") would move every day, except in Expected response by, where it is read
+# from the interview date (:class:`Phrase` "typed").
+_PART_OF_MONTH = re.compile(r"\b(early|mid|middle of|late|end of)\s+(?=[a-z]{3})", re.I)
+_PART_DAY = {"early": "5", "mid": "15", "middle of": "15", "late": "25", "end of": "28"}
+_HAS_TIME = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d|\bnoon\b|\bmidnight\b", re.I)
+_BARE_SPAN = re.compile(r"^(\d+|a|an|one|two|three|four|five|six)\s+(day|week|month)s?$", re.I)
+
+
+def _phrase_text(text: str) -> str:
+    """A small phrase layer in front of dateparser: "mid December" -> "15 December", "2 weeks" -> "in 2 weeks"."""
+    text = " ".join(text.split())
+    text = _PART_OF_MONTH.sub(lambda m: _PART_DAY[m[1].lower()] + " ", text)
+    return f"in {text}" if _BARE_SPAN.match(text) else text
+
+
+def parse_typed(
+    text: str, base: dt.datetime, date_order: str = "DMY", prefer: str = "future"
+) -> tuple[dt.datetime, bool, bool] | None:
+    """``text`` read by dateparser against ``base``: (when, has_time, relative), or None.
+
+    ``relative`` says the result depends on ``base`` ("next Friday", "2 weeks", "Dec 15" without
+    a year); ``prefer`` ("future", "past") picks which way an ambiguous day is read.
+    """
+    import dateparser  # only for text the strict forms refused
+
+    def at(when: dt.datetime) -> dt.datetime | None:
+        settings: Any = {
+            "RELATIVE_BASE": when,
+            "PREFER_DATES_FROM": prefer,
+            "DATE_ORDER": date_order,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["relative-time", "absolute-time"],
+        }
+        return dateparser.parse(_phrase_text(text), languages=["en"], settings=settings)
+
+    found = at(base)
+    if found is None:
+        return None
+    has_time = bool(_HAS_TIME.search(text))
+    if not has_time:
+        found = dt.datetime.combine(found.date(), dt.time())
+    moved = at(base + dt.timedelta(days=400, hours=5))
+    relative = moved is None or moved.date() != found.date()
+    return found, has_time, relative
+
+
+def _typed_date(text: str, date_order: str) -> tuple[dt.datetime, bool]:
+    """A date cell's text the strict forms refused: a fixed day dateparser reads, or :class:`BadCell`."""
+    typed = parse_typed(text, dt.datetime(2000, 1, 1), date_order) if len(text) <= 60 else None
+    if typed is None:
+        raise BadCell(f"{_quote(text)} is not a date")
+    if typed[2]:
+        raise BadCell(f"{_quote(text)} moves with the day it is read; a date cell needs the day itself")
+    return typed[0], typed[1]
 
 
 def parse_date(value: Any, date_order: str = "DMY") -> dt.date | None:
@@ -206,10 +264,16 @@ def parse_date(value: Any, date_order: str = "DMY") -> dt.date | None:
 class Phrase:
     """An expected-response phrase, read relative to the interview date (RULES.md section 3)."""
 
-    kind: str  # next_week, days, weekday, end_of_month, this_week
+    kind: str  # next_week, days, weekday, end_of_month, this_week, typed
     n: int = 0
+    text: str = ""  # kind "typed": what was written, read by dateparser from the interview date
+    date_order: str = "DMY"
 
     def resolve(self, interview: dt.date) -> dt.date:
+        if self.kind == "typed":
+            base = dt.datetime.combine(interview, dt.time())
+            typed = parse_typed(self.text, base, self.date_order)
+            return typed[0].date() if typed else interview
         if self.kind == "next_week":
             monday = interview - dt.timedelta(days=interview.weekday())
             return monday + dt.timedelta(days=11)  # Friday of the following week
@@ -231,7 +295,8 @@ _NUM = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=Tr
 _IN_N = re.compile(rf"(?:in|within|after)\s+(\d+|{_NUM})\s+(day|week)s?$")
 _WEEKDAY = re.compile(r"(?:by|on|before|until|next)\s+(?:this\s+|next\s+)?([a-z]+)$")
 PHRASE_HINT = (
-    "use a date, or one of: next week, end of next week, in 10 days, in 2 weeks, by Friday, end of month"
+    "use a date, or a timeline from the interview such as: next week, in 10 days, 2 weeks, "
+    "by Friday, next Friday 2pm, mid December, end of month"
 )
 
 
@@ -268,7 +333,13 @@ def parse_expected(value: Any, date_order: str = "DMY") -> dt.date | Phrase | No
     try:
         return parse_date(value, date_order)
     except BadCell:
-        raise BadCell(f"{_quote(value)} is neither a date nor a timeline followsync understands") from None
+        pass
+    if isinstance(value, str) and len(value) <= 60:
+        base = dt.datetime(2000, 1, 3)  # a Monday: only whether the text is relative matters here
+        typed = parse_typed(value, base, date_order)
+        if typed is not None:
+            return Phrase("typed", text=" ".join(value.split()), date_order=date_order)
+    raise BadCell(f"{_quote(value)} is neither a date nor a timeline followsync understands") from None
 
 
 def parse_count(value: Any) -> int | None:
@@ -326,7 +397,7 @@ def parse_choice(value: Any, choices: Iterable[str]) -> str | None:
     for c in choices:
         if normalize_header(c) == wanted:
             return c
-    raise BadCell(f"{_quote(text)} is not one of: {', '.join(choices)}")
+    raise BadCell(f"{_quote(text)} is not one of the choices")
 
 
 def as_text(value: Any) -> str:
