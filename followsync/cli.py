@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,27 @@ class FollowsyncGroup(click.Group):
         except FollowsyncError as e:
             _print_error(e)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:  # `followsync run | head -1`: the reader has what it wanted
+            _quiet_stdout()
+            ctx.exit(EXIT_OK)
+
+
+class _Console(Console):
+    """rich's Console, but a closed pipe ends the command quietly with 0 (rich's own says 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _quiet_stdout()
+        raise SystemExit(EXIT_OK)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush finds no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's)
+        pass
 
 
 def _print_error(e: FollowsyncError, lead: str = "", *, hint: bool = True) -> None:
@@ -58,7 +80,17 @@ def _console(ctx: click.Context) -> Console:
     return ctx.obj["console"]
 
 
-@click.group(cls=FollowsyncGroup, epilog=EXIT_CODES_HELP)
+def _err_console(out: Console) -> Console:
+    """Where errors go: stderr, beside ``out`` (a test's console keeps them in one capture)."""
+    if out.file is sys.stdout or getattr(out.file, "name", "") == "<stdout>":
+        return Console(stderr=True, highlight=False, soft_wrap=True)
+    return out
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=FollowsyncGroup, epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="followsync")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -71,7 +103,7 @@ def main(ctx: click.Context) -> None:
     Start with `followsync init tracker.xlsx --demo`, then `followsync run`.
     """
     ctx.ensure_object(dict)
-    ctx.obj.setdefault("console", Console(highlight=False, soft_wrap=True))
+    ctx.obj.setdefault("console", _Console(highlight=False, soft_wrap=True))
 
 
 def tracker_options(f):
@@ -173,7 +205,7 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     if as_json:
         click.echo(json.dumps(digest.to_json(outcomes, now), indent=2))
     else:
-        digest.report_outcomes(out, outcomes, quiet=quiet)
+        digest.report_outcomes(out, outcomes, quiet=quiet, err=_err_console(out))
     if not dry_run and cfg.notify is not None:
         try:
             mail_mod.mail_digest(cfg, outcomes, now)

@@ -249,6 +249,7 @@ def _run(
     _refresh_summary(snapshot, summary, changes, notes)
     if not force and not dry_run:
         refuse_mass_rewrite(tracker, changes)
+    _log_cells(changes)
     applied = None
     if not dry_run and changes:
         applied = backend.apply(changes, force=force)
@@ -267,6 +268,18 @@ def _run(
         calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
         name=name,
     )
+
+
+def _log_cells(changes: ChangeSet) -> None:
+    """At ``-vv``, each cell a run writes: row and column, its value only where it is no message."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    for ch in changes.cells:
+        shown = "(text)" if ch.column in _UNLOGGED else repr(str(ch.value)[:60])
+        log.debug("cell %s / %s <- %s", ch.row.id or f"row {ch.row.index + 1}", ch.column, shown)
+
+
+_UNLOGGED = frozenset({"Draft subject", "Draft message", "LinkedIn note", "Notes", "Draft state"})
 
 
 def _history_write(history: list[dict[str, Any]]) -> SheetWrite:

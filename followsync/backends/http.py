@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,10 +50,24 @@ class RetryPolicy:
             return None
         return wait
 
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds``, and remember the wait."""
+    def wait(self, seconds: float, what: str = "the server") -> None:
+        """Sleep ``seconds``, and remember the wait; a long one at a terminal says what it waits for."""
         self.waits.append(seconds)
+        log.info("waiting %.0f s for %s before trying again", seconds, what)
+        if seconds >= NOTICE_SECONDS and _stderr_is_terminal():
+            print(f"followsync: waiting {seconds:.0f} s for {what} before trying again...", file=sys.stderr, flush=True)
         self.sleep(seconds)
+
+
+NOTICE_SECONDS = 3.0  # a wait this long, at a terminal, is said on stderr
+log = logging.getLogger("followsync.backends.http")
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class GaveUp(Exception):

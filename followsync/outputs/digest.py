@@ -30,13 +30,16 @@ URGENCY_TITLE = {"overdue": "Overdue", "today": "Due today", "soon": "Due soon"}
 # The text digest
 
 
-def report_outcomes(out: Console, outcomes: Sequence[Outcome], *, quiet: bool = False) -> None:
-    """Each tracker's digest; a failed tracker's error in its place."""
+def report_outcomes(
+    out: Console, outcomes: Sequence[Outcome], *, quiet: bool = False, err: Console | None = None
+) -> None:
+    """Each tracker's digest; a failed tracker's error in its place (on ``err`` when given: stderr)."""
     for o in outcomes:
         if o.error is not None:
-            out.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
+            to = err or out
+            to.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
             if o.error.hint:
-                out.print(escape(o.error.hint))
+                to.print(escape(o.error.hint))
         elif o.result is not None:
             report_run(out, o.result, quiet=quiet)
 

@@ -391,7 +391,7 @@ class GoogleSheetsBackend(Backend):
             wait = self.retry.next_wait(attempt, waited, retry_after or None)
             if wait is None:
                 break
-            self.retry.wait(wait)
+            self.retry.wait(wait, "Google Sheets (too many requests)")
             waited += wait
         raise RemoteError(
             f"Google Sheets kept answering 429 (too many requests) to the write; gave up after {attempt} attempts and "
