@@ -324,6 +324,39 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     ctx.exit(result.exit_code)
 
 
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID")
+@click.option(
+    "--status",
+    metavar="STATUS",
+    help="The Status the answer gives the row: Rejected, Next round, Offer... (any case, or its start: rej).",
+)
+@click.option(
+    "--on", "on_text", metavar="DATE", help="The day they answered (default: today), e.g. 2026-11-25, yesterday, fri."
+)
+@tracker_options
+@click.pass_context
+def replied(ctx, row_id, status, on_text, location, config_path, now_text):
+    """Record that row ID got an answer, then recompute the tracker, as `sent` does.
+
+    Sets Response on (and Status, with --status); adds the answer to the History worksheet.
+    """
+    from .core.sends import status_choice
+
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    on = sync.resolve_on("--on", on_text, now, cfg.date_order)
+    chosen = status_choice(status) if status else None
+    with sync.one(cfg, location) as backend:
+        result = sync.run(backend, cfg, now, sends={row_id: sync.Send(on=on, reply=True, status=chosen)})
+    out = _console(ctx)
+    for entry in result.history:
+        if str(entry.get("ID", "")).lower() == row_id.lower():
+            out.print(f"Recorded for {escape(row_id)}: {escape(str(entry.get('What happened', '')))}.")
+    digest.report_run(out, result, quiet=True)
+    ctx.exit(result.exit_code)
+
+
 @main.command()
 @click.argument("row_id", metavar="ID")
 @tracker_options

@@ -239,7 +239,7 @@ def _run(
     changes.cells.extend(recorded.writes)
     # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
     changes.add_columns += [n for n in recorded.columns if n not in as_read and n not in changes.add_columns]
-    history = recorded.history + computed.history
+    history = recorded.history + _unsaid(computed.history, recorded.history)
     if history:
         changes.sheets.append(_history_write(history))
     summary = summary_mod.compute(
@@ -268,6 +268,14 @@ def _run(
         calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
         name=name,
     )
+
+
+def _unsaid(noticed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The status changes a run noticed, less those of rows a reply just recorded (it said them)."""
+    from .core.sends import REPLIED
+
+    replied = {str(h["ID"]).lower() for h in recorded if str(h["What happened"]).startswith(REPLIED)}
+    return [h for h in noticed if not (str(h["ID"]).lower() in replied and str(h["What happened"]).startswith("Status:"))]
 
 
 def _log_cells(changes: ChangeSet) -> None:
