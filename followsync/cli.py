@@ -19,6 +19,7 @@ from rich.markup import escape
 from . import __version__
 from . import config as config_mod
 from . import run as sync
+from . import schedule as schedule_mod
 from .errors import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -384,6 +385,43 @@ def history(ctx, row_id, location, config_path, now_text):
         if e.get("Message"):
             for line in str(e["Message"]).splitlines():
                 out.print(f"    {escape(line)}")
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config the schedule runs with (default: the one followsync finds from here).",
+)
+@click.option("--at", "at", default="08:00", show_default=True, metavar="HH:MM", help="The time of day to run.")
+@click.option("--install", is_flag=True, help="Install it for the current user (again: changes nothing).")
+@click.option(
+    "--with",
+    "kind",
+    type=click.Choice(schedule_mod.KINDS),
+    help="What --install uses (default: launchd on macOS, Task Scheduler on Windows, systemd, else cron).",
+)
+@click.pass_context
+def schedule(ctx, config_path, at, install, kind):
+    """Print a daily schedule of `followsync run` (cron, systemd, launchd, Windows), or --install it.
+
+    Every form names followsync and the config by absolute path, so it works under cron's bare
+    PATH; the systemd timer and launchd run a day missed while the computer slept on waking.
+    """
+    path = config_path or config_mod.default_path()
+    if path is None or not Path(path).is_file():
+        raise UsageError(
+            "No followsync.toml to schedule" + (f" at {path}." if path else "."),
+            hint="Run it from the folder of your followsync.toml, or pass --config PATH.",
+        )
+    plan = schedule_mod.Schedule.of(Path(path), at)
+    out = _console(ctx)
+    if not install:
+        click.echo(schedule_mod.schedules(plan))
+        return
+    for line in schedule_mod.install(plan, kind or schedule_mod.default_kind()):
+        out.print(escape(line))
 
 
 @main.group()
