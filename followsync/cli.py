@@ -20,9 +20,10 @@ from . import __version__
 from . import config as config_mod
 from . import run as sync
 from . import schedule as schedule_mod
+from .backends import open_backend
+from .completion import complete_row_id, complete_tracker
 from .errors import (
     EXIT_OK,
-    EXIT_PROBLEMS,
     EXIT_TRACKER,
     FollowsyncError,
     NotifyError,
@@ -32,6 +33,7 @@ from .errors import (
 from .outputs import calendar as calendar_mod
 from .outputs import digest
 from .outputs import mail as mail_mod
+from .outputs import today as today_mod
 
 __doc__ = f"{__doc__}\n{exit_codes_text()}\n"
 EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2
@@ -126,8 +128,13 @@ def tracker_options(f):
         metavar="LOCATION",
         help="The tracker: an .xlsx path, a Google Sheets URL or key, airtable:BASE/TABLE, "
         "or the name of one of [[trackers]] (default: the config's).",
+        shell_complete=complete_tracker,
     )(f)
     return f
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (shapes in README).")(f)
 
 
 def logging_options(f):
@@ -225,9 +232,11 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     help="The .ics file to write (default: [calendar] path).",
 )
 @tracker_options
+@json_option
 @click.pass_context
-def calendar(ctx, output, location, config_path, now_text):
-    """Write an iCalendar file with one all-day event per due action (read-only on the trackers)."""
+def calendar(ctx, output, location, config_path, now_text, as_json):
+    """Write an iCalendar file: one event per due action (an overdue one on today), and each
+    interview ahead at its time (read-only on the trackers)."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
     path = output or cfg.calendar_path
@@ -242,6 +251,9 @@ def calendar(ctx, output, location, config_path, now_text):
             raise o.error
     changed = calendar_mod.refresh_calendar(path, outcomes, now)
     items = calendar_mod.calendar_items(outcomes)
+    if as_json:
+        click.echo(json.dumps(today_mod.calendar_json(str(path), items, changed, now.date()), indent=2))
+        return
     _console(ctx).print(
         f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}"
         + ("" if changed else " (unchanged)")
@@ -266,36 +278,85 @@ def report(ctx, output, location, config_path, now_text):
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    with sync.one(cfg, location) as backend:
-        summary = sync.summarise(backend, cfg, now)
-    try:
-        path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
-    except OSError as e:
-        raise UsageError(f"Cannot write the report {output}: {e.strerror or e}.") from None
-    _console(ctx).print(f"Wrote {escape(str(path))}.")
+    specs = sync.targets(cfg, location)
+    for spec in specs:  # several trackers: one report each, report-NAME.html
+        target = output if len(specs) == 1 else output.with_name(f"{output.stem}-{spec.name}{output.suffix}")
+        with open_backend(spec.location, cfg, spec.worksheet) as backend:
+            summary = sync.summarise(backend, cfg, now)
+        heading = today_mod.title(cfg.profile.name, spec.name, backend.location)
+        try:
+            path = report_mod.write(target, summary, title=heading, now=now)
+        except OSError as e:
+            raise UsageError(f"Cannot write the report {target}: {e.strerror or e}.") from None
+        _console(ctx).print(f"Wrote {escape(str(path))}.")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @tracker_options
+@json_option
 @click.pass_context
-def check(ctx, location, config_path, now_text):
-    """Validate the tracker without writing; list every Problem."""
+def check(ctx, location, config_path, now_text, as_json):
+    """Validate the tracker(s) without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    with sync.one(cfg, location) as backend:
-        tracker, problems = sync.check(backend, cfg, now)
+    specs = sync.targets(cfg, location)
+    checked = sync.check_all(specs, cfg, now)
+    code = EXIT_OK
+    for c in checked:
+        if c.error is not None:
+            if len(specs) == 1 and not as_json:
+                raise c.error
+            _print_error(c.error, f"{c.name}: ")
+        code = max(code, c.exit_code)
+    if as_json:
+        click.echo(json.dumps(today_mod.check_json(checked), indent=2))
+        ctx.exit(code)
     out = _console(ctx)
-    if not problems:
-        out.print(f"{escape(backend.location)}: {len(tracker.frame)} rows, no problems.")
-        ctx.exit(EXIT_OK)
-    out.print(f"{escape(backend.location)}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
-    for p in problems:
-        out.print(f"  {escape(str(p))}")
-    ctx.exit(EXIT_PROBLEMS)
+    for c in checked:
+        if c.error is not None:
+            continue
+        if not c.problems:
+            out.print(f"{escape(c.location)}: {c.rows} rows, no problems.")
+            continue
+        out.print(f"{escape(c.location)}: {len(c.problems)} problem{'s' if len(c.problems) != 1 else ''}:")
+        for p in c.problems:
+            out.print(f"  {escape(str(p))}")
+    ctx.exit(code)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("row_id", metavar="ID")
+@tracker_options
+@json_option
+@click.pass_context
+def today(ctx, location, config_path, now_text, as_json):
+    """What now: a table of what is overdue, due today and soon, with each draft's subject, per
+    tracker (read-only on the trackers). `followsync show ID` prints a draft."""
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    outcomes = sync.run_all(sync.targets(cfg, location), cfg, now, dry_run=True)
+    if as_json:
+        click.echo(json.dumps(digest.to_json(outcomes, now), indent=2))
+    else:
+        out = _console(ctx)
+        today_mod.print_today(out, outcomes, cfg.profile.name, err=_err_console(out))
+    ctx.exit(max(o.error.exit_code if o.error else EXIT_OK for o in outcomes))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
+@tracker_options
+@click.pass_context
+def show(ctx, row_id, location, config_path, now_text):
+    """Print row ID's current draft (subject, message, LinkedIn note), ready to paste."""
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    with sync.one(cfg, location) as backend:
+        draft = sync.draft_of(backend, cfg, now, row_id)
+    today_mod.print_draft(_console(ctx), draft)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
 @click.option(
     "--medium",
     type=click.Choice(["email", "phone", "linkedin", "other"], case_sensitive=False),
@@ -326,7 +387,7 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("row_id", metavar="ID")
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
 @click.option(
     "--status",
     metavar="STATUS",
@@ -359,14 +420,18 @@ def replied(ctx, row_id, status, on_text, location, config_path, now_text):
 
 
 @main.command()
-@click.argument("row_id", metavar="ID")
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
 @tracker_options
+@json_option
 @click.pass_context
-def history(ctx, row_id, location, config_path, now_text):
+def history(ctx, row_id, location, config_path, now_text, as_json):
     """Print the dated timeline of one application (the History worksheet)."""
     cfg = config_mod.load(config_path)
     with sync.one(cfg, location) as backend:
         mine = sync.history_of(backend, row_id)
+    if as_json:
+        click.echo(json.dumps(today_mod.history_json(row_id, mine), indent=2))
+        return
     out = _console(ctx)
     if not mine:
         out.print(

@@ -265,7 +265,7 @@ def _run(
         notes=notes,
         history=history,
         summary=summary,
-        calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells),
+        calendar=ics.items_from(name or backend.location, tracker.frame, computed.cells, now),
         name=name,
     )
 
@@ -325,6 +325,36 @@ def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tr
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     return tracker, compute(tracker, now, config).problems
+
+
+@dataclass
+class Checked:
+    """One tracker's ``check``: its Problems, or the error that stopped reading it."""
+
+    name: str
+    location: str
+    rows: int = 0
+    problems: list[schema.Problem] = field(default_factory=list)
+    error: FollowsyncError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        from .errors import EXIT_PROBLEMS
+
+        return self.error.exit_code if self.error else (EXIT_PROBLEMS if self.problems else EXIT_OK)
+
+
+def check_all(specs: Sequence[TrackerSpec], config: Config, now: dt.datetime) -> list[Checked]:
+    """:func:`check` of each tracker; one that cannot be read does not stop the others."""
+    out = []
+    for spec in specs:
+        try:
+            with open_backend(spec.location, config, spec.worksheet) as backend:
+                tracker, problems = check(backend, config, now)
+            out.append(Checked(spec.name, backend.location, len(tracker.frame), problems))
+        except FollowsyncError as e:
+            out.append(Checked(spec.name, spec.location, error=e))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -437,6 +467,26 @@ def summarise(backend: Backend, config: Config, now: dt.datetime) -> summary_mod
         _records(rows),
         thank_you_hours=config.rules.thank_you_hours,
     )
+
+
+def draft_of(backend: Backend, config: Config, now: dt.datetime, row_id: str) -> dict[str, Any]:
+    """Row ``row_id``'s current draft, as a run would write it (read-only): ID, Company, Next
+    action, Due and the Draft subject, message and LinkedIn note."""
+    from .core.compute import DRAFT_FIELDS
+
+    tracker = read_tracker(backend.read(), config)
+    computed = compute(tracker, now, config).cells
+    ids = [str(v or "").lower() for v in computed["ID"].tolist()]
+    if row_id.lower() not in ids:
+        raise UsageError(
+            f"No row with ID {row_id!r} in sheet {tracker.sheet!r}.",
+            hint="IDs are in the tracker's ID column; `followsync today` lists the ones with something due.",
+        )
+    i = ids.index(row_id.lower())
+    wanted = ("ID", "Next action", "Due", *DRAFT_FIELDS)
+    out = {name: computed[name].iat[i] for name in wanted if name in computed}
+    out["Company"] = str(tracker.frame["company"].iat[i] or "")
+    return out
 
 
 def history_of(backend: Backend, row_id: str) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ def test_json_shape_is_stable(runner, tmp_path):
     assert t["ok"] and t["sheet"] == "Tracker" and t["rows"] == 15 and t["written"]
     assert t["due"] == {"overdue": 3, "today": 3, "soon": 1}
     first = t["actions"][0]
-    assert set(first) == {"row", "id", "company", "job_title", "next_action", "due", "urgency", "reminder"}
+    assert set(first) == {"row", "id", "company", "job_title", "next_action", "due", "urgency", "reminder", "subject", "message"}
     assert first["urgency"] == "overdue" and first["due"] == "2026-11-20"
     again = json.loads(invoke(runner, "run", "--json").output)["trackers"][0]
     assert again["cells_changed"] == 0 and not again["written"]
