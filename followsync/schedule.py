@@ -34,8 +34,9 @@ def program() -> list[str]:
     for name in ("followsync", "followsync.exe", "Scripts/followsync.exe"):
         script = folder / name
         if script.is_file():
-            return [str(script.resolve())]
-    return [str(Path(sys.executable).resolve()), "-m", "followsync.cli"]
+            return [str(script.absolute())]
+    # Not resolved: a venv's python is a symlink to the base one, which lacks the venv's packages.
+    return [str(Path(sys.executable).absolute()), "-m", "followsync.cli"]
 
 
 def parse_at(text: str) -> tuple[int, int]:
