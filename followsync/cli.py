@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -34,6 +33,9 @@ from .outputs import calendar as calendar_mod
 from .outputs import digest
 from .outputs import mail as mail_mod
 from .outputs import today as today_mod
+from .terminal import Console as _Console
+from .terminal import err_console as _err_console
+from .terminal import quiet_stdout as _quiet_stdout
 
 __doc__ = f"{__doc__}\n{exit_codes_text()}\n"
 EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2
@@ -53,24 +55,6 @@ class FollowsyncGroup(click.Group):
             ctx.exit(EXIT_OK)
 
 
-class _Console(Console):
-    """rich's Console, but a closed pipe ends the command quietly with 0 (rich's own says 1)."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        _quiet_stdout()
-        raise SystemExit(EXIT_OK)
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at the null device, so the interpreter's last flush finds no closed pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's)
-        pass
-
-
 def _print_error(e: FollowsyncError, lead: str = "", *, hint: bool = True) -> None:
     """A followsync error on stderr: its sentence (after ``lead``), then its hint."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -81,13 +65,6 @@ def _print_error(e: FollowsyncError, lead: str = "", *, hint: bool = True) -> No
 
 def _console(ctx: click.Context) -> Console:
     return ctx.obj["console"]
-
-
-def _err_console(out: Console) -> Console:
-    """Where errors go: stderr, beside ``out`` (a test's console keeps them in one capture)."""
-    if out.file is sys.stdout or getattr(out.file, "name", "") == "<stdout>":
-        return Console(stderr=True, highlight=False, soft_wrap=True)
-    return out
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}

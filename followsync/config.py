@@ -23,6 +23,7 @@ from typing import Any
 
 import platformdirs
 
+from .days_off import holiday_calendar
 from .errors import ConfigError
 
 CONFIG_NAME = "followsync.toml"
@@ -104,14 +105,6 @@ def _holiday_region(value: str) -> str | None:
     except NotImplementedError:
         return 'is not a country the holidays package knows; use a code like "DE", "US" or "DE-BY"'
     return None
-
-
-def holiday_calendar(region: str, years: Iterable[int]) -> dict[dt.date, str]:
-    """The public holidays of ``region`` ("DE", or with a subdivision "DE-BY") in ``years``."""
-    import holidays  # only when [rules] holidays is set
-
-    country, _, subdiv = region.strip().upper().partition("-")
-    return dict(holidays.country_holidays(country, subdiv=subdiv or None, years=list(years)))
 
 
 _POSITIVE_SECONDS = "is not a positive number of seconds"  # [notify] timeout's wording

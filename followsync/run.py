@@ -175,6 +175,17 @@ def lock_path(backend: Backend) -> Path:
     return folder / f"{name}.lock"
 
 
+def _say_waiting(what: str, seconds: float) -> None:
+    """A wait of more than a few seconds, at a terminal, says what it waits for (on stderr)."""
+    import sys
+
+    from .backends.http import NOTICE_SECONDS
+
+    log.info("waiting for %s", what)
+    if seconds >= NOTICE_SECONDS and sys.stderr.isatty():
+        print(f"followsync: waiting for {what}...", file=sys.stderr, flush=True)
+
+
 @contextmanager
 def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Keep two runs on one tracker apart: the second waits ``timeout`` s, then gives up."""
@@ -183,7 +194,11 @@ def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[No
     path = lock_path(backend)
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            _say_waiting(f"another followsync run on {backend.location} (up to {timeout:g} s)", timeout)
+            lock.acquire()
     except filelock.Timeout:
         raise TrackerBusy(
             f"Another followsync run is working on {backend.location}; waited {timeout:g} s for it and gave up.",

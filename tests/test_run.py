@@ -146,3 +146,40 @@ def test_on_and_now_take_days_as_people_type_them():
     assert sync.resolve_now("2026-11-25T09:00", "Europe/Berlin").hour == 9
     later = sync.resolve_now("tomorrow 9am", "Europe/Berlin")
     assert (later.hour, later.minute) == (9, 0) and str(later.tzinfo) == "Europe/Berlin"
+
+
+def test_a_lock_wait_at_a_terminal_says_what_it_waits_for(monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    backend = MemoryBackend(demo_grid())
+    said = Terminal()
+    monkeypatch.setattr(sys, "stderr", said)
+    with sync.tracker_lock(backend, timeout=5):
+        pass  # free: no wait, nothing said
+    assert said.getvalue() == ""
+    import filelock
+
+    monkeypatch.setattr(filelock, "FileLock", _BusyLock)
+    with pytest.raises(TrackerBusy), sync.tracker_lock(backend, timeout=5):
+        pass
+    assert "waiting for another followsync run on" in said.getvalue()
+
+
+class _BusyLock:
+    """A lock another run holds for ever (no wall-clock wait in the test)."""
+
+    def __init__(self, path, timeout):
+        pass
+
+    def acquire(self, timeout=None):
+        import filelock
+
+        raise filelock.Timeout("held")
+
+    def release(self):
+        pass
