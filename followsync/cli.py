@@ -20,9 +20,11 @@ from rich.markup import escape
 from . import __version__
 from . import config as config_mod
 from . import run as sync
+from . import schedule as schedule_mod
+from .backends import open_backend
+from .completion import complete_row_id, complete_tracker
 from .errors import (
     EXIT_OK,
-    EXIT_PROBLEMS,
     EXIT_TRACKER,
     FollowsyncError,
     NotifyError,
@@ -32,6 +34,10 @@ from .errors import (
 from .outputs import calendar as calendar_mod
 from .outputs import digest
 from .outputs import mail as mail_mod
+from .outputs import today as today_mod
+from .terminal import Console as _Console
+from .terminal import err_console as _err_console
+from .terminal import quiet_stdout as _quiet_stdout
 
 __doc__ = f"{__doc__}\n{exit_codes_text()}\n"
 EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2
@@ -50,6 +56,9 @@ class FollowsyncGroup(click.Group):
         except FollowsyncError as e:
             _print_error(e)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:  # `followsync run | head -1`: the reader has what it wanted
+            _quiet_stdout()
+            ctx.exit(EXIT_OK)
 
 
 def _degrade_output() -> None:
@@ -74,7 +83,10 @@ def _console(ctx: click.Context) -> Console:
     return ctx.obj["console"]
 
 
-@click.group(cls=FollowsyncGroup, epilog=EXIT_CODES_HELP)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=FollowsyncGroup, epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="followsync")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -87,7 +99,7 @@ def main(ctx: click.Context) -> None:
     Start with `followsync init tracker.xlsx --demo`, then `followsync run`.
     """
     ctx.ensure_object(dict)
-    ctx.obj.setdefault("console", Console(highlight=False, soft_wrap=True))
+    ctx.obj.setdefault("console", _Console(highlight=False, soft_wrap=True))
 
 
 def tracker_options(f):
@@ -109,8 +121,13 @@ def tracker_options(f):
         metavar="LOCATION",
         help="The tracker: an .xlsx path, a Google Sheets URL or key, airtable:BASE/TABLE, "
         "or the name of one of [[trackers]] (default: the config's).",
+        shell_complete=complete_tracker,
     )(f)
     return f
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (shapes in README).")(f)
 
 
 def logging_options(f):
@@ -189,7 +206,7 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     if as_json:
         click.echo(json.dumps(digest.to_json(outcomes, now), indent=2))
     else:
-        digest.report_outcomes(out, outcomes, quiet=quiet)
+        digest.report_outcomes(out, outcomes, quiet=quiet, err=_err_console(out))
     if not dry_run and cfg.notify is not None:
         try:
             mail_mod.mail_digest(cfg, outcomes, now)
@@ -208,9 +225,11 @@ def run(ctx, location, config_path, now_text, dry_run, quiet, force, as_json, ve
     help="The .ics file to write (default: [calendar] path).",
 )
 @tracker_options
+@json_option
 @click.pass_context
-def calendar(ctx, output, location, config_path, now_text):
-    """Write an iCalendar file with one all-day event per due action (read-only on the trackers)."""
+def calendar(ctx, output, location, config_path, now_text, as_json):
+    """Write an iCalendar file: one event per due action (an overdue one on today), and each
+    interview ahead at its time (read-only on the trackers)."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
     path = output or cfg.calendar_path
@@ -225,6 +244,9 @@ def calendar(ctx, output, location, config_path, now_text):
             raise o.error
     changed = calendar_mod.refresh_calendar(path, outcomes, now)
     items = calendar_mod.calendar_items(outcomes)
+    if as_json:
+        click.echo(json.dumps(today_mod.calendar_json(str(path), items, changed, now.date()), indent=2))
+        return
     _console(ctx).print(
         f"{escape(str(path))}: {len(items)} event{'s' if len(items) != 1 else ''}"
         + ("" if changed else " (unchanged)")
@@ -249,35 +271,55 @@ def report(ctx, output, location, config_path, now_text):
 
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    cfg = sync.configured(cfg, location)
-    with sync.one(cfg, location) as backend:
-        summary = sync.summarise(backend, cfg, now)
-    try:
-        path = report_mod.write(output, summary, title=f"Job search: {backend.location}", now=now)
-    except OSError as e:
-        raise UsageError(f"Cannot write the report {output}: {e.strerror or e}.") from None
-    _console(ctx).print(f"Wrote {escape(str(path))}.")
+    specs = sync.targets(cfg, location)
+    for spec in specs:  # several trackers: one report each, report-NAME.html
+        target = output if len(specs) == 1 else output.with_name(f"{output.stem}-{spec.name}{output.suffix}")
+        tcfg = sync.for_tracker(cfg, spec)
+        with open_backend(spec.location, tcfg, spec.worksheet) as backend:
+            summary = sync.summarise(backend, tcfg, now)
+        heading = today_mod.title(cfg.profile.name, spec.name, backend.location)
+        try:
+            path = report_mod.write(target, summary, title=heading, now=now)
+        except OSError as e:
+            raise UsageError(f"Cannot write the report {target}: {e.strerror or e}.") from None
+        _console(ctx).print(f"Wrote {escape(str(path))}.")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @tracker_options
+@json_option
 @click.pass_context
-def check(ctx, location, config_path, now_text):
-    """Validate the tracker without writing; list every Problem."""
+def check(ctx, location, config_path, now_text, as_json):
+    """Validate the tracker(s) without writing; list every Problem."""
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    cfg = sync.configured(cfg, location)
-    out = _console(ctx)
-    with sync.one(cfg, location) as backend:
-        tracker, problems = sync.check(backend, cfg, now)
-        code = _check_inbox(out, backend, cfg, now) if cfg.inbox is not None else EXIT_OK
-    if not problems:
-        out.print(f"{escape(backend.location)}: {len(tracker.frame)} rows, no problems.")
+    specs = sync.targets(cfg, location)
+    checked = sync.check_all(specs, cfg, now)
+    code = EXIT_OK
+    for c in checked:
+        if c.error is not None:
+            if len(specs) == 1 and not as_json:
+                raise c.error
+            _print_error(c.error, f"{c.name}: ")
+        code = max(code, c.exit_code)
+    if as_json:
+        click.echo(json.dumps(today_mod.check_json(checked), indent=2))
         ctx.exit(code)
-    out.print(f"{escape(backend.location)}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
-    for p in problems:
-        out.print(f"  {escape(str(p))}")
-    ctx.exit(max(code, EXIT_PROBLEMS))
+    out = _console(ctx)
+    for c in checked:
+        if c.error is not None:
+            continue
+        if not c.problems:
+            out.print(f"{escape(c.location)}: {c.rows} rows, no problems.")
+            continue
+        out.print(f"{escape(c.location)}: {len(c.problems)} problem{'s' if len(c.problems) != 1 else ''}:")
+        for p in c.problems:
+            out.print(f"  {escape(str(p))}")
+    if cfg.inbox is not None:  # what the next run's inbox step would write, tracker by tracker
+        for spec in specs:
+            with open_backend(spec.location, sync.for_tracker(cfg, spec), spec.worksheet) as backend:
+                code = max(code, _check_inbox(out, backend, cfg, now))
+    ctx.exit(code)
 
 
 def _check_inbox(out: Console, backend, cfg, now) -> int:
@@ -313,14 +355,45 @@ def inbox(ctx, row_id, location, config_path, now_text):
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("row_id", metavar="ID")
+@tracker_options
+@json_option
+@click.pass_context
+def today(ctx, location, config_path, now_text, as_json):
+    """What now: a table of what is overdue, due today and soon, with each draft's subject, per
+    tracker (read-only on the trackers). `followsync show ID` prints a draft."""
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    outcomes = sync.run_all(sync.targets(cfg, location), cfg, now, dry_run=True)
+    if as_json:
+        click.echo(json.dumps(digest.to_json(outcomes, now), indent=2))
+    else:
+        out = _console(ctx)
+        today_mod.print_today(out, outcomes, cfg.profile.name, err=_err_console(out))
+    ctx.exit(max(o.error.exit_code if o.error else EXIT_OK for o in outcomes))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
+@tracker_options
+@click.pass_context
+def show(ctx, row_id, location, config_path, now_text):
+    """Print row ID's current draft (subject, message, LinkedIn note), ready to paste."""
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    with sync.one(cfg, location) as backend:
+        draft = sync.draft_of(backend, cfg, now, row_id)
+    today_mod.print_draft(_console(ctx), draft)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
 @click.option(
     "--medium",
     type=click.Choice(["email", "phone", "linkedin", "other"], case_sensitive=False),
     help="How you sent it (default: the medium the draft was for).",
 )
 @click.option(
-    "--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25."
+    "--on", "on_text", metavar="DATE", help="The day you sent it (default: today), e.g. 2026-11-25, yesterday, fri."
 )
 @tracker_options
 @click.pass_context
@@ -330,16 +403,9 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     Sets Thank-you sent, or Follow-ups sent + 1 and Last follow-up, or Rejection reply sent,
     and Last medium; adds the message to the History worksheet.
     """
-    from .core.cells import BadCell, parse_date
-
     cfg = config_mod.load(config_path)
     now = sync.resolve_now(now_text, cfg.timezone)
-    try:
-        on = parse_date(on_text, cfg.date_order) if on_text else None
-    except BadCell as e:
-        raise UsageError(f"--on {on_text!r}: {e}") from None
-    if on is not None and on > now.date():
-        raise UsageError(f"--on {on_text!r} is in the future; record a message once it is sent.")
+    on = sync.resolve_on("--on", on_text, now, cfg.date_order)
     cfg = sync.configured(cfg, location)
     with sync.one(cfg, location) as backend:
         result = sync.run(backend, cfg, now, sends={row_id: sync.Send(medium, on)})
@@ -351,15 +417,52 @@ def sent(ctx, row_id, medium, on_text, location, config_path, now_text):
     ctx.exit(result.exit_code)
 
 
-@main.command()
-@click.argument("row_id", metavar="ID")
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
+@click.option(
+    "--status",
+    metavar="STATUS",
+    help="The Status the answer gives the row: Rejected, Next round, Offer... (any case, or its start: rej).",
+)
+@click.option(
+    "--on", "on_text", metavar="DATE", help="The day they answered (default: today), e.g. 2026-11-25, yesterday, fri."
+)
 @tracker_options
 @click.pass_context
-def history(ctx, row_id, location, config_path, now_text):
+def replied(ctx, row_id, status, on_text, location, config_path, now_text):
+    """Record that row ID got an answer, then recompute the tracker, as `sent` does.
+
+    Sets Response on (and Status, with --status); adds the answer to the History worksheet.
+    """
+    from .core.sends import status_choice
+
+    cfg = config_mod.load(config_path)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    on = sync.resolve_on("--on", on_text, now, cfg.date_order)
+    chosen = status_choice(status) if status else None
+    with sync.one(cfg, location) as backend:
+        result = sync.run(backend, cfg, now, sends={row_id: sync.Send(on=on, reply=True, status=chosen)})
+    out = _console(ctx)
+    for entry in result.history:
+        if str(entry.get("ID", "")).lower() == row_id.lower():
+            out.print(f"Recorded for {escape(row_id)}: {escape(str(entry.get('What happened', '')))}.")
+    digest.report_run(out, result, quiet=True)
+    ctx.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("row_id", metavar="ID", shell_complete=complete_row_id)
+@tracker_options
+@json_option
+@click.pass_context
+def history(ctx, row_id, location, config_path, now_text, as_json):
     """Print the dated timeline of one application (the History worksheet)."""
     cfg = config_mod.load(config_path)
     with sync.one(cfg, location) as backend:
         mine = sync.history_of(backend, row_id)
+    if as_json:
+        click.echo(json.dumps(today_mod.history_json(row_id, mine), indent=2))
+        return
     out = _console(ctx)
     if not mine:
         out.print(
@@ -378,6 +481,43 @@ def history(ctx, row_id, location, config_path, now_text):
         if e.get("Message"):
             for line in str(e["Message"]).splitlines():
                 out.print(f"    {escape(line)}")
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config the schedule runs with (default: the one followsync finds from here).",
+)
+@click.option("--at", "at", default="08:00", show_default=True, metavar="HH:MM", help="The time of day to run.")
+@click.option("--install", is_flag=True, help="Install it for the current user (again: changes nothing).")
+@click.option(
+    "--with",
+    "kind",
+    type=click.Choice(schedule_mod.KINDS),
+    help="What --install uses (default: launchd on macOS, Task Scheduler on Windows, systemd, else cron).",
+)
+@click.pass_context
+def schedule(ctx, config_path, at, install, kind):
+    """Print a daily schedule of `followsync run` (cron, systemd, launchd, Windows), or --install it.
+
+    Every form names followsync and the config by absolute path, so it works under cron's bare
+    PATH; the systemd timer and launchd run a day missed while the computer slept on waking.
+    """
+    path = config_path or config_mod.default_path()
+    if path is None or not Path(path).is_file():
+        raise UsageError(
+            "No followsync.toml to schedule" + (f" at {path}." if path else "."),
+            hint="Run it from the folder of your followsync.toml, or pass --config PATH.",
+        )
+    plan = schedule_mod.Schedule.of(Path(path), at)
+    out = _console(ctx)
+    if not install:
+        click.echo(schedule_mod.schedules(plan))
+        return
+    for line in schedule_mod.install(plan, kind or schedule_mod.default_kind()):
+        out.print(escape(line))
 
 
 @main.group()

@@ -10,13 +10,14 @@ No setting is required: with no file, every default applies and ``--tracker`` na
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import os
 import shlex
 import tomllib
 import zoneinfo
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from .days_off import holiday_calendar
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -100,6 +102,16 @@ def _time_zone(value: str) -> str | None:
     return None
 
 
+def _holiday_region(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        holiday_calendar(value, [2026])
+    except NotImplementedError:
+        return 'is not a country the holidays package knows; use a code like "DE", "US" or "DE-BY"'
+    return None
+
+
 _POSITIVE_SECONDS = "is not a positive number of seconds"  # [notify] timeout's wording
 
 
@@ -160,7 +172,9 @@ SPEC: dict[str, Setting | Section] = {
         "follow_up_gap_days": Setting(int, 7, "days between follow-ups: no more than once a week", minimum=1, maximum=365),
         "rejection_reply_days": Setting(int, 1, "reply to a rejection within this many days", minimum=0, maximum=365),
         "skip_weekends": Setting(bool, True, "move follow-ups due on a Saturday or Sunday to the Monday after"),
-        "call_after": Setting(int, 2, "after this many follow-ups, call or try another contact", minimum=1,
+        "holidays": Setting(str, "", "also move follow-ups off the public holidays of this country (optionally a subdivision), e.g. DE or DE-BY",
+            example="DE", validate=_holiday_region),
+                "call_after": Setting(int, 2, "after this many follow-ups, call or try another contact", minimum=1,
             maximum=100),
         "final_after": Setting(int, 3, "after this many follow-ups, send a final note and move on", minimum=1,
             maximum=100),
@@ -277,6 +291,11 @@ class Rules:
     soon_days: int = _default("rules", "soon_days")
     max_words: int = _default("rules", "max_words")
     linkedin_note_chars: int = _default("rules", "linkedin_note_chars")
+    holidays: str = _default("rules", "holidays")
+
+    def holiday_dates(self, years: Iterable[int]) -> frozenset[dt.date]:
+        """The public holidays of ``[rules] holidays`` in ``years`` (none when it is unset)."""
+        return frozenset(holiday_calendar(self.holidays, years)) if self.holidays else frozenset()
 
 
 @dataclass(frozen=True)

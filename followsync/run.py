@@ -35,7 +35,7 @@ from .core.sends import Send, record_sends
 from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
-from .outputs.results import Outcome, RunResult
+from .outputs.results import Checked, Outcome, RunResult
 from .outputs.summary_sheet import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
 
 log = logging.getLogger("followsync")
@@ -59,9 +59,7 @@ def resolve_now(text: str | None, timezone: str | None) -> dt.datetime:
     try:
         stamp = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
-            f"--now {text!r} is not a date-time; use ISO form, e.g. --now 2026-11-25T09:00"
-        ) from None
+        stamp = _typed_now(text, tz)
     if not NOW_YEARS[0] <= stamp.year <= NOW_YEARS[1]:
         raise UsageError(
             f"--now {text.strip()!r} is outside the years {NOW_YEARS[0]} to {NOW_YEARS[1]}; "
@@ -70,6 +68,47 @@ def resolve_now(text: str | None, timezone: str | None) -> dt.datetime:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=tz) if tz else stamp.astimezone()
     return stamp.astimezone(tz) if tz else stamp
+
+
+def _typed_now(text: str, tz: dt.tzinfo | None) -> dt.datetime:
+    """``--now`` as people type it ("tomorrow 9am", "fri 14:00"), read against the real clock."""
+    from .core.cells import parse_typed
+
+    clock = dt.datetime.now(tz) if tz else dt.datetime.now().astimezone()
+    typed = parse_typed(text, clock.replace(tzinfo=None), prefer="current_period")
+    if typed is None:
+        raise UsageError(
+            f"--now {text!r} is not a date-time.", hint="Use ISO form, e.g. --now 2026-11-25T09:00, or 'tomorrow 9am'."
+        )
+    when, has_time, _ = typed
+    return when if has_time else dt.datetime.combine(when.date(), clock.time().replace(microsecond=0))
+
+
+def resolve_on(option: str, text: str | None, now: dt.datetime, date_order: str = "DMY") -> dt.date | None:
+    """A past day given on the command line (``--on``): strict forms, or "yesterday", "fri"...
+
+    Read against ``now``; a weekday alone means the last one (today's included), and a day
+    after today is refused.
+    """
+    from .core.cells import WEEKDAYS, BadCell, parse_date, parse_typed
+
+    if not text:
+        return None
+    try:
+        on = parse_date(text, date_order)
+    except BadCell:
+        typed = parse_typed(text, now.replace(tzinfo=None), date_order, prefer="past")
+        if typed is None:
+            raise UsageError(
+                f"{option} {text!r} is not a day.",
+                hint="Use a date like 2026-11-25 or 25 Nov 2026, or a word like today, yesterday or fri.",
+            ) from None
+        on = typed[0].date()
+        if text.strip().lower() in WEEKDAYS and (now.date() - on).days == 7:
+            on = now.date()  # "wed" on a Wednesday: today
+    if on is not None and on > now.date():
+        raise UsageError(f"{option} {text!r} is in the future; record it once it has happened.")
+    return on
 
 
 # --------------------------------------------------------------------------------------
@@ -114,6 +153,17 @@ def lock_path(backend: Backend) -> Path:
     return folder / f"{name}.lock"
 
 
+def _say_waiting(what: str, seconds: float) -> None:
+    """A wait of more than a few seconds, at a terminal, says what it waits for (on stderr)."""
+    import sys
+
+    from .backends.http import NOTICE_SECONDS
+
+    log.info("waiting for %s", what)
+    if seconds >= NOTICE_SECONDS and sys.stderr.isatty():
+        print(f"followsync: waiting for {what}...", file=sys.stderr, flush=True)
+
+
 @contextmanager
 def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Keep two runs on one tracker apart: the second waits ``timeout`` s, then gives up."""
@@ -122,7 +172,11 @@ def tracker_lock(backend: Backend, timeout: float = LOCK_TIMEOUT) -> Iterator[No
     path = lock_path(backend)
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            _say_waiting(f"another followsync run on {backend.location} (up to {timeout:g} s)", timeout)
+            lock.acquire()
     except filelock.Timeout:
         raise TrackerBusy(
             f"Another followsync run is working on {backend.location}; waited {timeout:g} s for it and gave up.",
@@ -193,6 +247,7 @@ def _run(
     changes, notes = pass_.changes, pass_.notes
     if not force and not dry_run:
         refuse_mass_rewrite(pass_.tracker, changes)
+    _log_cells(changes)
     applied = None
     if not dry_run and changes:
         applied = backend.apply(changes, force=force)
@@ -210,7 +265,7 @@ def _run(
         notes=notes,
         history=pass_.history,
         summary=pass_.summary,
-        calendar=ics.items_from(name or backend.location, pass_.tracker.frame, pass_.computed.cells),
+        calendar=ics.items_from(name or backend.location, pass_.tracker.frame, pass_.computed.cells, now),
         name=name,
         inbox=step.findings.lines() if step.findings is not None else [],
         inbox_error=step.error,
@@ -258,7 +313,7 @@ def _compute(
     # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
     wanted = accepted.columns + recorded.columns
     changes.add_columns += [n for n in wanted if n not in as_read and n not in changes.add_columns]
-    history = recorded.history + computed.history
+    history = recorded.history + _unsaid(computed.history, recorded.history)
     if history:
         changes.sheets.append(_history_write(history))
     summary = summary_mod.compute(
@@ -365,6 +420,26 @@ def _mail_token(config: Config) -> Callable[[], str] | None:
     return token
 
 
+def _unsaid(noticed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The status changes a run noticed, less those of rows a reply just recorded (it said them)."""
+    from .core.sends import REPLIED
+
+    replied = {str(h["ID"]).lower() for h in recorded if str(h["What happened"]).startswith(REPLIED)}
+    return [h for h in noticed if not (str(h["ID"]).lower() in replied and str(h["What happened"]).startswith("Status:"))]
+
+
+def _log_cells(changes: ChangeSet) -> None:
+    """At ``-vv``, each cell a run writes: row and column, its value only where it is no message."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    for ch in changes.cells:
+        shown = "(text)" if ch.column in _UNLOGGED else repr(str(ch.value)[:60])
+        log.debug("cell %s / %s <- %s", ch.row.id or f"row {ch.row.index + 1}", ch.column, shown)
+
+
+_UNLOGGED = frozenset({"Draft subject", "Draft message", "LinkedIn note", "Notes", "Draft state"})
+
+
 def _history_write(history: list[dict[str, Any]]) -> SheetWrite:
     """The rows a run appends to the History worksheet."""
     from .core.sends import HISTORY_COLUMNS
@@ -400,6 +475,20 @@ def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tr
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     return tracker, compute(tracker, now, config).problems
+
+
+def check_all(specs: Sequence[TrackerSpec], config: Config, now: dt.datetime) -> list[Checked]:
+    """:func:`check` of each tracker; one that cannot be read does not stop the others."""
+    out = []
+    for spec in specs:
+        try:
+            mine = for_tracker(config, spec)
+            with open_backend(spec.location, mine, spec.worksheet) as backend:
+                tracker, problems = check(backend, mine, now)
+            out.append(Checked(spec.name, backend.location, len(tracker.frame), problems))
+        except FollowsyncError as e:
+            out.append(Checked(spec.name, spec.location, error=e))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -512,6 +601,26 @@ def summarise(backend: Backend, config: Config, now: dt.datetime) -> summary_mod
         _records(rows),
         thank_you_hours=config.rules.thank_you_hours,
     )
+
+
+def draft_of(backend: Backend, config: Config, now: dt.datetime, row_id: str) -> dict[str, Any]:
+    """Row ``row_id``'s current draft, as a run would write it (read-only): ID, Company, Next
+    action, Due and the Draft subject, message and LinkedIn note."""
+    from .core.compute import DRAFT_FIELDS
+
+    tracker = read_tracker(backend.read(), config)
+    computed = compute(tracker, now, config).cells
+    ids = [str(v or "").lower() for v in computed["ID"].tolist()]
+    if row_id.lower() not in ids:
+        raise UsageError(
+            f"No row with ID {row_id!r} in sheet {tracker.sheet!r}.",
+            hint="IDs are in the tracker's ID column; `followsync today` lists the ones with something due.",
+        )
+    i = ids.index(row_id.lower())
+    wanted = ("ID", "Next action", "Due", *DRAFT_FIELDS)
+    out = {name: computed[name].iat[i] for name in wanted if name in computed}
+    out["Company"] = str(tracker.frame["company"].iat[i] or "")
+    return out
 
 
 def history_of(backend: Backend, row_id: str) -> list[dict[str, Any]]:

@@ -188,8 +188,10 @@ def test_single_tracker_commands_pick_one_of_several_by_name(cli_env):
     (cli_env / "followsync.toml").write_text(
         '[[trackers]]\nname = "alex"\nlocation = "a.xlsx"\n[[trackers]]\nname = "sam"\nlocation = "b.xlsx"\n'
     )
-    several = invoke("check")
+    several = invoke("show", "some-id")
     assert several.exit_code == 2 and "--tracker NAME" in several.output and "alex, sam" in several.output
+    both = invoke("check")  # check works across trackers (issue 14)
+    assert both.exit_code == 0 and "a.xlsx" in both.output and "b.xlsx" in both.output
     assert invoke("check", "--tracker", "sam").exit_code == 0
     assert "b.xlsx" in invoke("run", "--tracker", "sam").output
 

@@ -119,9 +119,71 @@ def test_resolve_now():
     assert sync.resolve_now("2026-11-25T09:00", "Europe/Berlin").isoformat() == "2026-11-25T09:00:00+01:00"
     assert sync.resolve_now("2026-11-25T09:00+00:00", "Europe/Berlin").hour == 10
     with pytest.raises(Exception, match="not a date-time"):
-        sync.resolve_now("yesterday", None)
+        sync.resolve_now("someday", None)
 
 
 def test_now_from_environment(monkeypatch):
     monkeypatch.setenv("FOLLOWSYNC_NOW", "2026-01-02T03:04")
     assert sync.resolve_now(None, "UTC").isoformat() == "2026-01-02T03:04:00+00:00"
+
+
+def test_on_and_now_take_days_as_people_type_them():
+    import datetime as dt
+
+    from followsync.errors import UsageError
+
+    now = dt.datetime(2026, 11, 25, 9, 0)  # a Wednesday
+    on = {t: sync.resolve_on("--on", t, now) for t in ("yesterday", "fri", "wed", "today", "25/11/2026")}
+    assert on == {
+        "yesterday": dt.date(2026, 11, 24),
+        "fri": dt.date(2026, 11, 20),  # the last Friday
+        "wed": dt.date(2026, 11, 25),  # today is one
+        "today": dt.date(2026, 11, 25),
+        "25/11/2026": dt.date(2026, 11, 25),
+    }
+    assert sync.resolve_on("--on", "11/24/2026", now, "MDY") == dt.date(2026, 11, 24)
+    with pytest.raises(UsageError, match="in the future"):
+        sync.resolve_on("--on", "tomorrow", now)
+    with pytest.raises(UsageError, match="not a day") as bad:
+        sync.resolve_on("--on", "someday", now)
+    assert "yesterday" in (bad.value.hint or "")
+    assert sync.resolve_now("2026-11-25T09:00", "Europe/Berlin").hour == 9
+    later = sync.resolve_now("tomorrow 9am", "Europe/Berlin")
+    assert (later.hour, later.minute) == (9, 0) and str(later.tzinfo) == "Europe/Berlin"
+
+
+def test_a_lock_wait_at_a_terminal_says_what_it_waits_for(monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    backend = MemoryBackend(demo_grid())
+    said = Terminal()
+    monkeypatch.setattr(sys, "stderr", said)
+    with sync.tracker_lock(backend, timeout=5):
+        pass  # free: no wait, nothing said
+    assert said.getvalue() == ""
+    import filelock
+
+    monkeypatch.setattr(filelock, "FileLock", _BusyLock)
+    with pytest.raises(TrackerBusy), sync.tracker_lock(backend, timeout=5):
+        pass
+    assert "waiting for another followsync run on" in said.getvalue()
+
+
+class _BusyLock:
+    """A lock another run holds for ever (no wall-clock wait in the test)."""
+
+    def __init__(self, path, timeout):
+        pass
+
+    def acquire(self, timeout=None):
+        import filelock
+
+        raise filelock.Timeout("held")
+
+    def release(self):
+        pass

@@ -12,11 +12,12 @@ import email.utils
 import logging
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-log = logging.getLogger("followsync")
+log = logging.getLogger("followsync.backends.http")
 
 #: A wait at least this long is said at INFO: a run that sits still should say why.
 SAY_WAITS_FROM = 5.0
@@ -61,12 +62,15 @@ class RetryPolicy:
             return None
         return wait
 
-    def wait(self, seconds: float, why: str = "the server to accept requests again") -> None:
+    def wait(self, seconds: float, what: str = "the server to accept requests again") -> None:
         """Sleep ``seconds``, and remember the wait; one of :data:`SAY_WAITS_FROM` or more is logged
-        at INFO with ``why`` (what it waits for), so a run that sits still says so."""
-        if seconds >= SAY_WAITS_FROM:
-            log.info("waiting %.0f s for %s", seconds, why)
+        at INFO with ``what`` it waits for, so a run that sits still says so, and one of
+        :data:`NOTICE_SECONDS` or more is said on stderr at a terminal."""
         self.waits.append(seconds)
+        if seconds >= SAY_WAITS_FROM:
+            log.info("waiting %.0f s for %s", seconds, what)
+        if seconds >= NOTICE_SECONDS and _stderr_is_terminal():
+            print(f"followsync: waiting {seconds:.0f} s for {what} before trying again...", file=sys.stderr, flush=True)
         self.sleep(seconds)
 
 
@@ -76,6 +80,16 @@ def google_policy(max_wait: float = GOOGLE_MAX_WAIT) -> RetryPolicy:
     1, 2, 4 ... 32, 60, 60 s (half of each random) within :data:`GOOGLE_MAX_WAIT`, so a run that hits
     the quota waits the minute out instead of giving up before the refill."""
     return RetryPolicy(max_wait=max_wait, cap=GOOGLE_CAP, max_attempts=GOOGLE_ATTEMPTS)
+
+
+NOTICE_SECONDS = 3.0  # a wait this long, at a terminal, is said on stderr
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class GaveUp(Exception):

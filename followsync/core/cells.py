@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .language import foreign_phrase
+from .typed_dates import parse_typed
 
 if TYPE_CHECKING:
     from .schema import Column
@@ -192,10 +193,20 @@ def _parse_datetime(value: Any, date_order: str) -> tuple[dt.datetime | None, bo
             d_s, mon_s = (m[1], m[2]) if day_first else (m[2], m[1])
             month = MONTHS.get(mon_s.lower())
             if month is None:
-                raise BadCell(f"{mon_s!r} is not a month; {DATE_HINT}")
+                raise BadCell(f"{mon_s!r} is not a month")
             t = _time_part(m[4], m[5], m[6], m[7])
             return _combine(int(m[3]), month, int(d_s), t), t is not None
-    raise BadCell(f"{_quote(text)} is not a date; {DATE_HINT}")
+    return _typed_date(text, date_order)
+
+
+def _typed_date(text: str, date_order: str) -> tuple[dt.datetime, bool]:
+    """A date cell's text the strict forms refused: a fixed day dateparser reads, or :class:`BadCell`."""
+    typed = parse_typed(text, dt.datetime(2000, 1, 1), date_order) if len(text) <= 60 else None
+    if typed is None:
+        raise BadCell(f"{_quote(text)} is not a date")
+    if typed[2]:
+        raise BadCell(f"{_quote(text)} moves with the day it is read; a date cell needs the day itself")
+    return typed[0], typed[1]
 
 
 def parse_date(value: Any, date_order: str = "DMY") -> dt.date | None:
@@ -208,10 +219,16 @@ def parse_date(value: Any, date_order: str = "DMY") -> dt.date | None:
 class Phrase:
     """An expected-response phrase, read relative to the interview date (RULES.md section 3)."""
 
-    kind: str  # next_week, days, weekday, end_of_month, this_week
+    kind: str  # next_week, days, weekday, end_of_month, this_week, typed
     n: int = 0
+    text: str = ""  # kind "typed": what was written, read by dateparser from the interview date
+    date_order: str = "DMY"
 
     def resolve(self, interview: dt.date) -> dt.date:
+        if self.kind == "typed":
+            base = dt.datetime.combine(interview, dt.time())
+            typed = parse_typed(self.text, base, self.date_order)
+            return typed[0].date() if typed else interview
         if self.kind == "next_week":
             monday = interview - dt.timedelta(days=interview.weekday())
             return monday + dt.timedelta(days=11)  # Friday of the following week
@@ -233,7 +250,8 @@ _NUM = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=Tr
 _IN_N = re.compile(rf"(?:in|within|after)\s+(\d+|{_NUM})\s+(day|week)s?$")
 _WEEKDAY = re.compile(r"(?:by|on|before|until|next)\s+(?:this\s+|next\s+)?([a-z]+)$")
 PHRASE_HINT = (
-    "use a date, or one of: next week, end of next week, in 10 days, in 2 weeks, by Friday, end of month"
+    "use a date, or a timeline from the interview such as: next week, in 10 days, 2 weeks, "
+    "by Friday, next Friday 2pm, mid December, end of month"
 )
 
 
@@ -271,7 +289,13 @@ def parse_expected(value: Any, date_order: str = "DMY") -> dt.date | Phrase | No
     try:
         return parse_date(value, date_order)
     except BadCell:
-        raise BadCell(f"{_quote(value)} is neither a date nor a timeline followsync understands") from None
+        pass
+    if isinstance(value, str) and len(value) <= 60:
+        base = dt.datetime(2000, 1, 3)  # a Monday: only whether the text is relative matters here
+        typed = parse_typed(value, base, date_order)
+        if typed is not None:
+            return Phrase("typed", text=" ".join(value.split()), date_order=date_order)
+    raise BadCell(f"{_quote(value)} is neither a date nor a timeline followsync understands") from None
 
 
 def parse_count(value: Any) -> int | None:
@@ -329,7 +353,7 @@ def parse_choice(value: Any, choices: Iterable[str]) -> str | None:
     for c in choices:
         if normalize_header(c) == wanted:
             return c
-    raise BadCell(f"{_quote(text)} is not one of: {', '.join(choices)}")
+    raise BadCell(f"{_quote(text)} is not one of the choices")
 
 
 def as_text(value: Any) -> str:

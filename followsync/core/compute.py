@@ -297,6 +297,8 @@ class DueItem:
     due: dt.date | None
     urgency: str
     reminder: str
+    subject: str = ""  # the row's Draft subject, as written
+    message: str = ""  # its Draft message, ready to paste
 
 
 def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
@@ -317,6 +319,7 @@ def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
     rows, ids = frame["_row"].tolist(), computed["ID"].tolist()
     company, job = frame["company"].tolist(), frame["job_title"].tolist()
     actions, reminders = computed["Next action"].tolist(), computed["Reminder"].tolist()
+    subjects, messages = (_draft_texts(computed, name) for name in ("Draft subject", "Draft message"))
     items = [
         DueItem(
             row=int(rows[i]),
@@ -327,9 +330,17 @@ def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
             due=None if missing[i] else days[i],
             urgency=urgencies[i],
             reminder=reminders[i],
+            subject=subjects[i],
+            message=messages[i],
         )
         for i, wanted in enumerate(listed)
         if wanted
     ]
     order = {"overdue": 0, "today": 1, "soon": 2}
     return sorted(items, key=lambda d: (order[d.urgency], d.due or dt.date.max, d.row))
+
+
+def _draft_texts(computed: pd.DataFrame, name: str) -> list[str]:
+    if name not in computed:
+        return [""] * len(computed)
+    return [cells.text(v) for v in computed[name].tolist()]

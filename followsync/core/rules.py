@@ -61,6 +61,27 @@ def _skip_weekend(due: pd.Series) -> pd.Series:
     return due + pd.to_timedelta(shift, unit="D")
 
 
+def _skip_days_off(due: pd.Series, rules: Rules) -> pd.Series:
+    """Move each due past weekends (when ``skip_weekends``) and ``[rules] holidays``, to a working day."""
+    if not rules.holidays:
+        return _skip_weekend(due) if rules.skip_weekends else due
+    years = {int(y) for y in due.dropna().dt.year.unique()}
+    off = rules.holiday_dates(years | {y + 1 for y in years})
+    if not off:
+        return _skip_weekend(due) if rules.skip_weekends else due
+    days = np.array(sorted(off), dtype="datetime64[D]")
+    out = due.copy()
+    for _ in range(len(days) + 3):  # each pass moves a day by one; runs of days off are short
+        d = out.dropna()
+        stuck = np.isin(d.to_numpy().astype("datetime64[D]"), days)
+        if rules.skip_weekends:
+            stuck |= d.dt.day_of_week.to_numpy() >= 5
+        if not stuck.any():
+            break
+        out.loc[d.index[stuck]] = d[stuck] + pd.Timedelta(days=1)
+    return out
+
+
 def interview_ahead(frame: pd.DataFrame, now: dt.datetime) -> np.ndarray:
     """Rule 6: Interview at has a time later than ``now``, or is a date alone after today.
 
@@ -227,8 +248,7 @@ def _due(
     follow_ups[rule == 9] = first[rule == 9]
     for number in (10, 11, 12):
         follow_ups[rule == number] = gap[rule == number]
-    if rules.skip_weekends:
-        follow_ups = _skip_weekend(follow_ups)
+    follow_ups = _skip_days_off(follow_ups, rules)
     fu_mask = np.isin(rule, list(FOLLOW_UP_RULES))
     due[fu_mask] = follow_ups[fu_mask]
     return due

@@ -63,6 +63,8 @@ _DONE = {
 # The plan's medium for rule 11 (and the others), as the Last medium choice.
 _PLANNED_MEDIUM = {"phone": "Phone", "other_contact": "Email", "email": "Email"}
 
+REPLIED = "Got a reply"  # the History's words for ``followsync replied``
+
 HISTORY_COLUMNS = ("Date", "ID", "Company", "What happened", "Medium", "Message")
 
 
@@ -180,10 +182,37 @@ def history_entry(
 
 @dataclass(frozen=True)
 class Send:
-    """A message the person says they sent: ``followsync sent ID`` or a Mark sent tick."""
+    """A message the person says they sent: ``followsync sent ID`` or a Mark sent tick.
+
+    With ``reply``, an answer they got instead (``followsync replied ID``): Response on, and
+    ``status`` (one of :data:`~followsync.core.schema.STATUSES`) when given.
+    """
 
     medium: str | None = None
     on: dt.date | None = None
+    reply: bool = False
+    status: str | None = None
+
+
+def status_choice(given: str) -> str:
+    """A Status as typed (any case, or the start of one: "next" is Next round), or UsageError."""
+    wanted = " ".join(given.split()).lower()
+    exact = [s for s in schema.STATUSES if s.lower() == wanted]
+    found = exact or [s for s in schema.STATUSES if wanted and s.lower().startswith(wanted)]
+    if len(found) == 1:
+        return found[0]
+    which = "could be " + " or ".join(found) if found else "is not a Status"
+    raise UsageError(f"{given!r} {which}.", hint="Use one of: " + ", ".join(schema.STATUSES) + ".")
+
+
+def _record_reply(row: Mapping[str, Any], send: Send, on: dt.date, out: Recorded) -> dict[str, Any]:
+    """Response on (and Status when given) for an answer, its History row added to ``out``."""
+    updates: dict[str, Any] = {"Response on": on}
+    if send.status:
+        updates["Status"] = send.status
+    what = REPLIED + (f"; Status set to {send.status}" if send.status else "")
+    out.history.append(history_entry(row, on=on, what=what, medium=send.medium))
+    return updates
 
 
 @dataclass
@@ -282,6 +311,9 @@ def _record_row(
     ident = frame["id"].iat[i] or None
     row = frame.iloc[i].to_dict()
     plan_row = plan.iloc[i].to_dict()
+    if send.reply:
+        updates = _record_reply(dict(row, id=ident or ""), send, send.on or now.date(), out)
+        return dict(updates, **({"Mark sent": None} if marked else {}))
     try:
         updates = record(row, plan_row, on=send.on or now.date(), medium=send.medium)
     except UsageError as e:

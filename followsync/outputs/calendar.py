@@ -76,14 +76,23 @@ class CalendarItem:
     draft_subject: str = ""
     draft_message: str = ""
     row: int | None = None
+    at: dt.datetime | None = None  # an interview's start (in UTC): a timed event, not an all-day one
 
     @property
     def uid(self) -> str:
         return event_uid(self.tracker, self.id, self.next_action)
 
+    def title_on(self, today: dt.date) -> str:
+        """The title on ``today``: an overdue action says so (it is shown on today)."""
+        if self.at is None and self.due < today:
+            return f"{self.title} (overdue since {self.due:%a %d %b})"
+        return self.title
+
     @property
     def title(self) -> str:
         label = SHORT_LABELS.get(self.next_action, self.next_action)
+        if self.at is not None:
+            label = "Interview"
         company = self.company or self.id or "an application"
         return f"{label}: {company} ({self.job_title})" if self.job_title else f"{label}: {company}"
 
@@ -120,8 +129,11 @@ def event_uid(tracker: str, row_id: str, next_action: str) -> str:
     return f"{digest}@{UID_DOMAIN}"
 
 
-def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> list[CalendarItem]:
-    """The calendar items of one tracker: every row with a Next action and a Due date.
+def items_from(
+    tracker: str, frame: pd.DataFrame, computed: pd.DataFrame, now: dt.datetime | None = None
+) -> list[CalendarItem]:
+    """The calendar items of one tracker: every row with a Next action and a Due date, and
+    (given ``now``) every interview ahead with its time.
 
     ``frame`` is ``schema.Tracker.frame``; ``computed`` is what ``sync.compute`` returned for
     it (columns by name: ID, Next action, Due, Reminder, Draft subject, Draft message).
@@ -143,7 +155,8 @@ def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> lis
     subjects = texts(computed["Draft subject"]) if "Draft subject" in computed else blank
     messages = texts(computed["Draft message"]) if "Draft message" in computed else blank
     rows = [int(r) for r in frame["_row"].tolist()]
-    return [
+    interviews = interviews_from(tracker, frame, ids, now) if now is not None else []
+    return interviews + [
         CalendarItem(
             tracker=tracker,
             id=ids[k],
@@ -161,26 +174,57 @@ def items_from(tracker: str, frame: pd.DataFrame, computed: pd.DataFrame) -> lis
     ]
 
 
-def _event(item: CalendarItem, stamp: dt.datetime, sequence: int) -> Event:
+def _event(item: CalendarItem, stamp: dt.datetime, sequence: int, today: dt.date) -> Event:
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", stamp)
-    event.add("dtstart", item.due)
-    # DTEND of an all-day event is exclusive: the day after.
-    event.add("dtend", item.due + dt.timedelta(days=1))
-    event.add("summary", item.title)
+    if item.at is not None:  # the interview itself: a busy, timed hour
+        event.add("dtstart", item.at)
+        event.add("dtend", item.at + INTERVIEW_LENGTH)
+    else:
+        day = max(item.due, today)  # an overdue action is on today, where it is seen
+        event.add("dtstart", day)
+        # DTEND of an all-day event is exclusive: the day after.
+        event.add("dtend", day + dt.timedelta(days=1))
+        # A reminder to act on, not a meeting: it must not mark the day as busy.
+        event.add("transp", "TRANSPARENT")
+    event.add("summary", item.title_on(today))
     event.add("description", item.description)
     if sequence:
         event.add("sequence", sequence)
-    # A reminder to act on, not a meeting: it must not mark the day as busy.
-    event.add("transp", "TRANSPARENT")
     event.add("categories", ["Job search"])
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", item.title)
-    alarm.add("trigger", ALARM_AFTER_START, parameters={"RELATED": "START"})
+    alarm.add("description", item.title_on(today))
+    trigger = -INTERVIEW_ALARM_BEFORE if item.at is not None else ALARM_AFTER_START
+    alarm.add("trigger", trigger, parameters={"RELATED": "START"})
     event.add_component(alarm)
     return event
+
+
+INTERVIEW = "Interview"  # an interview event's next_action (and its UID's)
+INTERVIEW_LENGTH = dt.timedelta(hours=1)
+INTERVIEW_ALARM_BEFORE = dt.timedelta(hours=1)
+
+
+def interviews_from(tracker: str, frame: pd.DataFrame, ids: list[str], now: dt.datetime) -> list[CalendarItem]:
+    """One timed item per interview ahead of ``now`` (Interview at with a time), UID per row."""
+    if "interview_at_has_time" not in frame:
+        return []
+    zone = now.tzinfo or dt.UTC
+    local_now = pd.Timestamp(now.replace(tzinfo=None))
+    at, timed = frame["interview_at"].tolist(), frame["interview_at_has_time"].fillna(False).tolist()
+    company, job = texts(frame["company"]), texts(frame["job_title"])
+    rows = [int(r) for r in frame["_row"].tolist()]
+    out = []
+    for k, (when, has_time) in enumerate(zip(at, timed, strict=True)):
+        if not has_time or pd.isna(when) or pd.Timestamp(when) <= local_now or not ids[k]:
+            continue
+        start = pd.Timestamp(when).to_pydatetime().replace(tzinfo=zone).astimezone(dt.UTC)
+        out.append(
+            CalendarItem(tracker, ids[k], company[k], job[k], INTERVIEW, start.date(), row=rows[k], at=start)
+        )
+    return out
 
 
 def _calendar(
@@ -194,11 +238,12 @@ def _calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", CALENDAR_NAME)
     seen: set[str] = set()
+    today = now.date()
     for item in sorted(items, key=lambda it: (it.due, it.tracker, it.id, it.next_action)):
         if item.uid in seen:  # the same action listed twice: one event
             continue
         seen.add(item.uid)
-        cal.add_component(_event(item, stamp, sequences.get(item.uid, 0)))
+        cal.add_component(_event(item, stamp, sequences.get(item.uid, 0), today))
     return cal
 
 

@@ -30,13 +30,34 @@ URGENCY_TITLE = {"overdue": "Overdue", "today": "Due today", "soon": "Due soon"}
 # The text digest
 
 
-def report_outcomes(out: Console, outcomes: Sequence[Outcome], *, quiet: bool = False) -> None:
-    """Each tracker's digest; a failed tracker's error in its place."""
+def title(profile_name: str, tracker_name: str, location: str) -> str:
+    """The heading of a tracker's report, digest and table: whose job search it is."""
+    named = tracker_name if tracker_name and tracker_name != "tracker" else ""
+    if profile_name:
+        return f"Job search: {profile_name}" + (f" ({named})" if named else "")
+    return f"Job search: {named or location}"
+
+
+def report_outcomes(
+    out: Console,
+    outcomes: Sequence[Outcome],
+    *,
+    quiet: bool = False,
+    err: Console | None = None,
+    profile_name: str | None = None,
+) -> None:
+    """Each tracker's digest; a failed tracker's error in its place (on ``err`` when given: stderr).
+
+    With ``profile_name`` (the mail's digest), each tracker's part is headed by its :func:`title`.
+    """
     for o in outcomes:
+        if profile_name is not None:
+            out.print(f"[bold]{escape(title(profile_name, o.spec.name, o.spec.location))}[/]")
         if o.error is not None:
-            out.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
+            to = err or out
+            to.print(f"[bold red]{escape(o.spec.name)}:[/] {escape(o.error.message)}")
             if o.error.hint:
-                out.print(escape(o.error.hint))
+                to.print(escape(o.error.hint))
         elif o.result is not None:
             report_run(out, o.result, quiet=quiet)
 
@@ -105,9 +126,10 @@ def plain(render: Callable[[Console], None]) -> str:
     return buffer.getvalue()
 
 
-def text(outcomes: Sequence[Outcome]) -> str:
-    """The digest a mail carries: what ``followsync run --quiet`` prints, as plain text."""
-    return plain(lambda console: report_outcomes(console, outcomes, quiet=True))
+def text(outcomes: Sequence[Outcome], profile_name: str = "") -> str:
+    """The digest a mail carries: what ``followsync run --quiet`` prints, as plain text, each
+    tracker headed by its :func:`title` ("Job search: Alex Morgan")."""
+    return plain(lambda console: report_outcomes(console, outcomes, quiet=True, profile_name=profile_name))
 
 
 # --------------------------------------------------------------------------------------
@@ -160,6 +182,8 @@ def _tracker_json(o: Outcome) -> dict[str, Any]:
                     "due": d.due.isoformat() if d.due else None,
                     "urgency": d.urgency,
                     "reminder": d.reminder,
+                    "subject": d.subject,
+                    "message": d.message,
                 }
                 for d in r.due
             ],

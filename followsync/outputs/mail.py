@@ -290,13 +290,13 @@ def mail_digest(config: Config, outcomes: Sequence[Outcome], now: dt.datetime) -
     if settings.weekly_report and _weekly_due(config, now):
         for o in outcomes:
             if o.result and o.result.summary is not None:
-                html = report.render(o.result.summary, title=f"Job search: {o.spec.name}", now=now)
+                html = report.render(o.result.summary, title=digest.title(config.profile.name, o.spec.name, o.spec.location), now=now)
                 attachments.append(Attachment(f"followsync-{o.spec.name}.html", html.encode(), "text/html"))
     due = sum(1 for o in outcomes if o.result for d in o.result.due if d.urgency in ("overdue", "today"))
     message_id = send(
         settings,
         subject=f"followsync: {due} follow-up{'s' if due != 1 else ''} due ({now:%a %d %b})",
-        text=digest.text(outcomes),
+        text=digest.text(outcomes, config.profile.name),
         attachments=attachments,
     )
     if attachments:

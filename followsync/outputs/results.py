@@ -69,3 +69,18 @@ class Outcome:
         if self.error is not None:
             return self.error.exit_code
         return self.result.exit_code if self.result else EXIT_OK
+
+
+@dataclass
+class Checked:
+    """One tracker's ``check``: its Problems, or the error that stopped reading it."""
+
+    name: str
+    location: str
+    rows: int = 0
+    problems: list[schema.Problem] = field(default_factory=list)
+    error: FollowsyncError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.error.exit_code if self.error else (EXIT_PROBLEMS if self.problems else EXIT_OK)

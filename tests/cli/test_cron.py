@@ -3,6 +3,7 @@ file, the Summary worksheet, the report, mail, and the mass-rewrite guard, throu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import openpyxl
@@ -58,7 +59,7 @@ def test_json_shape_is_stable(runner, tmp_path):
     assert t["ok"] and t["sheet"] == "Tracker" and t["rows"] == 15 and t["written"]
     assert t["due"] == {"overdue": 3, "today": 3, "soon": 1}
     first = t["actions"][0]
-    assert set(first) == {"row", "id", "company", "job_title", "next_action", "due", "urgency", "reminder"}
+    assert set(first) == {"row", "id", "company", "job_title", "next_action", "due", "urgency", "reminder", "subject", "message"}
     assert first["urgency"] == "overdue" and first["due"] == "2026-11-20"
     again = json.loads(invoke(runner, "run", "--json").output)["trackers"][0]
     assert again["cells_changed"] == 0 and not again["written"]
@@ -90,13 +91,15 @@ def test_calendar_refreshed_by_run_and_by_command(runner, tmp_path):
     assert invoke(runner, "run").exit_code == 0
     cal = Calendar.from_ical((tmp_path / "due.ics").read_bytes())
     events = [c for c in cal.walk("VEVENT")]
-    assert len(events) == 2 * 9  # every row with a Next action and a Due, in both trackers
+    # every row with a Next action and a Due, and the interview ahead, in both trackers
+    assert len(events) == 2 * (9 + 1)
+    assert sum(isinstance(e.decoded("dtstart"), dt.datetime) for e in events) == 2
     assert len({str(e["uid"]) for e in events}) == len(events)
     before = (tmp_path / "due.ics").stat().st_mtime_ns
     invoke(runner, "run")
     assert (tmp_path / "due.ics").stat().st_mtime_ns == before  # nothing changed, file untouched
     out = invoke(runner, "calendar", "-o", "mine.ics", "--tracker", "a.xlsx")
-    assert out.exit_code == 0 and "9 events" in out.output
+    assert out.exit_code == 0 and "10 events" in out.output
     assert invoke(runner, "calendar").exit_code == 0
 
 

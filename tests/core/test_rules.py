@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pandas as pd
 import pytest
@@ -364,3 +365,33 @@ def test_vectorised_plan_matches_row_by_row():
         alone = plan_one(r)
         assert together.iloc[i]["rule"] == alone["rule"]
         assert together.iloc[i]["reminder"] == alone["reminder"]
+
+
+def test_follow_up_skips_public_holidays_when_configured():
+    # Last follow-up Fri 18 Dec 2026: due Fri 25 Dec, Christmas; 26 Dec is a German holiday and
+    # a Saturday, 27 Dec a Sunday: the follow-up lands on Mon 28 Dec.
+    row = {
+        "Interview at": day(-20),
+        "Thank-you sent": day(-19),
+        "Follow-ups sent": 1,
+        "Last follow-up": day(23),
+    }
+    later = NOW + pd.Timedelta(days=25)
+    assert due_of(plan_one(row, now=later)) == day(30)
+    german = dataclasses.replace(Rules(), holidays="DE")
+    assert due_of(plan_one(row, now=later, rule_config=german)) == day(33)
+    # Holidays apply with weekends kept, too: 1 Jan 2027 (a Friday) moves to Sat 2 Jan.
+    row["Last follow-up"] = day(30)
+    weekends = dataclasses.replace(Rules(), holidays="DE", skip_weekends=False)
+    assert due_of(plan_one(row, now=later, rule_config=weekends)) == day(38)
+
+
+def test_holidays_setting_is_validated_and_takes_a_subdivision():
+    from followsync import config
+
+    assert config.from_dict({"rules": {"holidays": "DE-BY"}}).rules.holidays == "DE-BY"
+    bavaria = config.Rules(holidays="DE-BY").holiday_dates([2026])
+    assert dt.date(2026, 1, 6) in bavaria  # Epiphany: Bavaria's, not Berlin's
+    assert dt.date(2026, 1, 6) not in config.Rules(holidays="DE-BE").holiday_dates([2026])
+    with pytest.raises(config.ConfigError, match="holidays"):
+        config.from_dict({"rules": {"holidays": "XX"}})

@@ -233,3 +233,47 @@ def test_frame_never_crashes_on_arbitrary_grids(grid):
 def test_header_normalisation_is_idempotent(text):
     n = cells.normalize_header(text)
     assert cells.normalize_header(n) == n
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Nov 30 2026 2pm", (dt.datetime(2026, 11, 30, 14, 0), True)),
+        ("30 November 2026 at 9:15am", (dt.datetime(2026, 11, 30, 9, 15), True)),
+        ("Monday, 30 November 2026", (dt.datetime(2026, 11, 30), False)),
+    ],
+)
+def test_dates_as_people_type_them(value, expected):
+    assert cells.parse_datetime(value) == expected
+
+
+def test_a_relative_date_cell_is_refused_and_the_fix_is_said_once():
+    with pytest.raises(BadCell, match="moves with the day"):
+        cells.parse_datetime("next Friday 2pm")
+    t = schema.frame(grid_of([{"Company": "A", "Job title": "B", "Interview at": "tomorrowish", "Status": "Zzz"}]), "T")
+    for p in t.problems:
+        assert p.fix and str(p).count(p.fix.split(" (")[0]) == 1, str(p)  # the hint, without its tail
+        assert str(p).count("Interviewed") <= 1  # the Status choices are listed once
+    assert {p.column for p in t.problems} == {"Interview at", "Status"}
+
+
+@pytest.mark.parametrize(
+    "text, interview, expected",
+    [
+        ("next Friday 2pm", dt.date(2026, 11, 30), dt.date(2026, 12, 4)),
+        ("2 weeks", dt.date(2026, 11, 16), dt.date(2026, 11, 30)),
+        ("mid December", dt.date(2026, 11, 16), dt.date(2026, 12, 15)),
+        ("mid January", dt.date(2026, 12, 10), dt.date(2027, 1, 15)),  # the next one after the interview
+        ("Dec 3", dt.date(2026, 11, 16), dt.date(2026, 12, 3)),
+    ],
+)
+def test_typed_timelines_are_read_from_the_interview(text, interview, expected):
+    phrase = cells.parse_expected(text)
+    assert isinstance(phrase, Phrase)
+    assert phrase.resolve(interview) == expected
+
+
+def test_typed_dates_honour_date_order():
+    assert cells.parse_date("3/11/2026 2pm", "DMY") == dt.date(2026, 11, 3)
+    assert cells.parse_date("3/11/2026 2pm", "MDY") == dt.date(2026, 3, 11)
+    assert cells.parse_expected("Nov 30 2026 2pm") == dt.date(2026, 11, 30)

@@ -251,3 +251,36 @@ def test_items_from_varied_rows_are_what_the_per_row_version_made():
             assert_same(ics.items_from("Alex", t.frame, given), _reference_items_from("Alex", t.frame, given))
     empty = tracker_of([])
     assert ics.items_from("Alex", empty.frame, computed_of(empty)) == []
+
+
+def test_an_overdue_action_is_on_today_and_says_it_is_overdue():
+    (bolt,) = items([BOLT])  # the follow-up was due on day(1); three days later it is overdue
+    later = NOW + dt.timedelta(days=4)
+    assert bolt.due == day(1)
+    (event,) = events(ics.build([bolt], later))
+    assert event.decoded("dtstart") == later.date()
+    assert event.decoded("dtend") == later.date() + dt.timedelta(days=1)
+    assert "overdue since" in str(event["summary"]) and bolt.title in str(event["summary"])
+    (on_time,) = events(ics.build([bolt], NOW))
+    assert on_time.decoded("dtstart") == day(1) and "overdue" not in str(on_time["summary"])
+
+
+def test_each_interview_ahead_is_a_timed_event_with_its_own_stable_uid():
+    ahead = {**ACME, "ID": "next-1", "Interview at": dt.datetime.combine(day(2), dt.time(14, 30))}
+    other = {**ahead, "ID": "next-2", "Company": "Other"}
+    past = {**ACME}  # yesterday's interview: no event of its own
+    t = tracker_of([ahead, other, past])
+    found = ics.items_from("Alex", t.frame, computed_of(t), NOW)
+    interviews = [i for i in found if i.at is not None]
+    assert [i.id for i in interviews] == ["next-1", "next-2"]
+    evs = {str(e["uid"]): e for e in events(ics.build(found, NOW))}
+    timed = [e for e in evs.values() if isinstance(e.decoded("dtstart"), dt.datetime)]
+    assert len(timed) == 2
+    start = timed[0].decoded("dtstart")
+    assert start == dt.datetime.combine(day(2), dt.time(14, 30), tzinfo=NOW.tzinfo)
+    assert timed[0].decoded("dtend") - start == dt.timedelta(hours=1)
+    assert str(timed[0]["summary"]).startswith("Interview: ")
+    uids = {str(e["uid"]) for e in timed}
+    assert len(uids) == 2 and not uids & {i.uid for i in found if i.at is None}
+    again = ics.items_from("Alex", t.frame, computed_of(t), NOW + dt.timedelta(hours=1))
+    assert {i.uid for i in again if i.at is not None} == uids  # stable run after run

@@ -8,6 +8,7 @@ import pandas as pd
 
 from followsync import run as sync
 from followsync.config import Config
+from followsync.core import cells
 from followsync.core.compute import DueItem
 
 from ..conftest import NOW, tracker_of
@@ -33,6 +34,8 @@ def _reference_digest(tracker, computed):
                 due=None if pd.isna(due) else pd.Timestamp(due).date(),
                 urgency=urgency,
                 reminder=computed["Reminder"].iat[i],
+                subject=cells.text(computed["Draft subject"].iat[i]),
+                message=cells.text(computed["Draft message"].iat[i]),
             )
         )
     order = {"overdue": 0, "today": 1, "soon": 2}
@@ -54,3 +57,20 @@ def test_digest_of_varied_rows_is_what_the_per_row_version_made():
 def test_digest_of_no_rows_is_empty():
     t = tracker_of([])
     assert sync.digest(t, sync.compute(t, NOW, Config()).cells) == []
+
+
+def test_the_mailed_digest_is_titled_with_the_profile_name_not_a_path(tmp_path):
+    from followsync.backends.xlsx.backend import XlsxBackend
+    from followsync.config import TrackerSpec
+    from followsync.core.layout import demo_rows
+    from followsync.core.layout import load as load_layout
+    from followsync.outputs import digest
+
+    from ..conftest import TODAY
+
+    XlsxBackend(tmp_path / "sam.xlsx").create(load_layout(), demo_rows(TODAY))
+    outcomes = sync.run_all([TrackerSpec("sam", str(tmp_path / "sam.xlsx"))], Config(), NOW)
+    mailed = digest.text(outcomes, "Alex Morgan")
+    assert mailed.splitlines()[0] == "Job search: Alex Morgan (sam)"
+    assert digest.title("", "tracker", "/x/tracker.xlsx") == "Job search: /x/tracker.xlsx"
+    assert digest.title("", "kim", "kim.xlsx") == "Job search: kim"

@@ -43,6 +43,8 @@ ACTION = {
     "due": (str, type(None)),
     "urgency": str,
     "reminder": str,
+    "subject": str,  # the row's draft, to send from a script
+    "message": str,
 }
 PROBLEM = {
     "sheet": str,

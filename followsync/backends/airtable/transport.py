@@ -8,6 +8,7 @@ one waits out Airtable's 30 s lockout), within its bound on the total wait.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ import requests
 
 from ...errors import AuthError, FollowsyncError, RemoteError, TrackerError, TrackerNotFound
 from ..http import RetryPolicy, retry_after
+
+log = logging.getLogger("followsync.backends.airtable")
 
 #: Seconds between two requests: 4.5 a second, safely under Airtable's 5 per base.
 MIN_INTERVAL = 1 / 4.5
@@ -82,6 +85,7 @@ class Transport(requests.Session):
         while True:
             attempt += 1
             self._pace()
+            log.debug("Airtable request %s %s", method.upper(), urlsplit(url).path)
             try:
                 response = super().request(method, url, *args, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as e:

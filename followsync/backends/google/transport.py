@@ -8,8 +8,10 @@ gspread, google-auth and requests stay in the path.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from gspread.exceptions import APIError
@@ -18,6 +20,8 @@ from gspread.http_client import HTTPClient
 from ...errors import AuthError, RemoteError, TrackerError, TrackerNotFound
 from ..http import GaveUp, RetryPolicy, retry_after
 from .auth import SETUP_HINT, LoadedCredentials
+
+log = logging.getLogger("followsync.backends.google")
 
 ENV_API_URL = "FOLLOWSYNC_GOOGLE_API_URL"
 # The hosts the clients talk to; with an API URL set, all of them go there instead.
@@ -114,6 +118,7 @@ class RetryingHTTPClient(HTTPClient):
         while True:
             attempt += 1
             self.requests_made += 1
+            log.debug("Google request %s %s", method.upper(), urlsplit(str(endpoint)).path)
             try:
                 return super().request(method, endpoint, *args, **kwargs)
             except APIError as err:
