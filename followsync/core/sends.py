@@ -226,6 +226,46 @@ class Recorded:
     notes: list[str] = field(default_factory=list)
 
 
+class UserCells:
+    """A run's edits to the person's own cells: laid into a copy of the grid (so the rules then
+    see them), listed as writes, a missing column added right of the header.
+
+    Recording sends and applying Accept inbox both fill in a person's cells this way.
+    """
+
+    def __init__(self, tracker: schema.Tracker, snapshot: Snapshot) -> None:
+        self._tracker, self._snapshot = tracker, snapshot
+        self.grid = [list(r) for r in snapshot.grid]
+        self._positions = dict(tracker.header.positions)
+        self._width = tracker.header.width
+        self.writes: list[CellWrite] = []
+        self.columns: list[str] = []
+
+    def put(self, index: int, ident: str | None, updates: dict[str, Any]) -> None:
+        """Set ``updates`` (column name -> value) on grid row ``index``, the row whose ID is ``ident``."""
+        # A row without an ID is found at write time by its place and its user cells as read.
+        positions = self._tracker.header.positions
+        ref = RowRef(
+            ident,
+            index,
+            () if ident else row_fingerprint(self._snapshot.grid[index], positions),
+            handle=self._snapshot.handles.get(index),
+        )
+        for name, value in updates.items():
+            if name not in self._positions:
+                self._positions[name] = self._width
+                self._width += 1
+                self.columns.append(name)
+            put_cell(self.grid, index, self._positions[name], value)
+            self.writes.append(CellWrite(ref, name, value))
+
+    def done(self) -> list[list[Any]]:
+        """The grid with every edit in, and a header cell for each column added."""
+        for name in self.columns:
+            put_cell(self.grid, self._tracker.header.row, self._positions[name], name)
+        return self.grid
+
+
 def record_sends(
     tracker: schema.Tracker, snapshot: Snapshot, config: Config, now: dt.datetime, sends: dict[str, Send]
 ) -> Recorded:
@@ -243,30 +283,13 @@ def record_sends(
     if not todo:
         return out
     plan = rules_mod.plan(frame, now, config.rules, config.language)
-    grid = [list(r) for r in snapshot.grid]
-    positions = dict(tracker.header.positions)
-    width = tracker.header.width
+    edits = UserCells(tracker, snapshot)
     for i in todo:
         index = int(frame["_index"].iat[i])
         ident = frame["id"].iat[i] or None
         send = wanted.get((ident or "").lower(), (None, Send()))[1]
-        ref = RowRef(
-            ident,
-            index,
-            () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
-            handle=snapshot.handles.get(index),
-        )
-        updates = _record_row(frame, plan, i, bool(marked[i]), send, now, out)
-        for name, value in updates.items():
-            if name not in positions:
-                positions[name] = width
-                width += 1
-                out.columns.append(name)
-            put_cell(grid, index, positions[name], value)
-            out.writes.append(CellWrite(ref, name, value))
-    for name in out.columns:
-        put_cell(grid, tracker.header.row, positions[name], name)
-    out.grid = grid
+        edits.put(index, ident, _record_row(frame, plan, i, bool(marked[i]), send, now, out))
+    out.grid, out.writes, out.columns = edits.done(), edits.writes, edits.columns
     return out
 
 

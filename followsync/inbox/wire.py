@@ -24,9 +24,9 @@ import pandas as pd
 from ..core import rules as rules_mod
 from ..core import schema
 from ..core.cells import as_date, is_blank, text
-from ..core.changes import CellWrite, RowRef, Snapshot, put_cell, row_fingerprint
+from ..core.changes import CellWrite, Snapshot
 from ..core.compute import DueItem
-from ..core.sends import FOLLOW_UPS, REJECTION, THANK_YOU, Send
+from ..core.sends import FOLLOW_UPS, REJECTION, THANK_YOU, Send, UserCells
 from .drafts import DueDraft
 from .match import Findings, addresses_in
 
@@ -82,9 +82,7 @@ def accept(
     ticked = frame["accept_inbox"].fillna(False).to_numpy(dtype=bool)
     if not ticked.any():
         return out
-    grid = [list(r) for r in snapshot.grid]
-    positions = dict(tracker.header.positions)
-    width = tracker.header.width
+    edits = UserCells(tracker, snapshot)
     for i in [int(i) for i in ticked.nonzero()[0]]:
         row = frame.iloc[i].to_dict()
         ident = text(row.get("id"))
@@ -100,18 +98,8 @@ def accept(
             # The History's "Status: Interviewed -> Rejected" row comes from the rules' pass.
             status, on = found
             updates.update({"Status": status, "Response on": on})
-        ref = RowRef(ident or None, index, () if ident else row_fingerprint(snapshot.grid[index], tracker.header.positions),
-                     handle=snapshot.handles.get(index))
-        for name, value in updates.items():
-            if name not in positions:
-                positions[name] = width
-                width += 1
-                out.columns.append(name)
-            put_cell(grid, index, positions[name], value)
-            out.writes.append(CellWrite(ref, name, value))
-    for name in out.columns:
-        put_cell(grid, tracker.header.row, positions[name], name)
-    out.grid = grid
+        edits.put(index, ident or None, updates)
+    out.grid, out.writes, out.columns = edits.done(), edits.writes, edits.columns
     return out
 
 
