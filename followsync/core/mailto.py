@@ -58,9 +58,11 @@ def _encode(text: str) -> str:
     return quote(crlf, safe="")
 
 
-def link(to: str, subject: str, body: str, limit: int = MAX_CHARS) -> MailLink:
+def link(to: str, subject: str, body: str, limit: int | None = None) -> MailLink:
     """The ``mailto:`` link for a message; without its body when the whole link would be
-    longer than ``limit`` characters (and without the subject too if even that is too long)."""
+    longer than ``limit`` characters (:data:`MAX_CHARS`), and without the subject too if even
+    that is too long."""
+    limit = MAX_CHARS if limit is None else limit
     # "@" may stay as it is in an addr-spec (RFC 6068 section 2); everything else is encoded.
     head = "mailto:" + quote(to, safe="@")
     fields = [("subject", subject), ("body", body)]
