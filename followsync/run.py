@@ -245,10 +245,8 @@ def _run(
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
-    previous = run_stamp.load(backend)
-    pass_ = step.scan(
-        lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings, previous), tracker
-    )
+    previous = run_stamp.load(backend)  # for the day of a Mark sent tick
+    pass_ = step.scan(lambda found: _compute(snapshot, tracker, config, now, sends or {}, found, previous), tracker)
     changes, notes = pass_.changes, pass_.notes
     if not force and not dry_run:
         refuse_mass_rewrite(pass_.tracker, changes)
@@ -259,7 +257,7 @@ def _run(
     if step.findings is not None and not dry_run:
         step.findings.commit()  # the tracker is written: the mail read is now accounted for
     if not dry_run:
-        run_stamp.save(backend, now, _still_ticked(pass_.tracker))
+        run_stamp.save(backend, now, run_stamp.still_ticked(pass_.tracker))
     return RunResult(
         location=backend.location,
         sheet=pass_.tracker.sheet,
@@ -331,13 +329,6 @@ def _compute(
     due = digest(tracker, computed.cells)
     drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due)
     return _Pass(tracker, computed, changes, history, notes, summary, due, drafts)
-
-
-def _still_ticked(tracker: schema.Tracker) -> list[str]:
-    """The IDs whose Mark sent a run left ticked (a row it could not record)."""
-    frame = tracker.frame
-    ticked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
-    return [str(i) for i, t in zip(frame["id"].tolist(), ticked, strict=True) if t and i]
 
 
 class _InboxStep:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .backends.base import Backend
+from .core.schema import Tracker
 from .core.ticks import PreviousRun
 from .outputs.files import atomic_write
 
@@ -54,3 +55,10 @@ def save(backend: Backend, now: dt.datetime, ticked: Iterable[str]) -> None:
         atomic_write(stamp_path(backend), json.dumps(data).encode())
     except OSError as e:
         log.warning("could not remember this run in %s: %s", stamp_path(backend).parent, e)
+
+
+def still_ticked(tracker: Tracker) -> list[str]:
+    """The IDs whose Mark sent a run left ticked (a row it could not record)."""
+    frame = tracker.frame
+    ticked = frame["mark_sent"].fillna(False).to_numpy(dtype=bool)
+    return [str(i) for i, t in zip(frame["id"].tolist(), ticked, strict=True) if t and i]

@@ -207,9 +207,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         for finding in findings:
             problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
 
-    out["Mail link"] = _mail_links(tracker, plan, final, ids, problems)
-    out["Problems"] = _problems_cells(problems, tracker.header.row, rows)
-    out["Draft state"] = states
+    out["Mail link"] = _mail_links(tracker, plan, final, ids, problems)  # its Problems too
+    out["Problems"], out["Draft state"] = _problems_cells(problems, tracker.header.row, rows), states
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
     colours = load_layout().colours
