@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import run_stamp
 from .backends import Location, open_backend
 from .backends.base import Backend
 from .config import Config, TrackerSpec
@@ -32,6 +33,7 @@ from .core.changes import (
 from .core.compute import DueItem, compute, digest
 from .core.diff import diff, refuse_mass_rewrite
 from .core.sends import Send, record_sends
+from .core.ticks import PreviousRun
 from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
@@ -243,7 +245,8 @@ def _run(
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
-    pass_ = step.scan(lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings), tracker)
+    previous = run_stamp.load(backend)  # for the day of a Mark sent tick
+    pass_ = step.scan(lambda found: _compute(snapshot, tracker, config, now, sends or {}, found, previous), tracker)
     changes, notes = pass_.changes, pass_.notes
     if not force and not dry_run:
         refuse_mass_rewrite(pass_.tracker, changes)
@@ -253,6 +256,8 @@ def _run(
         applied = backend.apply(changes, force=force)
     if step.findings is not None and not dry_run:
         step.findings.commit()  # the tracker is written: the mail read is now accounted for
+    if not dry_run:
+        run_stamp.save(backend, now, run_stamp.still_ticked(pass_.tracker))
     return RunResult(
         location=backend.location,
         sheet=pass_.tracker.sheet,
@@ -288,7 +293,7 @@ class _Pass:
 
 def _compute(
     snapshot: Snapshot, tracker: schema.Tracker, config: Config, now: dt.datetime,
-    sends: dict[str, Send], findings: Any = None,
+    sends: dict[str, Send], findings: Any = None, previous: PreviousRun | None = None,
 ) -> _Pass:
     """Record the sends (and the inbox's findings, when there are any), run the rules, diff."""
     from .inbox import wire
@@ -300,7 +305,7 @@ def _compute(
         tracker = read_tracker(snapshot, config)
     if findings is not None:
         sends = {**wire.sends_of(findings, tracker, now, config.rules), **sends}
-    recorded = record_sends(tracker, snapshot, config, now, sends)
+    recorded = record_sends(tracker, snapshot, config, now, sends, previous)
     if recorded.writes:
         tracker = read_tracker(
             Snapshot(snapshot.sheet, recorded.grid, snapshot.fills, snapshot.handles), config

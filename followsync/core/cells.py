@@ -402,6 +402,7 @@ def fix_for(c: Column) -> str:
         "date_or_phrase": PHRASE_HINT,
         "count": "write a whole number such as 0, 1 or 2",
         "yesno": "choose Yes or No",
+        "tick_or_date": "choose Yes, or type the day you sent it",
         "choice": "choose from the drop-down: " + ", ".join(c.choices),
         "date_or_url": "put the date you connected, or the profile URL",
         "text": "replace the error with text",
@@ -437,6 +438,10 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
         return {c.key: pd.array(each(parse_count), dtype="Int64")}, bad
     if c.kind == "yesno":
         return {c.key: pd.array(each(parse_yesno), dtype="boolean")}, bad
+    if c.kind == "tick_or_date":
+        from .ticks import parse_tick_column  # Mark sent: a tick, or the day it was sent
+
+        return parse_tick_column(c.key, values, each, date_order), bad
     if c.kind == "choice":
         return {c.key: pd.Series(each(lambda v: parse_choice(v, c.choices)), dtype=object)}, bad
     if c.kind == "date_or_url":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import cells, drafts, lint, schema
+from . import cells, drafts, lint, mailto, schema
 from . import rules as rules_mod
 from . import sends as sending
 from .cells import is_blank
@@ -207,8 +207,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         for finding in findings:
             problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
 
-    out["Problems"] = _problems_cells(problems, tracker.header.row, rows)
-    out["Draft state"] = states
+    out["Mail link"] = _mail_links(tracker, plan, final, ids, problems)  # its Problems too
+    out["Problems"], out["Draft state"] = _problems_cells(problems, tracker.header.row, rows), states
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
     colours = load_layout().colours
@@ -223,6 +223,25 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
         )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _mail_links(
+    tracker: schema.Tracker,
+    plan: pd.DataFrame,
+    final: dict[str, list[str]],
+    ids: list[str],
+    problems: list[schema.Problem],
+) -> pd.Series:
+    """The Mail link of every row (core/mailto.py), its Problems added to ``problems``; a row
+    that can't be computed keeps its link as it is, like its drafts."""
+    made, found = mailto.links(tracker, plan, final["Draft subject"], final["Draft message"], ids)
+    problems += found
+    current = tracker.frame["mail_link"].tolist()
+    stuck = (plan["rule"] == 0).tolist()
+    kept = [
+        ("" if is_blank(current[i]) else str(current[i])) if stuck[i] else made[i] for i in range(len(made))
+    ]
+    return pd.Series(kept, index=tracker.frame.index, dtype=object)
 
 
 def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.Problem]:

@@ -29,7 +29,7 @@ class Column:
 
     name: str
     key: str
-    kind: str  # text, date, datetime, date_or_phrase, count, yesno, choice, date_or_url
+    kind: str  # text, date, datetime, date_or_phrase, count, yesno, tick_or_date, choice, date_or_url
     owner: str = "user"  # "user" or "followsync"
     choices: tuple[str, ...] = ()
 
@@ -77,8 +77,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("Open questions", "open_questions", "text"),
     Column("Notes", "notes", "text"),
     Column("Language", "language", "choice", choices=LANGUAGE_CODES),
-    # Tick it after sending the draft: the next run records the send (issue "Drafts").
-    Column("Mark sent", "mark_sent", "yesno", choices=YES_NO),
+    # Tick it after sending the draft, or type the day you sent it: the next run records the
+    # send (issue "Drafts"; the day: core/ticks.py).
+    Column("Mark sent", "mark_sent", "tick_or_date", choices=YES_NO),
     # Tick it to apply the Inbox cell's suggestion (Status, Response on); the run clears it.
     Column("Accept inbox", "accept_inbox", "yesno", choices=YES_NO),
     # followsync's own columns, right of the user's
@@ -88,6 +89,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("Draft subject", "draft_subject", "text", "followsync"),
     Column("Draft message", "draft_message", "text", "followsync"),
     Column("LinkedIn note", "linkedin_note", "text", "followsync"),
+    # A mailto: link that opens the email draft in the mail program (issue 13, core/mailto.py).
+    Column("Mail link", "mail_link", "text", "followsync"),
     Column("Problems", "problems", "text", "followsync"),
     # What the mailbox said about the row (issue 15, only with [inbox]): date, sender, label.
     Column("Inbox", "inbox", "text", "followsync"),

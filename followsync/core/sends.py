@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from . import rules as rules_mod
-from . import schema
+from . import schema, ticks
 from .cells import as_count, as_date, is_blank, text
 from .changes import CellWrite, RowRef, Snapshot, put_cell, row_fingerprint
 from .schema import MEDIUMS
@@ -62,6 +62,9 @@ _DONE = {
 }
 # The plan's medium for rule 11 (and the others), as the Last medium choice.
 _PLANNED_MEDIUM = {"phone": "Phone", "other_contact": "Email", "email": "Email"}
+
+# The user column that holds the date of a send, by what :func:`record` updates.
+_DATED = ("Thank-you sent", "Rejection reply sent", "Last follow-up")
 
 REPLIED = "Got a reply"  # the History's words for ``followsync replied``
 
@@ -192,6 +195,7 @@ class Send:
     on: dt.date | None = None
     reply: bool = False
     status: str | None = None
+    tick: ticks.SendDay | None = None  # a Mark sent alone: how its day ``on`` was found
 
 
 def status_choice(given: str) -> str:
@@ -267,9 +271,17 @@ class UserCells:
 
 
 def record_sends(
-    tracker: schema.Tracker, snapshot: Snapshot, config: Config, now: dt.datetime, sends: dict[str, Send]
+    tracker: schema.Tracker,
+    snapshot: Snapshot,
+    config: Config,
+    now: dt.datetime,
+    sends: dict[str, Send],
+    previous: ticks.PreviousRun | None = None,
 ) -> Recorded:
     """Record each ticked Mark sent and each ``sends`` entry (by ID) as sent.
+
+    A Mark sent is recorded on the date typed in it, else on the day :func:`ticks.send_day`
+    gives from the ``previous`` run (the run's notes and History say which).
 
     Returns the grid with the user cells updated (so the rules then see the send), the user
     cell writes (the send's dates, count and medium, and the cleared tick), and History rows.
@@ -287,10 +299,30 @@ def record_sends(
     for i in todo:
         index = int(frame["_index"].iat[i])
         ident = frame["id"].iat[i] or None
-        send = wanted.get((ident or "").lower(), (None, Send()))[1]
+        send = wanted.get((ident or "").lower(), (None, None))[1]
+        if send is None:  # a Mark sent alone: its day is the typed one, or the tick's
+            day = _tick_day(frame, i, now, previous, config)
+            send = Send(on=day.day, tick=day)
         edits.put(index, ident, _record_row(frame, plan, i, bool(marked[i]), send, now, out))
     out.grid, out.writes, out.columns = edits.done(), edits.writes, edits.columns
     return out
+
+
+def _tick_day(
+    frame: pd.DataFrame, i: int, now: dt.datetime, previous: ticks.PreviousRun | None, config: Config
+) -> ticks.SendDay:
+    """The day the Mark sent on the row at frame position ``i`` is recorded on."""
+    typed = frame["mark_sent_on"].iat[i] if "mark_sent_on" in frame else None
+    today = now.date()
+    off = config.rules.holiday_dates({today.year - 1, today.year}) if config.rules.holidays else ()
+    return ticks.send_day(
+        as_date(typed),
+        today,
+        previous,
+        frame["id"].iat[i] or None,
+        skip_weekends=config.rules.skip_weekends,
+        off=off,
+    )
 
 
 def _rows_to_record(
@@ -349,16 +381,19 @@ def _record_row(
     message = row.get("draft_message") if not is_blank(row.get("draft_message")) else ""
     if updates:
         entry_row = dict(row, id=ident or "")
-        out.history.append(
-            history_entry(
-                entry_row,
-                plan_row,
-                on=send.on or now.date(),
-                medium=updates.get("Last medium"),
-                message=str(message or ""),
-                updates=updates,
-            )
+        entry = history_entry(
+            entry_row,
+            plan_row,
+            on=send.on or now.date(),
+            medium=updates.get("Last medium"),
+            message=str(message or ""),
+            updates=updates,
         )
+        if send.tick is not None:
+            entry["What happened"] += f" ({ticks.history_words(send.tick)})"
+            dated = next(c for c in _DATED if c in updates)
+            out.notes.append(ticks.explain(_describe(entry_row), send.tick, dated))
+        out.history.append(entry)
     if marked:
         updates["Mark sent"] = None
     return updates

@@ -27,8 +27,8 @@ def test_every_column_of_rules_md_is_in_the_schema_and_layout_in_order():
     documented = re.findall(r"^\| (?!column|---)([^|]+?) \|", RULES_MD.split("## 2.")[0], re.M)
     # Issue "Drafts" adds a Mark sent tick box and a hidden state column to RULES.md's list.
     # Issue 15 (the inbox) adds an Accept inbox tick box and the Inbox column, and issue 16
-    # Language (a row's language for its drafts), with no rule text.
-    added = {"Mark sent", "Draft state", "Accept inbox", "Inbox", "Language"}
+    # Language (a row's language for its drafts), and issue 13 the Mail link, with no rule text.
+    added = {"Mark sent", "Draft state", "Accept inbox", "Inbox", "Language", "Mail link"}
     assert sorted(documented) == sorted(c.name for c in schema.COLUMNS if c.name not in added)
     assert documented[-7:] == [n for n in schema.OWNED_NAMES if n not in added]
     assert {lc.column.name for lc in load_layout().columns} == {c.name for c in schema.COLUMNS}

@@ -81,6 +81,8 @@ def field_spec(column: Column, note: str = "") -> dict[str, Any]:
         spec["type"] = "email"
     elif name == "Interviewer phone":
         spec["type"] = "phoneNumber"
+    elif name == "Mail link":
+        spec["type"] = "url"  # Airtable shows a URL field as a link: one click opens the draft
     elif name in MULTILINE:
         spec["type"] = "multilineText"
     else:

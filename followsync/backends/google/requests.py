@@ -83,10 +83,13 @@ class CellEdit:
     set_value: bool = False
     colour: str | None = None
     set_fill: bool = False
+    # The Mail link column: the cell links to its URL (TextFormat.link, "the link destination of
+    # the text"; a cell emptied is unlinked, since the field is in the request's mask).
+    link: bool = False
 
-    def signature(self) -> tuple[bool, bool, str | None]:
+    def signature(self) -> tuple[bool, bool, str | None, bool]:
         fmt = date_format(self.value) if self.set_value else None
-        return self.set_value, self.set_fill, fmt["type"] if fmt else None
+        return self.set_value, self.set_fill, fmt["type"] if fmt else None, self.link and self.set_value
 
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -97,12 +100,14 @@ class CellEdit:
             fmt["backgroundColor"] = hex_to_color(self.colour)
         if self.set_value and (nf := date_format(self.value)):
             fmt["numberFormat"] = nf
+        if self.link and self.set_value and isinstance(self.value, str) and self.value:
+            fmt["textFormat"] = {"link": {"uri": self.value}}
         if fmt:
             out["userEnteredFormat"] = fmt
         return out
 
 
-def _fields(sig: tuple[bool, bool, str | None]) -> str:
+def _fields(sig: tuple[bool, bool, str | None, bool]) -> str:
     parts = []
     if sig[0]:
         parts.append("userEnteredValue")
@@ -110,6 +115,8 @@ def _fields(sig: tuple[bool, bool, str | None]) -> str:
         parts.append("userEnteredFormat.backgroundColor")
     if sig[2]:
         parts.append("userEnteredFormat.numberFormat")
+    if sig[3]:
+        parts.append("userEnteredFormat.textFormat.link")
     return ",".join(parts)
 
 

@@ -16,6 +16,7 @@ from gspread.exceptions import APIError
 
 from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, SheetWrite
 from ...core.layout import load
+from ...core.mailto import COLUMN as LINK_COLUMN
 from ...core.schema import BY_NAME, OWNED_NAMES, column_letter, locate_header
 from ...errors import FollowsyncError, RemoteError, TrackerError, TrackerNotFound
 from ..base import Located, foreign_sheet, locate
@@ -404,7 +405,7 @@ def _cell_edits(changes: ChangeSet, where: Located, applied: Applied) -> dict[in
             c.colour, c.set_fill = ch.colour, True
             applied.fills += 1
         else:
-            c.value, c.set_value = ch.value, True
+            c.value, c.set_value, c.link = ch.value, True, ch.column == LINK_COLUMN
             applied.cells += 1
     applied.skipped += [
         f"column {name!r} is gone (deleted while followsync ran); skipped its cells, run followsync again"

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.changes import CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite, row_fingerprint
+from ...core.mailto import COLUMN as LINK_COLUMN
 from ...core.schema import locate_header
 from ..base import _id_text
 
@@ -64,7 +65,9 @@ def _estimate(value: Any) -> int:
 
 def _row_cost(writes: Sequence[CellWrite | FillWrite]) -> int:
     values = [(w.column, w.value if isinstance(w, CellWrite) else w.colour) for w in writes]
-    return _estimate(values) * 2 + _ROW_OVERHEAD  # a value's cell JSON is about twice its own
+    # A Mail link is sent twice: as the cell's text and as its link's uri.
+    links = [w.value for w in writes if isinstance(w, CellWrite) and w.column == LINK_COLUMN]
+    return (_estimate(values) + _estimate(links)) * 2 + _ROW_OVERHEAD  # a value's cell JSON is about twice its own
 
 
 def _sheet_cost(sheets: Sequence[SheetWrite]) -> int:

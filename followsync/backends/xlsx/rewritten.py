@@ -33,6 +33,7 @@ from openpyxl.xml.functions import Element, SubElement
 
 from ...core.cells import CellError
 from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
+from ...core.mailto import COLUMN as LINK_COLUMN
 from ...errors import TrackerError, TrackerUnreadable, WriteRefused
 from ..base import Located, foreign_sheet, locate, owns_sheet
 from .scan import Unusual, no_result
@@ -255,6 +256,8 @@ class RewrittenBook:
             else:
                 cell = existing or ws.cell(gi + 1, col + 1)
                 set_value(cell, ch.value)
+                if ch.column == LINK_COLUMN:  # a real hyperlink, so one click opens the draft
+                    cell.hyperlink = ch.value if isinstance(ch.value, str) and ch.value else None
                 if ch.value is not None and wraps(ch.column, ch.value, wrapped):
                     wrap(cell)
                 put_cell(self.grid, gi, col, ch.value)

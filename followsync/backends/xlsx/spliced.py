@@ -16,10 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
+from ...core.mailto import COLUMN as LINK_COLUMN
 from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
+from .links import rels_part, splice_links
 from .package import Package, read_package
 from .scan import SheetScan, Unusual, scan_sheet
 from .styles import StyleBook, solid_colour
@@ -210,7 +213,9 @@ class SplicedBook:
             for (r, c), w in wanted.items():
                 if "value" in w:
                     put_cell(self.grid, r - 1, c - 1, w["value"])
+        links_added = self._link_cells(changes, target, replaced)
         added = self._write_sheets(changes, styles, replaced, applied)
+        added.update(links_added)
         replaced = {
             p: data for p, data in replaced.items() if data != self.read(p)
         }  # clearing what was clear
@@ -222,6 +227,27 @@ class SplicedBook:
             workbook = replaced.get(self.workbook_part) or self.read(self.workbook_part)  # with new sheets
             replaced[self.workbook_part] = xml.full_calc_on_load(workbook)
         return applied, xml.rewrite_zip(self.data, replaced, added)
+
+    def _link_cells(self, changes: ChangeSet, target: Any, replaced: dict[str, bytes]) -> dict[str, bytes]:
+        """The Mail link cells written made real hyperlinks (or unlinked when emptied): the sheet
+        part in ``replaced`` edited, its relationships part replaced, or returned when it is new."""
+        links = {}
+        for ch in changes.cells:
+            if ch.column == LINK_COLUMN and (at := target(ch.row, ch.column)) is not None:
+                links[f"{get_column_letter(at[1] + 1)}{at[0] + 1}"] = ch.value if isinstance(ch.value, str) else None
+        if not links:
+            return {}
+        part = self.parts[self.sheet]
+        rels_name = rels_part(part)
+        had_rels = rels_name in self.names
+        sheet, rels = splice_links(
+            replaced.get(part) or self.read(part), self.read(rels_name) if had_rels else None, links
+        )
+        replaced[part] = sheet
+        if had_rels:
+            replaced[rels_name] = rels
+            return {}
+        return {rels_name: rels}
 
     def _heights(
         self,

@@ -883,3 +883,45 @@ def test_fields_a_run_adds_to_a_persons_own_table_are_typed_like_init(emu, clock
     emu.reset_stats()
     again = sync.run(b, Config(), NOW, lock_timeout=2)
     assert again.applied is None or again.applied.write_calls == 0
+
+
+def test_the_mail_link_is_a_url_field_that_opens_the_draft(emu, clock):
+    """Issue 13: Mail link is a URL field (Airtable shows it as a link) holding the row's mailto:."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ...conftest import NOW
+
+    emu.create_table(
+        "Tracker",
+        [
+            {"name": "Company", "type": "singleLineText"},
+            {"name": "Job title", "type": "singleLineText"},
+            {"name": "Status", "type": "singleSelect", "options": {"choices": [{"name": s} for s in STATUSES]}},
+            {"name": "Interview at", "type": "date", "options": {"dateFormat": {"name": "iso"}}},
+            {"name": "Interviewer", "type": "singleLineText"},
+            {"name": "Interviewer email", "type": "email"},
+        ],
+    )
+    emu.add_records(
+        "Tracker",
+        [
+            {"Company": "Acme", "Job title": "Engineer", "Status": "Interviewed", "Interview at": "2026-11-24",
+             "Interviewer": "Ms. Jane Jones", "Interviewer email": "jane@acme.example"},
+            {"Company": "Beta", "Job title": "Analyst", "Status": "Applied"},
+        ],
+    )
+    b = backend(emu, clock)
+    sync.run(b, Config(), NOW, lock_timeout=2)
+    fields = {f["name"]: f for f in emu.table_schema("Tracker")["fields"]}
+    assert fields["Mail link"]["type"] == "url"
+    by_company = {r["fields"]["Company"]: r["fields"] for r in emu.records("Tracker")}
+    url = by_company["Acme"]["Mail link"]
+    assert url.startswith("mailto:jane@acme.example?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["subject"] == [by_company["Acme"]["Draft subject"]]
+    assert query["body"][0].replace("\r\n", "\n") == by_company["Acme"]["Draft message"]
+    assert "Mail link" not in by_company["Beta"]
+    clock.sleep(1.0)
+    emu.reset_stats()
+    again = sync.run(b, Config(), NOW, lock_timeout=2)
+    assert again.applied is None or again.applied.write_calls == 0

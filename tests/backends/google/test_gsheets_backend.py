@@ -861,6 +861,7 @@ def test_5000_rows_sync_in_batches_that_fit_and_resync_writes_nothing(emu, key_p
             "Draft subject": ["Following up on the Engineer position"] * n,
             "Draft message": [body] * n,
             "LinkedIn note": ["=Hi Jane, thank you for your time"] * n,
+            "Mail link": ["mailto:jane@acme.com?subject=Following%20up"] * n,
             "Problems": [""] * n,
             "Draft state": [f"state-{i}" for i in range(n)],
             "_colour": [RED if i % 2 else BLUE for i in range(n)],
