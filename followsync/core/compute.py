@@ -186,6 +186,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     final, states, status_changes = keep_edits(frame, plan, generated)
     history = []
     for i, before, after in status_changes:
+        if ids[i].lower() in repeated:
+            continue  # its Draft state is not written while the ID repeats: noticed once it is fixed
         row = frame.iloc[i].to_dict()
         row["id"] = ids[i]
         history.append(sending.history_entry(row, on=now.date(), what=f"Status: {before} -> {after}"))
@@ -231,9 +233,15 @@ def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.P
     for i, key in enumerate(keys):
         if key:
             n = len(str(frame[key].iat[i]))
-            message = f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
+            message = (
+                f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
+            )
             ident = frame["id"].iat[i] or None
-            out.append(schema.Problem(sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident))
+            out.append(
+                schema.Problem(
+                    sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident
+                )
+            )
     return out
 
 
