@@ -78,8 +78,7 @@ def _typed_now(text: str, tz: dt.tzinfo | None) -> dt.datetime:
     typed = parse_typed(text, clock.replace(tzinfo=None), prefer="current_period")
     if typed is None:
         raise UsageError(
-            f"--now {text!r} is not a date-time.",
-            hint="Use ISO form, e.g. --now 2026-11-25T09:00, or 'tomorrow 9am'.",
+            f"--now {text!r} is not a date-time.", hint="Use ISO form, e.g. --now 2026-11-25T09:00, or 'tomorrow 9am'."
         )
     when, has_time, _ = typed
     return when if has_time else dt.datetime.combine(when.date(), clock.time().replace(microsecond=0))
@@ -212,28 +211,15 @@ def run(
     ``[inbox]`` the mailbox is read first (``open_mailbox``: for tests, see ``inbox.scan``).
     """
     if dry_run:
-        return _run(
-            backend, config, now, dry_run=True, force=force, sends=sends, name=name, open_mailbox=open_mailbox
-        )
+        return _run(backend, config, now, dry_run=True, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
     with tracker_lock(backend, LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
         # A person who saves the tracker during the run wins: what was computed from the read
         # before their save is never written (StaleRead); the run reads and computes again.
         for attempt in range(1, READ_ATTEMPTS + 1):
             try:
-                return _run(
-                    backend,
-                    config,
-                    now,
-                    dry_run=False,
-                    force=force,
-                    sends=sends,
-                    name=name,
-                    open_mailbox=open_mailbox,
-                )
+                return _run(backend, config, now, dry_run=False, force=force, sends=sends, name=name, open_mailbox=open_mailbox)
             except StaleRead as e:
-                log.info(
-                    "%s: changed during the run (try %d of %d)", backend.location, attempt, READ_ATTEMPTS
-                )
+                log.info("%s: changed during the run (try %d of %d)", backend.location, attempt, READ_ATTEMPTS)
                 if attempt == READ_ATTEMPTS:
                     raise TrackerBusy(
                         f"{backend.location} was saved by someone else during each of {READ_ATTEMPTS} tries; "
@@ -257,9 +243,7 @@ def _run(
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
     step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
-    pass_ = step.scan(
-        lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings), tracker
-    )
+    pass_ = step.scan(lambda findings: _compute(snapshot, tracker, config, now, sends or {}, findings), tracker)
     changes, notes = pass_.changes, pass_.notes
     if not force and not dry_run:
         refuse_mass_rewrite(pass_.tracker, changes)
@@ -303,12 +287,8 @@ class _Pass:
 
 
 def _compute(
-    snapshot: Snapshot,
-    tracker: schema.Tracker,
-    config: Config,
-    now: dt.datetime,
-    sends: dict[str, Send],
-    findings: Any = None,
+    snapshot: Snapshot, tracker: schema.Tracker, config: Config, now: dt.datetime,
+    sends: dict[str, Send], findings: Any = None,
 ) -> _Pass:
     """Record the sends (and the inbox's findings, when there are any), run the rules, diff."""
     from .inbox import wire
@@ -325,14 +305,10 @@ def _compute(
         tracker = read_tracker(
             Snapshot(snapshot.sheet, recorded.grid, snapshot.fills, snapshot.handles), config
         )
-    computed = compute(
-        wire.for_rules(tracker, findings, now) if findings is not None else tracker, now, config
-    )
+    computed = compute(wire.for_rules(tracker, findings, now) if findings is not None else tracker, now, config)
     if findings is not None:
         computed.cells["Inbox"] = wire.inbox_cells(tracker.frame, findings)
-    recorded.name_new_rows(
-        dict(zip(tracker.frame["_index"].tolist(), computed.cells["ID"].tolist(), strict=True))
-    )
+    recorded.name_new_rows(dict(zip(tracker.frame["_index"].tolist(), computed.cells["ID"].tolist(), strict=True)))
     changes = diff(tracker, original, computed.cells, skip=computed.duplicate_ids)
     changes.cells.extend(accepted.writes + recorded.writes)
     # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
@@ -356,21 +332,14 @@ class _InboxStep:
     kept as ``error`` (exit 4) and the run goes on without it."""
 
     def __init__(
-        self,
-        config: Config,
-        now: dt.datetime,
-        dry_run: bool,
-        open_mailbox: Callable[[Any], Any] | None,
-        state_dir: Path,
+        self, config: Config, now: dt.datetime, dry_run: bool, open_mailbox: Callable[[Any], Any] | None, state_dir: Path
     ):
         self.config, self.now, self.dry_run, self.open_mailbox = config, now, dry_run, open_mailbox
         self.state_dir = state_dir
         self.findings: Any = None
         self.error: FollowsyncError | None = None
 
-    def scan(
-        self, compute_with: Callable[[Any], _Pass], tracker: schema.Tracker, full: bool = False
-    ) -> _Pass:
+    def scan(self, compute_with: Callable[[Any], _Pass], tracker: schema.Tracker, full: bool = False) -> _Pass:
         settings = self.config.inbox
         if settings is None:
             return compute_with(None)
@@ -384,16 +353,9 @@ class _InboxStep:
 
         try:
             self.findings = inbox.scan(
-                settings,
-                tracker.frame,
-                now=self.now,
-                state_dir=self.state_dir,
-                profile_addresses=_own_addresses(self.config),
-                due_drafts=after_match,
-                dry_run=self.dry_run,
-                full=full,
-                sender_name=self.config.profile.name,
-                token=_mail_token(self.config),
+                settings, tracker.frame, now=self.now, state_dir=self.state_dir,
+                profile_addresses=_own_addresses(self.config), due_drafts=after_match, dry_run=self.dry_run,
+                full=full, sender_name=self.config.profile.name, token=_mail_token(self.config),
                 open_mailbox=self.open_mailbox,
             )
         except inbox.InboxError as e:
@@ -404,11 +366,7 @@ class _InboxStep:
 
 
 def inbox_findings(
-    backend: Backend,
-    config: Config,
-    now: dt.datetime,
-    *,
-    full: bool = False,
+    backend: Backend, config: Config, now: dt.datetime, *, full: bool = False,
     open_mailbox: Callable[[Any], Any] | None = None,
 ) -> Any:
     """What the inbox step would write, read-only and saving nothing (``check``; ``full`` reads
@@ -422,16 +380,8 @@ def inbox_findings(
 
     tracker = read_tracker(backend.read(), config)
     return inbox.scan(
-        config.inbox,
-        tracker.frame,
-        now=now,
-        state_dir=inbox_state_dir(backend),
-        profile_addresses=_own_addresses(config),
-        dry_run=True,
-        full=full,
-        sender_name=config.profile.name,
-        token=_mail_token(config),
-        open_mailbox=open_mailbox,
+        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(backend), profile_addresses=_own_addresses(config),
+        dry_run=True, full=full, sender_name=config.profile.name, token=_mail_token(config), open_mailbox=open_mailbox,
     )
 
 
@@ -476,11 +426,7 @@ def _unsaid(noticed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> li
     from .core.sends import REPLIED
 
     replied = {str(h["ID"]).lower() for h in recorded if str(h["What happened"]).startswith(REPLIED)}
-    return [
-        h
-        for h in noticed
-        if not (str(h["ID"]).lower() in replied and str(h["What happened"]).startswith("Status:"))
-    ]
+    return [h for h in noticed if not (str(h["ID"]).lower() in replied and str(h["What happened"]).startswith("Status:"))]
 
 
 def _log_cells(changes: ChangeSet) -> None:

@@ -233,15 +233,9 @@ def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.P
     for i, key in enumerate(keys):
         if key:
             n = len(str(frame[key].iat[i]))
-            message = (
-                f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
-            )
+            message = f"is {n:,} characters: too long for the draft to fit in a cell, so the draft is a short one"
             ident = frame["id"].iat[i] or None
-            out.append(
-                schema.Problem(
-                    sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident
-                )
-            )
+            out.append(schema.Problem(sheet, int(frame["_row"].iat[i]), schema.BY_KEY[key].name, message, "shorten it", ident))
     return out
 
 
