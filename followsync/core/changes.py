@@ -55,13 +55,29 @@ class RowRef:
     handle: Any = None
 
 
+class _Unread:
+    """The ``was`` of a :class:`CellWrite` whose cell was not read: written whatever it holds."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Any = _Unread()
+
+
 @dataclass(frozen=True)
 class CellWrite:
-    """Set one cell of a row. ``value`` is None, str, int, float or ``datetime.date``."""
+    """Set one cell of a row. ``value`` is None, str, int, float or ``datetime.date``.
+
+    ``was`` is the cell as the run read it (its raw value), when the value was computed from that
+    read: a store leaves a cell that no longer holds it alone, as the person's (DESIGN.md
+    invariant 8, :mod:`followsync.backends.stale`).
+    """
 
     row: RowRef
     column: str  # canonical column name, e.g. "Next action"
     value: Any
+    was: Any = field(default=UNREAD, compare=False)
 
 
 @dataclass(frozen=True)
