@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import USER_COLUMNS
+from .schema import USER_COLUMNS, Problem
 
 
 @dataclass
@@ -37,6 +37,10 @@ class Snapshot:
     #: other worksheets read along (those in Backend.companion_sheets): name -> rows,
     #: ``[]`` when the worksheet doesn't exist yet
     sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: what the store found wrong with the tracker as a whole, up front: a column followsync
+    #: can't write there (an Airtable computed field in its place); the run names each one and
+    #: writes nothing to that column (``column`` is the header as the person wrote it)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from .fields import (
     _palette,
     _to_airtable,
     computed_field,
+    computed_problems,
     field_spec,
     find_field,
     find_table,
@@ -261,7 +262,8 @@ class AirtableBackend(Backend):
                     ) from None
                 # Airtable forgets a listing's cursor after a while (or a server restart): the
                 # read starts again from the first page, once.
-        return Snapshot(self._schema["name"], grid, fills, handles)  # type: ignore[index]
+        name = self._schema["name"]  # type: ignore[index]
+        return Snapshot(name, grid, fills, handles, problems=computed_problems(name, columns))
 
     # ------------------------------------------------------------------ apply
 
