@@ -9,7 +9,10 @@ After every run:
 2. a second run at the same moment writes nothing;
 3. History keeps every row it had and gains exactly the rows this run reports, once each;
 4. every ID is filled, and no ID is repeated unless a copied row brought it (reported);
-5. when the coach sorts between followsync's read and write, no value lands on another row.
+5. when the coach sorts between followsync's read and write, no value lands on another row;
+6. a draft the person typed is kept while its row's Next action stays the same: typed between
+   runs (its Draft state cleared, unreadable or its column deleted, or not), or between
+   followsync's read and its write (issue 20).
 
 Three bugs the machine found (a ticked copy never idle, a send on a new row with no ID in
 History, a status change on a copy recorded every run) are kept below as regression tests.
@@ -74,6 +77,7 @@ class TrackerMachine(RuleBasedStateMachine):
         self.harness = self.make_harness()
         self.backend = self.harness.make([DEMO[0], *(list(DEMO[i]) for i in rows)])
         self.now = NOW
+        self.typed: dict[str, Any] = {}  # row ID -> the Draft message the person typed there
 
     # -- what the person and the coach do ----------------------------------------------
 
@@ -137,7 +141,26 @@ class TrackerMachine(RuleBasedStateMachine):
 
     @rule(at=st.integers(0, 50), text=st.sampled_from(("Hi Jane, thanks again!", "", "See you Tuesday")))
     def edit_draft(self, at, text):
+        ident = self.unique_id_at(at)
         self.set_cell(at, "Draft message", text)
+        if ident is not None:
+            if text:
+                self.typed[ident] = norm(text)
+            else:
+                self.typed.pop(ident, None)
+
+    def unique_id_at(self, at: int) -> str | None:
+        """The ID of the row ``at`` points to, when it is on that row only."""
+        if not self.rows():
+            return None
+        header, grid = self.header(), self.harness.grid()
+        ident = cell(grid[header.row + 1 + at % self.rows()], header.positions["ID"])
+        return None if is_blank(ident) or str(ident).lower() in repeated(grid) else str(ident)
+
+    @rule(at=st.integers(0, 50), state=st.sampled_from((None, "", "v1|pasted over", "garbage")))
+    def clear_draft_state(self, at, state):
+        """A coach clears Draft state, or pastes over it."""
+        self.set_cell(at, "Draft state", state)
 
     @rule(at=st.integers(0, 50))
     def clear_id(self, at):
@@ -150,6 +173,8 @@ class TrackerMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(schema.OWNED_NAMES))
     def delete_followsync_column(self, name):
         col = self.header().positions.get(name)
+        if name == "Draft message":
+            self.typed.clear()
         if col is not None:
             self.harness.edit(lambda g: [[v for c, v in enumerate(r) if c != col] for r in g])
 
@@ -181,6 +206,33 @@ class TrackerMachine(RuleBasedStateMachine):
         self.check_rows_kept_their_values(before, self.harness.grid(), result)
         self.run_and_check()  # the next run catches up, and every invariant holds again
 
+    @precondition(lambda self: self.rows() > 0)
+    @rule(at=st.integers(0, 50), text=st.sampled_from(("Hi Jane, typed during the run.", "See you Tuesday")))
+    def run_while_the_person_types(self, at, text):
+        """A draft typed between followsync's read and its write is not overwritten (issue 20)."""
+        if "Draft message" not in self.header().positions:
+            return self.run_and_check()  # the first run adds the column
+        before, ident = self.harness.grid(), self.unique_id_at(at)
+        typed: list[bool] = []
+
+        def type_it():  # where the run writes nothing, it never gets here: nothing was typed
+            if not typed:
+                typed.append(True)
+                self.set_cell(at, "Draft message", text)
+
+        self.harness.between(type_it)
+        try:
+            self.run(force=True)
+        finally:
+            self.harness.between(lambda: None)
+        if ident is not None and typed:
+            was, now = by_row_id(before)[ident], by_row_id(self.harness.grid()).get(ident)
+            action = was.get("Next action")
+            if now is not None and action is not None and now.get("Next action") == action:
+                assert now.get("Draft message") == norm(text), (ident, now.get("Draft message"))
+            self.typed[ident] = norm(text)
+        self.run_and_check()
+
     def run(self, sends=None, force=False) -> sync.RunResult:
         return sync.run(self.backend, Config(), self.now, lock_timeout=2, sends=sends, force=force)
 
@@ -199,6 +251,7 @@ class TrackerMachine(RuleBasedStateMachine):
         self.check_user_cells(before, after, result, sends or {})
         self.check_history(history, result)
         self.check_ids(before, after, result)
+        self.check_typed_drafts(before, after)
         calls = self.harness.write_calls()
         again = self.run()
         assert not again.changes, again.changes
@@ -244,6 +297,18 @@ class TrackerMachine(RuleBasedStateMachine):
         assert repeated(after) <= repeated(before), (repeated(before), repeated(after))
         reported = {str(p.key).lower() for p in result.problems if p.column == "ID"}
         assert repeated(after) <= reported
+
+    def check_typed_drafts(self, before, after):
+        """A draft the person typed stays while the row's Next action does, state or no state."""
+        was, now = by_row_id(before), by_row_id(after)
+        for ident, text in list(self.typed.items()):
+            row, then = now.get(ident), was.get(ident)
+            action = then.get("Next action") if then else None
+            if row is None or then is None or action is None or row.get("Next action") != action:
+                self.typed.pop(ident)  # gone, copied, or on to its next action: a new draft is due
+                continue
+            if then.get("Draft message") == text:
+                assert row.get("Draft message") in (text, None), (ident, text, row.get("Draft message"))
 
     def check_rows_kept_their_values(self, before, after, result):
         """Each row with an ID holds, in every column, what it held or what the run wrote for it."""
