@@ -157,9 +157,11 @@ class TrackerMachine(RuleBasedStateMachine):
         ident = cell(grid[header.row + 1 + at % self.rows()], header.positions["ID"])
         return None if is_blank(ident) or str(ident).lower() in repeated(grid) else str(ident)
 
-    @rule(at=st.integers(0, 50), state=st.sampled_from((None, "", "v1|pasted over", "garbage")))
-    def clear_draft_state(self, at, state):
-        """A coach clears Draft state, or pastes over it."""
+    @rule(at=st.integers(0, 50), state=st.sampled_from((None, "", "v1|pasted over", "garbage")), edit=st.booleans())
+    def clear_draft_state(self, at, state, edit):
+        """A coach clears Draft state, or pastes over it; on a row whose draft the person edited, or not."""
+        if edit:
+            self.edit_draft(at, "Hi Jane, thanks again!")
         self.set_cell(at, "Draft state", state)
 
     @rule(at=st.integers(0, 50))
@@ -207,9 +209,14 @@ class TrackerMachine(RuleBasedStateMachine):
         self.run_and_check()  # the next run catches up, and every invariant holds again
 
     @precondition(lambda self: self.rows() > 0)
-    @rule(at=st.integers(0, 50), text=st.sampled_from(("Hi Jane, typed during the run.", "See you Tuesday")))
-    def run_while_the_person_types(self, at, text):
+    @rule(
+        at=st.integers(0, 50),
+        text=st.sampled_from(("Hi Jane, typed during the run.", "See you Tuesday")),
+        days=st.integers(0, 3),
+    )
+    def run_while_the_person_types(self, at, text, days):
         """A draft typed between followsync's read and its write is not overwritten (issue 20)."""
+        self.now += dt.timedelta(days=days)
         if "Draft message" not in self.header().positions:
             return self.run_and_check()  # the first run adds the column
         before, ident = self.harness.grid(), self.unique_id_at(at)
