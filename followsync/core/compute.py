@@ -198,13 +198,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
     unknown_state: list[int] = []
     final, states, status_changes = keep_edits(frame, plan, generated, unknown_state)
-    history = []
-    for i, before, after in status_changes:
-        if ids[i].lower() in repeated:
-            continue  # its Draft state is not written while the ID repeats: noticed once it is fixed
-        row = frame.iloc[i].to_dict()
-        row["id"] = ids[i]
-        history.append(sending.history_entry(row, on=now.date(), what=f"Status: {before} -> {after}"))
+    history = _status_history(frame, ids, status_changes, repeated, now.date())
 
     out = pd.DataFrame(index=frame.index)
     out["ID"] = ids
@@ -239,6 +233,20 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
         )
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
+
+
+def _status_history(
+    frame: pd.DataFrame, ids: list[str], changes: list[tuple[int, str, str]], repeated: set[str], on: dt.date
+) -> list[dict[str, Any]]:
+    """A History row for each Status a person changed. A row whose ID repeats (a copy) waits: its
+    Draft state is not written while it does, so the change is noticed once, when it is fixed."""
+    history = []
+    for i, before, after in changes:
+        if ids[i].lower() not in repeated:
+            row = frame.iloc[i].to_dict()
+            row["id"] = ids[i]
+            history.append(sending.history_entry(row, on=on, what=f"Status: {before} -> {after}"))
+    return history
 
 
 def _unknown_state_note(kept: list[int], rows: list[int]) -> str:
