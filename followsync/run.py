@@ -313,7 +313,9 @@ def _compute(
     computed = compute(wire.for_rules(tracker, findings, now) if findings is not None else tracker, now, config)
     if findings is not None:
         computed.cells["Inbox"] = wire.inbox_cells(tracker.frame, findings)
+    recorded.name_new_rows(dict(zip(tracker.frame["_index"].tolist(), computed.cells["ID"].tolist(), strict=True)))
     changes = diff(tracker, original, computed.cells, skip=computed.duplicate_ids)
+    _leave_unwritable(original, computed, changes)
     changes.cells.extend(accepted.writes + recorded.writes)
     # Columns a send needs that the sheet (as read, before the send was laid in) lacks.
     wanted = accepted.columns + recorded.columns
@@ -425,6 +427,15 @@ def _mail_token(config: Config) -> Callable[[], str] | None:
     return token
 
 
+def _leave_unwritable(snapshot: Snapshot, computed: Any, changes: ChangeSet) -> None:
+    """The store's Problems up front (a column it can't write): named first, their cells not written."""
+    if not snapshot.problems:
+        return
+    computed.problems[:0] = snapshot.problems
+    names = {c.name for c in (schema.match_header(p.column) for p in snapshot.problems if p.column) if c}
+    changes.cells = [c for c in changes.cells if c.column not in names]
+
+
 def _unsaid(noticed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The status changes a run noticed, less those of rows a reply just recorded (it said them)."""
     from .core.sends import REPLIED
@@ -479,7 +490,7 @@ def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tr
     """Read and validate without writing: every Problem of the tracker."""
     snapshot = backend.read()
     tracker = read_tracker(snapshot, config)
-    return tracker, compute(tracker, now, config).problems
+    return tracker, [*snapshot.problems, *compute(tracker, now, config).problems]
 
 
 def check_all(specs: Sequence[TrackerSpec], config: Config, now: dt.datetime) -> list[Checked]:

@@ -16,6 +16,7 @@ from ..core.layout import Layout
 from ..core.schema import COLOUR_COLUMNS, locate_header
 from ..errors import UsageError
 from .base import Backend, foreign_sheet, locate, owns_sheet
+from .stale import grid_cell, keep_theirs
 
 
 class MemoryBackend(Backend):
@@ -50,9 +51,10 @@ class MemoryBackend(Backend):
         if not changes:
             return Applied()
         where = locate(changes, self.grid)
+        changes, theirs = keep_theirs(changes, where, grid_cell(self.grid))  # typed meanwhile: kept
         grid = copy.deepcopy(self.grid)
         fills = dict(self.fills)
-        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
+        applied = Applied(skipped=list(where.skipped) + theirs, columns_added=len(where.new_columns))
         for name, col in where.new_columns.items():
             put_cell(grid, where.header_row, col, name)
         # A column deleted since the read: its cells are skipped, once said, as the real stores do.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import USER_COLUMNS
+from .schema import USER_COLUMNS, Problem
 
 
 @dataclass
@@ -37,6 +37,10 @@ class Snapshot:
     #: other worksheets read along (those in Backend.companion_sheets): name -> rows,
     #: ``[]`` when the worksheet doesn't exist yet
     sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: what the store found wrong with the tracker as a whole, up front: a column followsync
+    #: can't write there (an Airtable computed field in its place); the run names each one and
+    #: writes nothing to that column (``column`` is the header as the person wrote it)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,29 @@ class RowRef:
     handle: Any = None
 
 
+class _Unread:
+    """The ``was`` of a :class:`CellWrite` whose cell was not read: written whatever it holds."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Any = _Unread()
+
+
 @dataclass(frozen=True)
 class CellWrite:
-    """Set one cell of a row. ``value`` is None, str, int, float or ``datetime.date``."""
+    """Set one cell of a row. ``value`` is None, str, int, float or ``datetime.date``.
+
+    ``was`` is the cell as the run read it (its raw value), when the value was computed from that
+    read: a store leaves a cell that no longer holds it alone, as the person's (DESIGN.md
+    invariant 8, :mod:`followsync.backends.stale`).
+    """
 
     row: RowRef
     column: str  # canonical column name, e.g. "Next action"
     value: Any
+    was: Any = field(default=UNREAD, compare=False)
 
 
 @dataclass(frozen=True)

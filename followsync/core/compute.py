@@ -117,14 +117,18 @@ def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem
 
 
 def keep_edits(
-    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame
+    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame, kept: list[int] | None = None
 ) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
     """The drafts to write, the new Draft state per row, and the Status changes a person made.
 
     A draft cell whose text differs from what followsync last wrote (its hash in Draft state)
-    is the person's: it is kept while the row's Next action stays the same. A row that can't be
-    computed (its Problems first) keeps its cells and state as they are.
+    is the person's: it is kept while the row's Next action stays the same. A row whose Draft
+    state is missing, blank or unreadable keeps every draft that differs from followsync's while
+    its Next action in the sheet is the one computed (issue 20); its state is written again, and
+    its frame position added to ``kept``. A row that can't be computed (its Problems first) keeps
+    its cells and state as they are.
     """
+    kept = [] if kept is None else kept
     final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}
     states: list[str] = []
     changes: list[tuple[int, str, str]] = []
@@ -132,6 +136,7 @@ def keep_edits(
     stuck = (plan["rule"] == 0).tolist()
     status_cells = frame["status"].tolist()
     old_states = frame["draft_state"].tolist()
+    sheet_actions = frame["next_action"].tolist()
     current = [frame[key].tolist() for key in DRAFT_KEYS]
     for i in range(len(frame)):
         if stuck[i]:
@@ -141,6 +146,9 @@ def keep_edits(
             continue
         action, status = actions[i], statuses[i]
         old = DraftState.parse(old_states[i])
+        # Without its state followsync can't tell its own text from the person's: while the
+        # Next action in the sheet is the one it computes, a draft that differs is theirs.
+        unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
         hashes: list[str] = []
         for f, name in enumerate(DRAFT_FIELDS):
             mine = current[f][i]
@@ -154,6 +162,11 @@ def keep_edits(
                 assert old is not None  # edited says so
                 final[name][i] = str(mine)
                 hashes.append(old.hashes[f])
+            elif unknown and final[name][i] and not is_blank(mine) and text_hash(mine) != text_hash(final[name][i]):
+                hashes.append(text_hash(final[name][i]))  # followsync's text: theirs differs, so stays theirs
+                final[name][i] = str(mine)
+                if not kept or kept[-1] != i:
+                    kept.append(i)
             else:
                 hashes.append(text_hash(final[name][i]))
         states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
@@ -183,12 +196,9 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
 
     generated = drafts.render(frame, plan, now, config)
     problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
-    final, states, status_changes = keep_edits(frame, plan, generated)
-    history = []
-    for i, before, after in status_changes:
-        row = frame.iloc[i].to_dict()
-        row["id"] = ids[i]
-        history.append(sending.history_entry(row, on=now.date(), what=f"Status: {before} -> {after}"))
+    unknown_state: list[int] = []
+    final, states, status_changes = keep_edits(frame, plan, generated, unknown_state)
+    history = _status_history(frame, ids, status_changes, repeated, now.date())
 
     out = pd.DataFrame(index=frame.index)
     out["ID"] = ids
@@ -217,7 +227,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     )
     out["_rule"] = plan["rule"]
     out["_colour_name"] = plan["colour"]
-    notes = []
+    notes = [_unknown_state_note(unknown_state, rows)] if unknown_state else []
     if config.profile.is_empty and any(final["Draft message"]):
         notes.append(
             "Drafts are signed without a name: fill in [profile] (name, email, phone) in followsync.toml."
@@ -242,6 +252,29 @@ def _mail_links(
         ("" if is_blank(current[i]) else str(current[i])) if stuck[i] else made[i] for i in range(len(made))
     ]
     return pd.Series(kept, index=tracker.frame.index, dtype=object)
+
+
+def _status_history(
+    frame: pd.DataFrame, ids: list[str], changes: list[tuple[int, str, str]], repeated: set[str], on: dt.date
+) -> list[dict[str, Any]]:
+    """A History row for each Status a person changed. A row whose ID repeats (a copy) waits: its
+    Draft state is not written while it does, so the change is noticed once, when it is fixed."""
+    history = []
+    for i, before, after in changes:
+        if ids[i].lower() not in repeated:
+            row = frame.iloc[i].to_dict()
+            row["id"] = ids[i]
+            history.append(sending.history_entry(row, on=on, what=f"Status: {before} -> {after}"))
+    return history
+
+
+def _unknown_state_note(kept: list[int], rows: list[int]) -> str:
+    """The run's one sentence on drafts kept because their Draft state was gone (issue 20)."""
+    shown = ", ".join(str(rows[i]) for i in kept[:10]) + (f" and {len(kept) - 10} more" if len(kept) > 10 else "")
+    return (
+        f"Draft state was missing or unreadable on row(s) {shown}, so followsync could not tell its own "
+        "drafts there from yours: it kept the drafts as they are (linted) and wrote Draft state again."
+    )
 
 
 def _too_long(sheet: str, frame: pd.DataFrame, keys: list[str]) -> list[schema.Problem]:

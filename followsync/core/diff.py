@@ -80,9 +80,12 @@ def diff(
             continue  # a column this computation leaves alone
         current = frame[schema.BY_NAME[name].key].tolist()
         wanted = computed[name].tolist()
+        pos = positions.get(name)
         for ref, cur, new, alone in zip(refs, current, wanted, left_alone, strict=True):
             if not alone and _comparable(name, cur) != _comparable(name, new):
-                changes.cells.append(CellWrite(ref, name, _cell_value(name, new)))
+                row = grid[ref.index]
+                was = row[pos] if pos is not None and pos < len(row) else None  # as read: see stale.py
+                changes.cells.append(CellWrite(ref, name, _cell_value(name, new), was))
                 if name not in positions and name not in changes.add_columns:
                     changes.add_columns.append(name)
     colours = computed["_colour"].tolist()
@@ -105,7 +108,10 @@ MASS_REWRITE_SHARE = 0.5
 def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
     """Stop before rewriting most of a tracker that followsync has synced before."""
     frame = tracker.frame
-    synced = frame["draft_state"].map(lambda v: DraftState.parse(v) is not None).sum()
+    # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
+    # followsync's Next action is still there.
+    states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
+    synced = sum(DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True))
     if len(frame) < 4 or synced < len(frame) / 2:
         return  # a new tracker, or too small to tell
     owned = [n for n in schema.OWNED_NAMES]

@@ -228,6 +228,14 @@ class Recorded:
     columns: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: History entries (by position) of rows whose ID was blank, with the row's grid index:
+    #: the run names them once it has given those rows their IDs (:meth:`name_new_rows`).
+    unnamed: dict[int, int] = field(default_factory=dict)
+
+    def name_new_rows(self, ids_by_index: Mapping[int, str]) -> None:
+        """Put each new row's ID (as the run gives it, by grid index) into its History entries."""
+        for at, index in self.unnamed.items():
+            self.history[at]["ID"] = ids_by_index.get(index, "")
 
 
 class UserCells:
@@ -363,6 +371,17 @@ def _record_row(
 ) -> dict[str, Any]:
     """The user-cell updates for the send on the row at frame position ``i``, its History row
     added to ``out``. A tick on a row with nothing to send is cleared, with a note."""
+    if not frame["id"].iat[i]:  # the run gives the row its ID after this: name_new_rows puts it in
+        before = len(out.history)
+        updates = _record_row_entries(frame, plan, i, marked, send, now, out)
+        out.unnamed.update({at: int(frame["_index"].iat[i]) for at in range(before, len(out.history))})
+        return updates
+    return _record_row_entries(frame, plan, i, marked, send, now, out)
+
+
+def _record_row_entries(
+    frame: pd.DataFrame, plan: pd.DataFrame, i: int, marked: bool, send: Send, now: dt.datetime, out: Recorded
+) -> dict[str, Any]:
     ident = frame["id"].iat[i] or None
     row = frame.iloc[i].to_dict()
     plan_row = plan.iloc[i].to_dict()

@@ -432,6 +432,50 @@ class BackendContract:
                 backend.protect(list(schema.OWNED_NAMES))
 
 
+    # -- what a person types during a run; a lost Draft state (issue 20) ---------------
+
+    def _drafted(self, harness) -> str:
+        """The Company of a row that holds a Draft message."""
+        return next(c for c, m in by_company(harness, "Draft message").items() if m)
+
+    def test_a_draft_typed_between_read_and_write_is_kept(self, harness):
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        company = self._drafted(harness)
+        harness.edit(self.set_cell(company, "Draft message", None))  # so the run writes it again
+        mine = "Hi Jane, typed while followsync was running."
+        harness.between(lambda: harness.edit(self.set_cell(company, "Draft message", mine)))
+        result = self.run(backend)
+        harness.between(lambda: None)
+        assert by_company(harness, "Draft message")[company] == mine
+        assert result.applied is not None
+        if not self.reads_again:  # the store saw the cell change under the write, and says so
+            assert [s for s in result.applied.skipped if "Draft message changed while followsync ran" in s]
+        # From now on the text is the person's: the next runs keep it and write nothing.
+        again = self.run(backend)
+        assert by_company(harness, "Draft message")[company] == mine
+        assert not [c for c in again.changes.cells if c.column == "Draft message"]
+        assert not self.run(backend).changes.cells
+
+    @pytest.mark.parametrize("state", [None, "v1|pasted over"], ids=["blank", "unreadable"])
+    def test_an_edited_draft_whose_draft_state_is_lost_is_kept(self, harness, state):
+        from followsync.core.compute import DraftState
+
+        backend = harness.make(demo_grid())
+        self.run(backend)
+        company = self._drafted(harness)
+        mine = "Dear Ms. Jones, thank you again. My own words, edited by hand."
+        harness.edit(self.set_cell(company, "Draft message", mine))
+        harness.edit(self.set_cell(company, "Draft state", state))
+        result = self.run(backend)
+        assert by_company(harness, "Draft message")[company] == mine
+        assert DraftState.parse(by_company(harness, "Draft state")[company]) is not None  # written again
+        (note,) = [n for n in result.notes if "Draft state" in n]
+        assert "kept the drafts" in note
+        again = self.run(backend)
+        assert by_company(harness, "Draft message")[company] == mine
+        assert not again.changes.cells and not [n for n in again.notes if "Draft state" in n]
+
     # -- a copied row (issue 12, case 2) ----------------------------------------------
 
     def test_a_tick_on_a_row_whose_id_was_copied_is_left_alone(self, harness):
@@ -466,6 +510,12 @@ class BackendContract:
         assert rows["thank_you_sent"].isna().all()  # no send recorded on either
         calls = harness.write_calls()
         assert not self.run(backend).changes and harness.write_calls() == calls
+
+
+def by_company(harness, name: str) -> dict[str, Any]:
+    """Company -> an owned column's value, as the tracker now holds it."""
+    t = read_back(harness.grid())
+    return dict(zip(t.frame["company"], owned(t, name), strict=True))
 
 
 def by_id_of(harness, company: str) -> str:

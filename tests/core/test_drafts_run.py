@@ -101,6 +101,49 @@ def test_edited_draft_is_linted_into_problems():
     assert cell(backend, "Delta Freight", "Draft message").startswith("Hi, just checking in")
 
 
+def test_a_draft_kept_without_its_draft_state_column_is_linted_and_the_state_written_again():
+    """Issue 20: the coach deletes "that odd column"; the person's edited draft is not replaced."""
+    backend = MemoryBackend(demo_grid())
+    run(backend)
+    mine = "Hi, just checking in. Any news? I need this job ASAP."
+    set_cell(backend, "Delta Freight", "Draft message", mine)
+    col = read(backend).header.positions["Draft state"]
+    backend.grid = [[v for c, v in enumerate(r) if c != col] for r in backend.grid]
+    result = run(backend)
+    assert cell(backend, "Delta Freight", "Draft message") == mine
+    assert "pushy" in cell(backend, "Delta Freight", "Problems")  # kept, and linted
+    assert cell(backend, "Delta Freight", "Draft state")  # the column is back, filled
+    assert len([n for n in result.notes if "Draft state was missing" in n]) == 1
+    again = run(backend)
+    assert cell(backend, "Delta Freight", "Draft message") == mine and not again.changes
+    assert not [n for n in again.notes if "Draft state" in n]
+    # Without its state on a row whose Next action isn't the one computed, the draft is replaced.
+    set_cell(backend, "Delta Freight", "Draft state", None)
+    set_cell(backend, "Delta Freight", "Next action", "Something else")
+    run(backend)
+    assert cell(backend, "Delta Freight", "Draft message") not in (mine, None)
+
+
+def test_the_mass_rewrite_guard_counts_rows_whose_draft_state_is_lost():
+    """A synced tracker whose Draft state column was deleted is still one followsync synced: a run
+    that would then rewrite most of its cells stops and asks for --force."""
+    from followsync.core.changes import CellWrite, ChangeSet, RowRef
+    from followsync.core.diff import refuse_mass_rewrite
+    from followsync.errors import WriteRefused
+
+    backend = MemoryBackend(demo_grid())
+    run(backend)
+    col = read(backend).header.positions["Draft state"]
+    backend.grid = [[v for c, v in enumerate(r) if c != col] for r in backend.grid]
+    tracker = read(backend)
+    changes = ChangeSet("Tracker", 0)
+    for i, index in enumerate(tracker.frame["_index"]):
+        ref = RowRef(tracker.frame["id"].iat[i], int(index))
+        changes.cells += [CellWrite(ref, name, "x") for name in schema.OWNED_NAMES]
+    with pytest.raises(WriteRefused, match="synced before"):
+        refuse_mass_rewrite(tracker, changes)
+
+
 def test_mark_sent_tick_records_the_send_and_adds_history():
     backend = MemoryBackend(demo_grid())
     run(backend)

@@ -650,7 +650,7 @@ class AirtableEmulator:
     def _list(self, t: _Table, params: dict[str, Any]) -> dict[str, Any]:
         unsupported = set(params) - {
             "pageSize", "offset", "fields", "returnFieldsByFieldId", "cellFormat", "timeZone", "userLocale",
-            "maxRecords", "view",
+            "maxRecords", "view", "filterByFormula",
         }  # fmt: skip
         if unsupported:
             raise ApiError(
@@ -698,6 +698,9 @@ class AirtableEmulator:
             # Airtable's cursor is server-side: the listing is the table as it was at the first page.
             iterator = _new_id("itr")
             ids = list(t.records)
+            if params.get("filterByFormula") is not None:
+                wanted_ids = _record_ids_of(str(params["filterByFormula"]))
+                ids = [rid for rid in ids if rid in wanted_ids]
             max_records = params.get("maxRecords")
             if max_records is not None:
                 ids = ids[: _int_param(max_records, "maxRecords")]
@@ -1165,3 +1168,22 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+#: The one ``filterByFormula`` shape the emulator evaluates: records by id, ``RECORD_ID()='rec…'``
+#: alone or several inside ``OR(...)`` (`List records
+#: <https://airtable.com/developers/web/api/list-records>`__, "filterByFormula"; RECORD_ID() in
+#: the `formula field reference <https://support.airtable.com/docs/formula-field-reference>`__).
+#: Any other formula is refused as Airtable refuses one it can't parse, ``422
+#: INVALID_FILTER_BY_FORMULA``, so a test never passes on a formula the emulator does not know.
+_RECORD_ID_TERM = re.compile(r"\s*RECORD_ID\(\)\s*=\s*'(rec[A-Za-z0-9]+)'\s*")
+
+
+def _record_ids_of(formula: str) -> set[str]:
+    text = formula.strip()
+    inner = text[3:-1] if text.upper().startswith("OR(") and text.endswith(")") else text
+    terms = inner.split(",")
+    found = [_RECORD_ID_TERM.fullmatch(term) for term in terms]
+    if not terms or not all(found):
+        raise ApiError(422, "INVALID_FILTER_BY_FORMULA", f"The formula for filtering records is invalid: {formula}")
+    return {m.group(1) for m in found if m}

@@ -54,6 +54,7 @@ from ...errors import (
     WriteRefused,
 )
 from ..base import Backend, foreign_sheet
+from . import refetch
 from .fields import (
     COMPUTED_TYPES,
     URGENCY,
@@ -64,6 +65,7 @@ from .fields import (
     _palette,
     _to_airtable,
     computed_field,
+    computed_problems,
     field_spec,
     find_field,
     find_table,
@@ -260,7 +262,8 @@ class AirtableBackend(Backend):
                     ) from None
                 # Airtable forgets a listing's cursor after a while (or a server restart): the
                 # read starts again from the first page, once.
-        return Snapshot(self._schema["name"], grid, fills, handles)  # type: ignore[index]
+        name = self._schema["name"]  # type: ignore[index]
+        return Snapshot(name, grid, fills, handles, problems=computed_problems(name, columns))
 
     # ------------------------------------------------------------------ apply
 
@@ -274,6 +277,10 @@ class AirtableBackend(Backend):
         patches = _Patches()
         self._cell_patches(changes.cells, columns, patches, applied)
         self._fill_patches(changes.fills, urgency, patches, applied)
+        try:
+            refetch.drop_theirs(self._table, patches, applied)  # a cell typed since the read stays theirs
+        except requests.HTTPError as e:
+            raise self._error(e, "records.read") from None
         self._send(patches, applied)
         # The tracker first: it is the system of record; History only narrates it.
         for sw in changes.sheets:
@@ -329,6 +336,7 @@ class AirtableBackend(Backend):
             patches.fields.setdefault(rid, {})[f["id"]] = _to_airtable(f, cw.value)
             patches.counts.setdefault(rid, [0, 0])[0] += 1
             patches.refs[rid] = cw.row
+            refetch.checks(patches, rid, f, cw)
 
     def _fill_patches(
         self, fills: Sequence[FillWrite], urgency: dict[str, Any] | None, patches: _Patches, applied: Applied
@@ -586,3 +594,5 @@ class _Patches:
     fields: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     counts: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # record id -> [cells, fills]
     refs: dict[str, RowRef] = dataclasses.field(default_factory=dict)
+    #: record id -> field id -> (the write, the field), for the cells read: see .refetch
+    read: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)

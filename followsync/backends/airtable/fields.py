@@ -20,7 +20,7 @@ from ...core.cells import (
     parse_datetime,
     parse_yesno,
 )
-from ...core.schema import Column, match_header
+from ...core.schema import OWNED_NAMES, Column, Problem, match_header
 from ..base import owns_sheet
 
 if TYPE_CHECKING:
@@ -242,6 +242,32 @@ def computed_field(f: dict[str, Any], column: str) -> str:
         f"did not write its {column} there. Rename that field (followsync then adds its own {column!r}) or "
         "change its type to text"
     )
+
+
+#: The columns followsync writes on every run (its own, and Mark sent's cleared tick): a computed
+#: field in one of their places is a Problem up front. A computed user column (a count of
+#: Follow-ups sent, say) is the person's; a send that would write it says so then.
+WRITTEN_COLUMNS = (*OWNED_NAMES, "Mark sent")
+
+
+def computed_problems(table: str, columns: dict[str, dict[str, Any]]) -> list[Problem]:
+    """A Problem for each computed field (COMPUTED_TYPES) named like a column followsync writes:
+    Airtable refuses any write to one (422 INVALID_VALUE_FOR_COLUMN, the whole batch)."""
+    out = []
+    for column in WRITTEN_COLUMNS:
+        f = columns.get(column)
+        if f is not None and f.get("type") in COMPUTED_TYPES:
+            out.append(
+                Problem(
+                    table,
+                    None,
+                    str(f.get("name")),
+                    f"is a {f.get('type')} field, which Airtable computes itself and refuses writes to, so "
+                    f"followsync writes nothing to its {column} column there (the rest of the run is written)",
+                    f"rename that field (followsync then adds its own {column!r}) or change its type to long text",
+                )
+            )
+    return out
 
 
 def _palette() -> dict[str, str]:

@@ -78,6 +78,7 @@ from .wire import (
     grid_from_ranges,
     grid_from_sheet,
     grid_from_values,
+    with_columns,
 )
 from .writer import Writer
 
@@ -329,14 +330,15 @@ class GoogleSheetsBackend(Writer, Backend):
         wanted = set(cols)
         return {k: v for k, v in fills.items() if k[1] in wanted and k[0] > header_row}
 
-    def _reread(self, full: bool = False) -> list[list[Any]]:
+    def _reread(self, full: bool = False, also: Sequence[str] = ()) -> list[list[Any]]:
         """The worksheet's values now, just before writing: what :func:`locate` needs, in one call.
 
-        That is the rows down to the header in full, and the columns from A to the last of the ID
-        and the user's columns; followsync's own columns, the bulk of a tracker's bytes (the
-        drafts), are left out. Should the header have moved down, a key column now lie beyond that
-        range (a coach inserted or moved columns), or the range no longer fit the grid, the whole
-        sheet is read instead (one more call, only then).
+        That is the rows down to the header in full, the columns from A to the last of the ID and
+        the user's columns, and the columns ``also`` names (those about to be written, to leave a
+        cell typed meanwhile alone: :mod:`..stale`); followsync's other columns are left out.
+        Should the header have moved down, a key or written column now lie elsewhere (a coach
+        inserted or moved columns), or the range no longer fit the grid, the whole sheet is read
+        instead (one more call, only then).
         """
         assert self._info is not None
         info = self._info
@@ -350,7 +352,11 @@ class GoogleSheetsBackend(Writer, Backend):
         if info.key_columns and not full:
             last = max(info.key_columns.values())
             top = info.header_row + 1
+            read = locate_header(self._seen[0], info.title) if also else None
+            written = {n: read.positions[n] for n in also if n in read.positions} if read else {}
+            extra = sorted({c for c in written.values() if c > last})
             ranges = [f"{sheet}!1:{top}", f"{sheet}!A:{column_letter(last)}"]
+            ranges += [f"{sheet}!{column_letter(c)}:{column_letter(c)}" for c in extra]
 
             def narrow(h: RetryingHTTPClient) -> Any:
                 try:
@@ -362,7 +368,8 @@ class GoogleSheetsBackend(Writer, Backend):
 
             body = self._call(what, narrow)
             if body is not None:
-                grid = grid_from_ranges(body.get("valueRanges", []))
+                parts = body.get("valueRanges", [])
+                grid = with_columns(grid_from_ranges(parts[:2]), parts[2:], extra)
                 header = locate_header(grid, info.title)
                 if (
                     header is not None
@@ -370,6 +377,7 @@ class GoogleSheetsBackend(Writer, Backend):
                     and all(
                         pos <= last for name, pos in header.positions.items() if BY_NAME[name].owner == "user"
                     )
+                    and all(header.positions.get(n) == c for n, c in written.items())
                 ):
                     return grid
         body = self._call(what, lambda h: h.values_get(self.key, sheet, params=params))

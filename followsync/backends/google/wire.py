@@ -172,6 +172,20 @@ def grid_from_ranges(parts: list[dict[str, Any]]) -> list[list[Any]]:
     return grid
 
 
+def with_columns(grid: list[list[Any]], parts: list[dict[str, Any]], columns: list[int]) -> list[list[Any]]:
+    """``grid`` with the one-column ``valueRanges`` ``parts`` laid in at ``columns``."""
+    for part, col in zip(parts, columns, strict=False):
+        for r, cells in enumerate(grid_from_values(part.get("values", []))):
+            while len(grid) <= r:
+                grid.append([])
+            row = grid[r]
+            if cells and col >= len(row):
+                row.extend([None] * (col + 1 - len(row)))
+            if cells:
+                row[col] = cells[0]
+    return grid
+
+
 def a1_sheet(title: str) -> str:
     """A sheet title as an A1 range covering the whole sheet."""
     return "'" + title.replace("'", "''") + "'"

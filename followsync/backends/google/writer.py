@@ -9,18 +9,19 @@ put back) are in :mod:`.writes`; the requests in :mod:`.requests`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gspread.exceptions import APIError
 
-from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, SheetWrite
+from ...core.changes import UNREAD, Applied, CellWrite, ChangeSet, FillWrite, SheetWrite
 from ...core.layout import load
 from ...core.mailto import COLUMN as LINK_COLUMN
 from ...core.schema import BY_NAME, OWNED_NAMES, column_letter, locate_header
 from ...errors import FollowsyncError, RemoteError, TrackerError, TrackerNotFound
 from ..base import Located, foreign_sheet, locate
 from ..http import GaveUp, RetryPolicy
+from ..stale import grid_cell, keep_theirs
 from .requests import (
     CellEdit,
     SheetInfo,
@@ -69,7 +70,7 @@ class Writer:
     if TYPE_CHECKING:
 
         def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
-        def _reread(self, full: bool = False) -> list[list[Any]]: ...
+        def _reread(self, full: bool = False, also: Sequence[str] = ()) -> list[list[Any]]: ...
         def read(self) -> Any: ...
 
     def _sheet_requests(self, writes: list[SheetWrite]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -310,14 +311,16 @@ class Writer:
         info = self._info
         # New columns go right of the header: a run that adds some reads the whole width, the
         # person's unheaded columns included, so it never writes over them.
-        grid = self._reread(full=bool(changes.add_columns))
+        also = sorted({cw.column for cw in changes.cells if cw.was is not UNREAD})
+        grid = self._reread(full=bool(changes.add_columns), also=also)
         self._rows_seen = len(grid)
         where = locate(changes, grid)
+        changes, theirs = keep_theirs(changes, where, grid_cell(grid))  # typed since the read: kept
         self._check_new_columns(grid, where.header_row, where.new_columns)
         self._key_columns_now = {
             n: c for n, c in where.columns.items() if n in BY_NAME and BY_NAME[n].owner == "user"
         }
-        applied = Applied(skipped=list(where.skipped), columns_added=len(where.new_columns))
+        applied = Applied(skipped=list(where.skipped) + theirs, columns_added=len(where.new_columns))
         reqs: list[dict[str, Any]] = []
         needed = max(where.columns.values(), default=-1) + 1
         if needed > info.column_count:

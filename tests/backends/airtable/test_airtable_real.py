@@ -104,3 +104,35 @@ def test_the_two_stores_share_one_retry_policy():
     a = AirtableBackend(BASE, "Tracker", token="t", api_url="http://127.0.0.1:9")
     assert isinstance(g.retry, RetryPolicy) and isinstance(a.transport.policy, RetryPolicy)
     assert g.retry.max_wait > 60 and g.retry.cap >= 60  # outlasts Google's one-minute quota refill
+
+
+@pytest.mark.parametrize(
+    "type_",
+    ["formula", "rollup", "lookup", "count", "autoNumber", "createdTime", "lastModifiedTime", "createdBy",
+     "lastModifiedBy", "button"],
+)  # fmt: skip
+def test_a_run_names_a_computed_field_in_followsyncs_place_up_front_and_writes_the_rest(emu, clock, type_):
+    """Issue 11: a computed field named like a followsync column is a Problem naming the table, the
+    field and its type, and what to do; it is never written (the emulator would refuse the whole
+    batch with 422), and the other columns land; the next run is idle and says it again."""
+    from followsync import run as sync
+    from followsync.config import Config
+
+    from ...conftest import NOW
+
+    fields = [f if f["name"] != "Reminder" else {"name": "Reminder", "type": type_} for f in TRACKER_FIELDS]
+    make_tracker(emu, 3, fields=fields)
+    emu.reset_stats()
+    first = sync.run(backend(emu, clock), Config(), NOW, lock_timeout=2)
+    (problem,) = [p for p in first.problems if p.column == "Reminder"]
+    assert problem.sheet == "Tracker" and problem.row is None
+    assert type_ in problem.message and "computes itself" in problem.message and "rename" in problem.fix
+    assert not any("Reminder" in c.column for c in first.changes.cells)
+    assert not any(r.method == "PATCH" and "Reminder" in str(r.body) for r in emu.log)
+    assert not [s for s in first.applied.skipped if "Reminder" in s]  # named up front, not skipped
+    assert all(r["fields"].get("Draft state") for r in emu.records("Tracker"))  # the rest landed
+    clock.sleep(1.0)
+    emu.reset_stats()
+    again = sync.run(backend(emu, clock), Config(), NOW, lock_timeout=2)
+    assert not again.changes and [p for p in again.problems if p.column == "Reminder"]
+    assert emu.stats()["by_method"] == {"GET": 2}
