@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import rules as rules_mod
@@ -127,25 +128,35 @@ def for_rules(tracker: schema.Tracker, findings: Findings, now: dt.datetime) -> 
             response.iat[i] = pd.Timestamp(on)
     frame["response_on"] = pd.to_datetime(response)
     problems = list(tracker.problems)
-    for ident, row, texts in _bounces(frame, findings):
+    flags = {column: np.zeros(len(frame), dtype=bool) for column in _BOUNCE_FLAGS}
+    for i, ident, row, texts in _bounces(frame, findings):
         problems += [schema.Problem(tracker.sheet, row, None, t, key=ident) for t in texts]
+        for t in texts:
+            if m := _BOUNCED.search(t):
+                flags[m.group(2)][i] = True
+    # The rules' bounce input: rule 11's other contact (or LinkedIn) becomes the next step.
+    for column, values in flags.items():
+        frame[_BOUNCE_FLAGS[column]] = values
     return schema.Tracker(tracker.sheet, tracker.header, frame, problems)
 
 
-def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[str, int, list[str]]]:
-    """(row ID, sheet row, Problem texts) of rows whose mail bounced: this run's bounces, and
-    those an Inbox cell records while the address is still in its column."""
+_BOUNCE_FLAGS = dict(zip(("Interviewer email", "Other contact"), rules_mod.BOUNCED, strict=True))
+
+
+def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[int, str, int, list[str]]]:
+    """(position, row ID, sheet row, Problem texts) of rows whose mail bounced: this run's
+    bounces, and those an Inbox cell records while the address is still in its column."""
     out = []
-    for ident, row, cell, email, other in zip(
+    for i, (ident, row, cell, email, other) in enumerate(zip(
         frame["id"].map(text), frame["_row"], frame["inbox"], frame["interviewer_email"], frame["other_contact"], strict=True
-    ):
+    )):
         texts = list(findings.problems.get(ident, []))
         m = _BOUNCED.search(text(cell))
         if not texts and m:
             still = addresses_in(email if m.group(2) == "Interviewer email" else other)
             texts = [m.group(0)] if m.group(1).lower() in still else []
         if texts:
-            out.append((ident, int(row), texts))
+            out.append((i, ident, int(row), texts))
     return out
 
 

@@ -14,7 +14,7 @@ from followsync.core import schema
 from followsync.errors import EXIT_NOTIFY
 
 from ..conftest import grid_of
-from .conftest import DEMO_HEADER, DEMO_ROWS, DRAFTS, NOW
+from .conftest import DEMO_HEADER, DEMO_ROWS, DRAFTS, NOW, _quote
 
 INBOX = {"host": "127.0.0.1", "security": "none", "username": "alex@example.com", "password_env": "UNUSED"}
 
@@ -118,3 +118,48 @@ def test_each_tracker_keeps_its_own_read_state(dovecot, mail_user, open_pipe, st
     for backend in (one, two):  # as run_all does for [[trackers]]: one mailbox, two trackers
         sync.run(backend, config(), NOW, open_mailbox=open_pipe(mail_user))
         assert cell(backend, "A1", "Thank-you sent") == dt.date(2026, 11, 20)
+
+
+def drafts_in(dovecot, user) -> list[tuple[str, str]]:
+    """(To, Subject) of every message in Drafts, read with EXAMINE and BODY.PEEK."""
+    import email
+
+    s = dovecot.raw_session(user)
+    try:
+        assert s.select(_quote(DRAFTS), readonly=True)[0] == "OK"
+        typ, data = s.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (TO SUBJECT)])")
+    finally:
+        s.logout()
+    heads = [email.message_from_bytes(d[1]) for d in data if isinstance(d, tuple)]
+    return sorted((str(h["To"] or ""), str(h["Subject"] or "")) for h in heads)
+
+
+def test_a_bounce_makes_the_other_contact_the_next_step(dovecot, mail_user, open_pipe, state):
+    # Hooli's thank-you (in Sent) bounced; the row's follow-up is overdue, so rule 11's other
+    # contact is the next step: its Next action, Reminder and draft, and the one draft in Drafts.
+    hooli = {"Interview at": "2026-11-16", "Other contact": "Hooli Talent <talent@hooli.example>"}
+    rows = [dict(r, **hooli) if r["ID"] == "E5" else r for r in DEMO_ROWS]
+    backend = MemoryBackend(grid_of(rows, header=[*DEMO_HEADER, "Accept inbox"]))
+    before = drafts_in(dovecot, mail_user)
+    result = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
+    assert cell(backend, "E5", "Thank-you sent") == dt.date(2026, 11, 21)
+    assert cell(backend, "E5", "Next action") == "Call or try another contact"
+    assert "email Hooli Talent" in cell(backend, "E5", "Reminder") and "bounced" in cell(backend, "E5", "Reminder")
+    assert cell(backend, "E5", "Draft message").startswith("Dear Hooli Talent")
+    assert "mail to lee@hooli.example bounced: check Interviewer email" in cell(backend, "E5", "Problems")
+    added = [d for d in drafts_in(dovecot, mail_user) if d not in before]
+    assert [d for d in added if "hooli" in d[0]] == [("talent@hooli.example", cell(backend, "E5", "Draft subject"))]
+    assert "E5: draft Call or try another contact added to Drafts" in result.inbox
+    # The next run reads no new mail: the Inbox cell keeps the bounce, and the step stays.
+    again = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
+    assert cell(backend, "E5", "Next action") == "Call or try another contact"
+    assert not any("added to Drafts" in line for line in again.inbox)
+    assert len(drafts_in(dovecot, mail_user)) == len(before) + len(added)
+
+
+def test_a_bounce_without_another_contact_points_to_linkedin(dovecot, mail_user, open_pipe, state):
+    backend = tracker()
+    sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
+    assert cell(backend, "E5", "Next action") == "Call or try another contact"
+    assert "message Lee Chen on LinkedIn" in cell(backend, "E5", "Reminder")
+    assert cell(backend, "E5", "LinkedIn note")

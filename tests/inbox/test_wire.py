@@ -58,3 +58,14 @@ def test_no_draft_goes_to_an_address_whose_mail_bounced():
     })
     due = [DueItem(2, i, "", "", "Follow up", NOW.date(), "today", "") for i in ("E5", "A1")]
     assert [(d.row_id, d.to) for d in wire.due_drafts(frame, plan, cells, due)] == [("A1", "jane@acme.example")]
+
+
+def test_the_rules_see_which_address_bounced():
+    bounce = "mail to recruiting@globex.example bounced: check Other contact"
+    rows = [dict(r, Inbox=bounce) if r["ID"] == "B2" else r for r in DEMO_ROWS]
+    tracker = schema.frame(grid_of(rows, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
+    assert tracker is not None
+    findings = Findings(problems={"E5": ["mail to lee@hooli.example bounced: check Interviewer email"]})
+    seen = wire.for_rules(tracker, findings, NOW).frame.set_index("id")
+    assert list(seen.index[seen["interviewer_email_bounced"]]) == ["E5"]
+    assert list(seen.index[seen["other_contact_bounced"]]) == ["B2"]
