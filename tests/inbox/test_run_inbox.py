@@ -43,7 +43,7 @@ def state(tmp_path, monkeypatch):
 
 
 def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
-    backend, before = tracker(), dovecot.snapshot(mail_user)
+    backend, before, own_drafts = tracker(), dovecot.snapshot(mail_user), drafts_in(dovecot, mail_user)
     result = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
     # A thank-you found in Sent is recorded as Mark sent would, with the message's own date.
     assert cell(backend, "A1", "Thank-you sent") == dt.date(2026, 11, 20)
@@ -63,11 +63,16 @@ def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
     due_email = [d for d in result.due if d.urgency in ("overdue", "today") and d.next_action != "Prepare: ask about the timeline"]
     assert due_email and len(dovecot.snapshot(mail_user)[DRAFTS]) == 1 + len(due_email)
     assert any("added to Drafts" in line for line in result.inbox)
+    # Exactly one per due email action: to the row's contact, with its Draft subject.
+    first = drafts_in(dovecot, mail_user)
+    expected = sorted((cell(backend, d.id, "Interviewer email").lower(), d.subject) for d in due_email)
+    assert [d for d in first if d not in own_drafts] == expected
 
     # The next run adds no draft; nothing changed Status.
     again = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
     assert not any("added to Drafts" in line for line in again.inbox)
     assert len(dovecot.snapshot(mail_user)[DRAFTS]) == 1 + len(due_email)
+    assert drafts_in(dovecot, mail_user) == first
     assert cell(backend, "B2", "Status") == "Interviewed"
     assert "mail to lee@hooli.example bounced" in cell(backend, "E5", "Problems")  # kept by the Inbox cell
 
