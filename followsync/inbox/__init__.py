@@ -124,7 +124,12 @@ def scan(
 
 
 def _read_mail(
-    mailbox: Mailbox, folders: dict[str, str], contacts: list[str], since: dt.date, state: ReadState, own: list[str]
+    mailbox: Mailbox,
+    folders: dict[str, str],
+    contacts: list[str],
+    since: dt.date,
+    state: ReadState,
+    own: list[str],
 ) -> tuple[list, list, dict[str, int]]:
     """(sent, received, how many were read per folder role): Sent, then INBOX and Junk (or All
     Mail and Junk), each searched for the contacts, incrementally."""

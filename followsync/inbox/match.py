@@ -176,7 +176,9 @@ class Findings:
         out: list[str] = []
         for s in self.sends:
             verb = "record send" if s.recorded else "suggest send"
-            out.append(f"{s.row_id}: {verb} on {s.on.isoformat()} to {s.to} ({s.message.subject!r}): {s.reason}")
+            out.append(
+                f"{s.row_id}: {verb} on {s.on.isoformat()} to {s.to} ({s.message.subject!r}): {s.reason}"
+            )
         for row_id, text in self.inbox.items():
             out.append(f"{row_id}: Inbox = {text}")
         for row_id, texts in self.problems.items():
@@ -250,7 +252,11 @@ def rows_of(frame: pd.DataFrame) -> list[Row]:
             contacts.setdefault(a, "Interviewer email")
         for a in addresses_in(rec.get("other_contact")):
             contacts.setdefault(a, "Other contact")
-        sends = [s.date() for k in ("thank_you_sent", "last_follow_up", "rejection_reply_sent") if (s := _stamp(rec.get(k)))]
+        sends = [
+            s.date()
+            for k in ("thank_you_sent", "last_follow_up", "rejection_reply_sent")
+            if (s := _stamp(rec.get(k)))
+        ]
         applied = _stamp(rec.get("applied_on"))
         rows.append(
             Row(
@@ -328,7 +334,11 @@ class _Matcher:
 
     @classmethod
     def of(
-        cls, frame: pd.DataFrame, own: Iterable[str], now: dt.datetime, threads: Mapping[str, Iterable[str]] | None
+        cls,
+        frame: pd.DataFrame,
+        own: Iterable[str],
+        now: dt.datetime,
+        threads: Mapping[str, Iterable[str]] | None,
     ) -> _Matcher:
         rows = rows_of(frame)
         by_address: dict[str, list[Row]] = {}
@@ -401,7 +411,8 @@ class _Matcher:
             )
             f.sends.append(Send(r.id, local.date(), local, a, MessageRef.of(m), False, reason))
         f.trace[r.id].append(
-            f"{when}: " + ("recorded as the pending send" if f.sends[-1].recorded else f"suggested only: {reason}")
+            f"{when}: "
+            + ("recorded as the pending send" if f.sends[-1].recorded else f"suggested only: {reason}")
         )
 
     # Replies, auto-replies and bounces.
@@ -435,7 +446,9 @@ class _Matcher:
                 f.bounces.append(Bounce(r.id, a, column, MessageRef.of(m), text))
                 if text not in f.problems.setdefault(r.id, []):
                     f.problems[r.id].append(text)
-                f.trace[r.id].append(f"{local.date().isoformat()}: delivery failure for {a}: a Problem, not an answer")
+                f.trace[r.id].append(
+                    f"{local.date().isoformat()}: delivery failure for {a}: a Problem, not an answer"
+                )
 
     def candidates(self, m: Message) -> tuple[list[Row], str]:
         """The rows ``m`` may answer, and how: by thread (References), else by the sender's address."""
@@ -466,9 +479,13 @@ class _Matcher:
     def automatic(self, m: Message, kept: list[Row], how: str, local: dt.datetime) -> None:
         self.f.replies.append(Reply(tuple(r.id for r in kept), MessageRef.of(m), None, m.auto, how))
         for r in kept:
-            self.f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender}: automatic ({m.auto}), not an answer")
+            self.f.trace[r.id].append(
+                f"{local.date().isoformat()} from {m.sender}: automatic ({m.auto}), not an answer"
+            )
             self.note_latest(
-                r.id, local, f"{m.who}: automatic reply on {_day(local.date())} ({m.auto}); not an answer, nothing changed"
+                r.id,
+                local,
+                f"{m.who}: automatic reply on {_day(local.date())} ({m.auto}); not an answer, nothing changed",
             )
 
     def reply(self, m: Message, kept: list[Row], how: str, local: dt.datetime, lab: Label) -> None:
@@ -485,7 +502,9 @@ class _Matcher:
             )
             f.notes.append(note)
             for r in kept:
-                f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender}: a reply, but rows {', '.join(ids)} all match; none picked")
+                f.trace[r.id].append(
+                    f"{local.date().isoformat()} from {m.sender}: a reply, but rows {', '.join(ids)} all match; none picked"
+                )
                 self.note_latest(r.id, local, note)
             return
         r = kept[0]
@@ -497,7 +516,9 @@ class _Matcher:
         else:
             f.suggested_status.pop(r.id, None)
         self.latest[r.id] = (local, text)
-        f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender} ({m.subject!r}), matched by {how}: answered; {said}")
+        f.trace[r.id].append(
+            f"{local.date().isoformat()} from {m.sender} ({m.subject!r}), matched by {how}: answered; {said}"
+        )
 
     def done(self) -> Findings:
         f = self.f

@@ -83,14 +83,14 @@ PRESETS: dict[str, Preset] = {
         "imap.gmail.com",
         993,
         "ssl",
-        "Gmail: use an app password (with 2-Step Verification) in password_env, or auth = \"google\" "
+        'Gmail: use an app password (with 2-Step Verification) in password_env, or auth = "google" '
         "after `followsync auth google` with the mail scope.",
     ),
     "outlook": Preset(
         "outlook.office365.com",
         993,
         "ssl",
-        "Outlook.com no longer accepts passwords over IMAP: set auth = \"xoauth2\" and a "
+        'Outlook.com no longer accepts passwords over IMAP: set auth = "xoauth2" and a '
         "password_command that prints an OAuth access token.",
         oauth_required=True,
     ),
@@ -98,7 +98,7 @@ PRESETS: dict[str, Preset] = {
         "outlook.office365.com",
         993,
         "ssl",
-        "Microsoft 365 requires OAuth for IMAP: set auth = \"xoauth2\" and a password_command that "
+        'Microsoft 365 requires OAuth for IMAP: set auth = "xoauth2" and a password_command that '
         "prints an access token (your administrator must allow IMAP).",
         oauth_required=True,
     ),
@@ -112,7 +112,12 @@ PRESETS: dict[str, Preset] = {
         "iCloud: create an app-specific password at appleid.apple.com; the username is your iCloud address.",
     ),
 }
-PRESET_ALIASES = {"office365": "microsoft365", "hotmail": "outlook", "outlook.com": "outlook", "google": "gmail"}
+PRESET_ALIASES = {
+    "office365": "microsoft365",
+    "hotmail": "outlook",
+    "outlook.com": "outlook",
+    "google": "gmail",
+}
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,9 @@ class InboxSettings:
                     reason="password",
                 ) from None
             if not lines or not lines[0].strip():
-                raise InboxError(f"The mailbox password file {self.password_file} is empty.", reason="password")
+                raise InboxError(
+                    f"The mailbox password file {self.password_file} is empty.", reason="password"
+                )
             return lines[0].strip()
         if self.password_command:
             name = self.password_command[0]
@@ -190,7 +197,8 @@ class InboxSettings:
                 )
             except (OSError, subprocess.TimeoutExpired) as e:
                 raise InboxError(
-                    f"The mailbox password command {name} could not run ({type(e).__name__}).", reason="password"
+                    f"The mailbox password command {name} could not run ({type(e).__name__}).",
+                    reason="password",
                 ) from None
             out = done.stdout.splitlines()
             if done.returncode != 0 or not out or not out[0].strip():
@@ -313,15 +321,18 @@ class _Reader:
         """Host, security and port: written out, else the preset's, else the defaults."""
         host = self.get("host") or (preset.host if preset else None)
         if not host:
-            self.problem("host", "is missing (or set preset = \"gmail\" and the like)")
+            self.problem("host", 'is missing (or set preset = "gmail" and the like)')
         given = "security" in self.section
-        security = ((self.get("security") if given else (preset.security if preset else "ssl")) or "ssl").lower()
+        security = (
+            (self.get("security") if given else (preset.security if preset else "ssl")) or "ssl"
+        ).lower()
         if security not in SECURITIES:
             self.problem("security", f"{security!r} is not one of: ssl, starttls, none")
             security = "ssl"
         if security == "none" and host and host.lower() not in LOCAL_HOSTS:
             self.problem(
-                "security", "\"none\" would send the password unencrypted; it is allowed only for 127.0.0.1 or localhost"
+                "security",
+                '"none" would send the password unencrypted; it is allowed only for 127.0.0.1 or localhost',
             )
         port = self.get("port")
         if port is None:
@@ -340,12 +351,16 @@ class _Reader:
         values = {k: self.get(k) for k in SECRET_KEYS}
         if auth == "google":
             for k in given:
-                self.problem(k, "is not used with auth = \"google\" (the token comes from `followsync auth google`); remove it")
+                self.problem(
+                    k,
+                    'is not used with auth = "google" (the token comes from `followsync auth google`); remove it',
+                )
         elif len(given) > 1:
             self.problem(given[1], f"and {given[0]} are both set; keep one")
         elif not given:
             self.problem(
-                "password_env", "is missing: say where the password is (password_env, password_file or password_command)"
+                "password_env",
+                "is missing: say where the password is (password_env, password_file or password_command)",
             )
         if preset and preset.oauth_required and auth == "password":
             self.problem("auth", preset.note)
@@ -359,13 +374,17 @@ class _Reader:
             a = a.strip().lower()
             if "@" not in a or a.startswith("@") or a.endswith("@") or " " in a:
                 key = "address" if raw is not None else "username"
-                self.problem(key, f"{a!r} is not an email address" + ("" if raw is not None else "; set address"))
+                self.problem(
+                    key, f"{a!r} is not an email address" + ("" if raw is not None else "; set address")
+                )
             elif a not in out:
                 out.append(a)
         return out
 
 
-def read(section: Mapping[str, Any], *, base_dir: Path | None = None) -> tuple[InboxSettings | None, list[str]]:
+def read(
+    section: Mapping[str, Any], *, base_dir: Path | None = None
+) -> tuple[InboxSettings | None, list[str]]:
     """The ``[inbox]`` table's settings, or None and every problem (each naming ``[inbox] key``)."""
     r = _Reader(section, base_dir)
     r.unknown()

@@ -34,7 +34,9 @@ from .match import Findings, addresses_in
 _SENDABLE = (THANK_YOU, REJECTION, *FOLLOW_UPS)
 _REPLIED = re.compile(r"\breplied on (\d{1,2} [A-Z][a-z]{2}):")
 _BOUNCED = re.compile(r"mail to (\S+@\S+) bounced: check (Interviewer email|Other contact)")
-_SUGGESTION = re.compile(r"replied on (\d{1,2} [A-Z][a-z]{2}):.*tick Accept inbox to set Status to ([A-Z][\w ]+)$")
+_SUGGESTION = re.compile(
+    r"replied on (\d{1,2} [A-Z][a-z]{2}):.*tick Accept inbox to set Status to ([A-Z][\w ]+)$"
+)
 
 
 @dataclasses.dataclass
@@ -94,7 +96,9 @@ def accept(
             found = (findings.suggested_status[ident], findings.answered[ident])
         found = found or suggestion(row.get("inbox"), now)
         if found is None:
-            out.notes.append(f"Row {int(row['_row'])}: Accept inbox is ticked, but the Inbox cell suggests no Status. Cleared the tick.")
+            out.notes.append(
+                f"Row {int(row['_row'])}: Accept inbox is ticked, but the Inbox cell suggests no Status. Cleared the tick."
+            )
         else:
             # The History's "Status: Interviewed -> Rejected" row comes from the rules' pass.
             status, on = found
@@ -110,7 +114,9 @@ def sends_of(findings: Findings, tracker: schema.Tracker, now: dt.datetime, rule
     plan = rules_mod.plan(frame, now, rules)
     actions = {text(i): text(a) for i, a in zip(frame["id"], plan["next_action"], strict=True) if text(i)}
     return {
-        s.row_id: Send(medium="Email", on=s.on) for s in findings.recorded if actions.get(s.row_id) in _SENDABLE
+        s.row_id: Send(medium="Email", on=s.on)
+        for s in findings.recorded
+        if actions.get(s.row_id) in _SENDABLE
     }
 
 
@@ -147,9 +153,16 @@ def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[int, str, in
     """(position, row ID, sheet row, Problem texts) of rows whose mail bounced: this run's
     bounces, and those an Inbox cell records while the address is still in its column."""
     out = []
-    for i, (ident, row, cell, email, other) in enumerate(zip(
-        frame["id"].map(text), frame["_row"], frame["inbox"], frame["interviewer_email"], frame["other_contact"], strict=True
-    )):
+    for i, (ident, row, cell, email, other) in enumerate(
+        zip(
+            frame["id"].map(text),
+            frame["_row"],
+            frame["inbox"],
+            frame["interviewer_email"],
+            frame["other_contact"],
+            strict=True,
+        )
+    ):
         texts = list(findings.problems.get(ident, []))
         m = _BOUNCED.search(text(cell))
         if not texts and m:
@@ -170,7 +183,9 @@ def inbox_cells(frame: pd.DataFrame, findings: Findings) -> pd.Series:
     return pd.Series(values, index=frame.index, dtype=object)
 
 
-def due_drafts(frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]) -> list[DueDraft]:
+def due_drafts(
+    frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]
+) -> list[DueDraft]:
     """One :class:`DueDraft` per email action due today or overdue (a draft and an address),
     none to an address whose mail bounced (the Inbox cell says so)."""
     now_due = {d.id for d in due if d.urgency in ("overdue", "today")}

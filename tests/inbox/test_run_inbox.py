@@ -49,7 +49,9 @@ def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
     assert cell(backend, "A1", "Thank-you sent") == dt.date(2026, 11, 20)
     assert cell(backend, "A1", "Last medium") == "Email"
     history = backend.sheets["History"]
-    assert [r[:4] for r in history[1:] if r[1] == "A1"] == [[dt.date(2026, 11, 20), "A1", "Acme", "Sent the thank-you note"]]
+    assert [r[:4] for r in history[1:] if r[1] == "A1"] == [
+        [dt.date(2026, 11, 20), "A1", "Acme", "Sent the thank-you note"]
+    ]
     # A reply pauses the row: no follow-up, Status and Response on untouched; a rejection is
     # only suggested.
     assert cell(backend, "B2", "Next action") is None
@@ -60,7 +62,11 @@ def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
     assert "automatic reply" in cell(backend, "D4", "Inbox")
     assert "mail to lee@hooli.example bounced: check Interviewer email" in cell(backend, "E5", "Problems")
     # One draft per due email action, in Drafts.
-    due_email = [d for d in result.due if d.urgency in ("overdue", "today") and d.next_action != "Prepare: ask about the timeline"]
+    due_email = [
+        d
+        for d in result.due
+        if d.urgency in ("overdue", "today") and d.next_action != "Prepare: ask about the timeline"
+    ]
     assert due_email and len(dovecot.snapshot(mail_user)[DRAFTS]) == 1 + len(due_email)
     assert any("added to Drafts" in line for line in result.inbox)
     # Exactly one per due email action: to the row's contact, with its Draft subject.
@@ -85,8 +91,12 @@ def test_a_run_closes_the_loop(dovecot, mail_user, open_pipe, state):
     assert cell(backend, "B2", "Response on") == dt.date(2026, 11, 24)
     assert cell(backend, "B2", "Accept inbox") is None
     assert cell(backend, "B2", "Next action") == "Reply to the rejection"
-    assert [line for line in third.inbox if "added to Drafts" in line] == ["B2: draft Reply to the rejection added to Drafts"]
-    assert [r[3] for r in backend.sheets["History"][1:] if r[1] == "B2"] == ["Status: Interviewed -> Rejected"]
+    assert [line for line in third.inbox if "added to Drafts" in line] == [
+        "B2: draft Reply to the rejection added to Drafts"
+    ]
+    assert [r[3] for r in backend.sheets["History"][1:] if r[1] == "B2"] == [
+        "Status: Interviewed -> Rejected"
+    ]
     after = dovecot.snapshot(mail_user)
     assert len(after[DRAFTS]) == 2 + len(due_email)
     # Every message's flags as they were.
@@ -149,11 +159,15 @@ def test_a_bounce_makes_the_other_contact_the_next_step(dovecot, mail_user, open
     result = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
     assert cell(backend, "E5", "Thank-you sent") == dt.date(2026, 11, 21)
     assert cell(backend, "E5", "Next action") == "Call or try another contact"
-    assert "email Hooli Talent" in cell(backend, "E5", "Reminder") and "bounced" in cell(backend, "E5", "Reminder")
+    assert "email Hooli Talent" in cell(backend, "E5", "Reminder") and "bounced" in cell(
+        backend, "E5", "Reminder"
+    )
     assert cell(backend, "E5", "Draft message").startswith("Dear Hooli Talent")
     assert "mail to lee@hooli.example bounced: check Interviewer email" in cell(backend, "E5", "Problems")
     added = [d for d in drafts_in(dovecot, mail_user) if d not in before]
-    assert [d for d in added if "hooli" in d[0]] == [("talent@hooli.example", cell(backend, "E5", "Draft subject"))]
+    assert [d for d in added if "hooli" in d[0]] == [
+        ("talent@hooli.example", cell(backend, "E5", "Draft subject"))
+    ]
     assert "E5: draft Call or try another contact added to Drafts" in result.inbox
     # The next run reads no new mail: the Inbox cell keeps the bounce, and the step stays.
     again = sync.run(backend, config(drafts=True), NOW, open_mailbox=open_pipe(mail_user))
