@@ -201,6 +201,10 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "phone": "call {who} on {phone} about {role}, since emails went unanswered",
         "other_contact": "email {other} about {role}, since {who} has not answered",
         "email": "email {who} once more about {role}; add an Other contact or a phone number to widen the net",
+        # Rule 11 after mail to the interviewer bounced (the inbox step).
+        "bounced_phone": "call {who} on {phone} about {role}, since your email to them bounced",
+        "bounced_other_contact": "email {other} about {role}, since your email to {who} bounced",
+        "linkedin": "message {who} on LinkedIn about {role}, since your email bounced; or add an Other contact",
         12: "email {who} a final, gracious note about {role}, then move on",
         8: "{company} answered on {when}; Status still says {status}: "
         "update it (Next round, Offer, Rejected...) so followsync knows what comes next.",
@@ -222,6 +226,10 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "other_contact": "an {other} schreiben ({role}), da von {who} keine Antwort kam",
         "email": "{who} noch einmal schreiben ({role}); tragen Sie einen weiteren Kontakt oder eine "
         "Telefonnummer ein, um mehr Wege zu haben",
+        "bounced_phone": "bei {who} unter {phone} anrufen ({role}), da Ihre E-Mail nicht zugestellt werden konnte",
+        "bounced_other_contact": "an {other} schreiben ({role}), da Ihre E-Mail nicht zugestellt werden konnte",
+        "linkedin": "{who} auf LinkedIn schreiben ({role}), da Ihre E-Mail nicht zugestellt werden konnte; "
+        "oder tragen Sie einen weiteren Kontakt ein",
         12: "{who} eine letzte, freundliche Nachricht schicken ({role}) und dann abschließen",
         8: "Antwort von {company} am {when}; der Status lautet noch {status}: aktualisieren Sie ihn "
         "(Next round, Offer, Rejected …), damit followsync weiß, wie es weitergeht.",
@@ -244,6 +252,10 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "other_contact": "écrire à {other} ({role}), puisque {who} n'a pas répondu",
         "email": "écrire une dernière fois à {who} ({role}), et ajouter un autre contact ou un numéro de "
         "téléphone pour multiplier les pistes",
+        "bounced_phone": "appeler {who} au {phone} ({role}), votre e-mail n'ayant pas pu être distribué",
+        "bounced_other_contact": "écrire à {other} ({role}), votre e-mail à {who} n'ayant pas pu être distribué",
+        "linkedin": "écrire à {who} sur LinkedIn ({role}), votre e-mail n'ayant pas pu être distribué, "
+        "ou ajouter un autre contact",
         12: "envoyer à {who} un dernier message courtois ({role}), puis passer à autre chose",
         8: "Réponse de {company} le {when}, mais le statut indique toujours {status}\u202f: mettez-le à jour "
         "(Next round, Offer, Rejected…) pour que followsync connaisse la suite.",
@@ -266,6 +278,9 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "other_contact": "escribir a {other} ({role}), ya que {who} no ha respondido",
         "email": "escribir una vez más a {who} ({role}); añada otro contacto o un número de teléfono para "
         "tener más opciones",
+        "bounced_phone": "llamar a {who} al {phone} ({role}), ya que su correo no se pudo entregar",
+        "bounced_other_contact": "escribir a {other} ({role}), ya que su correo a {who} no se pudo entregar",
+        "linkedin": "escribir a {who} por LinkedIn ({role}), ya que su correo no se pudo entregar; o añada otro contacto",
         12: "enviar a {who} una última nota cordial ({role}) y pasar página",
         8: "Respuesta de {company} el {when}, pero el estado sigue siendo {status}: actualícelo "
         "(Next round, Offer, Rejected...) para que followsync sepa qué viene después.",

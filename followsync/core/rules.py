@@ -154,8 +154,9 @@ def plan(
     rules = rules or Rules()
     today = today_of(now)
     facts = _Facts.of(frame)
-    rule = _rules(frame, facts, now, rules)
-    due = _due(frame, facts, rule, today, rules)
+    step = _rules(frame, facts, now, rules)
+    due = _due(frame, facts, step, today, rules)
+    rule = another_contact_after_bounce(frame, step)
     interview, status = facts.interview, facts.status
     inferred = np.where(
         interview.isna().to_numpy(),
@@ -173,7 +174,7 @@ def plan(
         },
         index=frame.index,
     )
-    out["reminder"] = _reminders(frame, out, today, facts.count, facts.response, row_languages(frame, language))
+    out["reminder"] = _reminders(frame, out, today, facts, row_languages(frame, language))
     return out[list(PLAN_COLUMNS)]
 
 
@@ -254,14 +255,36 @@ def _due(
     return due
 
 
+# The inbox step's bounce input (``followsync.inbox.wire.for_rules``): True where mail to the
+# address in that column bounced and the address is still there. Absent: nothing bounced.
+BOUNCED = ("interviewer_email_bounced", "other_contact_bounced")
+
+
+def bounced(frame: pd.DataFrame, key: str) -> np.ndarray:
+    """Rows whose mail to the ``key`` column's address bounced (``key``: one of :data:`BOUNCED`)."""
+    return frame[key].fillna(False).to_numpy(dtype=bool) if key in frame else np.zeros(len(frame), bool)
+
+
+def another_contact_after_bounce(frame: pd.DataFrame, rule: np.ndarray) -> np.ndarray:
+    """Rule 11's other medium or contact as the next step of a follow-up (rules 9 to 12) to an
+    interviewer whose mail bounced: another email to that address cannot arrive. The due date
+    stays the one of the step it replaces (computed before). The thank-you note (rule 7) and the
+    rejection reply (rule 3) keep their action: only the interviewer can receive them, and the
+    Problem asks to check the address."""
+    redirect = np.isin(rule, list(FOLLOW_UP_RULES)) & bounced(frame, "interviewer_email_bounced")
+    return np.where(redirect, 11, rule)
+
+
 def _mediums(frame: pd.DataFrame, rule: np.ndarray) -> np.ndarray:
-    """How each drafted message goes: rule 11 calls when it may, else tries the other contact."""
+    """How each drafted message goes: rule 11 calls when it may, else tries the other contact,
+    else emails the interviewer once more; where that mail bounced, LinkedIn instead."""
     has_phone = _text(frame, "interviewer_phone").ne("").to_numpy()
     ok_to_call = frame["ok_to_call"].fillna(False).to_numpy(dtype=bool)
-    other = _text(frame, "other_contact").ne("").to_numpy()
+    other = _text(frame, "other_contact").ne("").to_numpy() & ~bounced(frame, "other_contact_bounced")
+    once_more = np.where(bounced(frame, "interviewer_email_bounced"), "linkedin", "email")
     return np.where(
         rule == 11,
-        np.where(ok_to_call & has_phone, "phone", np.where(other, "other_contact", "email")),
+        np.where(ok_to_call & has_phone, "phone", np.where(other, "other_contact", once_more)),
         np.where(np.isin(rule, list(DRAFTED)), "email", ""),
     )
 
@@ -300,10 +323,12 @@ def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
     return [lang.code(v if isinstance(v, str) else None, default) for v in frame["language"].tolist()]
 
 
-def _reminders(frame, out, today, count, response, languages) -> list[str]:
+def _reminders(frame, out, today, facts, languages) -> list[str]:
     sentences = []
+    count, response = facts.count, facts.response
     cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
     texts = {c: _text(frame, c).tolist() for c in cols}
+    after_bounce = bounced(frame, "interviewer_email_bounced")
     for i, (rule, due, medium, status) in enumerate(
         zip(out["rule"], out["due"], out["medium"], out["status"], strict=True)
     ):
@@ -311,7 +336,8 @@ def _reminders(frame, out, today, count, response, languages) -> list[str]:
         if rule == 0 or rule in lang.REMINDERS[language]:
             sentences.append(_reminder(language, rule, texts, i, due, today, status, count, response))
         elif rule == 11:
-            sentences.append(_reminder(language, medium, texts, i, due, today, status, count, response))
+            key = f"bounced_{medium}" if after_bounce[i] and medium in ("phone", "other_contact") else medium
+            sentences.append(_reminder(language, key, texts, i, due, today, status, count, response))
         else:
             sentences.append("")
     return sentences

@@ -61,7 +61,7 @@ _DONE = {
     "Send a final note and move on": "Sent the final note",
 }
 # The plan's medium for rule 11 (and the others), as the Last medium choice.
-_PLANNED_MEDIUM = {"phone": "Phone", "other_contact": "Email", "email": "Email"}
+_PLANNED_MEDIUM = {"phone": "Phone", "other_contact": "Email", "email": "Email", "linkedin": "LinkedIn"}
 
 # The user column that holds the date of a send, by what :func:`record` updates.
 _DATED = ("Thank-you sent", "Rejection reply sent", "Last follow-up")

@@ -102,52 +102,16 @@ def scan(
         mailbox = opener(settings)
         with mailbox:
             folders = mailbox.folders()
-            sent: list = []
-            received: list = []
-            read: dict[str, int] = {}
-            if contacts and "sent" in folders:
-                got = mailbox.read(folders["sent"], sent_keys(contacts), since=since, state=state, role="sent")
-                sent += got
-                read["sent"] = len(got)
-            # Replies threaded to mail the person sent (this run's and earlier runs').
-            refs = [m.message_id for m in sent if m.message_id] + list(state.threads)[-50:]
-            keys = incoming_keys(contacts, list(dict.fromkeys(refs))[-60:]) if contacts else []
-            incoming_roles = ["all", "junk"] if "all" in folders else ["inbox", "junk"]
-            for role in incoming_roles:
-                if role in folders and keys:
-                    got = mailbox.read(folders[role], keys, since=since, state=state, role=role)
-                    received += got
-                    read[role] = len(got)
-            # All Mail holds the person's own sent mail too: count it as sent.
-            seen_ids = {m.message_id for m in sent if m.message_id}
-            for m in list(received):
-                if m.sender in own:
-                    received.remove(m)
-                    if m.message_id not in seen_ids:
-                        sent.append(m)
-                        seen_ids.add(m.message_id)
-            received = _unique(received)
+            sent, received, read = _read_mail(mailbox, folders, contacts, since, state, own)
             findings = match(frame, own, sent, received, now, threads=state.threads)
             findings.read = read
-            for mid, rows in findings.threads.items():
-                state.threads[mid] = rows
-            for rid, ids in findings.last_message.items():
-                state.last[rid] = ids
+            state.threads.update(findings.threads)
+            state.last.update(findings.last_message)
             if callable(due_drafts):
                 due_drafts = due_drafts(findings)
             if due_drafts and settings.drafts and not dry_run:
-                if "drafts" not in folders:
-                    raise InboxError("The mailbox has no Drafts folder (none is flagged \\Drafts).", reason="folder")
                 sender = own[0] if own else settings.username
-                for d in due_drafts:
-                    d = threaded(d, state.last.get(d.row_id))
-                    mid = message_id(d, sender)
-                    if mailbox.has_message_id(folders["drafts"], mid):
-                        findings.drafts_present.append((d.row_id, d.action))
-                        continue
-                    raw = build(d, sender=sender, sender_name=sender_name, now=now).as_bytes()
-                    mailbox.append_draft(raw, when=now)
-                    findings.drafts_added.append((d.row_id, d.action))
+                _append_drafts(mailbox, folders, findings, due_drafts, state, sender, sender_name, now)
     except FollowsyncError:  # an InboxError, or the run's own from ``due_drafts``
         raise
     except Exception as e:
@@ -157,6 +121,68 @@ def scan(
     if not dry_run:
         findings._commit = state.save
     return findings
+
+
+def _read_mail(
+    mailbox: Mailbox,
+    folders: dict[str, str],
+    contacts: list[str],
+    since: dt.date,
+    state: ReadState,
+    own: list[str],
+) -> tuple[list, list, dict[str, int]]:
+    """(sent, received, how many were read per folder role): Sent, then INBOX and Junk (or All
+    Mail and Junk), each searched for the contacts, incrementally."""
+    sent: list = []
+    received: list = []
+    read: dict[str, int] = {}
+    if contacts and "sent" in folders:
+        got = mailbox.read(folders["sent"], sent_keys(contacts), since=since, state=state, role="sent")
+        sent += got
+        read["sent"] = len(got)
+    # Replies threaded to mail the person sent (this run's and earlier runs').
+    refs = [m.message_id for m in sent if m.message_id] + list(state.threads)[-50:]
+    keys = incoming_keys(contacts, list(dict.fromkeys(refs))[-60:]) if contacts else []
+    incoming_roles = ["all", "junk"] if "all" in folders else ["inbox", "junk"]
+    for role in incoming_roles:
+        if role in folders and keys:
+            got = mailbox.read(folders[role], keys, since=since, state=state, role=role)
+            received += got
+            read[role] = len(got)
+    # All Mail holds the person's own sent mail too: count it as sent.
+    seen_ids = {m.message_id for m in sent if m.message_id}
+    for m in list(received):
+        if m.sender in own:
+            received.remove(m)
+            if m.message_id not in seen_ids:
+                sent.append(m)
+                seen_ids.add(m.message_id)
+    return sent, _unique(received), read
+
+
+def _append_drafts(
+    mailbox: Mailbox,
+    folders: dict[str, str],
+    findings: Findings,
+    due: Sequence[DueDraft],
+    state: ReadState,
+    sender: str,
+    sender_name: str,
+    now: dt.datetime,
+) -> None:
+    """APPEND each due draft to Drafts, threaded to its conversation, unless one with its
+    deterministic Message-ID is there already; ``findings`` says which were added or present."""
+    if "drafts" not in folders:
+        raise InboxError("The mailbox has no Drafts folder (none is flagged \\Drafts).", reason="folder")
+    for d in due:
+        d = threaded(d, state.last.get(d.row_id))
+        mid = message_id(d, sender)
+        if mailbox.has_message_id(folders["drafts"], mid):
+            findings.drafts_present.append((d.row_id, d.action))
+            continue
+        raw = build(d, sender=sender, sender_name=sender_name, now=now).as_bytes()
+        mailbox.append_draft(raw, when=now)
+        findings.drafts_added.append((d.row_id, d.action))
 
 
 def _unique(messages: list) -> list:

@@ -176,7 +176,9 @@ class Findings:
         out: list[str] = []
         for s in self.sends:
             verb = "record send" if s.recorded else "suggest send"
-            out.append(f"{s.row_id}: {verb} on {s.on.isoformat()} to {s.to} ({s.message.subject!r}): {s.reason}")
+            out.append(
+                f"{s.row_id}: {verb} on {s.on.isoformat()} to {s.to} ({s.message.subject!r}): {s.reason}"
+            )
         for row_id, text in self.inbox.items():
             out.append(f"{row_id}: Inbox = {text}")
         for row_id, texts in self.problems.items():
@@ -250,7 +252,11 @@ def rows_of(frame: pd.DataFrame) -> list[Row]:
             contacts.setdefault(a, "Interviewer email")
         for a in addresses_in(rec.get("other_contact")):
             contacts.setdefault(a, "Other contact")
-        sends = [s.date() for k in ("thank_you_sent", "last_follow_up", "rejection_reply_sent") if (s := _stamp(rec.get(k)))]
+        sends = [
+            s.date()
+            for k in ("thank_you_sent", "last_follow_up", "rejection_reply_sent")
+            if (s := _stamp(rec.get(k)))
+        ]
         applied = _stamp(rec.get("applied_on"))
         rows.append(
             Row(
@@ -304,135 +310,189 @@ def match(
     own messages found in All Mail); ``received`` those from INBOX, Junk and All Mail.
     ``threads`` are Message-IDs the person sent in earlier runs -> their rows (the state file).
     """
-    own_set = {a.lower() for a in own}
-    rows = rows_of(frame)
-    f = Findings()
-    for r in rows:
-        f.trace[r.id] = []
-        if not r.contacts:
-            f.trace[r.id].append("no contact address: Interviewer email and Other contact hold none")
-        else:
-            f.trace[r.id].append("contacts: " + ", ".join(f"{a} ({c})" for a, c in r.contacts.items()))
-    by_address: dict[str, list[Row]] = {}
-    for r in rows:
-        for a in r.contacts:
-            by_address.setdefault(a, []).append(r)
+    m = _Matcher.of(frame, own, now, threads)
+    for message in sorted(sent, key=lambda x: x.date):
+        m.sent(message)
+    for message in sorted(received, key=lambda x: x.date):
+        m.received(message)
+    return m.done()
+
+
+@dataclass
+class _Matcher:
+    """One :func:`match`: the rows, their contacts, and what was found so far."""
+
+    rows: list[Row]
+    own: set[str]
+    now: dt.datetime
+    by_address: dict[str, list[Row]]
+    thread_rows: dict[str, set[str]]
+    f: Findings = field(default_factory=Findings)
+    last_seen: dict[str, tuple[dt.datetime, list[str]]] = field(default_factory=dict)
+    recorded_rows: set[str] = field(default_factory=set)
+    latest: dict[str, tuple[dt.datetime, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        frame: pd.DataFrame,
+        own: Iterable[str],
+        now: dt.datetime,
+        threads: Mapping[str, Iterable[str]] | None,
+    ) -> _Matcher:
+        rows = rows_of(frame)
+        by_address: dict[str, list[Row]] = {}
+        for r in rows:
+            for a in r.contacts:
+                by_address.setdefault(a, []).append(r)
+        known = {r.id for r in rows}
+        thread_rows = {k: {x for x in v if x in known} for k, v in (threads or {}).items()}
+        out = cls(rows, {a.lower() for a in own}, now, by_address, thread_rows)
+        for r in rows:
+            if not r.contacts:
+                out.f.trace[r.id] = ["no contact address: Interviewer email and Other contact hold none"]
+            else:
+                out.f.trace[r.id] = ["contacts: " + ", ".join(f"{a} ({c})" for a, c in r.contacts.items())]
+        return out
+
+    def seen(self, row_id: str, m: Message) -> None:
+        """``m`` is the latest message of the row's conversation so far (threads its next draft)."""
+        if m.message_id and (row_id not in self.last_seen or self.last_seen[row_id][0] <= m.date):
+            self.last_seen[row_id] = (m.date, [m.message_id, *m.references[-9:]])
+
+    def note_latest(self, row_id: str, local: dt.datetime, text: str) -> None:
+        if row_id not in self.latest or self.latest[row_id][0] <= local:
+            self.latest[row_id] = (local, text)
 
     # Sends, and the Message-IDs the person sent to each row (for threading).
-    known = {r.id for r in rows}
-    thread_rows: dict[str, set[str]] = {k: {x for x in v if x in known} for k, v in (threads or {}).items()}
-    last_seen: dict[str, tuple[dt.datetime, list[str]]] = {}
 
-    def seen(row_id: str, m: Message) -> None:
-        if m.message_id and (row_id not in last_seen or last_seen[row_id][0] <= m.date):
-            last_seen[row_id] = (m.date, [m.message_id, *m.references[-9:]])
-
-    recorded_rows: set[str] = set()
-    for m in sorted(sent, key=lambda m: m.date):
-        if m.sender not in own_set:
-            continue
-        local = _local(m.date, now)
+    def sent(self, m: Message) -> None:
+        if m.sender not in self.own:
+            return
+        local = _local(m.date, self.now)
         done: set[str] = set()  # a message to two contacts of one row is one send
         for a in m.recipients:
-            for r in by_address.get(a, []):
+            for r in self.by_address.get(a, []):
                 if r.id in done:
                     continue
                 done.add(r.id)
-                if m.message_id:
-                    thread_rows.setdefault(m.message_id, set()).add(r.id)
-                    f.threads.setdefault(m.message_id, [])
-                    if r.id not in f.threads[m.message_id]:
-                        f.threads[m.message_id].append(r.id)
-                seen(r.id, m)
-                if r.last_send is not None and local.date() <= r.last_send:
-                    f.trace[r.id].append(
-                        f"sent {local.date().isoformat()} to {a} ({m.subject!r}): not after the last recorded send {r.last_send.isoformat()}"
-                    )
-                    continue
-                same = bool(r.draft_subject) and normalise_subject(m.subject) == normalise_subject(r.draft_subject)
-                if not same and r.interview is not None and local < r.interview:
-                    f.trace[r.id].append(
-                        f"sent {local.date().isoformat()} to {a} ({m.subject!r}): before the interview, nothing to suggest"
-                    )
-                    continue
-                if same and r.id not in recorded_rows:
-                    recorded_rows.add(r.id)
-                    reason = "the subject matches the Draft subject"
-                    f.sends.append(Send(r.id, local.date(), local, a, MessageRef.of(m), True, reason))
-                else:
-                    reason = (
-                        "a send for this row is already recorded from an earlier message"
-                        if same
-                        else "no Draft subject to compare"
-                        if not r.draft_subject
-                        else f"the subject differs from the Draft subject {r.draft_subject!r}"
-                    )
-                    f.sends.append(Send(r.id, local.date(), local, a, MessageRef.of(m), False, reason))
-                f.trace[r.id].append(
-                    f"sent {local.date().isoformat()} to {a} ({m.subject!r}): "
-                    + ("recorded as the pending send" if f.sends[-1].recorded else f"suggested only: {reason}")
-                )
+                self.thread(m, r)
+                self.seen(r.id, m)
+                self.send(m, r, a, local)
+
+    def thread(self, m: Message, r: Row) -> None:
+        if m.message_id:
+            self.thread_rows.setdefault(m.message_id, set()).add(r.id)
+            self.f.threads.setdefault(m.message_id, [])
+            if r.id not in self.f.threads[m.message_id]:
+                self.f.threads[m.message_id].append(r.id)
+
+    def send(self, m: Message, r: Row, a: str, local: dt.datetime) -> None:
+        """A message the person sent to row ``r``'s address ``a``: recorded, suggested, or neither."""
+        f, when = self.f, f"sent {local.date().isoformat()} to {a} ({m.subject!r})"
+        if r.last_send is not None and local.date() <= r.last_send:
+            f.trace[r.id].append(f"{when}: not after the last recorded send {r.last_send.isoformat()}")
+            return
+        same = bool(r.draft_subject) and normalise_subject(m.subject) == normalise_subject(r.draft_subject)
+        if not same and r.interview is not None and local < r.interview:
+            f.trace[r.id].append(f"{when}: before the interview, nothing to suggest")
+            return
+        if same and r.id not in self.recorded_rows:
+            self.recorded_rows.add(r.id)
+            reason = "the subject matches the Draft subject"
+            f.sends.append(Send(r.id, local.date(), local, a, MessageRef.of(m), True, reason))
+        else:
+            reason = (
+                "a send for this row is already recorded from an earlier message"
+                if same
+                else "no Draft subject to compare"
+                if not r.draft_subject
+                else f"the subject differs from the Draft subject {r.draft_subject!r}"
+            )
+            f.sends.append(Send(r.id, local.date(), local, a, MessageRef.of(m), False, reason))
+        f.trace[r.id].append(
+            f"{when}: "
+            + ("recorded as the pending send" if f.sends[-1].recorded else f"suggested only: {reason}")
+        )
 
     # Replies, auto-replies and bounces.
-    latest: dict[str, tuple[dt.datetime, str]] = {}
-    for m in sorted(received, key=lambda m: m.date):
-        if m.sender in own_set:
-            continue
-        local = _local(m.date, now)
+
+    def received(self, m: Message) -> None:
+        if m.sender in self.own:
+            return
+        local = _local(m.date, self.now)
         if m.bounced:
-            for a in m.bounced:
-                for r in by_address.get(a, []):
-                    column = r.contacts[a]
-                    text = f"mail to {a} bounced: check {column}"
-                    f.bounces.append(Bounce(r.id, a, column, MessageRef.of(m), text))
-                    if text not in f.problems.setdefault(r.id, []):
-                        f.problems[r.id].append(text)
-                    f.trace[r.id].append(f"{local.date().isoformat()}: delivery failure for {a}: a Problem, not an answer")
-            continue
-        candidates: list[Row] = []
-        how = "address"
-        threaded = set().union(*(thread_rows.get(ref, set()) for ref in m.references)) if m.references else set()
-        if threaded:
-            candidates = [r for r in rows if r.id in threaded]
-            how = "thread"
-            # A thread shared by several rows: the sender's address may still pick one.
-            if len(candidates) > 1:
-                by_sender = [r for r in candidates if m.sender in r.contacts]
-                if len(by_sender) == 1:
-                    candidates = by_sender
-        if not candidates:
-            candidates = list(by_address.get(m.sender, []))
-            how = "address"
-        if not candidates:
-            continue
-        kept: list[Row] = []
-        for r in candidates:
-            floor = r.interview or (dt.datetime.combine(r.applied, dt.time()) if r.applied else None)
-            if floor is not None and local < floor:
-                what = "the interview" if r.interview else "Applied on"
-                f.trace[r.id].append(
-                    f"{local.date().isoformat()} from {m.sender} ({m.subject!r}): before {what} ({floor.date().isoformat()}), not a reply"
-                )
-                continue
-            kept.append(r)
+            self.bounce(m, local)
+            return
+        candidates, how = self.candidates(m)
+        kept = [r for r in candidates if self.after_floor(r, m, local)]
         if not kept:
-            continue
-        ids = tuple(r.id for r in kept)
-        ref = MessageRef.of(m)
+            return
         lab = label(m.subject, m.body)
         # An applicant tracking system's notice is automatic too (RFC 3834 auto-generated),
         # but it is the employer's answer: it counts when its text clearly says one.
         notice = m.auto == "Auto-Submitted: auto-generated" and lab.kind != "other"
         if m.auto and not notice:
-            f.replies.append(Reply(ids, ref, None, m.auto, how))
-            for r in kept:
-                f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender}: automatic ({m.auto}), not an answer")
-                if r.id not in latest or latest[r.id][0] <= local:
-                    latest[r.id] = (local, f"{m.who}: automatic reply on {_day(local.date())} ({m.auto}); not an answer, nothing changed")
-            continue
+            self.automatic(m, kept, how, local)
+        else:
+            self.reply(m, kept, how, local, lab)
+
+    def bounce(self, m: Message, local: dt.datetime) -> None:
+        f = self.f
+        for a in m.bounced:
+            for r in self.by_address.get(a, []):
+                column = r.contacts[a]
+                text = f"mail to {a} bounced: check {column}"
+                f.bounces.append(Bounce(r.id, a, column, MessageRef.of(m), text))
+                if text not in f.problems.setdefault(r.id, []):
+                    f.problems[r.id].append(text)
+                f.trace[r.id].append(
+                    f"{local.date().isoformat()}: delivery failure for {a}: a Problem, not an answer"
+                )
+
+    def candidates(self, m: Message) -> tuple[list[Row], str]:
+        """The rows ``m`` may answer, and how: by thread (References), else by the sender's address."""
+        refs = m.references
+        threaded = set().union(*(self.thread_rows.get(ref, set()) for ref in refs)) if refs else set()
+        if threaded:
+            candidates = [r for r in self.rows if r.id in threaded]
+            # A thread shared by several rows: the sender's address may still pick one.
+            if len(candidates) > 1:
+                by_sender = [r for r in candidates if m.sender in r.contacts]
+                if len(by_sender) == 1:
+                    candidates = by_sender
+            if candidates:
+                return candidates, "thread"
+        return list(self.by_address.get(m.sender, [])), "address"
+
+    def after_floor(self, r: Row, m: Message, local: dt.datetime) -> bool:
+        """A reply is dated after the interview (else after Applied on); an earlier one is traced."""
+        floor = r.interview or (dt.datetime.combine(r.applied, dt.time()) if r.applied else None)
+        if floor is not None and local < floor:
+            what = "the interview" if r.interview else "Applied on"
+            self.f.trace[r.id].append(
+                f"{local.date().isoformat()} from {m.sender} ({m.subject!r}): before {what} ({floor.date().isoformat()}), not a reply"
+            )
+            return False
+        return True
+
+    def automatic(self, m: Message, kept: list[Row], how: str, local: dt.datetime) -> None:
+        self.f.replies.append(Reply(tuple(r.id for r in kept), MessageRef.of(m), None, m.auto, how))
         for r in kept:
-            seen(r.id, m)
-        f.replies.append(Reply(ids, ref, lab, "", how))
+            self.f.trace[r.id].append(
+                f"{local.date().isoformat()} from {m.sender}: automatic ({m.auto}), not an answer"
+            )
+            self.note_latest(
+                r.id,
+                local,
+                f"{m.who}: automatic reply on {_day(local.date())} ({m.auto}); not an answer, nothing changed",
+            )
+
+    def reply(self, m: Message, kept: list[Row], how: str, local: dt.datetime, lab: Label) -> None:
+        f, ids = self.f, tuple(r.id for r in kept)
+        for r in kept:
+            self.seen(r.id, m)
+        f.replies.append(Reply(ids, MessageRef.of(m), lab, "", how))
         said = lab.words + (f" ({lab.phrase!r})" if lab.phrase else "")
         if len(kept) > 1:
             note = (
@@ -442,10 +502,11 @@ def match(
             )
             f.notes.append(note)
             for r in kept:
-                f.trace[r.id].append(f"{local.date().isoformat()} from {m.sender}: a reply, but rows {', '.join(ids)} all match; none picked")
-                if r.id not in latest or latest[r.id][0] <= local:
-                    latest[r.id] = (local, note)
-            continue
+                f.trace[r.id].append(
+                    f"{local.date().isoformat()} from {m.sender}: a reply, but rows {', '.join(ids)} all match; none picked"
+                )
+                self.note_latest(r.id, local, note)
+            return
         r = kept[0]
         f.answered[r.id] = local.date()
         text = f"{m.who} replied on {_day(local.date())}: {said}"
@@ -454,18 +515,21 @@ def match(
             f.suggested_status[r.id] = lab.status
         else:
             f.suggested_status.pop(r.id, None)
-        latest[r.id] = (local, text)
+        self.latest[r.id] = (local, text)
         f.trace[r.id].append(
             f"{local.date().isoformat()} from {m.sender} ({m.subject!r}), matched by {how}: answered; {said}"
         )
-    for rid, (_, text) in latest.items():
-        f.inbox[rid] = text
-    for rid, (_, chain) in last_seen.items():
-        f.last_message[rid] = chain
-    for r in rows:
-        if len(f.trace[r.id]) == 1 and r.contacts:
-            f.trace[r.id].append("no message read this run was sent to or came from these addresses")
-    return f
+
+    def done(self) -> Findings:
+        f = self.f
+        for rid, (_, text) in self.latest.items():
+            f.inbox[rid] = text
+        for rid, (_, chain) in self.last_seen.items():
+            f.last_message[rid] = chain
+        for r in self.rows:
+            if len(f.trace[r.id]) == 1 and r.contacts:
+                f.trace[r.id].append("no message read this run was sent to or came from these addresses")
+        return f
 
 
 def explain(findings: Findings, row_id: str) -> list[str]:

@@ -83,14 +83,14 @@ PRESETS: dict[str, Preset] = {
         "imap.gmail.com",
         993,
         "ssl",
-        "Gmail: use an app password (with 2-Step Verification) in password_env, or auth = \"google\" "
+        'Gmail: use an app password (with 2-Step Verification) in password_env, or auth = "google" '
         "after `followsync auth google` with the mail scope.",
     ),
     "outlook": Preset(
         "outlook.office365.com",
         993,
         "ssl",
-        "Outlook.com no longer accepts passwords over IMAP: set auth = \"xoauth2\" and a "
+        'Outlook.com no longer accepts passwords over IMAP: set auth = "xoauth2" and a '
         "password_command that prints an OAuth access token.",
         oauth_required=True,
     ),
@@ -98,7 +98,7 @@ PRESETS: dict[str, Preset] = {
         "outlook.office365.com",
         993,
         "ssl",
-        "Microsoft 365 requires OAuth for IMAP: set auth = \"xoauth2\" and a password_command that "
+        'Microsoft 365 requires OAuth for IMAP: set auth = "xoauth2" and a password_command that '
         "prints an access token (your administrator must allow IMAP).",
         oauth_required=True,
     ),
@@ -112,7 +112,12 @@ PRESETS: dict[str, Preset] = {
         "iCloud: create an app-specific password at appleid.apple.com; the username is your iCloud address.",
     ),
 }
-PRESET_ALIASES = {"office365": "microsoft365", "hotmail": "outlook", "outlook.com": "outlook", "google": "gmail"}
+PRESET_ALIASES = {
+    "office365": "microsoft365",
+    "hotmail": "outlook",
+    "outlook.com": "outlook",
+    "google": "gmail",
+}
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,9 @@ class InboxSettings:
                     reason="password",
                 ) from None
             if not lines or not lines[0].strip():
-                raise InboxError(f"The mailbox password file {self.password_file} is empty.", reason="password")
+                raise InboxError(
+                    f"The mailbox password file {self.password_file} is empty.", reason="password"
+                )
             return lines[0].strip()
         if self.password_command:
             name = self.password_command[0]
@@ -190,7 +197,8 @@ class InboxSettings:
                 )
             except (OSError, subprocess.TimeoutExpired) as e:
                 raise InboxError(
-                    f"The mailbox password command {name} could not run ({type(e).__name__}).", reason="password"
+                    f"The mailbox password command {name} could not run ({type(e).__name__}).",
+                    reason="password",
                 ) from None
             out = done.stdout.splitlines()
             if done.returncode != 0 or not out or not out[0].strip():
@@ -220,126 +228,180 @@ def from_dict(section: Mapping[str, Any], *, base_dir: Path | None = None) -> In
     return settings
 
 
-def read(section: Mapping[str, Any], *, base_dir: Path | None = None) -> tuple[InboxSettings | None, list[str]]:
-    """The ``[inbox]`` table's settings, or None and every problem (each naming ``[inbox] key``)."""
-    problems: list[str] = []
-    unknown = sorted(set(section) - set(SETTINGS))
-    for key in unknown:
-        problems.append(_problem(key, "is not a setting; known: " + ", ".join(SETTINGS)))
+_MISSING = object()  # a checker's answer for a value of the wrong kind (the default is used)
 
-    def get(key: str) -> Any:
+
+def _checked_str(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) and value.strip() else _MISSING
+
+
+def _checked_int(value: Any) -> Any:
+    return value if isinstance(value, int) and not isinstance(value, bool) else _MISSING
+
+
+def _checked_float(value: Any) -> Any:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    return float(value) if ok else _MISSING
+
+
+def _checked_bool(value: Any) -> Any:
+    return value if isinstance(value, bool) else _MISSING
+
+
+def _checked_list(value: Any) -> Any:
+    items = [value] if isinstance(value, str) else value
+    ok = isinstance(items, list) and items and all(isinstance(a, str) for a in items)
+    return items if ok else _MISSING
+
+
+def _checked_command(value: Any) -> Any:
+    if isinstance(value, str) and value.strip():
+        return tuple(shlex.split(value))
+    if isinstance(value, list) and value and all(isinstance(a, str) and a for a in value):
+        return tuple(value)
+    return _MISSING
+
+
+# Each kind of SETTINGS: its checker, and the problem when the value is not of that kind.
+_CHECKS = {
+    "str": (_checked_str, lambda v: "must be a non-empty string"),
+    "path": (_checked_str, lambda v: "must be a non-empty string"),
+    "int": (_checked_int, lambda v: f"must be a whole number, not {v!r}"),
+    "float": (_checked_float, lambda v: f"must be a positive number of seconds, not {v!r}"),
+    "bool": (_checked_bool, lambda v: f"must be true or false, not {v!r}"),
+    "str_or_list": (_checked_list, lambda v: "must be an address or a list of addresses"),
+    "command": (_checked_command, lambda v: "must be a command line or a list of its words"),
+}
+
+
+@dataclass
+class _Reader:
+    """One reading of the ``[inbox]`` table: its values, each checked, and every problem."""
+
+    section: Mapping[str, Any]
+    base_dir: Path | None
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(_problem(key, message))
+
+    def get(self, key: str) -> Any:
+        """The value of ``key`` as its kind wants it; its default when missing or of the wrong kind."""
         kind, default, _ = SETTINGS[key]
-        if key not in section:
+        if key not in self.section:
             return default
-        value = section[key]
-        if kind in ("str", "path"):
-            if not isinstance(value, str) or not value.strip():
-                problems.append(_problem(key, "must be a non-empty string"))
-                return default
-            return value.strip()
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                problems.append(_problem(key, f"must be a whole number, not {value!r}"))
-                return default
-            return value
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                problems.append(_problem(key, f"must be a positive number of seconds, not {value!r}"))
-                return default
-            return float(value)
-        if kind == "bool":
-            if not isinstance(value, bool):
-                problems.append(_problem(key, f"must be true or false, not {value!r}"))
-                return default
-            return value
-        if kind == "str_or_list":
-            items = [value] if isinstance(value, str) else value
-            if not isinstance(items, list) or not items or not all(isinstance(a, str) for a in items):
-                problems.append(_problem(key, "must be an address or a list of addresses"))
-                return default
-            return items
-        if kind == "command":
-            if isinstance(value, str) and value.strip():
-                return tuple(shlex.split(value))
-            if isinstance(value, list) and value and all(isinstance(a, str) and a for a in value):
-                return tuple(value)
-            problems.append(_problem(key, "must be a command line or a list of its words"))
+        check, why = _CHECKS[kind]
+        value = check(self.section[key])
+        if value is _MISSING:
+            self.problem(key, why(self.section[key]))
             return default
-        raise AssertionError(kind)
+        return value
 
-    preset_name = get("preset")
-    preset = None
-    if preset_name is not None:
-        name = PRESET_ALIASES.get(preset_name.lower(), preset_name.lower())
-        preset = PRESETS.get(name)
-        if preset is None:
-            problems.append(_problem("preset", f"{preset_name!r} is not one of: " + ", ".join(PRESETS)))
-        preset_name = name if preset else None
-
-    host = get("host") or (preset.host if preset else None)
-    if not host:
-        problems.append(_problem("host", "is missing (or set preset = \"gmail\" and the like)"))
-    security = (get("security") if "security" in section else (preset.security if preset else "ssl")) or "ssl"
-    security = security.lower()
-    if security not in SECURITIES:
-        problems.append(_problem("security", f"{security!r} is not one of: ssl, starttls, none"))
-        security = "ssl"
-    if security == "none" and host and host.lower() not in LOCAL_HOSTS:
-        problems.append(
-            _problem("security", "\"none\" would send the password unencrypted; it is allowed only for 127.0.0.1 or localhost")
-        )
-    port = get("port")
-    if port is None:
-        port = preset.port if preset and "security" not in section else DEFAULT_PORTS[security]
-    elif not 1 <= port <= 65535:
-        problems.append(_problem("port", f"{port} is not a port number (1 to 65535)"))
-
-    username = get("username")
-    if not username:
-        problems.append(_problem("username", "is missing (the login name, often the email address)"))
-
-    auth = (get("auth") or "password").lower()
-    if auth not in AUTHS:
-        problems.append(_problem("auth", f"{auth!r} is not one of: " + ", ".join(AUTHS)))
-        auth = "password"
-    given = [k for k in SECRET_KEYS if k in section]
-    values = {k: get(k) for k in SECRET_KEYS}
-    if auth == "google":
-        for k in given:
-            problems.append(_problem(k, "is not used with auth = \"google\" (the token comes from `followsync auth google`); remove it"))
-    elif len(given) > 1:
-        problems.append(_problem(given[1], f"and {given[0]} are both set; keep one"))
-    elif not given:
-        problems.append(
-            _problem("password_env", "is missing: say where the password is (password_env, password_file or password_command)")
-        )
-    if preset and preset.oauth_required and auth == "password":
-        problems.append(_problem("auth", preset.note))
-
-    raw_addresses = get("address")
-    addresses: list[str] = []
-    for a in raw_addresses if raw_addresses is not None else ([username] if username else []):
-        a = a.strip().lower()
-        if "@" not in a or a.startswith("@") or a.endswith("@") or " " in a:
-            key = "address" if raw_addresses is not None else "username"
-            problems.append(_problem(key, f"{a!r} is not an email address" + ("" if raw_addresses is not None else "; set address")))
-        elif a not in addresses:
-            addresses.append(a)
-
-    def path(value: str | None) -> Path | None:
+    def path(self, value: str | None) -> Path | None:
         if value is None:
             return None
         p = Path(value).expanduser()
-        return p if p.is_absolute() or base_dir is None else base_dir / p
+        return p if p.is_absolute() or self.base_dir is None else self.base_dir / p
 
-    cafile = path(get("cafile"))
-    lookback = get("lookback_days")
+    def unknown(self) -> None:
+        for key in sorted(set(self.section) - set(SETTINGS)):
+            self.problem(key, "is not a setting; known: " + ", ".join(SETTINGS))
+
+    def preset(self) -> tuple[str | None, Preset | None]:
+        preset_name = self.get("preset")
+        if preset_name is None:
+            return None, None
+        name = PRESET_ALIASES.get(preset_name.lower(), preset_name.lower())
+        preset = PRESETS.get(name)
+        if preset is None:
+            self.problem("preset", f"{preset_name!r} is not one of: " + ", ".join(PRESETS))
+        return (name if preset else None), preset
+
+    def server(self, preset: Preset | None) -> tuple[str | None, str, int]:
+        """Host, security and port: written out, else the preset's, else the defaults."""
+        host = self.get("host") or (preset.host if preset else None)
+        if not host:
+            self.problem("host", 'is missing (or set preset = "gmail" and the like)')
+        given = "security" in self.section
+        security = (
+            (self.get("security") if given else (preset.security if preset else "ssl")) or "ssl"
+        ).lower()
+        if security not in SECURITIES:
+            self.problem("security", f"{security!r} is not one of: ssl, starttls, none")
+            security = "ssl"
+        if security == "none" and host and host.lower() not in LOCAL_HOSTS:
+            self.problem(
+                "security",
+                '"none" would send the password unencrypted; it is allowed only for 127.0.0.1 or localhost',
+            )
+        port = self.get("port")
+        if port is None:
+            port = preset.port if preset and not given else DEFAULT_PORTS[security]
+        elif not 1 <= port <= 65535:
+            self.problem("port", f"{port} is not a port number (1 to 65535)")
+        return host, security, port
+
+    def auth(self, preset: Preset | None) -> tuple[str, dict[str, Any]]:
+        """The auth method and the secret keys' values (exactly one where a password is needed)."""
+        auth = (self.get("auth") or "password").lower()
+        if auth not in AUTHS:
+            self.problem("auth", f"{auth!r} is not one of: " + ", ".join(AUTHS))
+            auth = "password"
+        given = [k for k in SECRET_KEYS if k in self.section]
+        values = {k: self.get(k) for k in SECRET_KEYS}
+        if auth == "google":
+            for k in given:
+                self.problem(
+                    k,
+                    'is not used with auth = "google" (the token comes from `followsync auth google`); remove it',
+                )
+        elif len(given) > 1:
+            self.problem(given[1], f"and {given[0]} are both set; keep one")
+        elif not given:
+            self.problem(
+                "password_env",
+                "is missing: say where the password is (password_env, password_file or password_command)",
+            )
+        if preset and preset.oauth_required and auth == "password":
+            self.problem("auth", preset.note)
+        return auth, values
+
+    def addresses(self, username: str | None) -> list[str]:
+        """The person's own addresses, lower case, once each: ``address``, else the username."""
+        raw = self.get("address")
+        out: list[str] = []
+        for a in raw if raw is not None else ([username] if username else []):
+            a = a.strip().lower()
+            if "@" not in a or a.startswith("@") or a.endswith("@") or " " in a:
+                key = "address" if raw is not None else "username"
+                self.problem(
+                    key, f"{a!r} is not an email address" + ("" if raw is not None else "; set address")
+                )
+            elif a not in out:
+                out.append(a)
+        return out
+
+
+def read(
+    section: Mapping[str, Any], *, base_dir: Path | None = None
+) -> tuple[InboxSettings | None, list[str]]:
+    """The ``[inbox]`` table's settings, or None and every problem (each naming ``[inbox] key``)."""
+    r = _Reader(section, base_dir)
+    r.unknown()
+    preset_name, preset = r.preset()
+    host, security, port = r.server(preset)
+    username = r.get("username")
+    if not username:
+        r.problem("username", "is missing (the login name, often the email address)")
+    auth, values = r.auth(preset)
+    addresses = r.addresses(username)
+    cafile = r.path(r.get("cafile"))
+    lookback = r.get("lookback_days")
     if lookback is not None and lookback < 1:
-        problems.append(_problem("lookback_days", "must be 1 or more"))
-    drafts = get("drafts")
-    timeout = get("timeout")
-    if problems:
-        return None, problems
+        r.problem("lookback_days", "must be 1 or more")
+    drafts, timeout = r.get("drafts"), r.get("timeout")
+    if r.problems:
+        return None, r.problems
     assert host and username
     return InboxSettings(
         host=host,
@@ -349,7 +411,7 @@ def read(section: Mapping[str, Any], *, base_dir: Path | None = None) -> tuple[I
         addresses=tuple(addresses),
         auth=auth,
         password_env=values["password_env"],
-        password_file=path(values["password_file"]),
+        password_file=r.path(values["password_file"]),
         password_command=values["password_command"],
         drafts=bool(drafts),
         cafile=cafile,

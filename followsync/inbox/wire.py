@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import rules as rules_mod
@@ -33,7 +34,9 @@ from .match import Findings, addresses_in
 _SENDABLE = (THANK_YOU, REJECTION, *FOLLOW_UPS)
 _REPLIED = re.compile(r"\breplied on (\d{1,2} [A-Z][a-z]{2}):")
 _BOUNCED = re.compile(r"mail to (\S+@\S+) bounced: check (Interviewer email|Other contact)")
-_SUGGESTION = re.compile(r"replied on (\d{1,2} [A-Z][a-z]{2}):.*tick Accept inbox to set Status to ([A-Z][\w ]+)$")
+_SUGGESTION = re.compile(
+    r"replied on (\d{1,2} [A-Z][a-z]{2}):.*tick Accept inbox to set Status to ([A-Z][\w ]+)$"
+)
 
 
 @dataclasses.dataclass
@@ -93,7 +96,9 @@ def accept(
             found = (findings.suggested_status[ident], findings.answered[ident])
         found = found or suggestion(row.get("inbox"), now)
         if found is None:
-            out.notes.append(f"Row {int(row['_row'])}: Accept inbox is ticked, but the Inbox cell suggests no Status. Cleared the tick.")
+            out.notes.append(
+                f"Row {int(row['_row'])}: Accept inbox is ticked, but the Inbox cell suggests no Status. Cleared the tick."
+            )
         else:
             # The History's "Status: Interviewed -> Rejected" row comes from the rules' pass.
             status, on = found
@@ -109,7 +114,9 @@ def sends_of(findings: Findings, tracker: schema.Tracker, now: dt.datetime, rule
     plan = rules_mod.plan(frame, now, rules)
     actions = {text(i): text(a) for i, a in zip(frame["id"], plan["next_action"], strict=True) if text(i)}
     return {
-        s.row_id: Send(medium="Email", on=s.on) for s in findings.recorded if actions.get(s.row_id) in _SENDABLE
+        s.row_id: Send(medium="Email", on=s.on)
+        for s in findings.recorded
+        if actions.get(s.row_id) in _SENDABLE
     }
 
 
@@ -127,17 +134,34 @@ def for_rules(tracker: schema.Tracker, findings: Findings, now: dt.datetime) -> 
             response.iat[i] = pd.Timestamp(on)
     frame["response_on"] = pd.to_datetime(response)
     problems = list(tracker.problems)
-    for ident, row, texts in _bounces(frame, findings):
+    flags = {column: np.zeros(len(frame), dtype=bool) for column in _BOUNCE_FLAGS}
+    for i, ident, row, texts in _bounces(frame, findings):
         problems += [schema.Problem(tracker.sheet, row, None, t, key=ident) for t in texts]
+        for t in texts:
+            if m := _BOUNCED.search(t):
+                flags[m.group(2)][i] = True
+    # The rules' bounce input: rule 11's other contact (or LinkedIn) becomes the next step.
+    for column, values in flags.items():
+        frame[_BOUNCE_FLAGS[column]] = values
     return schema.Tracker(tracker.sheet, tracker.header, frame, problems)
 
 
-def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[str, int, list[str]]]:
-    """(row ID, sheet row, Problem texts) of rows whose mail bounced: this run's bounces, and
-    those an Inbox cell records while the address is still in its column."""
+_BOUNCE_FLAGS = dict(zip(("Interviewer email", "Other contact"), rules_mod.BOUNCED, strict=True))
+
+
+def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[int, str, int, list[str]]]:
+    """(position, row ID, sheet row, Problem texts) of rows whose mail bounced: this run's
+    bounces, and those an Inbox cell records while the address is still in its column."""
     out = []
-    for ident, row, cell, email, other in zip(
-        frame["id"].map(text), frame["_row"], frame["inbox"], frame["interviewer_email"], frame["other_contact"], strict=True
+    for i, (ident, row, cell, email, other) in enumerate(
+        zip(
+            frame["id"].map(text),
+            frame["_row"],
+            frame["inbox"],
+            frame["interviewer_email"],
+            frame["other_contact"],
+            strict=True,
+        )
     ):
         texts = list(findings.problems.get(ident, []))
         m = _BOUNCED.search(text(cell))
@@ -145,7 +169,7 @@ def _bounces(frame: pd.DataFrame, findings: Findings) -> list[tuple[str, int, li
             still = addresses_in(email if m.group(2) == "Interviewer email" else other)
             texts = [m.group(0)] if m.group(1).lower() in still else []
         if texts:
-            out.append((ident, int(row), texts))
+            out.append((i, ident, int(row), texts))
     return out
 
 
@@ -159,7 +183,9 @@ def inbox_cells(frame: pd.DataFrame, findings: Findings) -> pd.Series:
     return pd.Series(values, index=frame.index, dtype=object)
 
 
-def due_drafts(frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]) -> list[DueDraft]:
+def due_drafts(
+    frame: pd.DataFrame, plan: pd.DataFrame, cells: pd.DataFrame, due: list[DueItem]
+) -> list[DueDraft]:
     """One :class:`DueDraft` per email action due today or overdue (a draft and an address),
     none to an address whose mail bounced (the Inbox cell says so)."""
     now_due = {d.id for d in due if d.urgency in ("overdue", "today")}

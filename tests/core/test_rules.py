@@ -190,6 +190,48 @@ def test_rule_11_picks_the_medium(extra, medium, words):
     assert words in p["reminder"]
 
 
+BOUNCED_FOLLOW_UP = {"Interview at": day(-30), "Thank-you sent": day(-29), "Interviewer email": "jane@acme.com"}
+
+
+@pytest.mark.parametrize(
+    "extra, medium, words",
+    [
+        ({"Other contact": "Ana Ruiz <ana@acme.com>"}, "other_contact", "email Ana Ruiz <ana@acme.com> about the Engineer role at Acme, since your email to Ms. Jane Jones bounced"),
+        ({"OK to call": "Yes", "Interviewer phone": "0049 30 1234"}, "phone", "call Ms. Jane Jones on 0049 30 1234"),
+        ({}, "linkedin", "message Ms. Jane Jones on LinkedIn"),
+        # The other contact's mail bounced too: LinkedIn, not another email to either.
+        ({"Other contact": "Ana Ruiz <ana@acme.com>", "other_contact_bounced": True}, "linkedin", "on LinkedIn"),
+    ],
+)
+@pytest.mark.parametrize("count, step_due", [(0, day(-23)), (1, day(-2)), (3, day(-2))])
+def test_a_bounce_makes_rule_11s_other_contact_the_next_step(extra, medium, words, count, step_due):
+    """The inbox step's bounce: whichever follow-up was next (rules 9 to 12), rule 11's other
+    medium or contact replaces it, due when that follow-up was."""
+    row = {**INTERVIEWED, **BOUNCED_FOLLOW_UP, "Follow-ups sent": count, **extra}
+    if count:
+        row["Last follow-up"] = day(-9)
+    t = tracker_of([{k: v for k, v in row.items() if not k.endswith("_bounced")}])
+    frame = t.frame.assign(interviewer_email_bounced=True, other_contact_bounced=bool(extra.get("other_contact_bounced")))
+    p = rules.plan(frame, NOW).iloc[0]
+    assert (p["rule"], p["next_action"], p["medium"]) == (11, "Call or try another contact", medium)
+    assert due_of(p) == step_due
+    assert words in p["reminder"] and "bounced" in p["reminder"]
+
+
+def test_a_bounce_leaves_the_thank_you_and_other_rows_as_they_were():
+    t = tracker_of([
+        {**INTERVIEWED, "Interview at": day(-1), "Interviewer email": "jane@acme.com"},
+        {**INTERVIEWED, **BOUNCED_FOLLOW_UP, "Follow-ups sent": 2, "Last follow-up": day(-9), "Other contact": "ana@acme.com"},
+        {**INTERVIEWED, **BOUNCED_FOLLOW_UP, "Other contact": "Ana Ruiz <ana@acme.com>"},
+    ])
+    frame = t.frame.assign(interviewer_email_bounced=[True, False, False], other_contact_bounced=[False, True, True])
+    p = rules.plan(frame, NOW)
+    assert list(p["rule"]) == [7, 11, 9]
+    # Rule 11 when only the Other contact bounced: the interviewer once more.
+    assert list(p["medium"]) == ["email", "email", "email"]
+    assert "email Ms. Jane Jones once more" in p["reminder"].iloc[1]
+
+
 def test_rule_12_final_note():
     p = plan_one(
         {

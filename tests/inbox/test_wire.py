@@ -21,7 +21,9 @@ def test_an_inbox_cell_names_the_suggestion_and_the_reply_date():
     assert wire.suggestion(CELL, NOW) == ("Rejected", dt.date(2026, 11, 24))
     assert wire.answered_on(CELL, NOW) == dt.date(2026, 11, 24)
     # Early in January, "30 Dec" is last year's.
-    assert wire.answered_on(CELL.replace("24 Nov", "30 Dec"), dt.datetime(2027, 1, 3)) == dt.date(2026, 12, 30)
+    assert wire.answered_on(CELL.replace("24 Nov", "30 Dec"), dt.datetime(2027, 1, 3)) == dt.date(
+        2026, 12, 30
+    )
     auto = "Sam Lee: automatic reply on 23 Nov (auto-replied); not an answer, nothing changed"
     assert wire.answered_on(auto, NOW) is None and wire.suggestion(auto, NOW) is None
     assert wire.suggestion(CELL.replace("Rejected", "Hired"), NOW) is None  # not a Status
@@ -43,18 +45,39 @@ def test_a_bounce_recorded_in_the_inbox_cell_stays_a_problem_until_the_address_i
     tracker = schema.frame(grid_of(rows, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
     assert tracker is not None
     assert [p.message for p in wire.for_rules(tracker, Findings(), NOW).problems if p.key == "E5"] == [bounce]
-    fixed = [dict(r, **{"Interviewer email": "lee.chen@hooli.example"}) if r["ID"] == "E5" else r for r in rows]
+    fixed = [
+        dict(r, **{"Interviewer email": "lee.chen@hooli.example"}) if r["ID"] == "E5" else r for r in rows
+    ]
     tracker = schema.frame(grid_of(fixed, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
     assert tracker is not None
     assert not [p for p in wire.for_rules(tracker, Findings(), NOW).problems if p.key == "E5"]
 
 
 def test_no_draft_goes_to_an_address_whose_mail_bounced():
-    frame = pd.DataFrame({"interviewer_email": ["lee@hooli.example", "jane@acme.example"], "other_contact": [None, None]})
+    frame = pd.DataFrame(
+        {"interviewer_email": ["lee@hooli.example", "jane@acme.example"], "other_contact": [None, None]}
+    )
     plan = pd.DataFrame({"medium": ["email", "email"], "next_action": ["Follow up", "Follow up"]})
-    cells = pd.DataFrame({
-        "ID": ["E5", "A1"], "Draft subject": ["Following up", "Following up"], "Draft message": ["Dear Lee", "Dear Jane"],
-        "Inbox": ["mail to lee@hooli.example bounced: check Interviewer email", None],
-    })
+    cells = pd.DataFrame(
+        {
+            "ID": ["E5", "A1"],
+            "Draft subject": ["Following up", "Following up"],
+            "Draft message": ["Dear Lee", "Dear Jane"],
+            "Inbox": ["mail to lee@hooli.example bounced: check Interviewer email", None],
+        }
+    )
     due = [DueItem(2, i, "", "", "Follow up", NOW.date(), "today", "") for i in ("E5", "A1")]
-    assert [(d.row_id, d.to) for d in wire.due_drafts(frame, plan, cells, due)] == [("A1", "jane@acme.example")]
+    assert [(d.row_id, d.to) for d in wire.due_drafts(frame, plan, cells, due)] == [
+        ("A1", "jane@acme.example")
+    ]
+
+
+def test_the_rules_see_which_address_bounced():
+    bounce = "mail to recruiting@globex.example bounced: check Other contact"
+    rows = [dict(r, Inbox=bounce) if r["ID"] == "B2" else r for r in DEMO_ROWS]
+    tracker = schema.frame(grid_of(rows, header=[*DEMO_HEADER, "Inbox"]), "Tracker")
+    assert tracker is not None
+    findings = Findings(problems={"E5": ["mail to lee@hooli.example bounced: check Interviewer email"]})
+    seen = wire.for_rules(tracker, findings, NOW).frame.set_index("id")
+    assert list(seen.index[seen["interviewer_email_bounced"]]) == ["E5"]
+    assert list(seen.index[seen["other_contact_bounced"]]) == ["B2"]
