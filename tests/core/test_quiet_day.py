@@ -98,17 +98,27 @@ def test_a_generated_2000_row_tracker_s_next_day_writes_only_rows_that_moved(soo
     assert len(reminders) <= len(allowed)
 
 
-def test_a_quiet_day_on_xlsx_writes_only_rows_that_moved(tmp_path):
-    path = tmp_path / "tracker.xlsx"
+def xlsx_of(rows: list[dict], path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Tracker"
-    for row in grid_of(generated_rows(2000)):
+    for row in grid_of(rows):
         ws.append(row)
     wb.save(path)
-    result, allowed = quiet_day(XlsxBackend(path))
+    return XlsxBackend(path)
+
+
+def test_a_quiet_day_on_xlsx_writes_only_rows_that_moved(tmp_path):
+    result, allowed = quiet_day(xlsx_of(generated_rows(2000), tmp_path / "tracker.xlsx"))
     assert_quiet(result, allowed, 2000)
     assert result.applied.write_calls == 1
+
+
+def test_the_demo_tracker_s_quiet_day_on_xlsx_writes_only_rows_that_moved(tmp_path):
+    result, allowed = quiet_day(xlsx_of(demo_in("en"), tmp_path / "demo.xlsx"))
+    written = {(ch.row.id or "").lower() for ch in [*result.changes.cells, *result.changes.fills]}
+    assert written <= allowed
+    assert result.applied.cells == len(result.changes.cells)
 
 
 def test_a_week_of_mornings_writes_only_rows_that_moved():
