@@ -102,7 +102,7 @@ def raw(interview: Any, has_time: bool, interviewer: str, language: str) -> dict
 
 
 def localized(
-    ctx: dict[str, Any], row: Mapping[str, Any], other_contact: str, today: dt.date, language: str
+    ctx: dict[str, Any], row: Mapping[str, Any], other_contact: str, today: dt.date | None, language: str
 ) -> dict[str, Any]:
     """``drafts.context``'s English variables with the raw values added, and, for another
     language, the variables that are words replaced by that language's."""

@@ -66,6 +66,7 @@ from .wording import (
     linkedin_length,
     memo,
     parse_person,
+    said_on,
     shorten_chars,
     shorten_words,
     word_count,
@@ -98,7 +99,7 @@ VARIABLES = {
     "position": "'the Marketing Manager position at Acme' (adapts when either is blank)",
     "team": "'the team at Acme', or 'your team'",
     "about": "'Acme and the role', or 'the role'",
-    "day": "the interview's day in words: 'today', 'yesterday', 'on Tuesday', 'on 3 November', or ''",
+    "day": "the interview's day: 'on 3 November'; 'today' or 'yesterday' on the day it is due (then it changes anyway), or ''",
     "talking_points": "the Talking points as a phrase ('the CRM rollout and the team structure')",
     "talking_points_clause": "true when Talking points are full sentences ('We discussed ...')",
     "highlights": "the Highlights cell, else the profile's highlights, as a phrase",
@@ -316,14 +317,14 @@ def context(
     row: Mapping[str, Any],
     *,
     kind: str,
-    today: dt.date,
+    today: dt.date | None,
     profile: Profile | None,
     cells: Mapping[str, str] | None = None,
     brief: bool = False,
     language: str = ENGLISH,
 ) -> dict[str, Any]:
-    """The template variables (:data:`VARIABLES`) for one row, in ``language``; ``cells``
-    overrides the row's text cells (the shortened optional parts)."""
+    """The template variables (:data:`VARIABLES`) for one row, in ``language``; ``cells`` overrides
+    the row's text cells (the shortened parts); ``today`` None for dates (``wording.said_on``)."""
     cells = cells or {}
 
     def cell(key: str) -> str:
@@ -487,7 +488,7 @@ def render_row(
     *,
     kind: str | None,
     linkedin: bool,
-    today: dt.date,
+    today: dt.date | None,
     config: Config,
 ) -> tuple[str, str, str]:
     """(Draft subject, Draft message, LinkedIn note) for one row; '' where there is none."""
@@ -503,7 +504,7 @@ def _render_row(
     row: Mapping[str, Any],
     kind: str | None,
     linkedin: bool,
-    today: dt.date,
+    today: dt.date | None,
     config: Config,
     env: jinja2.Environment,
     language: str = ENGLISH,
@@ -600,7 +601,7 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
     columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
     # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
     # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
-    plans = aligned_records(plan, ("rule", "medium", "status"), frame.index)
+    plans = aligned_records(plan, ("rule", "medium", "status", "due"), frame.index)
     rows = frame_records(frame, ROW_KEYS)
     with ExitStack() as pins:
         for row, p in zip(rows, plans, strict=True):
@@ -617,7 +618,8 @@ def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Co
                     env = envs[language] = _environment_for(config, language)
                     # each template looked up once for the run, not once per row
                     pins.enter_context(env.pinned())
-                drafted = _render_row(row, kind, linkedin, today, config, env, language)
+                said = said_on(as_date(row.get("interview_at")), as_date(p.get("due")), today)
+                drafted = _render_row(row, kind, linkedin, said, config, env, language)
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
     out = pd.DataFrame(

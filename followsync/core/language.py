@@ -90,12 +90,15 @@ FOREIGN_HONORIFICS = {
 
 
 @lru_cache(maxsize=1 << 12)
-def day_in_words(day: dt.date | None, today: dt.date, language: str) -> str:
+def day_in_words(day: dt.date | None, today: dt.date | None, language: str) -> str:
     """The interview's day as a message in ``language`` says it: 'gestern', 'am Dienstag',
-    'le 3 novembre', 'el 3 de noviembre de 2025' (the year when it is not this year's)."""
+    'le 3 novembre', 'el 3 de noviembre de 2025' (the year when it is not this year's). With
+    ``today`` None (``wording.said_on``), always the date: 'am 3. November'."""
     if day is None:
         return ""
     w = WORDS[language]
+    if today is None:
+        return w.on_date.format(date=long_date(day, language, with_year=False))
     delta = (today - day).days
     if delta == 0:
         return w.today
@@ -209,8 +212,7 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         8: "{company} answered on {when}; Status still says {status}: "
         "update it (Next round, Offer, Rejected...) so followsync knows what comes next.",
         13: "No answer after {n} follow-ups: mark this application Closed and put your energy elsewhere.",
-        "overdue": "Overdue by {n} days (was due {day})", "yesterday": "Overdue since yesterday",
-        "today": "Due today", "tomorrow": "Due tomorrow", "due": "Due {day}",
+        "overdue": "Overdue since {day}", "today": "Due today", "due": "Due {day}",
     },
     "de": {
         "company": "dem Unternehmen", "who": "Ihrer Ansprechperson",  # {who} is always a dative
@@ -235,8 +237,7 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "(Next round, Offer, Rejected …), damit followsync weiß, wie es weitergeht.",
         13: "Keine Antwort nach {n} Nachfragen: Markieren Sie diese Bewerbung als Closed und "
         "konzentrieren Sie sich auf andere Chancen.",
-        "overdue": "Seit {n} Tagen überfällig (fällig war {day})", "yesterday": "Seit gestern überfällig",
-        "today": "Heute fällig", "tomorrow": "Morgen fällig", "due": "Fällig am {day}",
+        "overdue": "Überfällig seit {day}", "today": "Heute fällig", "due": "Fällig am {day}",
     },
     "fr": {
         "company": "l'entreprise", "who": "votre interlocuteur",
@@ -261,8 +262,7 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "(Next round, Offer, Rejected…) pour que followsync connaisse la suite.",
         13: "Aucune réponse après {n} relances\u202f: passez cette candidature en Closed et consacrez votre "
         "énergie à d'autres pistes.",
-        "overdue": "En retard de {n} jours (prévu le {day})", "yesterday": "En retard depuis hier",
-        "today": "À faire aujourd'hui", "tomorrow": "À faire demain", "due": "À faire le {day}",
+        "overdue": "En retard depuis le {day}", "today": "À faire aujourd'hui", "due": "À faire le {day}",
     },
     "es": {
         "company": "la empresa", "who": "la persona que le entrevistó",
@@ -286,8 +286,7 @@ REMINDERS: dict[str, dict[str | int, str]] = {
         "(Next round, Offer, Rejected...) para que followsync sepa qué viene después.",
         13: "Sin respuesta tras {n} seguimientos: marque esta candidatura como Closed y dedique su energía "
         "a otras oportunidades.",
-        "overdue": "Vencido hace {n} días (vencía el {day})", "yesterday": "Vencido desde ayer",
-        "today": "Vence hoy", "tomorrow": "Vence mañana", "due": "Vence el {day}",
+        "overdue": "Vencido desde el {day}", "today": "Vence hoy", "due": "Vence el {day}",
     },
 }  # fmt: skip
 
@@ -323,18 +322,17 @@ DANGLING = {
 
 
 def urgency_phrase(days: int, due: dt.date, language: str = ENGLISH) -> str:
-    """'Overdue by 3 days', 'Due today', 'Fällig am Di., 3. Nov.': ``days`` from today to ``due``."""
+    """'Overdue since Fri 20 Nov', 'Due today', 'Fällig am Di., 3. Nov.': ``days`` from today to
+    ``due``. The words name the due date, never a count of days, so a row's Reminder reads the
+    same from one day to the next and changes only with its urgency (today, overdue), its due
+    date or its action (issue 19: a quiet day writes nothing). Only the terminal digest and the
+    mail, which are not stored, count the days."""
     r = REMINDERS[language]
-    day = short_date(due, language)
-    if days < -1:
-        return r["overdue"].format(n=-days, day=day)
-    if days == -1:
-        return r["yesterday"]
+    if days < 0:
+        return r["overdue"].format(day=short_date(due, language))
     if days == 0:
         return r["today"]
-    if days == 1:
-        return r["tomorrow"]
-    return r["due"].format(day=day)
+    return r["due"].format(day=short_date(due, language))
 
 
 # ----------------------------------------------------------------------------------------

@@ -312,7 +312,8 @@ def _day(ts: pd.Timestamp, language: str = ENGLISH) -> str:
 
 
 def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp, language: str = ENGLISH) -> str:
-    """'Overdue by 3 days', 'Due today', 'Due tomorrow', 'Due Fri 27 Nov' (or in ``language``)."""
+    """'Overdue since Fri 20 Nov', 'Due today', 'Due Fri 27 Nov' (or in ``language``): the same
+    words every day until the urgency, the due date or the action changes."""
     return lang.urgency_phrase((due - today).days, due.date(), language)
 
 

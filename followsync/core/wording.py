@@ -1,7 +1,7 @@
 """The words of a message: people's names, salutations, phrases, and the limits' counting.
 
 Pure helpers that turn a tracker cell into words a message can use (:func:`parse_person`,
-:func:`salutation`, :func:`as_phrase`, :func:`day_in_words`), shorten a part at word
+:func:`salutation`, :func:`as_phrase`, :func:`day_in_words`, :func:`said_on`), shorten a part at word
 boundaries (:func:`shorten_words`, :func:`shorten_chars`), and count a draft as its limits are
 defined (:func:`word_count`, :func:`linkedin_length`; see ``drafts``' module docstring). Both
 ``drafts`` and ``lint`` use them.
@@ -93,14 +93,17 @@ WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 
 @memo
-def day_in_words(day: dt.date | None, today: dt.date) -> str:
+def day_in_words(day: dt.date | None, today: dt.date | None) -> str:
     """The interview's day as a message says it, relative to today.
 
     ``today``, ``yesterday``, ``on Tuesday`` within the last six days, else ``on 3 November``
-    (with the year when it is not this year's).
+    (with the year when it is not this year's). With ``today`` None (a stored draft that may be
+    sent on any day: see :func:`said_on`), always the date, ``on 3 November``.
     """
     if day is None:
         return ""
+    if today is None:
+        return f"on {day.day} {MONTH_NAMES[day.month - 1]}"
     delta = (today - day).days
     if delta == 0:
         return "today"
@@ -110,6 +113,21 @@ def day_in_words(day: dt.date | None, today: dt.date) -> str:
         return f"on {WEEKDAY_NAMES[day.weekday()]}"
     year = f" {day.year}" if day.year != today.year else ""
     return f"on {day.day} {MONTH_NAMES[day.month - 1]}{year}"
+
+
+def said_on(interview: dt.date | None, due: dt.date | None, today: dt.date) -> dt.date | None:
+    """The day a stored draft's words may count from ('yesterday', 'today'), or None for none.
+
+    A draft sits in the tracker and is written again only when its text changes, so words that
+    count from today would change every morning with nothing else changing (issue 19). They
+    count from today only on the days the row's urgency changes the next morning anyway: when
+    its action is due today (tomorrow it is overdue), and on the interview's day when the action
+    is due tomorrow (a thank-you note: tomorrow it is due today). Any other day the draft names
+    the date, which stays true whenever it is sent.
+    """
+    if due is not None and (due == today or (interview == today and (due - today).days == 1)):
+        return today
+    return None
 
 
 HONORIFICS = {

@@ -18,6 +18,7 @@ from rich.markup import escape
 from ..errors import EXIT_OK
 
 if TYPE_CHECKING:
+    from ..core.compute import DueItem
     from .results import Outcome, RunResult
 
 JSON_VERSION = 1
@@ -83,13 +84,14 @@ def report_run(out: Console, result: RunResult, *, quiet: bool = False) -> None:
             out.print(f"[yellow]Skipped:[/] {escape(msg)}")
     shown = pressing if quiet else result.due
     width = max((len(d.id) for d in shown), default=0)
+    today = result.summary.today if result.summary is not None else None
     for urgency in ("overdue", "today", "soon"):
         items = [d for d in shown if d.urgency == urgency]
         if not items:
             continue
         out.print(f"[{URGENCY_STYLE[urgency]}]{URGENCY_TITLE[urgency]}[/]")
         for d in items:
-            out.print(f"  {escape(d.id.ljust(width))}  {escape(d.reminder)}")
+            out.print(f"  {escape(d.id.ljust(width))}  {escape(d.reminder)}{_late(d, today)}")
     if not quiet and not result.due:
         out.print("Nothing due in the next days.")
     if result.problems:
@@ -108,6 +110,15 @@ def report_run(out: Console, result: RunResult, *, quiet: bool = False) -> None:
             out.print(f"  {escape(line)}")
     if result.inbox_error is not None:
         out.print(f"[bold red]Inbox:[/] {escape(result.inbox_error.message)} The tracker was written without it.")
+
+
+def _late(d: DueItem, today: dt.date | None) -> str:
+    """' (5 days late)' after an overdue Reminder: the digest and mail count the days, as the
+    Reminder stored in the tracker does not (it stays the same from one day to the next)."""
+    if d.urgency != "overdue" or d.due is None or today is None or d.due >= today:
+        return ""
+    n = (today - d.due).days
+    return f" ({n} day{'s' if n != 1 else ''} late)"
 
 
 def _show(value: Any) -> str:

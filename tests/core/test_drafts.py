@@ -66,13 +66,13 @@ def tracker(*rows: dict) -> pd.DataFrame:
     return t.frame
 
 
-def plan_for(frame: pd.DataFrame, *entries: tuple[int, str, str]) -> pd.DataFrame:
-    """A hand-built plan: one (rule, medium, status) per row."""
+def plan_for(frame: pd.DataFrame, *entries: tuple[int, str, str], due: str | None = None) -> pd.DataFrame:
+    """A hand-built plan: one (rule, medium, status) per row (all due on ``due``, else never)."""
     return pd.DataFrame(
         {
             "rule": [e[0] for e in entries],
             "next_action": [LABELS.get(e[0], "") for e in entries],
-            "due": pd.NaT,
+            "due": pd.Timestamp(due) if due else pd.NaT,
             "colour": "",
             "reminder": "",
             "medium": [e[1] for e in entries],
@@ -82,9 +82,11 @@ def plan_for(frame: pd.DataFrame, *entries: tuple[int, str, str]) -> pd.DataFram
     )
 
 
-def render_one(row: dict, kind: str, config: Config = WITH_PROFILE, now: dt.datetime = NOW) -> pd.Series:
+def render_one(
+    row: dict, kind: str, config: Config = WITH_PROFILE, now: dt.datetime = NOW, due: str | None = None
+) -> pd.Series:
     frame = tracker(row)
-    return drafts.render(frame, plan_for(frame, PLANS[kind]), now, config).iloc[0]
+    return drafts.render(frame, plan_for(frame, PLANS[kind], due=due), now, config).iloc[0]
 
 
 def row_for(kind: str, **cells) -> dict:
@@ -176,17 +178,33 @@ def test_day_in_words(day, expected):
 
 
 @pytest.mark.parametrize(
-    ("interview_at", "phrase"),
+    ("interview_at", "due", "day"),
     [
-        ("2026-11-25 08:00", "interview me for the Marketing Manager position at Acme today."),
-        ("2026-11-24 14:00", "interview me for the Marketing Manager position at Acme yesterday."),
-        ("2026-11-20", "interview me for the Marketing Manager position at Acme on Friday."),
-        ("3 Nov 2026", "interview me for the Marketing Manager position at Acme on 3 November."),
+        # on the interview's day, the thank-you due tomorrow: tomorrow its urgency changes anyway
+        ("2026-11-25 08:00", "2026-11-26", "today"),
+        ("2026-11-24 14:00", "2026-11-25", "yesterday"),  # due today: tomorrow it is overdue
+        # any other day the date, true whenever the draft is sent (issue 19)
+        ("2026-11-24 14:00", "2026-11-27", "on 24 November"),
+        ("2026-11-20", "2026-11-21", "on 20 November"),
+        ("2026-11-20", None, "on 20 November"),
+        ("3 Nov 2026", "2026-11-04", "on 3 November"),
     ],
 )
-def test_thank_you_names_the_interview_day(interview_at, phrase):
-    d = render_one(row_for(wording.THANK_YOU, **{"Interview at": interview_at}), wording.THANK_YOU)
-    assert phrase in d.draft_message
+def test_thank_you_names_the_interview_day(interview_at, due, day):
+    row = row_for(wording.THANK_YOU, **{"Interview at": interview_at})
+    d = render_one(row, wording.THANK_YOU, due=due)
+    assert f"interview me for the Marketing Manager position at Acme {day}." in d.draft_message
+
+
+def test_a_stored_draft_reads_the_same_the_next_day_unless_its_urgency_changes():
+    """Issue 19: an overdue thank-you's draft names the date, so the next morning writes nothing."""
+    row = row_for(wording.THANK_YOU, **{"Interview at": "2026-11-20"})
+    days = [
+        render_one(row, wording.THANK_YOU, now=NOW + dt.timedelta(days=k), due="2026-11-21")
+        for k in (0, 1, 2)
+    ]
+    assert days[0].equals(days[1]) and days[1].equals(days[2])
+    assert "on 20 November" in days[0].linkedin_note
 
 
 # ----------------------------------------------------------------------------------------
@@ -338,7 +356,7 @@ def test_linkedin_note_when_rules_section_5_says(cells, status, wanted):
 def test_linkedin_note_is_casual_without_an_honorific_and_fits():
     frame = tracker({**BASE, "Interviewer": "Jane Jones", "Talking points": "your design system"})
     note = (
-        drafts.render(frame, plan_for(frame, (7, "email", "Interviewed")), NOW, NO_PROFILE)
+        drafts.render(frame, plan_for(frame, (7, "email", "Interviewed"), due="2026-11-25"), NOW, NO_PROFILE)
         .iloc[0]
         .linkedin_note
     )
@@ -389,7 +407,8 @@ def test_blank_cells_leave_no_empty_sentences(kind, config):
 
 
 def test_blank_job_title_and_company_still_make_sense():
-    d = render_one(row_for(wording.THANK_YOU, **{"Job title": "", "Company": ""}), wording.THANK_YOU)
+    row = row_for(wording.THANK_YOU, **{"Job title": "", "Company": ""})
+    d = render_one(row, wording.THANK_YOU, due="2026-11-25")
     assert d.draft_subject == "Thank you for the interview"
     assert "interview me for the position yesterday." in d.draft_message
     assert "joining your team" in d.draft_message
@@ -538,7 +557,7 @@ def test_a_template_in_templates_dir_overrides_the_shipped_one(tmp_path):
         encoding="utf-8",
     )
     config = Config(profile=PROFILE, templates_dir=tmp_path)
-    d = render_one(row_for(wording.THANK_YOU), wording.THANK_YOU, config)
+    d = render_one(row_for(wording.THANK_YOU), wording.THANK_YOU, config, due="2026-11-25")
     assert d.draft_subject == "Thanks, Acme!"
     assert d.draft_message.startswith(
         "Dear Ms. Jones, thanks for yesterday. What are the next steps?\n\nBest regards,\nAlex Morgan"

@@ -197,7 +197,8 @@ def reference_render(frame, plan, now, config) -> list[tuple[str, str, str]]:
         rule = int(p["rule"])
         kind = drafts.kind_for(rule, drafts.text(p["medium"])) if rule in drafts.DRAFTED_RULES else None
         linkedin = drafts.wants_linkedin_note(row, drafts.text(p["status"]), today)
-        out.append(drafts.render_row(row, kind=kind, linkedin=linkedin, today=today, config=config))
+        said = wording.said_on(drafts.as_date(row.get("interview_at")), drafts.as_date(p["due"]), today)
+        out.append(drafts.render_row(row, kind=kind, linkedin=linkedin, today=said, config=config))
     return out
 
 

@@ -356,7 +356,7 @@ def test_inferred_status_in_reminder():
 
 def test_reminder_names_urgency_what_whom_and_medium():
     p = plan_one({"Interview at": day(-12), "Thank-you sent": day(-11)})
-    assert p["reminder"].startswith("Overdue by 5 days (was due Fri 20 Nov)")
+    assert p["reminder"].startswith("Overdue since Fri 20 Nov: ")
     assert "email Ms. Jane Jones" in p["reminder"] and "Engineer" in p["reminder"]
 
 

@@ -74,3 +74,23 @@ def test_the_mailed_digest_is_titled_with_the_profile_name_not_a_path(tmp_path):
     assert mailed.splitlines()[0] == "Job search: Alex Morgan (sam)"
     assert digest.title("", "tracker", "/x/tracker.xlsx") == "Job search: /x/tracker.xlsx"
     assert digest.title("", "kim", "kim.xlsx") == "Job search: kim"
+
+
+def test_the_printed_digest_counts_the_days_the_stored_reminder_does_not():
+    """Issue 19: the Reminder says "Overdue since Fri 20 Nov" day after day; the digest, not
+    stored, adds how late that is today."""
+    from followsync.backends.memory import MemoryBackend
+    from followsync.outputs.digest import plain, report_run
+
+    from ..conftest import day, grid_of
+
+    row = {"ID": "acme-1", "Company": "Acme", "Job title": "Engineer", "Interviewer": "Sam Lee",
+           "Interview at": day(-12), "Thank-you sent": day(-11)}  # fmt: skip
+    backend = MemoryBackend(grid_of([row]))
+    texts = []
+    for k in (0, 1):
+        result = sync.run(backend, Config(), NOW + dt.timedelta(days=k))
+        texts.append(plain(lambda out, result=result: report_run(out, result)))
+    assert "Overdue since Fri 20 Nov: email Sam Lee" in texts[0]
+    assert "(5 days late)" in texts[0] and "(6 days late)" in texts[1]
+    assert backend.grid[1][backend.grid[0].index("Reminder")].startswith("Overdue since Fri 20 Nov:")

@@ -199,7 +199,7 @@ def test_response_rate_after_each_follow_up_number(s):
 def test_overdue_actions_with_their_rows(s):
     (d,) = s.overdue
     assert (d.id, d.row, d.next_action, d.due, d.days_overdue) == ("d", 5, "Follow up", day(-2), 2)
-    assert d.reminder.startswith("Overdue by 2 days")
+    assert d.reminder.startswith("Overdue since Mon 23 Nov")
 
 
 def test_the_weeks_due_list(s):
