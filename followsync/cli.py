@@ -11,15 +11,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
+from . import __version__, lazy
 from . import config as config_mod
-from . import run as sync
 from . import schedule as schedule_mod
 from .backends import open_backend
 from .completion import complete_row_id, complete_tracker
@@ -31,13 +30,24 @@ from .errors import (
     UsageError,
     exit_codes_text,
 )
-from .outputs import calendar as calendar_mod
 from .outputs import digest
-from .outputs import mail as mail_mod
-from .outputs import today as today_mod
 from .terminal import Console as _Console
 from .terminal import err_console as _err_console
 from .terminal import quiet_stdout as _quiet_stdout
+
+# The modules that compute (pandas and the rest) are imported when a command first uses them,
+# so `followsync --help`, `--version`, `schedule` and `templates` start light (issue 17;
+# tests/cli/test_startup.py pins it).
+if TYPE_CHECKING:
+    from . import run as sync
+    from .outputs import calendar as calendar_mod
+    from .outputs import mail as mail_mod
+    from .outputs import today as today_mod
+else:
+    sync = lazy.module("followsync.run")
+    calendar_mod = lazy.module("followsync.outputs.calendar")
+    mail_mod = lazy.module("followsync.outputs.mail")
+    today_mod = lazy.module("followsync.outputs.today")
 
 __doc__ = f"{__doc__}\n{exit_codes_text()}\n"
 EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2
