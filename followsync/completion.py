@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import config as config_mod
 from . import lazy
 from .backends import open_backend
 from .errors import FollowsyncError
 
 if TYPE_CHECKING:
+    from . import config as config_mod
     from . import run as sync
-else:
-    sync = lazy.module("followsync.run")  # pandas: only when an ID is completed
+else:  # only when something is completed
+    config_mod = lazy.module("followsync.config")
+    sync = lazy.module("followsync.run")
 
 
 def _completion_config(ctx: click.Context) -> config_mod.Config | None:

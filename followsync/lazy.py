@@ -35,3 +35,13 @@ class LazyModule:
 def module(name: str) -> Any:
     """``name`` (dotted, absolute), imported when first used."""
     return LazyModule(name)
+
+
+def function(name: str, attr: str) -> Any:
+    """The callable ``attr`` of module ``name``, imported when first called."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(name), attr)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = attr
+    return call
