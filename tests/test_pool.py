@@ -216,7 +216,7 @@ def test_the_parallel_setting(tmp_path):
     from followsync.errors import ConfigError
 
     path = tmp_path / "followsync.toml"
-    assert config_mod.load(None).parallel == 4
+    assert config_mod.Config().parallel == 4
     path.write_text("parallel = 1\n", encoding="utf-8")
     assert config_mod.load(path).parallel == 1
     path.write_text("parallel = 0\n", encoding="utf-8")
