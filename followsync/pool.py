@@ -8,7 +8,8 @@ order they finished in. What a store allows decides what may overlap, tracker by
 
 - **Airtable** allows 5 requests a second per base (and 429 with a 30 s lockout past it), and
   each backend paces itself alone, so trackers of one base run one after another; trackers of
-  different bases run together.
+  different bases run together, at most :data:`AIRTABLE_BASES_AT_ONCE` (a token may make 50
+  requests a second in all: https://support.airtable.com/docs/managing-api-call-limits-in-airtable).
 - **Google Sheets** counts 60 read and 60 write requests a minute per user per project
   (https://developers.google.com/workspace/sheets/api/limits; 429 past it, which the backend
   retries with backoff), so at most :data:`GOOGLE_AT_ONCE` trackers of one credentials file run
@@ -33,23 +34,28 @@ from .config import Config, TrackerSpec
 
 #: trackers of one Google credentials file at once (Google counts requests per user a minute)
 GOOGLE_AT_ONCE = 4
+#: Airtable bases at once: each paced to 5 requests a second, under a token's 50 in all
+AIRTABLE_BASES_AT_ONCE = 8
+#: how many trackers of one limit (the second of :func:`lane_of`) may run at once
+AT_ONCE = {"google": GOOGLE_AT_ONCE, "airtable": AIRTABLE_BASES_AT_ONCE}
 
 T = TypeVar("T")
 
 
 def lane_of(spec: TrackerSpec, config: Config) -> tuple[str, str | None]:
     """``(lane, limit)``: trackers of one lane run one after another; of one ``limit``, at most
-    :data:`GOOGLE_AT_ONCE` at once (None: no limit beyond the pool's)."""
+    its store's :data:`AT_ONCE` at once (None: no limit beyond the pool's)."""
     kind = kind_of(spec.location)
     if kind == "airtable":
         base = spec.location.removeprefix("airtable:").split("/", 1)[0]
-        return f"airtable:{base}", None
+        token = config.airtable_token_file or ""
+        return f"airtable:{base}", f"airtable:token:{token}"
     if kind == "google":
         from .backends.google.location import parse_location
 
         key = (parse_location(spec.location) or (spec.location, None))[0]
         credentials = config.google_credentials or os.environ.get("FOLLOWSYNC_GOOGLE_CREDENTIALS") or ""
-        return f"google:{key}", f"google-credentials:{credentials}"
+        return f"google:{key}", f"google:credentials:{credentials}"
     return "xlsx", None
 
 
@@ -89,7 +95,7 @@ def run_pooled(
     for spec in specs:
         limit = lane_of(spec, config)[1]
         if limit is not None:
-            limits.setdefault(limit, threading.Semaphore(GOOGLE_AT_ONCE))
+            limits.setdefault(limit, threading.Semaphore(AT_ONCE[limit.split(":", 1)[0]]))
     done: dict[int, T] = {}
     said = threading.Lock()
     stop = threading.Event()

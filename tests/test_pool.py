@@ -148,6 +148,8 @@ def _gathering(target: int):
             if seen["now"] >= target:
                 enough.set()
         enough.wait(WAIT)
+        # Held a moment longer, so a run the limit should keep out would show, as one more at once.
+        threading.Event().wait(0.2)
         with lock:
             seen["now"] -= 1
         return spec.name
@@ -222,3 +224,10 @@ def test_the_parallel_setting(tmp_path):
     path.write_text("parallel = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="parallel"):
         config_mod.load(path)
+
+
+def test_airtable_bases_of_one_token_run_at_most_eight_at_once():
+    specs = [TrackerSpec(f"t{i}", f"airtable:appBASE{i:012d}/T") for i in range(10)]
+    run_one, seen = _gathering(pool.AIRTABLE_BASES_AT_ONCE)
+    assert pool.run_pooled(specs, Config(parallel=16), run_one) == [s.name for s in specs]
+    assert seen["most"] == pool.AIRTABLE_BASES_AT_ONCE
