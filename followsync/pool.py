@@ -23,6 +23,7 @@ Each tracker still runs under its own lock (``run.tracker_lock``), as it did in 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -91,6 +92,18 @@ def run_pooled(
             if progress:
                 progress(spec)
         return results
+    return _in_threads(specs, config, run_one, groups, min(workers, len(groups)), progress)
+
+
+def _in_threads(
+    specs: Sequence[TrackerSpec],
+    config: Config,
+    run_one: Callable[[TrackerSpec], T],
+    groups: list[list[int]],
+    workers: int,
+    progress: Callable[[TrackerSpec], None] | None,
+) -> list[T]:
+    """:func:`run_pooled`'s threads: one task per lane, a semaphore per limit."""
     limits: dict[str, threading.Semaphore] = {}
     for spec in specs:
         limit = lane_of(spec, config)[1]
@@ -105,12 +118,8 @@ def run_pooled(
             if stop.is_set():
                 return
             limit = lane_of(specs[i], config)[1]
-            gate = limits[limit] if limit is not None else None
             try:
-                if gate is not None:
-                    with gate:
-                        done[i] = run_one(specs[i])
-                else:
+                with limits[limit] if limit is not None else contextlib.nullcontext():
                     done[i] = run_one(specs[i])
             except BaseException:
                 stop.set()
@@ -119,7 +128,7 @@ def run_pooled(
                 with said:
                     progress(specs[i])
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(groups)), thread_name_prefix="followsync") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="followsync") as pool:
         futures = [pool.submit(lane, g) for g in groups]
         try:
             for f in futures:
