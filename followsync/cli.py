@@ -11,15 +11,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from . import __version__
-from . import config as config_mod
-from . import run as sync
+from . import __version__, lazy
 from . import schedule as schedule_mod
 from .backends import open_backend
 from .completion import complete_row_id, complete_tracker
@@ -31,13 +27,35 @@ from .errors import (
     UsageError,
     exit_codes_text,
 )
-from .outputs import calendar as calendar_mod
-from .outputs import digest
-from .outputs import mail as mail_mod
-from .outputs import today as today_mod
-from .terminal import Console as _Console
-from .terminal import err_console as _err_console
-from .terminal import quiet_stdout as _quiet_stdout
+
+# What the commands compute with (pandas and the rest), and even rich and the config, are
+# imported when a command first uses them, so `followsync --help`, `--version`, `schedule` and
+# `templates` start light (issue 17; tests/cli/test_startup.py pins it).
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from . import config as config_mod
+    from . import run as sync
+    from .outputs import calendar as calendar_mod
+    from .outputs import digest
+    from .outputs import mail as mail_mod
+    from .outputs import today as today_mod
+    from .terminal import Console as _Console
+    from .terminal import err_console as _err_console
+    from .terminal import quiet_stdout as _quiet_stdout
+else:
+    Console = lazy.function("rich.console", "Console")
+    escape = lazy.function("rich.markup", "escape")
+    config_mod = lazy.module("followsync.config")
+    sync = lazy.module("followsync.run")
+    calendar_mod = lazy.module("followsync.outputs.calendar")
+    digest = lazy.module("followsync.outputs.digest")
+    mail_mod = lazy.module("followsync.outputs.mail")
+    today_mod = lazy.module("followsync.outputs.today")
+    _Console = lazy.function("followsync.terminal", "Console")
+    _err_console = lazy.function("followsync.terminal", "err_console")
+    _quiet_stdout = lazy.function("followsync.terminal", "quiet_stdout")
 
 __doc__ = f"{__doc__}\n{exit_codes_text()}\n"
 EXIT_CODES_HELP = "\b\n" + exit_codes_text(width=76)  # click indents an epilog by 2

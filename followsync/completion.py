@@ -4,12 +4,20 @@ cannot be read offers nothing."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from . import config as config_mod
-from . import run as sync
+from . import lazy
 from .backends import open_backend
 from .errors import FollowsyncError
+
+if TYPE_CHECKING:
+    from . import config as config_mod
+    from . import run as sync
+else:  # only when something is completed
+    config_mod = lazy.module("followsync.config")
+    sync = lazy.module("followsync.run")
 
 
 def _completion_config(ctx: click.Context) -> config_mod.Config | None:

@@ -151,6 +151,8 @@ SPEC: dict[str, Setting | Section] = {
         example="Best regards,"),
     "templates_dir": Setting(str, None, "a folder of your own message templates; a file there overrides the shipped one of the same name",
         example="~/followsync-templates", path=True),
+    "parallel": Setting(int, 4, "how many of [[trackers]] a run works on at once (1: one after another); "
+        "trackers on one Airtable base, and .xlsx files, still go one at a time", minimum=1, maximum=16),
     "profile": Section("who you are, for the sign-off of every message", {
         "name": Setting(str, "", "your full name, for the sign-off of every message", example="Alex Morgan"),
         "email": Setting(str, "", "your email address, for the sign-off", example="alex@example.com"),
@@ -392,6 +394,7 @@ class Config:
     google_credentials: Path | None = None
     airtable_token_file: Path | None = None
     calendar_path: Path | None = None
+    parallel: int = _default("parallel")
     trackers: tuple[TrackerSpec, ...] = ()
     notify: NotifySettings | None = None  # when [notify] is set
     inbox: InboxSettings | None = None  # when [inbox] is set
@@ -626,6 +629,7 @@ def _config(values: dict[str, Any], path: Path | None, *, notify: bool) -> Confi
         google_credentials=values["google"]["credentials"],
         airtable_token_file=values["airtable"]["token_file"],
         calendar_path=values["calendar"]["path"],
+        parallel=values["parallel"],
         trackers=values["trackers"],
         notify=NotifySettings(**values["notify"]) if notify else None,
         inbox=values["inbox"],

@@ -573,9 +573,14 @@ def run_all(
     force: bool = False,
     progress: Callable[[TrackerSpec], None] | None = None,
 ) -> list[Outcome]:
-    """Run each tracker; errors are caught per tracker so the others still run."""
-    outcomes = []
-    for spec in specs:
+    """Run each tracker; errors are caught per tracker so the others still run.
+
+    Several trackers run a few at a time (``parallel``, within each store's limits: see
+    :mod:`followsync.pool`); the outcomes come back in the order of ``specs``.
+    """
+    from .pool import run_pooled
+
+    def one_tracker(spec: TrackerSpec) -> Outcome:
         outcome = Outcome(spec)
         try:
             with open_backend(spec.location, config, spec.worksheet) as backend:
@@ -586,10 +591,9 @@ def run_all(
         except FollowsyncError as e:
             outcome.error = e
             log.warning("%s: %s", spec.name, e.message)
-        outcomes.append(outcome)
-        if progress:
-            progress(spec)
-    return outcomes
+        return outcome
+
+    return run_pooled(specs, config, one_tracker, progress=progress)
 
 
 def worst(outcomes: Sequence[Outcome]) -> int:

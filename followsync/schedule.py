@@ -18,7 +18,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from .errors import UsageError
 
@@ -80,6 +79,8 @@ class Schedule:
         )
 
     def launchd_plist(self) -> str:
+        from xml.sax.saxutils import escape  # it imports urllib.request: not at every start-up
+
         args = "".join(f"\n    <string>{escape(a)}</string>" for a in self.command)
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -23,9 +23,10 @@ ALLOWED = {
     "errors": {"errors"},
 }
 FORBIDDEN = {"core": {"backends", "outputs", "inbox", "run", "cli"}}
-#: The one crossing the design keeps, with its reason: SPEC declares ``[inbox]``'s keys, and the
+#: The crossings the design keeps, with their reasons: SPEC declares ``[inbox]``'s keys, and the
 #: checks that need IMAP knowledge (presets, security, where the secret is) sit beside the IMAP code.
-DECLARED = {("followsync.config", "followsync.inbox.settings")}
+#: ``python -m followsync`` is the command itself, so its ``__main__`` starts the CLI.
+DECLARED = {("followsync.config", "followsync.inbox.settings"), ("followsync.__main__", "followsync.cli")}
 
 
 def module_name(path: Path) -> str:
