@@ -542,6 +542,14 @@ def _other_shape(
     return m.end(), True
 
 
+ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def holds_formulas(part: bytes) -> bool:
+    """Whether a worksheet part holds a formula (one may read the cells a write changes)."""
+    return ANY_FORMULA.search(part) is not None
+
+
 def check_utf8(data: bytes) -> None:
     head = data[:200]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
