@@ -150,8 +150,15 @@ def keep_edits(
         # Next action in the sheet is the one it computes, a draft that differs is theirs.
         unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
         hashes: list[str] = []
+        same_action = old is not None and old.action == action
         for f, name in enumerate(DRAFT_FIELDS):
             mine = current[f][i]
+            if same_action and type(mine) is str and mine == final[name][i] and not is_blank(mine):
+                # The cell holds what would be written (a no-op day): edited or not, it keeps
+                # its recorded hash, with no hashing needed.
+                assert old is not None  # same_action says so
+                hashes.append(old.hashes[f])
+                continue
             edited = (
                 old is not None
                 and old.action == action

@@ -191,8 +191,10 @@ def due_drafts(
     now_due = {d.id for d in due if d.urgency in ("overdue", "today")}
     inbox = cells["Inbox"] if "Inbox" in cells.columns else pd.Series(None, index=cells.index, dtype=object)
     out = []
-    for i, ident in enumerate(cells["ID"]):
-        medium = plan["medium"].iat[i]
+    # Each column read once (issue 17): a DataFrame look-up per row cost more than the loop.
+    mediums, actions = plan["medium"].tolist(), plan["next_action"].tolist()
+    for i, ident in enumerate(cells["ID"].tolist()):
+        medium = mediums[i]
         if ident not in now_due or medium not in ("email", "other_contact"):
             continue
         column = "other_contact" if medium == "other_contact" else "interviewer_email"
@@ -202,5 +204,5 @@ def due_drafts(
         if bounced and to and bounced.group(1).lower() == to[0]:
             continue
         if to and subject and not is_blank(body):
-            out.append(DueDraft(ident, text(plan["next_action"].iat[i]), to[0], subject, str(body)))
+            out.append(DueDraft(ident, text(actions[i]), to[0], subject, str(body)))
     return out

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-from .scan import MAIN_NS, Unusual
+from .scan import MAIN_NS, Unusual, check_utf8
+from .xml import set_attr
 
 _WORKSHEET = "/worksheet"
 _CHARTSHEET = "chartsheet"
@@ -243,3 +245,38 @@ class _SharedStrings:
         elif local == "si":
             parts = [] if self.plain is None else [self.plain]
             self.strings.append("".join(parts + self.runs).replace("x005F_", ""))
+
+
+_CALC_FOLLOWERS = (
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+)
+
+
+def full_calc_on_load(workbook_xml: bytes) -> bytes:
+    """workbook.xml asking Excel to recalculate every formula when it opens the file.
+
+    Formulas elsewhere may read the cells just written, and their saved results are now stale.
+    """
+    check_utf8(workbook_xml)
+    text = workbook_xml.decode("utf-8-sig")
+    m = re.search(r"<(\w+:)?workbook\b", text)
+    if not m:
+        raise Unusual("workbook.xml has no workbook")
+    p = m.group(1) or ""
+    calc = re.search(rf"<{p}calcPr\b[^>]*>", text)
+    if calc:
+        text = text[: calc.start()] + set_attr(calc.group(0), "fullCalcOnLoad", "1") + text[calc.end() :]
+    else:
+        follower = re.search(rf"<{p}(?:{'|'.join(_CALC_FOLLOWERS)})\b|</{p}workbook\s*>", text)
+        if follower is None:
+            raise Unusual("workbook.xml's workbook is not closed")
+        text = text[: follower.start()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + text[follower.start() :]
+    return text.encode("utf-8")

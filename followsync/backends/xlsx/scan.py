@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
-from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from ...core.cells import CellError
+from .values import UNSAVED, excel_date, formula_result, typed, xml_text
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")
@@ -333,10 +333,10 @@ class _Scanner:
         dates, durations, epoch, shared_strings = self.dates, self.durations, self.epoch, self.shared_strings
         if "f" in state:
             self.scan.formulas += 1
-            value = _formula_result(
+            value = formula_result(
                 state, kind, style, ref, self.shared_formulae, dates, durations, epoch, shared_strings
             )
-            if value is _UNSAVED:
+            if value is UNSAVED:
                 self.scan.unsaved.add((row, col))
                 value = no_result(state["formula"])
             return value
@@ -345,7 +345,7 @@ class _Scanner:
             return None if parts is None else "".join(parts)
         value = state.get("vtext") or None
         if value is not None:
-            value = _typed(value, kind, style, dates, durations, epoch, shared_strings)
+            value = typed(value, kind, style, dates, durations, epoch, shared_strings)
         return value
 
 
@@ -386,25 +386,6 @@ def _quick_patterns(
 
 
 _ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
-_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def _entity(m: re.Match[str]) -> str:
-    name = m.group(1)
-    if name[0] == "#":
-        return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
-    return _NAMED[name]
-
-
-def _text(raw: bytes) -> str:
-    """Character data as expat gives it: entities replaced, line ends made "\n"."""
-    text = raw.decode("utf-8")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "&" in text:
-        text = _ENTITY.sub(_entity, text)
-    return text
 
 
 def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
@@ -434,108 +415,60 @@ def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
 
 
 def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str) -> bool:
-    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken."""
-    cell_rx, row_rx, row_end, close_len, usual_rx = _quick_patterns(prefix)
-    cell_match, row_match, usual_match = cell_rx.match, row_rx.match, usual_rx.match
-    state, cell_end, start_row, spans = scanner.state, scanner.cell_end, scanner.start_row, scanner.row_spans
-    attrs_of = _ATTR.findall
+    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
+    The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
+    patterns = _quick_patterns(prefix)
+    usual_match, close_len = patterns[4].match, patterns[3]
     values, cell_spans = scanner.values, scanner.cell_spans
-    columns: dict[bytes, int] = {}  # b"AB" -> 28, as met
-    styles: dict[bytes | None, int] = {None: 0}
-    kinds: dict[bytes | None, str] = {None: "n"}
+    columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
+    styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
     dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
-    in_row = False
     # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
-    row_digits, row = b"", 0
+    row_digits, row, in_row = b"", 0, False
     row_cells: list[Any] = []
     row_values: list[Any] = []
     max_row = max_col = last_col = 0
     try:
         while pos < stop:
             m = usual_match(data, pos, stop) if in_row else None
-            if m is not None:
-                # What cell_end does for this shape, inline: place, span, extent, value.
-                letters, digits, s, k, v, t = m.groups()
-                if digits != row_digits:
-                    row_digits, row = digits, int(digits)
-                    row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
-                    row_values = values.get(row) or []
-                    if row > max_row:
-                        max_row = row
-                col = columns.get(letters)
-                if col is None:
-                    col = columns[letters] = column_index_from_string(letters.decode())
-                last_col = col
-                style = styles.get(s)
-                if style is None:
-                    style = styles[s] = int(s)
-                end = m.end()
-                row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
-                if col > max_col:
-                    max_col = col
-                kind = kinds.get(k)
-                if kind is None:
-                    kind = kinds[k] = k.decode()
-                pos = end
-                if kind == "inlineStr":
-                    if t is None:
-                        continue
-                    value: Any = _text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
-                elif not v:
-                    continue
-                elif kind == "n" and b"&" not in v and b"\r" not in v:
-                    value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
-                    if style in dates:
-                        value = _date(value, epoch, style in durations)
-                elif kind == "s":
-                    value = strings[int(v)]
-                else:
-                    text = _text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
-                    if not text:
-                        continue
-                    value = _typed(text, kind, style, dates, durations, epoch, strings)
-                if not row_values:
-                    row_values = values[row] = [None] * col
-                elif len(row_values) < col:
-                    row_values.extend([None] * (col - len(row_values)))
-                row_values[col - 1] = value
-                continue
-            # Any other shape: through the handlers' own steps, with what the loop holds written back.
-            scanner.col, row_digits = last_col, b""
-            if in_row:
-                m = cell_match(data, pos, stop)
-                if m is not None:
-                    state.clear()
-                    state["start"] = pos
-                    state["attrs"] = {k.decode(): v.decode() for k, v in attrs_of(m.group(1))}
-                    v, t = m.group(2), m.group(3)
-                    if v is not None:  # <c ...><v>...</v></c>
-                        state["v"] = True
-                        state["vtext"] = _text(v)
-                        cell_end(m.end() - close_len)
-                    elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
-                        state["is"] = ["" if t is None else _text(t)]
-                        cell_end(m.end() - close_len)
-                    else:  # <c .../>: expat's end event is just past it
-                        cell_end(m.end())
-                    pos, last_col = m.end(), scanner.col
-                    continue
-                if not data.startswith(row_end, pos):
+            if m is None:  # any other shape: through the handlers' own steps
+                scanner.col, row_digits = last_col, b""
+                step = _other_shape(scanner, data, pos, stop, in_row, patterns)
+                if step is None:
                     return False
-                spans[scanner.row] = (scanner.row_start, pos)
-                in_row = False
-                pos += len(row_end)
+                pos, in_row = step
+                last_col = scanner.col
                 continue
-            m = row_match(data, pos, stop)
-            if m is None:
-                return False
-            start_row({k.decode(): v.decode() for k, v in attrs_of(m.group(1))}, at=pos)
-            last_col = scanner.col
-            if m.group(2):  # <row .../>
-                spans[scanner.row] = (scanner.row_start, -1)
+            # What cell_end does for this shape, inline: place, span, extent, value.
+            letters, digits, s, k, v, t = m.groups()
+            if digits != row_digits:
+                row_digits, row = digits, int(digits)
+                row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
+                row_values = values.get(row) or []
+                max_row = row if row > max_row else max_row
+            last_col = col = columns.get(letters) or _interned(columns, letters, _column_number)
+            style = styles.get(s)
+            if style is None:
+                style = styles[s] = int(s)
+            end = m.end()
+            row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
+            max_col = col if col > max_col else max_col
+            kind, pos = kinds.get(k) or _interned(kinds, k, bytes.decode), end
+            if kind == "s" and v:
+                value: Any = strings[int(v)]
+            elif kind == "n" and v and b"&" not in v and b"\r" not in v:
+                value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
+                if style in dates:
+                    value = excel_date(value, epoch, style in durations)
             else:
-                in_row = True
-            pos = m.end()
+                value = _other_value(kind, v, t, style, scanner)
+                if value is _SKIP:
+                    continue
+            if not row_values:
+                row_values = values[row] = [None] * col
+            elif len(row_values) < col:
+                row_values.extend([None] * (col - len(row_values)))
+            row_values[col - 1] = value
         return not in_row
     finally:
         scanner.col = last_col
@@ -543,65 +476,78 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
         scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
 
 
-def _typed(v: str, kind: str, style: int, dates, durations, epoch, shared_strings) -> Any:
-    """A cell's stored text as openpyxl's reader turns it into a value."""
-    if kind == "n":
-        number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-        if style in dates:
-            return _date(number, epoch, style in durations)
-        return number
-    if kind == "s":
-        return shared_strings[int(v)]
-    if kind == "b":
-        return bool(int(v))
-    if kind == "str":
-        return v
-    if kind == "d":
-        return from_ISO8601(v)
-    if kind == "e":
-        return CellError(v)
-    return v
+def _interned(known: dict, key: Any, make: Callable[[Any], Any]) -> Any:
+    """``make(key)``, kept in ``known`` for the next cell that has the same ``key``."""
+    value = known[key] = make(key)
+    return value
 
 
-@functools.lru_cache(maxsize=4096)
-def _date(number: float, epoch: dt.datetime, duration: bool) -> Any:
-    """A date serial as openpyxl reads it (trackers repeat the same few hundred dates)."""
-    try:
-        return from_excel(number, epoch, timedelta=duration)
-    except (OverflowError, ValueError):
-        return CellError("#VALUE!")
+def _column_number(letters: bytes) -> int:
+    return column_index_from_string(letters.decode())
 
 
-_UNSAVED = object()  # a formula cell without a saved result
+_SKIP = object()  # a cell without a value: nothing to put in the grid
 
 
-def _formula_result(state, kind, style, ref, shared_formulae, dates, durations, epoch, shared_strings) -> Any:
-    """The result Excel saved for a formula cell, or _UNSAVED."""
-    fattrs = state.get("fattrs", {})
-    formula = "=" + state.get("ftext", "")
-    if fattrs.get("t") == "shared":
-        si = fattrs.get("si")
-        if si in shared_formulae and ref:
-            formula = shared_formulae[si].translate_formula(ref)
-        elif state.get("ftext") and ref:
-            shared_formulae[si] = Translator(formula, ref)
-    state["formula"] = formula
-    v = state.get("vtext") if "v" in state else None
-    if kind == "str":
-        return _UNSAVED if v is None else v  # an empty <v> is an empty text result
+def _other_value(kind: str, v: bytes | None, t: bytes | None, style: int, scanner: _Scanner) -> Any:
+    """The value of a usual-shaped cell that is neither a plain number nor a shared string."""
     if kind == "inlineStr":
-        return "".join(state.get("is") or [])
+        if t is None:
+            return _SKIP
+        return xml_text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
     if not v:
-        return _UNSAVED
-    if kind == "e":
-        return CellError(v)
-    if kind == "b":
-        return v.strip() in ("1", "true")
-    if kind == "s":
-        return str(shared_strings[int(v)])
-    if kind == "d":
-        return from_ISO8601(v)
-    return _typed(v, "n", style, dates, durations, epoch, shared_strings)
+        return _SKIP
+    text = xml_text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
+    if not text:
+        return _SKIP
+    return typed(text, kind, style, scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings)
+
+
+def _other_shape(
+    scanner: _Scanner, data: bytes, pos: int, stop: int, in_row: bool, patterns: tuple
+) -> tuple[int, bool] | None:
+    """One step at ``pos`` through the handlers' own steps: a cell of another shape, a row's end
+    or a row's start. The position after it and whether a row is still open; None at a shape
+    not taken."""
+    cell_rx, row_rx, row_end, close_len, _ = patterns
+    state, cell_end = scanner.state, scanner.cell_end
+    if in_row:
+        m = cell_rx.match(data, pos, stop)
+        if m is not None:
+            state.clear()
+            state["start"] = pos
+            state["attrs"] = {k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}
+            v, t = m.group(2), m.group(3)
+            if v is not None:  # <c ...><v>...</v></c>
+                state["v"] = True
+                state["vtext"] = xml_text(v)
+                cell_end(m.end() - close_len)
+            elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
+                state["is"] = ["" if t is None else xml_text(t)]
+                cell_end(m.end() - close_len)
+            else:  # <c .../>: expat's end event is just past it
+                cell_end(m.end())
+            return m.end(), True
+        if not data.startswith(row_end, pos):
+            return None
+        scanner.row_spans[scanner.row] = (scanner.row_start, pos)
+        return pos + len(row_end), False
+    m = row_rx.match(data, pos, stop)
+    if m is None:
+        return None
+    scanner.start_row({k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}, at=pos)
+    if m.group(2):  # <row .../>
+        scanner.row_spans[scanner.row] = (scanner.row_start, -1)
+        return m.end(), False
+    return m.end(), True
+
+
+ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def holds_formulas(part: bytes) -> bool:
+    """Whether a worksheet part holds a formula (one may read the cells a write changes)."""
+    return ANY_FORMULA.search(part) is not None
 
 
 def check_utf8(data: bytes) -> None:

@@ -23,8 +23,8 @@ from ...core.mailto import COLUMN as LINK_COLUMN
 from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .links import rels_part, splice_links
-from .package import Package, read_package
-from .scan import SheetScan, Unusual, scan_sheet
+from .package import Package, full_calc_on_load, read_package
+from .scan import SheetScan, Unusual, holds_formulas, scan_sheet
 from .styles import StyleBook, solid_colour
 from .writes import (
     DATE_FORMAT,
@@ -164,7 +164,7 @@ class SplicedBook:
         """Whether any worksheet holds a formula (one may read the tracker's cells)."""
         if scan.formulas:
             return True
-        return any(xml.holds_formulas(self.read(p)) for t, p in self.parts.items() if t != title)
+        return any(holds_formulas(self.read(p)) for t, p in self.parts.items() if t != title)
 
     # ------------------------------------------------------------------ writing
 
@@ -225,7 +225,7 @@ class SplicedBook:
             replaced[self.styles_part] = styles.result()
         if wanted and self.has_formulas(self.sheet, self.scan):
             workbook = replaced.get(self.workbook_part) or self.read(self.workbook_part)  # with new sheets
-            replaced[self.workbook_part] = xml.full_calc_on_load(workbook)
+            replaced[self.workbook_part] = full_calc_on_load(workbook)
         return applied, xml.rewrite_zip(self.data, replaced, added)
 
     def _link_cells(self, changes: ChangeSet, target: Any, replaced: dict[str, bytes]) -> dict[str, bytes]:

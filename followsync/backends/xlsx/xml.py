@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from .scan import MAIN_NS, SheetScan, Unusual, check_utf8
+from .scan import ANY_FORMULA, MAIN_NS, SheetScan, Unusual, check_utf8
 from .writes import LINE_HEIGHT, MAX_ROW_HEIGHT, new_height, text_lines
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def _change_cell(
     start, end = scan.cell_span(existing[0], existing[1])
     if holds_shared_formula(data, start, end):
         raise Unusual("a shared or array formula would be overwritten")
-    if keep_formulas and "value" in w and _ANY_FORMULA.search(data, start, end):
+    if keep_formulas and "value" in w and ANY_FORMULA.search(data, start, end):
         # Excel's calculation chain would name a formula that is gone: it calls that a
         # corrupt file. openpyxl drops the chain when it saves.
         raise Unusual("a formula listed in the calculation chain would be overwritten")
@@ -404,18 +404,7 @@ def splice_sheet(
         bold = styles.bold(0)
         body = [row(1, list(header), bold)] + [row(r, list(v), 0) for r, v in enumerate(rows, 2)]
         splice.replace(start, end, f"<{p}sheetData>" + "".join(body) + f"</{p}sheetData>")
-        cols = (
-            f"<{p}cols>"
-            + "".join(
-                f'<{p}col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1)
-            )
-            + f"</{p}cols>"
-        )
-        if scan.cols is not None:
-            c_start, c_end = element_span(data, scan.cols[0], scan.cols[1])
-            splice.replace(c_start, c_end, cols)
-        elif widths:
-            splice.insert(start, cols)
+        _put_widths(splice, scan, start, widths)
         last_row = 1 + len(rows)
         last_col = max([len(header)] + [len(r) for r in rows] + [1])
         _exact_dimension(splice, scan, last_row, last_col)
@@ -430,54 +419,25 @@ def splice_sheet(
     return splice.result()
 
 
+def _put_widths(splice: Splice, scan: SheetScan, sheet_data: int, widths: list[int]) -> None:
+    """The sheet's column widths (its <cols>) replaced by ``widths``."""
+    p = scan.prefix
+    cols = "".join(
+        f'<{p}col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1)
+    )
+    if scan.cols is not None:
+        c_start, c_end = element_span(scan.data, scan.cols[0], scan.cols[1])
+        splice.replace(c_start, c_end, f"<{p}cols>{cols}</{p}cols>")
+    elif widths:
+        splice.insert(sheet_data, f"<{p}cols>{cols}</{p}cols>")
+
+
 def _exact_dimension(splice: Splice, scan: SheetScan, last_row: int, last_col: int) -> None:
     if scan.dimension is None:
         return
     end = tag_end(scan.data, scan.dimension)
     tag = scan.data[scan.dimension : end].decode("utf-8")
     splice.replace(scan.dimension, end, set_attr(tag, "ref", f"A1:{get_column_letter(last_col)}{last_row}"))
-
-
-_CALC_FOLLOWERS = (
-    "oleSize",
-    "customWorkbookViews",
-    "pivotCaches",
-    "smartTagPr",
-    "smartTagTypes",
-    "webPublishing",
-    "fileRecoveryPr",
-    "webPublishObjects",
-    "extLst",
-)
-
-
-def full_calc_on_load(workbook_xml: bytes) -> bytes:
-    """workbook.xml asking Excel to recalculate every formula when it opens the file.
-
-    Formulas elsewhere may read the cells just written, and their saved results are now stale.
-    """
-    check_utf8(workbook_xml)
-    text = workbook_xml.decode("utf-8-sig")
-    m = re.search(r"<(\w+:)?workbook\b", text)
-    if not m:
-        raise Unusual("workbook.xml has no workbook")
-    p = m.group(1) or ""
-    calc = re.search(rf"<{p}calcPr\b[^>]*>", text)
-    if calc:
-        text = text[: calc.start()] + set_attr(calc.group(0), "fullCalcOnLoad", "1") + text[calc.end() :]
-    else:
-        follower = re.search(rf"<{p}(?:{'|'.join(_CALC_FOLLOWERS)})\b|</{p}workbook\s*>", text)
-        if follower is None:
-            raise Unusual("workbook.xml's workbook is not closed")
-        text = text[: follower.start()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + text[follower.start() :]
-    return text.encode("utf-8")
-
-
-_ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-def holds_formulas(part: bytes) -> bool:
-    return _ANY_FORMULA.search(part) is not None
 
 
 # ---------------------------------------------------------------------- adding a worksheet
