@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -122,7 +123,7 @@ _SYNONYMS = {normalize_header(k): BY_NAME[v] for k, v in SYNONYMS.items()}
 #: ``[columns]`` of followsync.toml as :func:`header_map` reads it (normalized header -> column,
 #: None for "the person's own"). Set once per opened tracker (``backends.open_backend``), so the
 #: stores' header lookups and :func:`frame` agree on where each column is.
-_MAPPED: ContextVar[Mapping[str, Column | None]] = ContextVar("followsync_columns", default={})
+_MAPPED: ContextVar[Mapping[str, Column | None]] = ContextVar("followsync_columns", default=MappingProxyType({}))
 EXACT, SYNONYM = 0, 1  # how a header matched: its own name or [columns], or a synonym
 
 
@@ -206,7 +207,11 @@ def mapping_hint(grid: Sequence[Sequence[Any]]) -> str:
             continue
         guess = _guess(text)
         key = json.dumps(text, ensure_ascii=False)  # a TOML basic string
-        lines.append(f'{key} = "{guess.name}"' if guess else f'# {key} = ""   # your own column, or one of the names below')
+        lines.append(
+            f'{key} = "{guess.name}"'
+            if guess
+            else f'# {key} = ""   # your own column, or one of the names below'
+        )
     if not lines:
         return ""
     return (
