@@ -593,16 +593,18 @@ def init(ctx, location, demo, now_text):
     date formats and a frozen header. init never overwrites an existing file or a worksheet
     with data, nor an existing followsync.toml.
     """
-    from .core.layout import demo_rows
-    from .core.layout import load as load_layout
+    from .creating import init_tracker
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
-    rows = demo_rows(now.date()) if demo else []
-    with sync.one(cfg, location) as backend:
-        backend.create(load_layout(), rows)
+    _made(ctx, init_tracker(location, cfg, now, demo), location)
+
+
+def _made(ctx: click.Context, made, location: str) -> None:
+    """What init and import made, and the followsync.toml that names it (never overwritten)."""
     out = _console(ctx)
-    out.print(f"Created {escape(location)}" + (f" with {len(rows)} demo rows." if demo else "."))
+    for line in made.lines:
+        out.print(escape(line))
     toml = Path.cwd() / config_mod.CONFIG_NAME
     if toml.exists():
         out.print(f"Kept the existing {toml.name}; set [tracker] location there to use the new tracker.")
