@@ -614,6 +614,27 @@ def _made(ctx: click.Context, made, location: str) -> None:
     out.print("Next: followsync run")
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "location", required=True, metavar="LOCATION",
+              help="The new tracker: an .xlsx path, a Google Sheets URL, or airtable:BASE_ID/TABLE.")
+@click.option("--now", "now_text", metavar="ISO_DATETIME", help="The day of the import (also $FOLLOWSYNC_NOW).")
+@click.pass_context
+def import_(ctx, file, location, now_text):
+    """Make a tracker at LOCATION from the list in FILE (.csv, .xlsx, .xls or .ods), and a
+    followsync.toml naming it.
+
+    Headers are matched as a tracker's are (Company Name, Position, Date Applied... and
+    [columns] in followsync.toml); other columns are kept as your own. A row whose interview
+    was days ago is not asked for a late thank-you (its Notes say so). Nothing is overwritten.
+    """
+    from .importing import import_list
+
+    cfg = config_mod.load(None)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    _made(ctx, import_list(file, location, cfg, now), location)
+
+
 @main.group()
 def templates():
     """The message templates: the shipped set, and which of them your templates_dir overrides."""

@@ -17,7 +17,7 @@ from .config import Config
 from .core import schema
 from .core.cells import is_blank_cell
 from .core.changes import Snapshot
-from .core.layout import demo_rows
+from .core.layout import Layout, demo_rows
 from .core.layout import load as load_layout
 from .errors import TrackerNotFound, TrackerUnreadable, UsageError
 
@@ -58,8 +58,10 @@ def _where(snapshot: Snapshot, location: str) -> str:
     return f"{_noun(location)} {snapshot.sheet!r} of {location}"
 
 
-def create(location: str, config: Config, rows: list[dict[str, Any]], what: str) -> Made:
-    """Lay followsync's layout (and ``rows``) at ``location``; ``what`` names the rows ("demo")."""
+def create(
+    location: str, config: Config, rows: list[dict[str, Any]], what: str, layout: Layout | None = None
+) -> Made:
+    """Lay ``layout`` (the shipped one) and ``rows`` at ``location``; ``what`` names the rows ("demo")."""
     Location.parse(location, new=True)  # jobs.csv, "My Jobs": refused, with the forms that work
     before = peek(location, config)
     held = data_rows(before)
@@ -71,7 +73,7 @@ def create(location: str, config: Config, rows: list[dict[str, Any]], what: str)
             + (", or run init without --demo to make that sheet a tracker." if what == "demo" else "."),
         )
     with open_backend(location, config) as backend:
-        backend.create(load_layout(), rows)
+        backend.create(layout or load_layout(), rows)
     with open_backend(location, config) as backend:
         after = backend.read()
     made = Made(location, after.sheet, data_rows(after))
