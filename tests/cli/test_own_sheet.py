@@ -60,6 +60,8 @@ def test_a_followsync_name_wins_over_a_synonym_and_the_synonym_stays_the_persons
     header = schema.locate_header([["Position", "Company", "Job title", "Applied on"]])
     assert header is not None
     assert header.positions["Job title"] == 2 and not header.problems
+    alone = schema.locate_header([["Position", "Company", "Applied on"]])
+    assert alone is not None and alone.positions["Job title"] == 0
 
 
 def test_columns_in_the_config_map_a_header_and_the_sheet_runs(runner, tmp_path):
