@@ -316,6 +316,12 @@ def _read_header(r: int, cells: list[Any], sheet: str) -> Header:
     return Header(r, cells, positions, problems)
 
 
+def header_positions(cells: Sequence[Any]) -> dict[str, int]:
+    """Which known column sits where in one header row, as :func:`locate_header` decides it
+    (own names and ``[columns]`` before synonyms; the first of two alike)."""
+    return _read_header(0, list(cells), "").positions
+
+
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     s = ""

@@ -90,3 +90,37 @@ def test_without_the_mapping_the_header_is_the_persons_own_column():
         header = schema.locate_header([HEADER])
     assert header is not None and "Interviewer" not in header.positions
     assert header.positions["Interviewer email"] == HEADER.index("Contact Email")
+
+
+def test_on_airtable_a_write_goes_to_the_field_with_followsyncs_own_name_not_a_synonym(monkeypatch):
+    from followsync.backends.airtable.backend import AirtableBackend
+    from tests.emulators.airtable import AirtableEmulator
+
+    with AirtableEmulator("appBASE0000000001", "TOKEN") as base:
+        names = ["Stage", "ID", "Company", "Job title", "Status", "Interview at"]
+        base.create_table("Jobs", [{"name": n, "type": "singleLineText"} for n in names])
+        base.add_records(
+            "Jobs",
+            [
+                {
+                    "Stage": "Round 2",
+                    "ID": "acme-1",
+                    "Company": "Acme",
+                    "Job title": "Analyst",
+                    "Status": "Interviewed",
+                    "Interview at": day(-3).isoformat(),
+                }
+            ],
+        )
+        backend = AirtableBackend("appBASE0000000001", "Jobs", token="TOKEN", api_url=base.url)
+        with schema.mapped_columns(()):
+            sync.run(
+                backend,
+                Config(),
+                NOW,
+                lock_timeout=2,
+                sends={"acme-1": sync.Send(on=day(-1), reply=True, status="Rejected")},
+            )
+        (record,) = base.records("Jobs")
+    fields = record["fields"]
+    assert fields["Status"] == "Rejected" and fields["Stage"] == "Round 2"
