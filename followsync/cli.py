@@ -611,16 +611,18 @@ def init(ctx, location, demo, now_text):
     date formats and a frozen header. init never overwrites an existing file or a worksheet
     with data, nor an existing followsync.toml.
     """
-    from .core.layout import demo_rows
-    from .core.layout import load as load_layout
+    from .creating import init_tracker
 
     cfg = config_mod.load(None)  # for credentials; a new tracker needs nothing else from it
     now = sync.resolve_now(now_text, cfg.timezone)
-    rows = demo_rows(now.date()) if demo else []
-    with sync.one(cfg, location) as backend:
-        backend.create(load_layout(), rows)
+    _made(ctx, init_tracker(location, cfg, now, demo), location)
+
+
+def _made(ctx: click.Context, made, location: str) -> None:
+    """What init and import made, and the followsync.toml that names it (never overwritten)."""
     out = _console(ctx)
-    out.print(f"Created {escape(location)}" + (f" with {len(rows)} demo rows." if demo else "."))
+    for line in made.lines:
+        out.print(escape(line))
     toml = Path.cwd() / config_mod.CONFIG_NAME
     if toml.exists():
         out.print(f"Kept the existing {toml.name}; set [tracker] location there to use the new tracker.")
@@ -628,6 +630,27 @@ def init(ctx, location, demo, now_text):
         toml.write_text(config_mod.starter_toml(location), encoding="utf-8")
         out.print(f"Wrote {toml.name}: fill in \\[profile] so drafts are signed with your name.")
     out.print("Next: followsync run")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "location", required=True, metavar="LOCATION",
+              help="The new tracker: an .xlsx path, a Google Sheets URL, or airtable:BASE_ID/TABLE.")
+@click.option("--now", "now_text", metavar="ISO_DATETIME", help="The day of the import (also $FOLLOWSYNC_NOW).")
+@click.pass_context
+def import_(ctx, file, location, now_text):
+    """Make a tracker at LOCATION from the list in FILE (.csv, .xlsx, .xls or .ods), and a
+    followsync.toml naming it.
+
+    Headers are matched as a tracker's are (Company Name, Position, Date Applied... and
+    [columns] in followsync.toml); other columns are kept as your own. A row whose interview
+    was days ago is not asked for a late thank-you (its Notes say so). Nothing is overwritten.
+    """
+    from .importing import import_list
+
+    cfg = config_mod.load(None)
+    now = sync.resolve_now(now_text, cfg.timezone)
+    _made(ctx, import_list(file, location, cfg, now), location)
 
 
 @main.group()

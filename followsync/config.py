@@ -81,6 +81,7 @@ class Section(Mapping[str, Setting]):
     not_a_table: str = ""
     unknown: str = "unknown setting {section}.{key}; known in [{section}]: {known}"
     hints: Mapping[str, str] = field(default_factory=dict)
+    free: Setting | None = None  # any key, each value this setting ([columns]: header -> column)
 
     def __getitem__(self, key: str) -> Setting:
         return self.settings[key]
@@ -229,6 +230,9 @@ SPEC: dict[str, Setting | Section] = {
         unknown="unknown setting notify.{key}{hint}; known: {known}", hints={"from": "the From address is called sender"}),
     # Read by followsync.inbox.settings, whose checks (presets, security, where the secret is)
     # name "[inbox] key"; README's "Inbox" section explains it.
+    "columns": Section("your own headers, mapped to followsync's columns (README: Bring your own sheet)", {},
+        free=Setting(str, "", 'a header of your sheet -> the followsync column it holds ("" keeps it your own)',
+            example={"Hiring manager": "Interviewer"})),
     "inbox": Section("read your mailbox over IMAP, read-only, on every run: sends found in Sent, replies, bounces (README: Inbox)", {
         "preset": Setting(str, None, "gmail, outlook, microsoft365, fastmail or icloud: fills host, port and security", example="gmail"),
         "host": Setting(str, None, "the IMAP server (or a preset)", example="imap.example.com"),
@@ -395,6 +399,7 @@ class Config:
     airtable_token_file: Path | None = None
     calendar_path: Path | None = None
     parallel: int = _default("parallel")
+    columns: tuple[tuple[str, str], ...] = ()  # [columns]: header -> followsync column
     trackers: tuple[TrackerSpec, ...] = ()
     notify: NotifySettings | None = None  # when [notify] is set
     inbox: InboxSettings | None = None  # when [inbox] is set
@@ -501,6 +506,8 @@ def _read_section(
 ) -> dict[str, Any]:
     """A [section]'s values, each default where the file leaves it out or gets it wrong."""
     spec = _section(name)
+    if spec.free is not None:
+        return {k: _read_value(f"{name}.{k!r}", spec.free, v, problems, base, False) for k, v in table.items()}
     known = ", ".join(spec.settings)
     for key in table:
         if key not in spec.settings:
@@ -630,6 +637,7 @@ def _config(values: dict[str, Any], path: Path | None, *, notify: bool) -> Confi
         airtable_token_file=values["airtable"]["token_file"],
         calendar_path=values["calendar"]["path"],
         parallel=values["parallel"],
+        columns=tuple(values["columns"].items()),
         trackers=values["trackers"],
         notify=NotifySettings(**values["notify"]) if notify else None,
         inbox=values["inbox"],
@@ -677,6 +685,9 @@ def starter_toml(location: str) -> str:
 
 def _starter_settings(spec: Section, skip: tuple[str, ...] = ()) -> list[str]:
     lines = []
+    if spec.free is not None:
+        lines.append(f"# {spec.free.help}, e.g.")
+        lines += [f"# {_toml_value(k)} = {_toml_value(v)}" for k, v in (spec.free.example or {}).items()]
     for key, s in spec.settings.items():
         if key in skip:
             continue

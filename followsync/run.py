@@ -130,7 +130,8 @@ def read_tracker(snapshot: Snapshot, config: Config) -> schema.Tracker:
     raise TrackerUnreadable(
         f"Sheet {snapshot.sheet!r} has no header row: none of its first {schema.HEADER_SCAN_ROWS} rows "
         f"names at least {schema.HEADER_MIN_KNOWN} of followsync's columns (Company, Job title, Interview at, ...).",
-        hint="Rename your headers to match the column list in README.md, or create a new tracker with `followsync init`.",
+        hint=schema.mapping_hint(snapshot.grid)
+        or "Rename your headers to match the column list in README.md, or create a new tracker with `followsync init`.",
     )
 
 

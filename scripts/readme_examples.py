@@ -187,6 +187,10 @@ def config_reference() -> str:
     for title, settings in tables:
         out += [f"**{title}**", "", "| setting | default | what it does |", "| --- | --- | --- |"]
         out += [f"| `{key}` | {_default(s)} | {_cell(s)} |" for key, s in settings.items()]
+        free = getattr(settings, "free", None)
+        if free is not None:
+            k, v = next(iter(free.example.items()))
+            out.append(f'| any header | | {_cell(free)}, e.g. `"{k}" = "{v}"` |')
         out.append("")
     return "\n".join(out)
 

@@ -7,9 +7,11 @@ way, ``Class.from_location(location, config, worksheet)``.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..core.schema import use_columns
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -29,9 +31,17 @@ def kind_of(location: str) -> str:
     """``airtable``, ``google`` or ``xlsx``, from the text of a location."""
     if location.startswith("airtable:"):
         return "airtable"
-    from .google.location import parse_location
+    from .google.location import SHEETS_ADDRESS, parse_location
 
-    return "google" if parse_location(location) is not None else "xlsx"
+    return "google" if parse_location(location) is not None or SHEETS_ADDRESS.match(location.strip()) else "xlsx"
+
+
+#: What a tracker's LOCATION can be, for the message that refuses anything else.
+ACCEPTED_FORMS = (
+    "an .xlsx file (tracker.xlsx), a Google Sheets URL or key "
+    "(https://docs.google.com/spreadsheets/d/KEY/edit), or airtable:BASE_ID/TABLE"
+)
+_AIRTABLE = re.compile(r"^airtable:[^/\s]+/\S.*$")
 
 
 @dataclass(frozen=True)
@@ -47,13 +57,38 @@ class Location:
     target: str
 
     @classmethod
-    def parse(cls, text: str, config: Config | None = None) -> Location:
-        """``config``: the file the location was written in (None: it came from ``--tracker``)."""
+    def parse(cls, text: str, config: Config | None = None, *, new: bool = False) -> Location:
+        """``config``: the file the location was written in (None: it came from ``--tracker``).
+
+        ``new``: a tracker to make (``init``, ``import``): only the forms followsync can create
+        are taken, so ``jobs.csv`` or ``"My Jobs"`` is refused rather than made an .xlsx."""
         kind = kind_of(text)
+        _check_form(text, kind, new)
         target = text
         if kind == "xlsx" and config is not None:
             target = str(config.resolve(text))  # as every path setting is read
         return cls(text, kind, target)
+
+
+def _check_form(text: str, kind: str, new: bool) -> None:
+    from .google.location import parse_location
+
+    if kind == "google" and parse_location(text) is None:
+        raise UsageError(
+            f"{text!r} is a Google Sheets address that names no spreadsheet.",
+            hint="Open the spreadsheet and copy its address from the browser: "
+            "https://docs.google.com/spreadsheets/d/KEY/edit.",
+        )
+    wrong = (kind == "xlsx" and not text.strip().lower().endswith(".xlsx")) or (
+        kind == "airtable" and not _AIRTABLE.match(text.strip())
+    )
+    if new and wrong:
+        csv = " To make a tracker from a list you have, use `followsync import FILE --to tracker.xlsx`."
+        raise UsageError(
+            f"followsync cannot make a tracker at {text!r}.",
+            hint=f"A tracker's location is {ACCEPTED_FORMS}."
+            + (csv if text.lower().endswith((".csv", ".ods", ".xls")) else ""),
+        )
 
 
 class Store(Protocol):
@@ -80,4 +115,5 @@ def open_backend(location: str | None, config: Config, worksheet: str | None = N
             "set [tracker] location in followsync.toml, or create one with `followsync init tracker.xlsx --demo`.",
         )
     where = Location.parse(location) if location else Location.parse(str(config.location), config)
+    use_columns(config.columns)  # [columns]: the store's header lookups and the frame agree
     return store_class(where.store_kind).from_location(where.target, config, worksheet or config.worksheet)

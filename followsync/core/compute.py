@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from anyascii import anyascii
 
 from . import cells, drafts, lint, mailto, schema
 from . import rules as rules_mod
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def new_id(company: str, salt: str, taken: set[str]) -> str:
     """A short, unique, readable ID like ``acme-7k2`` (stable for the same row and salt)."""
-    ascii_ = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode().lower()
+    ascii_ = anyascii(company).lower()  # Ørsted -> orsted, Société -> societe, 北京 -> beijing
     words = re.findall(r"[a-z0-9]+", ascii_)
     slug = words[0][:10] if words else "job"
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"

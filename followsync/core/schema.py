@@ -11,13 +11,20 @@ What one cell means (the parsers, blank, text, dates) is in :mod:`followsync.cor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
+from ..errors import ConfigError
 from .cells import as_text, fix_for, is_blank_cell, normalize_header, parse_column
+from .header_names import SYNONYMS
 
 # --------------------------------------------------------------------------------------
 # Columns
@@ -115,11 +122,106 @@ HEADER_MIN_KNOWN = 3
 
 
 _NORMALIZED = {normalize_header(c.name): c for c in COLUMNS}
+_SYNONYMS = {normalize_header(k): BY_NAME[v] for k, v in SYNONYMS.items()}
+#: ``[columns]`` of followsync.toml as :func:`header_map` reads it (normalized header -> column,
+#: None for "the person's own"). Set once per opened tracker (``backends.open_backend``), so the
+#: stores' header lookups and :func:`frame` agree on where each column is.
+_MAPPED: ContextVar[Mapping[str, Column | None]] = ContextVar("followsync_columns", default=MappingProxyType({}))
+EXACT, SYNONYM = 0, 1  # how a header matched: its own name or [columns], or a synonym
+
+
+def _match(text: Any) -> tuple[Column | None, int]:
+    key = normalize_header(text)
+    mapped = _MAPPED.get()
+    if key in mapped:
+        return mapped[key], EXACT
+    if key in _NORMALIZED:
+        return _NORMALIZED[key], EXACT
+    return _SYNONYMS.get(key), SYNONYM
 
 
 def match_header(text: Any) -> Column | None:
-    """The known column a header cell names, or None for a column of the user's own."""
-    return _NORMALIZED.get(normalize_header(text))
+    """The known column a header cell names (its name, a synonym, or ``[columns]``), or None for
+    a column of the user's own."""
+    return _match(text)[0]
+
+
+MAPPABLE = tuple(c.name for c in USER_COLUMNS)  # followsync's own columns are not a person's to map
+
+
+def header_map(columns: Iterable[tuple[str, str]]) -> dict[str, Column | None]:
+    """``[columns]`` (header -> followsync column, "" for "my own column") checked and read.
+
+    Raises :class:`ConfigError` listing every wrong target and the columns one can name."""
+    out: dict[str, Column | None] = {}
+    wrong = []
+    for header, target in columns:
+        col = _NORMALIZED.get(normalize_header(target)) if target else None
+        if target and (col is None or col.owner != "user"):
+            close = difflib.get_close_matches(str(target), MAPPABLE, n=1, cutoff=0.6)
+            why = "is a column followsync writes itself" if col else "is not a followsync column"
+            why += f" (did you mean {close[0]!r}?)" if close and not col else ""
+            wrong.append(f"columns.{header!r} = {target!r}: {target!r} {why}")
+            continue
+        out[normalize_header(header)] = col
+    if wrong:
+        error = ConfigError.listing("The [columns] table", wrong)
+        error.hint = f'A header can be mapped to one of: {", ".join(MAPPABLE)}; or to "" to keep it your own.'
+        raise error
+    return out
+
+
+def use_columns(columns: Iterable[tuple[str, str]]) -> None:
+    """Read headers through ``[columns]`` from now on (in this thread)."""
+    _MAPPED.set(header_map(columns))
+
+
+@contextmanager
+def mapped_columns(columns: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Read headers through ``[columns]`` inside the ``with`` block."""
+    token = _MAPPED.set(header_map(columns))
+    try:
+        yield
+    finally:
+        _MAPPED.reset(token)
+
+
+def _guess(text: str) -> Column | None:
+    """The column a header most likely means: a close spelling of a name or synonym, or a name
+    inside it (``Company (legal name)``); None when nothing is close."""
+    names = {k: c for k, c in {**_SYNONYMS, **_NORMALIZED}.items() if c.owner == "user"}
+    key = normalize_header(text)
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
+    if close:
+        return names[close[0]]
+    inside = [k for k in names if len(k) >= 5 and k in key]
+    return names[max(inside, key=len)] if inside else None
+
+
+def mapping_hint(grid: Sequence[Sequence[Any]]) -> str:
+    """For a sheet whose header matches too little: its headers, each with the ``[columns]``
+    line that maps it (a best guess), ready to paste into followsync.toml."""
+    rows = list(grid[:HEADER_SCAN_ROWS])
+    best = max(rows, key=lambda r: sum(bool(as_text(v)) for v in r), default=[])
+    lines = []
+    for v in best:
+        text = as_text(v)
+        if not text or match_header(text) is not None:
+            continue
+        guess = _guess(text)
+        key = json.dumps(text, ensure_ascii=False)  # a TOML basic string
+        lines.append(
+            f'{key} = "{guess.name}"'
+            if guess
+            else f'# {key} = ""   # your own column, or one of the names below'
+        )
+    if not lines:
+        return ""
+    return (
+        "Map its headers in followsync.toml (each line a guess: check it), or rename them:\n[columns]\n"
+        + "\n".join(lines)
+        + f"\nfollowsync's columns: {', '.join(MAPPABLE)}."
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -192,13 +294,17 @@ def locate_header(grid: Sequence[Sequence[Any]], sheet: str = "") -> Header | No
 
 
 def _read_header(r: int, cells: list[Any], sheet: str) -> Header:
+    """Own names and ``[columns]`` first, then synonyms for the columns still missing: a second
+    name for a column already found (``Position`` beside ``Job title``) is the person's own."""
     positions: dict[str, int] = {}
     problems = []
-    for i, v in enumerate(cells):
-        col = match_header(v)
+    matches = [(i, v, *_match(v)) for i, v in enumerate(cells)]
+    for i, v, col, rank in sorted(matches, key=lambda m: m[3]):
         if col is None:
             continue
         if col.name in positions:
+            if rank == SYNONYM:
+                continue
             problems.append(
                 Problem(
                     sheet,
@@ -211,6 +317,12 @@ def _read_header(r: int, cells: list[Any], sheet: str) -> Header:
             continue
         positions[col.name] = i
     return Header(r, cells, positions, problems)
+
+
+def header_positions(cells: Sequence[Any]) -> dict[str, int]:
+    """Which known column sits where in one header row, as :func:`locate_header` decides it
+    (own names and ``[columns]`` before synonyms; the first of two alike)."""
+    return _read_header(0, list(cells), "").positions
 
 
 def column_letter(index: int) -> str:

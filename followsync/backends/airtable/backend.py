@@ -44,7 +44,7 @@ from ...core.cells import (
 )
 from ...core.changes import Applied, CellWrite, ChangeSet, FillWrite, RowRef, SheetWrite, Snapshot
 from ...core.layout import Layout
-from ...core.schema import BY_NAME, match_header
+from ...core.schema import BY_NAME, header_positions
 from ...errors import (
     AuthError,
     FollowsyncError,
@@ -218,9 +218,8 @@ class AirtableBackend(Backend):
                 urgency = f
                 continue
             grid_fields.append(f)
-            col = match_header(f.get("name"))
-            if col is not None and col.name not in columns:
-                columns[col.name] = f
+        for name, i in header_positions([f.get("name") for f in grid_fields]).items():
+            columns[name] = grid_fields[i]  # as the frame reads them: "Status" before a "Stage" synonym
         return columns, urgency, grid_fields
 
     # ------------------------------------------------------------------ read

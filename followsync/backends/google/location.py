@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]{10,})", re.I)
+# Any address of a spreadsheet: with or without the scheme, a signed-in user's /u/N/, and
+# whatever follows the key (/edit, ?usp=sharing, #gid=N). Keys are not of a fixed length.
+_URL = re.compile(r"^(?:https?://)?docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]+)", re.I)
+#: Text that names Google Sheets at all, key or not (a copied home page or a template gallery).
+SHEETS_ADDRESS = re.compile(r"^(?:https?://)?docs\.google\.com/spreadsheets\b", re.I)
 _GID = re.compile(r"[#?&]gid=(\d+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{25,60}")
 
