@@ -17,7 +17,6 @@ import click
 
 from . import __version__, lazy
 from . import schedule as schedule_mod
-from .backends import open_backend
 from .completion import complete_row_id, complete_tracker
 from .errors import (
     EXIT_OK,
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
 
     from . import config as config_mod
     from . import run as sync
+    from .backends import open_backend
     from .outputs import calendar as calendar_mod
     from .outputs import digest
     from .outputs import mail as mail_mod
@@ -49,6 +49,7 @@ else:
     escape = lazy.function("rich.markup", "escape")
     config_mod = lazy.module("followsync.config")
     sync = lazy.module("followsync.run")
+    open_backend = lazy.function("followsync.backends", "open_backend")
     calendar_mod = lazy.module("followsync.outputs.calendar")
     digest = lazy.module("followsync.outputs.digest")
     mail_mod = lazy.module("followsync.outputs.mail")

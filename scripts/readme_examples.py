@@ -177,7 +177,7 @@ def _default(s: Setting) -> str:
 
 def config_reference() -> str:
     """One table per section of SPEC (the top-level settings first), every setting a row."""
-    out = ["Written by `python scripts/readme_examples.py` from `SPEC` in `followsync/config.py`.", ""]
+    out = ["Written by `python scripts/readme_examples.py` from `SPEC` in `followsync/config/spec.py`.", ""]
     tables: list[tuple[str, dict[str, Setting] | Section]] = [
         ("At the top (before any section)", {key: s for key, s in SPEC.items() if isinstance(s, Setting)})
     ]

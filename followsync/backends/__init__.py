@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ..core.schema import use_columns
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -115,5 +114,7 @@ def open_backend(location: str | None, config: Config, worksheet: str | None = N
             "set [tracker] location in followsync.toml, or create one with `followsync init tracker.xlsx --demo`.",
         )
     where = Location.parse(location) if location else Location.parse(str(config.location), config)
+    from ..core.schema import use_columns  # here: pandas stays out of `--help` (issue 17)
+
     use_columns(config.columns)  # [columns]: the store's header lookups and the frame agree
     return store_class(where.store_kind).from_location(where.target, config, worksheet or config.worksheet)
