@@ -85,4 +85,4 @@ def test_the_reader_sees_every_kind_of_import():
     run = imports(PACKAGE / "run.py")
     assert "followsync.backends" in run and "followsync.core.compute" in run  # ``from .backends import``
     assert "followsync.outputs.results" in imports(PACKAGE / "outputs" / "digest.py")  # under TYPE_CHECKING
-    assert "followsync.backends.google.auth" in imports(PACKAGE / "cli.py")  # inside a function
+    assert "followsync.backends.google.auth" in imports(PACKAGE / "cli" / "setup.py")  # inside a function
