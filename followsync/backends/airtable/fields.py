@@ -73,7 +73,7 @@ def field_spec(column: Column, note: str = "") -> dict[str, Any]:
         spec.update(type="date", options=DATE_OPTIONS)
     elif column.kind == "choice":
         spec.update(type="singleSelect", options={"choices": [{"name": c} for c in column.choices]})
-    elif column.kind == "yesno" or name == "Mark sent":
+    elif column.kind == "yesno":
         spec.update(type="checkbox", options=CHECKBOX_OPTIONS)
     elif column.kind == "count":
         spec.update(type="number", options={"precision": 0})
@@ -240,12 +240,6 @@ def computed_field(f: dict[str, Any], column: str) -> str:
         f"did not write its {column} there. Rename that field (followsync then adds its own {column!r}) or "
         "change its type to text"
     )
-
-
-def _palette() -> dict[str, str]:
-    from ...core.layout import load
-
-    return load().colours
 
 
 def _notes() -> dict[str, str]:
