@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from gspread.exceptions import APIError
 
-from ...core.cells import parse_date
+from ...core.cells import normalize_header, parse_date
 from ...core.changes import Snapshot
 from ...core.layout import Layout
 from ...core.own_sheets import find_title, is_own
@@ -255,8 +255,9 @@ class GoogleSheetsBackend(Writer, Backend):
             f"read the {name} worksheet", lambda h: h.values_get(self.key, a1_sheet(name), params=params)
         )
         rows = grid_from_values(body.get("values", []))
-        # Dates come back as serial numbers: History's first column is its Date.
-        for row in rows[1:]:
+        # Dates come back as serial numbers: a first column headed as a date (History's) is one.
+        dated = bool(rows and rows[0]) and normalize_header(str(rows[0][0])) in ("date", "on", "when")
+        for row in rows[1:] if dated else []:
             if row and isinstance(row[0], int | float) and not isinstance(row[0], bool):
                 row[0] = parse_date(row[0])
         return rows
