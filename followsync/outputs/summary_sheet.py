@@ -16,7 +16,6 @@ from ..core.changes import ChartSpec, SheetWrite
 from ..core.own_sheets import SUMMARY, Placement, changed_cells
 from .summary import WEEK_DAYS, Summary, percent
 
-
 #: the Summary worksheet's first cell, by which a run knows the worksheet is followsync's
 TITLE = "Job search summary"
 

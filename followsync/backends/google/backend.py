@@ -237,7 +237,9 @@ class GoogleSheetsBackend(Writer, Backend):
         if not sheets:
             raise TrackerNotFound(f"The spreadsheet {self.key} has no worksheets.")
         # followsync's own Summary is the first tab (and History may be): never the tracker.
-        candidates = [s for s in sheets if not is_own(s["properties"].get("title", ""), self.own_sheets)] or sheets
+        candidates = [
+            s for s in sheets if not is_own(s["properties"].get("title", ""), self.own_sheets)
+        ] or sheets
         return min(candidates, key=lambda s: s["properties"].get("index", 0))
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
@@ -284,7 +286,9 @@ class GoogleSheetsBackend(Writer, Backend):
         # Google compares titles without case: each of ``also`` is the worksheet of that name in any case.
         wanted = {n: find_title(others, n) for n in also}
         whole = set(wanted.values())
-        ranges = [a1_sheet(info.title)] + [a1_sheet(t) if t in whole else f"{a1_sheet(t)}!1:1" for t in others]
+        ranges = [a1_sheet(info.title)] + [
+            a1_sheet(t) if t in whole else f"{a1_sheet(t)}!1:1" for t in others
+        ]
         body = self._call(what, lambda h: h.values_batch_get(self.key, ranges, params=dict(VALUE_PARAMS)))
         parts = [grid_from_values(part.get("values", [])) for part in body.get("valueRanges", [])]
         parts += [[] for _ in range(len(ranges) - len(parts))]

@@ -175,7 +175,10 @@ def sheet_requests(
     """
     sheets = list(sheets)
     ids = {sh["properties"]["title"]: sh["properties"]["sheetId"] for sh in sheets}
-    rows_of = {sh["properties"]["sheetId"]: sh["properties"].get("gridProperties", {}).get("rowCount") for sh in sheets}
+    rows_of = {
+        sh["properties"]["sheetId"]: sh["properties"].get("gridProperties", {}).get("rowCount")
+        for sh in sheets
+    }
     reqs: list[dict[str, Any]] = []
     foreign: list[str] = []
     for sw in writes:
@@ -194,7 +197,11 @@ def sheet_requests(
             reqs.append(_append(sheet_id, list(sw.rows)))
         else:
             reqs += _in_place(sw, sheet_id, rows_of.get(sheet_id))
-            reqs += [{"deleteEmbeddedObject": {"objectId": c}} for c in (charts or {}).get(sheet_id, []) if sw.chart]
+            reqs += [
+                {"deleteEmbeddedObject": {"objectId": c}}
+                for c in (charts or {}).get(sheet_id, [])
+                if sw.chart
+            ]
         if sw.chart is not None:
             width = max(len(r) for r in [sw.header, *sw.rows])
             reqs.append(chart_request(sheet_id, sw.chart, anchor_column=width + 1))

@@ -192,7 +192,10 @@ def test_a_new_worksheet_shown_first_goes_first_and_an_update_writes_only_its_ce
     assert kinds(reqs) == ["addSheet", "appendCells"] and reqs[0]["addSheet"]["properties"]["index"] == 0
     sheets = [{"properties": {"sheetId": 7, "title": "Summary", "gridProperties": {"rowCount": 2}}}]
     update = SheetWrite(
-        "Summary", ["Figure", "Value"], [["Applied", 4], ["Offers", 1]], mode="update",
+        "Summary",
+        ["Figure", "Value"],
+        [["Applied", 4], ["Offers", 1]],
+        mode="update",
         cells={(1, 1): 4, (2, 0): "Offers", (2, 1): 1},
     )
     reqs, _ = sheet_requests([update], sheets, {})

@@ -5,13 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from followsync import run as sync
 from followsync.backends.google import writer
 from followsync.config import Config
 
 from ...conftest import NOW
+from ...emulators.google import GoogleEmulator
 from ..contract import demo_grid, plain
-from .test_gsheets_backend import _no_env, backend, emu, key_path, shared_emu  # noqa: F401 - fixtures
+from .test_gsheets_backend import backend
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with GoogleEmulator(latency=0.0) as e:
+        yield e
+
+
+@pytest.fixture
+def key_path(emu, tmp_path, monkeypatch):
+    monkeypatch.delenv("FOLLOWSYNC_GOOGLE_CREDENTIALS", raising=False)
+    monkeypatch.delenv("FOLLOWSYNC_GOOGLE_API_URL", raising=False)
+    path = tmp_path / "sa.json"
+    emu.write_key_file(path)
+    return path
 
 
 def _spy(monkeypatch) -> list[list[dict]]:

@@ -368,7 +368,10 @@ def test_history_is_appended_and_a_new_summary_comes_first_the_tracker_stays_act
         sheets=[
             SheetWrite("History", ["On", "ID", "What"], [[dt.date(2026, 11, 25), "a-1", "Follow-up sent"]]),
             SheetWrite(
-                "Summary", ["Summary", ""], [["Applications", 1], [], ["Updated", "2026-11-25"]], "replace",
+                "Summary",
+                ["Summary", ""],
+                [["Applications", 1], [], ["Updated", "2026-11-25"]],
+                "replace",
                 show_first=True,
             ),
         ],
