@@ -32,13 +32,15 @@ from .core.changes import (
 )
 from .core.compute import DueItem, compute, digest
 from .core.diff import diff, refuse_mass_rewrite
+from .core.own_sheets import HISTORY, SUMMARY_READS, place_summary
 from .core.sends import Send, record_sends
 from .core.ticks import PreviousRun
 from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
 from .outputs.results import Checked, Outcome, RunResult
-from .outputs.summary_sheet import SUMMARY_SHEET, plain_grid, summary_body, summary_sheet
+from .outputs.summary_sheet import TITLE as SUMMARY_TITLE
+from .outputs.summary_sheet import summary_update
 
 log = logging.getLogger("followsync")
 
@@ -243,7 +245,7 @@ def _run(
     name: str = "",
     open_mailbox: Callable[[Any], Any] | None = None,
 ) -> RunResult:
-    snapshot = backend.read()
+    snapshot = backend.read(also=SUMMARY_READS)
     tracker = read_tracker(snapshot, config)
     step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
     previous = run_stamp.load(backend)  # for the day of a Mark sent tick
@@ -469,22 +471,24 @@ def _history_write(history: list[dict[str, Any]]) -> SheetWrite:
 def _refresh_summary(
     snapshot: Snapshot, summary: summary_mod.Summary, changes: ChangeSet, notes: list[str]
 ) -> None:
-    """Rewrite the Summary worksheet the tracker has, when its figures changed."""
-    current = snapshot.sheets.get(SUMMARY_SHEET)
-    if current is None:
+    """Bring the tracker's Summary worksheet up to date, only where its cells changed.
+
+    Where it goes is decided here, for every store alike (:func:`~.core.own_sheets.place_summary`):
+    a worksheet called Summary in any case that followsync did not make is left alone, and the
+    Summary goes to ``Summary (followsync)``, said once in the run that writes it.
+    """
+    placement = place_summary(snapshot.sheets, SUMMARY_TITLE)
+    if placement is None:
         return
-    write = summary_sheet(summary)
-    if current and plain_grid(current[:1]) != plain_grid([write.header]):
-        # A worksheet of the person's own that happens to be called Summary: never touch it.
-        notes.append(
-            f"A worksheet named {SUMMARY_SHEET!r} that followsync did not make is in the tracker; "
-            "followsync leaves it alone (rename it to get followsync's Summary)."
-        )
-    elif summary_body(current) != summary_body([write.header, *write.rows]):
-        changes.sheets.append(write)
+    write = summary_update(summary, placement)
+    if write is None:
+        return
+    changes.sheets.append(write)
+    if placement.note:
+        notes.append(placement.note)
 
 
-HISTORY_SHEET = "History"
+HISTORY_SHEET = HISTORY
 
 
 def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tracker, list[schema.Problem]]:

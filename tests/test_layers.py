@@ -86,3 +86,49 @@ def test_the_reader_sees_every_kind_of_import():
     assert "followsync.backends" in run and "followsync.core.compute" in run  # ``from .backends import``
     assert "followsync.outputs.results" in imports(PACKAGE / "outputs" / "digest.py")  # under TYPE_CHECKING
     assert "followsync.backends.google.auth" in imports(PACKAGE / "cli" / "setup.py")  # inside a function
+
+
+# --------------------------------------------------------------------------------------
+# Stores spell no domain words (LAYOUT.md, example 4): the core hands each store the sheet
+# names, which sheet goes first, the colour's name and the checkbox columns.
+
+DOMAIN_WORDS = ("Summary", "History", "Mark sent", "Accept inbox")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the docstring nodes of a module, its classes and functions."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                out.add(id(body[0].value))
+    return out
+
+
+def domain_words(path: Path) -> list[str]:
+    """Each string constant (docstrings aside; comments are not in the tree) of ``path`` that
+    spells a domain word or a colour of the RULES palette."""
+    from followsync.core.layout import load
+
+    palette = [hexv.casefold() for hexv in load().colours.values()]
+    tree = ast.parse(path.read_text(), str(path))
+    skip = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            text = node.value
+            if any(w in text for w in DOMAIN_WORDS) or any(h in text.casefold() for h in palette):
+                where = path.relative_to(PACKAGE) if path.is_relative_to(PACKAGE) else path.name
+                found.append(f"{where}:{node.lineno}: {text!r}")
+    return found
+
+
+def test_stores_spell_no_domain_word_or_palette_colour():
+    assert [hit for path in sorted((PACKAGE / "backends").rglob("*.py")) for hit in domain_words(path)] == []
+
+
+def test_the_domain_word_check_sees_a_constant(tmp_path):
+    spelled = tmp_path / "store.py"
+    spelled.write_text('"""History here is a docstring."""\nNAME = "Summary"\nRED = "#f4cccc"  # History\n')
+    assert [h.split(": ", 1)[1] for h in domain_words(spelled)] == ["'Summary'", "'#f4cccc'"]

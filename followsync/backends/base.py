@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from ..core.changes import Applied, ChangeSet, RowRef, Snapshot, row_fingerprint
 from ..core.layout import Layout
+from ..core.own_sheets import OWN_SHEETS, owns_rows
 from ..core.schema import locate_header
 from ..errors import UsageError
 
@@ -29,13 +30,18 @@ class Backend(ABC):
 
     #: what the user passed as LOCATION, for messages
     location: str
-    #: worksheets :meth:`read` also returns in ``Snapshot.sheets`` (the Summary, so a run
-    #: rewrites it only when it changed); a store without them leaves this empty
-    companion_sheets: tuple[str, ...] = ()
+    #: the names of followsync's own worksheets (any letter case): never taken for the tracker.
+    #: The core's list by default; a store spells none of them.
+    own_sheets: tuple[str, ...] = OWN_SHEETS
 
     @abstractmethod
-    def read(self) -> Snapshot:
-        """Read the whole worksheet: every raw value, and the colour columns' backgrounds."""
+    def read(self, also: Sequence[str] = ()) -> Snapshot:
+        """Read the whole worksheet: every raw value, and the colour columns' backgrounds.
+
+        ``also`` names other worksheets to read along, in full, into ``Snapshot.sheets`` (each
+        found without letter case, ``[]`` when missing); a store without other worksheets
+        leaves ``Snapshot.sheets`` empty.
+        """
 
     @abstractmethod
     def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
@@ -159,10 +165,7 @@ def owns_sheet(first_row: Sequence[Any] | None, header: Sequence[str]) -> bool:
     aside) differs from the header followsync writes is the person's: it is left alone, and
     :func:`foreign_sheet` says so.
     """
-    first = list(first_row or [])
-    while first and first[-1] in (None, ""):
-        first.pop()
-    return not first or [str(v) for v in first] == [str(h) for h in header]
+    return owns_rows(first_row, header)
 
 
 def foreign_sheet(name: str, kind: str = "worksheet", part: str = "first row") -> str:

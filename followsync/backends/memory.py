@@ -13,6 +13,7 @@ from typing import Any
 
 from ..core.changes import Applied, ChangeSet, Snapshot, put_cell
 from ..core.layout import Layout
+from ..core.own_sheets import find_title
 from ..core.schema import COLOUR_COLUMNS, locate_header
 from ..errors import UsageError
 from .base import Backend, foreign_sheet, locate, owns_sheet
@@ -21,8 +22,6 @@ from .stale import grid_cell, keep_theirs
 
 class MemoryBackend(Backend):
     """A worksheet as a list of rows, with a dict of cell backgrounds."""
-
-    companion_sheets = ("Summary",)
 
     def __init__(self, grid: Sequence[Sequence[Any]] = (), sheet: str = "Tracker", location: str = "memory:"):
         self.sheet = sheet
@@ -34,7 +33,7 @@ class MemoryBackend(Backend):
         self.write_calls = 0
         self.before_apply: Callable[[MemoryBackend], None] | None = None
 
-    def read(self) -> Snapshot:
+    def read(self, also: Sequence[str] = ()) -> Snapshot:
         self.reads += 1
         grid = copy.deepcopy(self.grid)
         header = locate_header(grid, self.sheet)
@@ -42,7 +41,7 @@ class MemoryBackend(Backend):
         if header is not None:
             cols = {header.positions[n] for n in COLOUR_COLUMNS if n in header.positions}
             fills = {k: v for k, v in self.fills.items() if k[1] in cols}
-        extra = {name: copy.deepcopy(self.sheets.get(name, [])) for name in self.companion_sheets}
+        extra = {name: copy.deepcopy(self._sheet(self.sheets, name) or []) for name in also}
         return Snapshot(self.sheet, grid, fills, sheets=extra)
 
     def apply(self, changes: ChangeSet, *, force: bool = False) -> Applied:
@@ -80,12 +79,19 @@ class MemoryBackend(Backend):
                 applied.fills += 1
         sheets = copy.deepcopy(self.sheets)
         for sw in changes.sheets:
-            rows = sheets.get(sw.name)
+            title = find_title(sheets, sw.name) or sw.name  # names ignore case, as Excel's and Google's do
+            rows = sheets.get(title)
             if rows and sw.mode == "append" and not owns_sheet(rows[0], sw.header):
-                applied.skipped.append(foreign_sheet(sw.name))
+                applied.skipped.append(foreign_sheet(title))
                 continue
-            if rows is None or sw.mode == "replace":
-                rows = sheets[sw.name] = [list(sw.header)]
+            if rows and sw.mode == "update":
+                for (r, c), value in sw.cells.items():
+                    put_cell(rows, r, c, value)
+                continue
+            if rows is None or sw.mode != "append":
+                rows = sheets[title] = [list(sw.header)]
+                if sw.show_first:
+                    sheets = {title: rows, **sheets}
             rows.extend(list(r) for r in sw.rows)
         self.grid, self.fills, self.sheets = grid, fills, sheets  # all at once: atomic
         self.write_calls += 1
@@ -93,8 +99,13 @@ class MemoryBackend(Backend):
         return applied
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
-        rows = self.sheets.get(name)
+        rows = self._sheet(self.sheets, name)
         return copy.deepcopy(rows) if rows is not None else None
+
+    @staticmethod
+    def _sheet(sheets: dict[str, list[list[Any]]], name: str) -> list[list[Any]] | None:
+        title = find_title(sheets, name)
+        return sheets[title] if title is not None else None
 
     def create(self, layout: Layout, rows: Sequence[dict[str, Any]] = ()) -> None:
         """Lay ``layout`` (and ``rows``) into a blank grid; a tracker already there is kept as it

@@ -34,8 +34,9 @@ class Snapshot:
     grid: list[list[Any]]
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
     handles: dict[int, Any] = field(default_factory=dict)
-    #: other worksheets read along (those in Backend.companion_sheets): name -> rows,
-    #: ``[]`` when the worksheet doesn't exist yet
+    #: other worksheets read along (those named in ``Backend.read(also=...)``, found without
+    #: letter case): name as asked -> rows, ``[]`` when the worksheet doesn't exist yet; a store
+    #: without other worksheets leaves this empty
     sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
     #: what the store found wrong with the tracker as a whole, up front: a column followsync
     #: can't write there (an Airtable computed field in its place); the run names each one and
@@ -86,11 +87,16 @@ class CellWrite:
 
 @dataclass(frozen=True)
 class FillWrite:
-    """Set (or with ``colour=None`` clear) one cell's background."""
+    """Set (or with ``colour=None`` clear) one cell's background.
+
+    ``name`` is the colour's name in the palette (RULES.md section 4, e.g. ``"overdue"``), for
+    a store that keeps names rather than backgrounds (Airtable's Urgency).
+    """
 
     row: RowRef
     column: str
     colour: str | None  # "#RRGGBB"
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,18 +116,27 @@ class ChartSpec:
 
 @dataclass
 class SheetWrite:
-    """Rows for another worksheet of the tracker (History: appended; Summary: replaced).
+    """Rows for another worksheet of the tracker (History: appended; Summary: replaced or updated).
 
-    A missing worksheet is created with ``header`` as its first row. Stores without
-    worksheets (Airtable) use a table of that name. ``chart`` asks for a native chart where
-    the store has them (Google Sheets); others leave it out.
+    The worksheet is the one titled ``name`` in any letter case; a missing one is created with
+    ``header`` as its first row, as the first tab when ``show_first`` (the Summary a coach sees
+    on opening the file). Stores without worksheets (Airtable) use a table of that name.
+
+    ``mode`` is ``"append"`` (rows below the ones there), ``"replace"`` (the worksheet becomes
+    exactly header and rows) or ``"update"``: only ``cells`` change, ``(row, column) -> value``
+    0-based with the header as row 0, ``None`` clearing a cell; ``header`` and ``rows`` are then
+    the whole worksheet as it will be (a store that cannot write single cells, or finds the
+    worksheet gone, writes those). ``chart`` asks for a native chart where the store has them
+    (Google Sheets), replacing the worksheet's charts; others leave it out.
     """
 
     name: str
     header: list[str]
     rows: list[list[Any]]
-    mode: str = "append"  # or "replace"
+    mode: str = "append"  # or "replace", "update"
     chart: ChartSpec | None = None
+    show_first: bool = False
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -91,15 +91,24 @@ def diff(
                 if name not in positions and name not in changes.add_columns:
                     changes.add_columns.append(name)
     colours = computed["_colour"].tolist()
+    names = computed["_colour_name"].tolist() if "_colour_name" in computed else [None] * len(colours)
     for name in schema.COLOUR_COLUMNS:
         pos = positions.get(name)
-        for ref, index, colour, alone in zip(refs, indexes, colours, left_alone, strict=True):
+        for ref, index, colour, cname, alone in zip(refs, indexes, colours, names, left_alone, strict=True):
             if alone:
                 continue
             current = snapshot.fills.get((index, pos)) if pos is not None else None
-            if (current or "").upper() != (colour or "").upper():
-                changes.fills.append(FillWrite(ref, name, colour))
+            if not _same_fill(current, colour, cname):
+                changes.fills.append(FillWrite(ref, name, colour, cname or None))
     return changes
+
+
+def _same_fill(current: str | None, colour: str | None, name: str | None) -> bool:
+    """Whether a cell's fill as read (a ``#RRGGBB``, or a colour's name where the store keeps
+    names) is the colour wanted."""
+    if (current or "").upper() == (colour or "").upper():
+        return True
+    return bool(current and colour and name and current.casefold() == str(name).casefold())
 
 
 #: A run that would rewrite more than this share of a synced tracker's owned cells stops

@@ -24,6 +24,7 @@ class LayoutColumn:
     choices: tuple[str, ...] = ()
     hidden: bool = False
     wrap: bool = False  # multi-line text: wrapped, aligned to the top, rows tall enough
+    checkbox: bool = False  # a Yes/No the person ticks (Mark sent): a real checkbox where the store has them
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def load() -> Layout:
                 choices=col.choices,
                 hidden=bool(entry.get("hidden", False)),
                 wrap=bool(entry.get("wrap", False)),
+                checkbox=bool(entry.get("checkbox", False)) and col.kind == "yesno",
             )
         )
     return Layout(

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.changes import ChartSpec, SheetWrite
+from ..core.own_sheets import SUMMARY, Placement, changed_cells
 from .summary import WEEK_DAYS, Summary, percent
+
+#: the Summary worksheet's first cell, by which a run knows the worksheet is followsync's
+TITLE = "Job search summary"
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class _Tables:
         return SummaryGrid([r + [""] * (width - len(r)) for r in grid], self.sections)
 
 
-def layout(summary: Summary, *, title: str = "Job search summary") -> SummaryGrid:
+def layout(summary: Summary, *, title: str = TITLE) -> SummaryGrid:
     """The Summary worksheet as a rectangular grid, and where each table is in it.
 
     ``sections["weeks"]`` is the per-week table (Week, Week of, Applications, Interviews,
@@ -85,7 +89,7 @@ def layout(summary: Summary, *, title: str = "Job search summary") -> SummaryGri
     tables.table(
         "weeks",
         "Applications and interviews per week",
-        ["Week", "Week of", "Applications", "Interviews", "Messages sent"],
+        list(WEEKS_HEADER),
         [[w.week, w.monday, w.applications, w.interviews, w.messages] for w in s.weeks],
     )
     return tables.done()
@@ -136,7 +140,7 @@ def _action_tables(tables: _Tables, s: Summary) -> None:
     )
 
 
-def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list[Any]]:
+def to_grid(summary: Summary, *, title: str = TITLE) -> list[list[Any]]:
     """The Summary worksheet: a title, then sections with a heading and a small table each.
 
     Rectangular; every value is a str, int or datetime.date (shares are text like '75%').
@@ -144,7 +148,8 @@ def to_grid(summary: Summary, *, title: str = "Job search summary") -> list[list
     return layout(summary, title=title).grid
 
 
-SUMMARY_SHEET = "Summary"
+SUMMARY_SHEET = SUMMARY
+WEEKS_HEADER = ["Week", "Week of", "Applications", "Interviews", "Messages sent"]
 
 
 def summary_sheet(summary: Summary) -> SheetWrite:
@@ -189,3 +194,36 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
 def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
     """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
     return [row for row in plain_grid(grid) if not (row and row[0] == "Updated")]
+
+
+def summary_update(summary: Summary, placement: Placement) -> SheetWrite | None:
+    """What brings the Summary worksheet as read (``placement.current``) to ``summary``.
+
+    None when no figure moved (the "Updated" line alone never rewrites it); the whole grid when
+    the worksheet is missing or empty; otherwise an ``update`` of only the cells that changed,
+    rows added or removed included, so the worksheet (and a person's formulas pointing at it)
+    stays. The chart is asked for again only when the weekly table moved or grew.
+    """
+    write = summary_sheet(summary)
+    write.name, write.show_first = placement.name, True
+    current = plain_grid(placement.current)
+    if not current:
+        return write
+    wanted = plain_grid([write.header, *write.rows])
+    if summary_body(current) == summary_body(wanted):
+        return None
+    write.mode = "update"
+    write.cells = changed_cells(current, wanted)
+    if write.chart is not None and _weeks_rows(current) == (write.chart.first_row, write.chart.last_row):
+        write.chart = None  # the chart there still covers the weekly table
+    return write
+
+
+def _weeks_rows(grid: list[list[Any]]) -> tuple[int, int] | None:
+    """The first and last row of the weekly table in a Summary grid (plain values), if any."""
+    if WEEKS_HEADER not in grid:
+        return None
+    first = last = grid.index(WEEKS_HEADER)
+    while last + 1 < len(grid) and grid[last + 1]:
+        last += 1
+    return first, last

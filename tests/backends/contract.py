@@ -115,6 +115,8 @@ class Harness:
     supports_sharing = False
     #: ``Backend.protect``
     supports_protection = False
+    #: a Summary worksheet (or table) that a run keeps up to date
+    supports_summary = True
 
 
 class BackendContract:
@@ -389,6 +391,47 @@ class BackendContract:
         applied = self._apply_sheet(backend, ours)
         assert [m for m in applied.skipped if "'History'" in m and "not followsync's" in m], applied.skipped
         assert plain(backend.read_sheet("History")) == diary
+
+    # -- the Summary: placed by the run, found without case, updated where it changed ---
+
+    def _summary_of(self, result: sync.RunResult) -> list[list[Any]]:
+        from followsync.outputs.summary_sheet import summary_sheet
+
+        assert result.summary is not None
+        write = summary_sheet(result.summary)
+        return plain([write.header, *write.rows])
+
+    @pytest.mark.parametrize("title", ["Summary", "summary", "SUMMARY"])
+    def test_a_persons_own_summary_in_any_case_is_left_alone(self, harness, title):
+        if not harness.supports_summary:
+            pytest.skip("this store keeps no Summary")
+        backend = harness.make(demo_grid())
+        mine = [["My own summary", "Mood"], ["Week 1", "good"]]
+        self._apply_sheet(backend, SheetWrite(title, mine[0], mine[1:], mode="replace"))
+        first = self.run(backend)
+        said = [n for n in first.notes if "'Summary (followsync)'" in n]
+        assert len(said) == 1, first.notes  # said once, by the run, where the Summary went
+        assert first.applied is not None and not [m for m in first.applied.skipped if "Summary" in m]
+        assert plain(backend.read_sheet(title)) == mine
+        assert plain(backend.read_sheet("Summary (followsync)")) == self._summary_of(first)
+        again = self.run(backend)  # found again: nothing to write, nothing to say
+        assert not again.changes and not [n for n in again.notes if "Summary" in n]
+
+    def test_the_summary_is_found_in_any_case_and_updated_where_it_changed(self, harness):
+        if not harness.supports_summary:
+            pytest.skip("this store keeps no Summary")
+        backend = harness.make(demo_grid())
+        first = self.run(backend)
+        made = plain(backend.read_sheet("summary"))
+        assert made == self._summary_of(first) and made[0] == ["Job search summary"]
+        later = sync.run(backend, self.config, NOW + dt.timedelta(days=9), lock_timeout=2)
+        [write] = [sw for sw in later.changes.sheets if sw.name == "Summary"]
+        assert write.mode == "update" and 0 < len(write.cells) < sum(len(r) for r in made)
+        assert plain(backend.read_sheet("Summary")) == self._summary_of(later)
+        assert not self.run_on(backend, NOW + dt.timedelta(days=9)).changes.sheets
+
+    def run_on(self, backend, now: dt.datetime) -> sync.RunResult:
+        return sync.run(backend, self.config, now, lock_timeout=2)
 
     # -- a column that is not there -------------------------------------------------
 

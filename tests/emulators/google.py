@@ -1688,6 +1688,7 @@ _REQUEST_KINDS = {
     "unmergeCells",
     "appendCells",
     "addChart",
+    "deleteEmbeddedObject",
 }
 # Request kinds the real API has and this emulator does not: a clear 400 rather than a silent no-op.
 _KNOWN_UNSUPPORTED = {
@@ -2306,6 +2307,18 @@ class _Batch:
         chart["chartId"] = chart.get("chartId") or self._new_id(taken)
         sheet.charts.append(chart)
         return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+    def _deleteEmbeddedObject(self, body: dict, where: str) -> None:
+        """DeleteEmbeddedObjectRequest [Sheets v4 ref, spreadsheets.batchUpdate
+        DeleteEmbeddedObjectRequest: "Deletes the embedded object with the given ID"]: here a
+        chart, by its ``objectId`` (the chart's chartId); an unknown id is a 400."""
+        oid = _int(body.get("objectId", -1), where, "objectId")
+        for sheet in self.book.sheets:
+            for chart in sheet.charts:
+                if chart.get("chartId") == oid:
+                    sheet.charts.remove(chart)
+                    return
+        raise _bad(f"Invalid {where}: No object with id: {oid}")
 
     def _deleteSheet(self, body: dict, where: str) -> None:
         sid = _int(body.get("sheetId", 0), where, "sheetId")

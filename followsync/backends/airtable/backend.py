@@ -62,7 +62,6 @@ from .fields import (
     _gone_message,
     _notes,
     _owns_table,
-    _palette,
     _to_airtable,
     computed_field,
     computed_problems,
@@ -224,8 +223,9 @@ class AirtableBackend(Backend):
 
     # ------------------------------------------------------------------ read
 
-    def read(self) -> Snapshot:
-        """One schema read, then every record, 100 a page."""
+    def read(self, also: Sequence[str] = ()) -> Snapshot:
+        """One schema read, then every record, 100 a page. Other tables are not read along
+        (``also`` is left out): a run writes no Summary table on Airtable."""
         self._load_schema()
         columns, urgency, fields = self._columns()
         grid: list[list[Any]] = [[f["name"] for f in fields]]
@@ -233,7 +233,6 @@ class AirtableBackend(Backend):
         handles: dict[int, Any] = {}
         position = {f["id"]: i for i, f in enumerate(fields)}
         colour_cols = [position[columns[n]["id"]] for n in ("Next action", "Due") if n in columns]
-        palette = {name.lower(): hexv for name, hexv in _palette().items()}
         for attempt in (1, 2):
             del grid[1:]
             fills.clear()
@@ -245,10 +244,11 @@ class AirtableBackend(Backend):
                         gi = len(grid)
                         grid.append([_from_airtable(f, cells.get(f["id"])) for f in fields])
                         handles[gi] = record["id"]
-                        hexv = palette.get(str(cells.get(urgency["id"], "")).lower()) if urgency else None
-                        if hexv:
+                        # The Urgency's name stands for the colour (Snapshot.fills takes names too).
+                        named = str(cells.get(urgency["id"]) or "") if urgency else ""
+                        if named:
                             for c in colour_cols:
-                                fills[(gi, c)] = hexv
+                                fills[(gi, c)] = named
                 break
             except requests.HTTPError as e:
                 if not cursor_expired(e):
@@ -340,8 +340,7 @@ class AirtableBackend(Backend):
     def _fill_patches(
         self, fills: Sequence[FillWrite], urgency: dict[str, Any] | None, patches: _Patches, applied: Applied
     ) -> None:
-        """Add each fill on Next action to its record's PATCH as the Urgency named by its colour."""
-        by_hex = {hexv.upper(): name for name, hexv in _palette().items()}
+        """Add each fill on Next action to its record's PATCH as the Urgency: the colour's name."""
         choices = {c["name"] for c in (urgency or {}).get("options", {}).get("choices", [])}
         for fw in fills:
             rid = self._record_of(fw.row, applied)
@@ -351,10 +350,10 @@ class AirtableBackend(Backend):
             if fw.column != "Next action":
                 patches.counts.setdefault(rid, [0, 0])[1] += 1
                 continue  # Due shows the same Urgency; nothing more to write
-            name = by_hex.get(fw.colour.upper()) if fw.colour else None
-            if fw.colour and name is None:
+            name = fw.name if fw.colour else None
+            if fw.colour and not name:
                 applied.skipped.append(
-                    f"colour {fw.colour} is not one of followsync's; Urgency of {rid} left as is"
+                    f"colour {fw.colour} has no name in followsync's palette; Urgency of {rid} left as is"
                 )
                 continue
             if name is not None and name not in choices:

@@ -73,7 +73,7 @@ def field_spec(column: Column, note: str = "") -> dict[str, Any]:
         spec.update(type="date", options=DATE_OPTIONS)
     elif column.kind == "choice":
         spec.update(type="singleSelect", options={"choices": [{"name": c} for c in column.choices]})
-    elif column.kind == "yesno" or name == "Mark sent":
+    elif column.kind == "yesno":
         spec.update(type="checkbox", options=CHECKBOX_OPTIONS)
     elif column.kind == "count":
         spec.update(type="number", options={"precision": 0})
@@ -244,17 +244,21 @@ def computed_field(f: dict[str, Any], column: str) -> str:
     )
 
 
-#: The columns followsync writes on every run (its own, and Mark sent's cleared tick): a computed
-#: field in one of their places is a Problem up front. A computed user column (a count of
-#: Follow-ups sent, say) is the person's; a send that would write it says so then.
-WRITTEN_COLUMNS = (*OWNED_NAMES, "Mark sent")
+def written_columns() -> tuple[str, ...]:
+    """The columns followsync writes on every run: its own, and the ticks it clears (the layout's
+    checkbox columns). A computed field in one of their places is a Problem up front; a computed
+    user column (a count of Follow-ups sent, say) is the person's, and a send that would write
+    it says so then."""
+    from ...core.layout import load
+
+    return (*OWNED_NAMES, *(c.column.name for c in load().columns if c.checkbox))
 
 
 def computed_problems(table: str, columns: dict[str, dict[str, Any]]) -> list[Problem]:
     """A Problem for each computed field (COMPUTED_TYPES) named like a column followsync writes:
     Airtable refuses any write to one (422 INVALID_VALUE_FOR_COLUMN, the whole batch)."""
     out = []
-    for column in WRITTEN_COLUMNS:
+    for column in written_columns():
         f = columns.get(column)
         if f is not None and f.get("type") in COMPUTED_TYPES:
             out.append(
@@ -268,12 +272,6 @@ def computed_problems(table: str, columns: dict[str, dict[str, Any]]) -> list[Pr
                 )
             )
     return out
-
-
-def _palette() -> dict[str, str]:
-    from ...core.layout import load
-
-    return load().colours
 
 
 def _notes() -> dict[str, str]:

@@ -42,9 +42,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 from gspread.exceptions import APIError
 
-from ...core.cells import parse_date
+from ...core.cells import normalize_header, parse_date
 from ...core.changes import Snapshot
 from ...core.layout import Layout
+from ...core.own_sheets import find_title, is_own
 from ...core.schema import BY_NAME, COLOUR_COLUMNS, USER_COLUMNS, column_letter, locate_header
 from ...errors import RemoteError, TrackerError, TrackerNotFound, UsageError
 from ..base import Backend
@@ -52,10 +53,8 @@ from ..http import GOOGLE_MAX_WAIT, GaveUp, google_policy
 from . import auth as google_auth
 from .location import parse_location
 from .requests import (
-    OWN_SUFFIX,
     LayoutTarget,
     SheetInfo,
-    companion_title,
     layout_requests,
     new_sheet_id,
     protect_requests,
@@ -101,7 +100,6 @@ class GoogleSheetsBackend(Writer, Backend):
     :mod:`followsync.backends.google.auth` for where they are looked for).
     """
 
-    companion_sheets = ("Summary",)
     _narrowed = False  # whether the last read covered one named worksheet only
     _all_sheets: list[dict[str, Any]] | None = None  # every worksheet's properties, when it did not
     _first_rows: dict[str, list[Any]] | None = None  # each worksheet's first row, as read
@@ -240,8 +238,9 @@ class GoogleSheetsBackend(Writer, Backend):
         if not sheets:
             raise TrackerNotFound(f"The spreadsheet {self.key} has no worksheets.")
         # followsync's own Summary is the first tab (and History may be): never the tracker.
-        ours = {*self.companion_sheets, "History", *(n + OWN_SUFFIX for n in self.companion_sheets)}
-        candidates = [s for s in sheets if s["properties"].get("title") not in ours] or sheets
+        candidates = [
+            s for s in sheets if not is_own(s["properties"].get("title", ""), self.own_sheets)
+        ] or sheets
         return min(candidates, key=lambda s: s["properties"].get("index", 0))
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
@@ -251,7 +250,7 @@ class GoogleSheetsBackend(Writer, Backend):
             lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(title)"}),
         )
         titles = [sh["properties"]["title"] for sh in meta.get("sheets", [])]
-        name = companion_title(name, titles, "append")  # Google's titles ignore case
+        name = find_title(titles, name) or name  # Google's titles ignore case
         if name not in titles:
             return None
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
@@ -259,8 +258,9 @@ class GoogleSheetsBackend(Writer, Backend):
             f"read the {name} worksheet", lambda h: h.values_get(self.key, a1_sheet(name), params=params)
         )
         rows = grid_from_values(body.get("values", []))
-        # Dates come back as serial numbers: History's first column is its Date.
-        for row in rows[1:]:
+        # Dates come back as serial numbers: a first column headed as a date (History's) is one.
+        dated = bool(rows and rows[0]) and normalize_header(str(rows[0][0])) in ("date", "on", "when")
+        for row in rows[1:] if dated else []:
             if row and isinstance(row[0], int | float) and not isinstance(row[0], bool):
                 row[0] = parse_date(row[0])
         return rows
@@ -269,12 +269,13 @@ class GoogleSheetsBackend(Writer, Backend):
         self._info = SheetInfo.of(sheet)
         return self._info
 
-    def read(self) -> Snapshot:
+    def read(self, also: Sequence[str] = ()) -> Snapshot:
         """The worksheet's raw values and the colour columns' backgrounds: what a run uses, no more.
 
         Three small calls (issue 19): the worksheets' properties and protected ranges (which one
-        is the tracker, its id and size); every value of the tracker, of the Summary and of each
-        other worksheet's first row, in one ``values.batchGet``; and the backgrounds of the
+        is the tracker, its id and size); every value of the tracker, of the worksheets named in
+        ``also`` (found without case) and of each other worksheet's first row, in one
+        ``values.batchGet``; and the backgrounds of the
         colour columns' data rows only (none when there are no data rows).
         """
         what = "read the tracker"
@@ -283,10 +284,11 @@ class GoogleSheetsBackend(Writer, Backend):
         grids = [sh for sh in everything if sh["properties"].get("sheetType", "GRID") == "GRID"]
         info = self._remember(self._choose(grids))
         others = [t for t in (sh["properties"].get("title") for sh in grids) if t != info.title]
-        # Google compares titles without case: a person's own "summary" sends ours elsewhere.
-        summary_title = companion_title("Summary", [sh["properties"].get("title", "") for sh in everything])
+        # Google compares titles without case: each of ``also`` is the worksheet of that name in any case.
+        wanted = {n: find_title(others, n) for n in also}
+        whole = set(wanted.values())
         ranges = [a1_sheet(info.title)] + [
-            a1_sheet(t) if t == summary_title else f"{a1_sheet(t)}!1:1" for t in others
+            a1_sheet(t) if t in whole else f"{a1_sheet(t)}!1:1" for t in others
         ]
         body = self._call(what, lambda h: h.values_batch_get(self.key, ranges, params=dict(VALUE_PARAMS)))
         parts = [grid_from_values(part.get("values", [])) for part in body.get("valueRanges", [])]
@@ -306,8 +308,7 @@ class GoogleSheetsBackend(Writer, Backend):
         self._all_sheets = [sh["properties"] for sh in everything]
         read = dict(zip([info.title, *others], parts, strict=True))
         self._first_rows = {title: (rows[:1] or [[]])[0] for title, rows in read.items()}
-        # The Summary (issue "coach"): followsync's own worksheet, read in full when there is one.
-        sheets: dict[str, list[list[Any]]] = {"Summary": read.get(summary_title, [])}
+        sheets = {n: read.get(t, []) if t is not None else [] for n, t in wanted.items()}
         self._seen = (grid, fills)
         return Snapshot(info.title, grid, fills, sheets=sheets)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.changes import ChartSpec, SheetWrite
 from ...core.layout import Layout, LayoutColumn
+from ...core.own_sheets import find_title
 from ..base import owns_sheet
 from .wire import date_format, hex_to_color, typed_value
 
@@ -164,84 +165,99 @@ def update_cells_requests(sheet_id: int, cells: dict[int, dict[int, CellEdit]]) 
     ]
 
 
-#: Where followsync's Summary goes when the person has a worksheet of that name in another case.
-OWN_SUFFIX = " (followsync)"
-
-
-def companion_title(name: str, titles: Sequence[str], mode: str = "replace") -> str:
-    """The title followsync's worksheet ``name`` has, or gets, among ``titles``.
-
-    Google compares sheet titles without case: adding ``Summary`` next to a person's own
-    ``summary`` is refused, and refuses the whole batch with it. So ``name`` itself when a sheet
-    has exactly that title or none has it in any case; otherwise, for the Summary (``replace``),
-    ``"Summary (followsync)"``, and for History (``append``) the sheet of that name in another
-    case (whose first row then says whether it is followsync's).
-    """
-    if name in titles:
-        return name
-    other = next((t for t in titles if t.casefold() == name.casefold()), None)
-    if other is None:
-        return name
-    return other if mode == "append" else name + OWN_SUFFIX
-
-
 def sheet_requests(
     writes: Sequence[SheetWrite],
     sheets: list[dict[str, Any]],
     first_rows: dict[str, list[Any]],
-    notes: list[str] | None = None,
+    charts: dict[int, list[int]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Requests that append History rows (or replace a sheet), in the same batchUpdate, and the
-    worksheets left alone because they are the person's own.
+    """Requests that append rows to another worksheet, or replace or update it in place, in the
+    same batchUpdate, and the worksheets left alone because they are the person's own.
 
     ``sheets`` are the spreadsheet's worksheets as the API lists them; ``first_rows`` holds the
-    first row of every worksheet an append may go to. Titles are matched as Google matches them,
-    without case (:func:`companion_title`); where the Summary went instead is said in ``notes``.
+    first row of every worksheet an append may go to; ``charts`` the chart ids on each sheet (by
+    sheetId) a write with a chart replaces. Titles are matched as Google matches them, without
+    case (:func:`~followsync.core.own_sheets.find_title`). A worksheet that is there is never
+    deleted: it keeps its sheetId, so a person's formulas and links pointing at it keep working.
     """
     sheets = list(sheets)
     ids = {sh["properties"]["title"]: sh["properties"]["sheetId"] for sh in sheets}
+    rows_of = {
+        sh["properties"]["sheetId"]: sh["properties"].get("gridProperties", {}).get("rowCount")
+        for sh in sheets
+    }
     reqs: list[dict[str, Any]] = []
     foreign: list[str] = []
     for sw in writes:
-        rows = list(sw.rows)
-        title = companion_title(sw.name, list(ids), sw.mode)
-        if title != sw.name and sw.mode == "replace" and notes is not None:
-            person = companion_title(sw.name, list(ids), "append")
-            notes.append(
-                f"worksheet {person!r} is the person's own (Google ignores case in sheet names); "
-                f"followsync's {sw.name} is in {title!r}"
-            )
+        title = find_title(ids, sw.name) or sw.name
         sheet_id = ids.get(title)
         if sheet_id is not None and sw.mode == "append" and not owns_sheet(first_rows.get(title), sw.header):
-            # A worksheet of the person's own with that name: leave it alone.
-            foreign.append(title)
+            foreign.append(title)  # a worksheet of the person's own with that name: left alone
             continue
-        if sheet_id is not None and sw.mode == "replace":
-            reqs.append({"deleteSheet": {"sheetId": sheet_id}})
-            sheet_id = None
         if sheet_id is None:
             sheet_id = new_sheet_id(sheets)
             sheets.append({"properties": {"sheetId": sheet_id}})
             ids[title] = sheet_id
-            props: dict[str, Any] = {"sheetId": sheet_id, "title": title}
-            if sw.mode == "replace":
-                props["index"] = 0  # the Summary: what a coach opening the sheet sees first
-            else:
-                props["gridProperties"] = {"frozenRowCount": 1}
-            reqs.append({"addSheet": {"properties": props}})
-            rows.insert(0, list(sw.header))
-        reqs.append(
-            {
-                "appendCells": {
-                    "sheetId": sheet_id,
-                    "rows": [{"values": [_appended_cell(v) for v in row]} for row in rows],
-                    "fields": "userEnteredValue,userEnteredFormat.numberFormat," + WRAPPED_FIELDS,
-                }
-            }
-        )
+            reqs.append({"addSheet": {"properties": _new_sheet_properties(sw, sheet_id, title)}})
+            reqs.append(_append(sheet_id, [list(sw.header), *sw.rows]))
+        elif sw.mode == "append":
+            reqs.append(_append(sheet_id, list(sw.rows)))
+        else:
+            reqs += _in_place(sw, sheet_id, rows_of.get(sheet_id))
+            reqs += [
+                {"deleteEmbeddedObject": {"objectId": c}}
+                for c in (charts or {}).get(sheet_id, [])
+                if sw.chart
+            ]
         if sw.chart is not None:
-            reqs.append(chart_request(sheet_id, sw.chart, anchor_column=max(len(r) for r in rows) + 1))
+            width = max(len(r) for r in [sw.header, *sw.rows])
+            reqs.append(chart_request(sheet_id, sw.chart, anchor_column=width + 1))
     return reqs, foreign
+
+
+def _new_sheet_properties(sw: SheetWrite, sheet_id: int, title: str) -> dict[str, Any]:
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": title}
+    if sw.show_first:
+        props["index"] = 0  # the Summary: what a coach opening the sheet sees first
+    if sw.mode == "append":
+        props["gridProperties"] = {"frozenRowCount": 1}
+    return props
+
+
+def _append(sheet_id: int, rows: list[list[Any]]) -> dict[str, Any]:
+    return {
+        "appendCells": {
+            "sheetId": sheet_id,
+            "rows": [{"values": [_appended_cell(v) for v in row]} for row in rows],
+            "fields": "userEnteredValue,userEnteredFormat.numberFormat," + WRAPPED_FIELDS,
+        }
+    }
+
+
+def _in_place(sw: SheetWrite, sheet_id: int, row_count: int | None) -> list[dict[str, Any]]:
+    """Requests that replace or update an existing worksheet's values where it is.
+
+    ``update`` writes only ``sw.cells`` (neighbours in a row as one ``updateCells``); ``replace``
+    clears the values and writes the whole grid from A1. Rows past the grid are added first.
+    """
+    grid = [list(sw.header), *sw.rows]
+    if sw.mode == "update":
+        cells = dict(sw.cells)
+        edits: dict[int, dict[int, CellEdit]] = {}
+        for (r, c), value in sorted(cells.items()):
+            edits.setdefault(r, {})[c] = CellEdit(value=value, set_value=True)
+        out = update_cells_requests(sheet_id, edits)
+        needed = max((r for r, _ in cells), default=-1) + 1
+    else:
+        clear = {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}}
+        start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
+        rows = [{"values": [CellEdit(value=v, set_value=True).data() for v in row]} for row in grid]
+        out = [clear, {"updateCells": {"start": start, "rows": rows, "fields": "userEnteredValue"}}]
+        needed = len(grid)
+    if row_count is not None and needed > row_count:
+        grow = {"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": needed - row_count}}
+        out.insert(0, grow)
+    return out
 
 
 def _appended_cell(value: Any) -> dict[str, Any]:
@@ -442,7 +458,7 @@ def column_requests(
 
 def _validation(lc: LayoutColumn) -> dict[str, Any] | None:
     """The data validation rule of a layout column's cells: a checkbox, a drop-down, or None."""
-    if lc.column.name in ("Mark sent", "Accept inbox"):
+    if lc.checkbox:
         # Sheets has real checkboxes: tick it, and the next run records the send.
         return {"condition": {"type": "BOOLEAN"}}
     if lc.choices:

@@ -17,6 +17,7 @@ from gspread.exceptions import APIError
 from ...core.changes import UNREAD, Applied, CellWrite, ChangeSet, FillWrite, SheetWrite
 from ...core.layout import load
 from ...core.mailto import COLUMN as LINK_COLUMN
+from ...core.own_sheets import find_title
 from ...core.schema import BY_NAME, OWNED_NAMES, column_letter, locate_header
 from ...errors import FollowsyncError, RemoteError, TrackerError, TrackerNotFound
 from ..base import Located, foreign_sheet, locate
@@ -26,7 +27,6 @@ from .requests import (
     CellEdit,
     SheetInfo,
     column_requests,
-    companion_title,
     protect_requests,
     sheet_requests,
     update_cells_requests,
@@ -74,29 +74,44 @@ class Writer:
         def read(self) -> Any: ...
 
     def _sheet_requests(self, writes: list[SheetWrite]) -> tuple[list[dict[str, Any]], list[str]]:
-        """Requests that append History rows (or replace a sheet), in the same batchUpdate, and
-        what to tell the person: the worksheets left alone as theirs, where the Summary went.
+        """Requests that append History rows (or replace or update a sheet in place), in the same
+        batchUpdate, and what to tell the person: the worksheets left alone as theirs.
 
         The worksheets are found in what :meth:`read` saw when it read them all; after a read
-        narrowed to one named worksheet, one metadata call finds them.
+        narrowed to one named worksheet, one metadata call finds them. A write that brings a
+        chart to a worksheet already there reads that worksheet's charts, to replace them.
         """
         if self._all_sheets is not None:
             sheets = [{"properties": dict(p)} for p in self._all_sheets]  # the read saw them all
         else:
             meta = self._call(
                 "list the worksheets",
-                lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets.properties(sheetId,title)"}),
+                lambda h: h.spreadsheets_get(
+                    self.key, params={"fields": "sheets.properties(sheetId,title,gridProperties(rowCount))"}
+                ),
             )
             sheets = meta.get("sheets", [])
         titles = [sh["properties"]["title"] for sh in sheets]
         first_rows = dict(self._first_rows or {})
+        charted = False
         for sw in writes:
-            title = companion_title(sw.name, titles, sw.mode)
-            if title in titles and sw.mode == "append" and title not in first_rows:
+            title = find_title(titles, sw.name)
+            if title is not None and sw.mode == "append" and title not in first_rows:
                 first_rows[title] = self._first_row(title)  # a narrowed read did not see that worksheet
-        notes: list[str] = []
-        reqs, foreign = sheet_requests(writes, sheets, first_rows, notes)
-        return reqs, [foreign_sheet(name) for name in foreign] + notes
+            charted = charted or (title is not None and sw.mode != "append" and sw.chart is not None)
+        reqs, foreign = sheet_requests(writes, sheets, first_rows, self._charts() if charted else None)
+        return reqs, [foreign_sheet(name) for name in foreign]
+
+    def _charts(self) -> dict[int, list[int]]:
+        """The chart ids on each worksheet, by sheetId."""
+        body = self._call(
+            "list the charts",
+            lambda h: h.spreadsheets_get(self.key, params={"fields": "sheets(properties(sheetId),charts(chartId))"}),
+        )
+        return {
+            sh["properties"]["sheetId"]: [c["chartId"] for c in sh.get("charts", []) if "chartId" in c]
+            for sh in body.get("sheets", [])
+        }
 
     def _first_row(self, name: str) -> list[Any]:
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "ROWS"}

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ...config import Config
 from ...core.changes import Applied, ChangeSet, Snapshot
 from ...core.layout import Layout
+from ...core.own_sheets import is_own
 from ...core.schema import COLOUR_COLUMNS, locate_header
 from ...errors import StaleRead, TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError
 from ..base import Backend
@@ -68,8 +69,6 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 class XlsxBackend(Backend):
     """A tracker in the ``.xlsx`` file at ``path``, on ``worksheet`` (else ``Tracker``, else the first)."""
-
-    companion_sheets = ("Summary",)
 
     def __init__(self, path: str | os.PathLike, worksheet: str | None = None):
         self.path = Path(path)
@@ -98,7 +97,7 @@ class XlsxBackend(Backend):
 
     # ------------------------------------------------------------------ reading
 
-    def read(self) -> Snapshot:
+    def read(self, also: Sequence[str] = ()) -> Snapshot:
         """Read the tracker sheet's raw values, and the fills of its colour columns."""
         view = self._open()
         fills: dict[tuple[int, int], str] = {}
@@ -112,7 +111,7 @@ class XlsxBackend(Backend):
                     colour = view.colour_at(gi + 1, col + 1)
                     if colour:
                         fills[(gi, col)] = colour
-        sheets = {name: self.read_sheet(name) or [] for name in self.companion_sheets}
+        sheets = {name: self.read_sheet(name) or [] for name in also}
         view = self._opened()  # read_sheet may have loaded the file with openpyxl
         return Snapshot(view.sheet, [list(r) for r in view.grid], fills, sheets=sheets)
 
@@ -200,7 +199,7 @@ class XlsxBackend(Backend):
         if "Tracker" in worksheets:
             return "Tracker"
         # followsync's own Summary sits first so a coach sees it; it is never the tracker.
-        candidates = [title for title in worksheets if title not in self.companion_sheets + ("History",)]
+        candidates = [title for title in worksheets if not is_own(title, self.own_sheets)]
         if not candidates:
             raise TrackerNotFound(f"{self.location} has no worksheets, only chart sheets")
         return candidates[0]

@@ -34,6 +34,7 @@ from openpyxl.xml.functions import Element, SubElement
 from ...core.cells import CellError
 from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
 from ...core.mailto import COLUMN as LINK_COLUMN
+from ...core.own_sheets import find_title
 from ...errors import TrackerError, TrackerUnreadable, WriteRefused
 from ..base import Located, foreign_sheet, locate, owns_sheet
 from .scan import Unusual, no_result
@@ -46,7 +47,6 @@ from .writes import (
     HEADER_HEIGHT,
     Target,
     layout_columns,
-    namesake,
     new_height,
     row_height,
     sheet_widths,
@@ -137,7 +137,8 @@ class RewrittenBook:
         return solid_colour(cell.fill) if cell is not None and cell.has_style else None
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
-        """Worksheet ``name``'s values (None: no such worksheet)."""
+        """Worksheet ``name``'s values, found without letter case (None: no such worksheet)."""
+        name = find_title(self.workbook.sheetnames, name) or name
         if name not in self.workbook.sheetnames:
             return None
         return [list(r) for r in self.workbook[name].iter_rows(values_only=True)]
@@ -181,12 +182,11 @@ class RewrittenBook:
         self._write_fills(ws, changes, target, applied)
         wb = self.workbook
         for sw in changes.sheets:
-            if sw.name not in wb.sheetnames and namesake(wb.sheetnames, sw.name, applied):
-                continue
-            existing = wb[sw.name] if sw.name in wb.sheetnames else None
+            title = find_title(wb.sheetnames, sw.name)
+            existing = wb[title] if title is not None else None
             first = [c.value for c in existing[1]] if existing is not None and existing.max_row >= 1 else []
             if existing is not None and sw.mode == "append" and not owns_sheet(first, sw.header):
-                applied.skipped.append(foreign_sheet(sw.name))
+                applied.skipped.append(foreign_sheet(existing.title))
                 continue
             self._write_sheet(sw)
         return applied
@@ -298,21 +298,17 @@ class RewrittenBook:
     def _write_sheet(self, sw: SheetWrite) -> None:
         """Append to (History) or replace (Summary) another worksheet, making it if needed."""
         wb = self.workbook
-        ws = wb[sw.name] if sw.name in wb.sheetnames else None
-        if ws is not None and sw.mode == "replace":
+        title = find_title(wb.sheetnames, sw.name)  # Excel takes sheet names without case
+        ws = wb[title] if title is not None else None
+        if ws is not None and sw.mode != "append":  # an update writes the whole worksheet it makes
+            index = wb.sheetnames.index(ws.title)
             wb.remove(ws)
-            ws = None
+            ws = wb.create_sheet(ws.title, index)
+            self._head(ws, sw)
         if ws is None:
             # The Summary is what a coach opening the file should see first.
-            index = 0 if sw.name == "Summary" else len(wb.sheetnames)
-            ws = wb.create_sheet(sw.name, index)
-            ws.append(list(sw.header))
-            bold = Font(bold=True)
-            for cell in ws[1]:
-                cell.font = bold
-            ws.freeze_panes = "A2"
-            for i, width in enumerate(sheet_widths(sw), 1):
-                ws.column_dimensions[get_column_letter(i)].width = width
+            ws = wb.create_sheet(sw.name, 0 if sw.show_first else len(wb.sheetnames))
+            self._head(ws, sw)
         first = ws.max_row + 1  # blank rows (the Summary's spacers) count too
         widths = sheet_widths(sw)
         for r, row in enumerate(sw.rows, first):
@@ -326,11 +322,22 @@ class RewrittenBook:
                         tall.append((value, widths[c - 1] if c - 1 < len(widths) else 10))
             if tall:
                 ws.row_dimensions[r].height = row_height(tall)
-        if sw.name == "Summary":
+        if sw.show_first:
             # The Summary sits first; the workbook still opens on the tracker.
             wb.active = wb.sheetnames.index(self.sheet)
             for sheet in wb.worksheets:
                 sheet.sheet_view.tabSelected = sheet.title == self.sheet
+
+    @staticmethod
+    def _head(ws: Any, sw: SheetWrite) -> None:
+        """A new worksheet's first row (bold, frozen) and column widths."""
+        ws.append(list(sw.header))
+        bold = Font(bold=True)
+        for cell in ws[1]:
+            cell.font = bold
+        ws.freeze_panes = "A2"
+        for i, width in enumerate(sheet_widths(sw), 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
 
     def save(self, path: Path) -> None:
         """Write the workbook to ``path``, with the formula results it was read with."""

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from ...core.changes import Applied, ChangeSet, SheetWrite, put_cell
 from ...core.mailto import COLUMN as LINK_COLUMN
+from ...core.own_sheets import find_title
 from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .links import rels_part, splice_links
@@ -31,7 +32,6 @@ from .writes import (
     DATETIME_FORMAT,
     DEFAULT_WIDTH,
     layout_columns,
-    namesake,
     row_height,
     sheet_widths,
     targets,
@@ -144,7 +144,9 @@ class SplicedBook:
         return None if style is None else self.colour(style)
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
-        """Worksheet ``name``'s values, every row as wide as the widest (None: no such worksheet)."""
+        """Worksheet ``name``'s values (found without letter case), every row as wide as the
+        widest (None: no such worksheet)."""
+        name = find_title(self.parts, name) or name
         if name not in self.parts:
             return None
         scan = self.scan_of(name)
@@ -284,23 +286,23 @@ class SplicedBook:
         summary_added = False
         for sw in changes.sheets:
             widths = sheet_widths(sw)
-            part = self.parts.get(sw.name)
-            if part is None and namesake(self.sheetnames, sw.name, applied):
-                continue
-            if part is None:
+            # Excel takes sheet names without case: the worksheet of that name in any case is it.
+            title = find_title(self.parts, sw.name)
+            if title is None:
                 part, content = self._new_sheet(sw, replaced, widths, styles)
                 added[part] = content
-                summary_added = summary_added or sw.name == "Summary"
+                summary_added = summary_added or sw.show_first
                 continue
-            other = self.scan_of(sw.name)
+            part, other = self.parts[title], self.scan_of(title)
             if sw.mode == "append" and not owns_sheet(other.grid[0] if other.grid else None, sw.header):
-                applied.skipped.append(foreign_sheet(sw.name))
+                applied.skipped.append(foreign_sheet(title))
                 continue
-            if sw.mode == "replace" and self.has_relations(part):
-                raise Unusual(f"worksheet {sw.name} has drawings or comments")
-            if sw.mode == "replace" and other.formulas and self.has_calc_chain:
-                raise Unusual(f"worksheet {sw.name} has formulas in the calculation chain")
-            replaced[part] = self._splice_sheet(other, sw, widths, styles, replace=sw.mode == "replace")
+            whole = sw.mode != "append"  # an update is spliced as the whole worksheet it makes
+            if whole and self.has_relations(part):
+                raise Unusual(f"worksheet {title} has drawings or comments")
+            if whole and other.formulas and self.has_calc_chain:
+                raise Unusual(f"worksheet {title} has formulas in the calculation chain")
+            replaced[part] = self._splice_sheet(other, sw, widths, styles, replace=whole)
         if summary_added:
             self._select_tracker(replaced)
         return added
@@ -335,7 +337,7 @@ class SplicedBook:
         self, sw: SheetWrite, replaced: dict[str, bytes], widths: list[int], styles: StyleBook
     ) -> tuple[str, bytes]:
         """A new worksheet part for ``sw``, registered in the workbook (its parts go in ``replaced``)."""
-        if sw.name in self.sheetnames:
+        if find_title(self.sheetnames, sw.name) is not None:
             raise Unusual(f"{sw.name} is a chart sheet")
         folder = self.workbook_part.rpartition("/")[0]
         taken = set(self.names)
@@ -343,7 +345,7 @@ class SplicedBook:
         while f"{folder}/worksheets/sheet{k}.xml".lstrip("/") in taken:
             k += 1
         part = f"{folder}/worksheets/sheet{k}.xml".lstrip("/")
-        first = sw.name == "Summary"  # the first tab, left of the tracker (which stays the active one)
+        first = sw.show_first  # the first tab, left of the tracker (which stays the active one)
         skeleton = scan_sheet(xml.empty_sheet(selected=False), shared_strings=[], epoch=self.epoch)
         content = self._splice_sheet(skeleton, sw, widths, styles, replace=True)
         rels_part = f"{folder}/_rels/{self.workbook_part.rpartition('/')[2]}.rels".lstrip("/")

@@ -70,20 +70,6 @@ def _merged_cells(ranges: list[str], columns: set[int]) -> dict[tuple[int, int],
     return out
 
 
-def namesake(sheetnames: list[str], name: str, applied: Applied) -> bool:
-    """Whether another sheet has ``name`` in other letter case (noted in ``applied``).
-
-    Excel takes sheet names case-insensitively: adding ``name`` beside it makes a corrupt file.
-    """
-    other = next((t for t in sheetnames if t.casefold() == name.casefold() and t != name), None)
-    if other is not None:
-        applied.skipped.append(
-            f"worksheet {other!r} has the name of followsync's {name} sheet; left it alone "
-            f"(rename it to get followsync's {name})"
-        )
-    return other is not None
-
-
 def sheet_widths(sw: SheetWrite) -> list[int]:
     widths = []
     for i, head in enumerate(sw.header):

@@ -172,14 +172,38 @@ def test_a_persons_own_worksheet_is_left_alone_and_named():
     assert kinds(reqs) == ["appendCells"] and foreign == []
 
 
-def test_a_missing_worksheet_is_added_with_its_header_and_a_replaced_one_goes_first():
-    sheets = [{"properties": {"sheetId": 3, "title": "Summary"}}]
+def test_a_missing_worksheet_is_added_with_its_header_and_a_replaced_one_stays_where_it_is():
+    sheets = [{"properties": {"sheetId": 3, "title": "Summary", "gridProperties": {"rowCount": 1000}}}]
     history = SheetWrite("History", ["Date", "ID"], [["2026-03-02", "a-1"]])
-    summary = SheetWrite("Summary", ["Figure", "Value"], [["Applied", 3]], mode="replace")
+    summary = SheetWrite("summary", ["Figure", "Value"], [["Applied", 3]], mode="replace", show_first=True)
     reqs, foreign = sheet_requests([history, summary], sheets, {})
-    assert kinds(reqs) == ["addSheet", "appendCells", "deleteSheet", "addSheet", "appendCells"]
+    # The Summary (found without case) is rewritten in place: its sheetId, and formulas pointing
+    # at it, stay; nothing is deleted.
+    assert kinds(reqs) == ["addSheet", "appendCells", "updateCells", "updateCells"]
     assert reqs[1]["appendCells"]["rows"][0]["values"][0] == {"userEnteredValue": {"stringValue": "Date"}}
-    assert reqs[3]["addSheet"]["properties"]["index"] == 0 and foreign == []
+    assert "index" not in reqs[0]["addSheet"]["properties"] and foreign == []
+    assert reqs[2]["updateCells"] == {"range": {"sheetId": 3}, "fields": "userEnteredValue"}
+    assert reqs[3]["updateCells"]["start"]["sheetId"] == 3
+
+
+def test_a_new_worksheet_shown_first_goes_first_and_an_update_writes_only_its_cells():
+    new = SheetWrite("Summary", ["Figure", "Value"], [["Applied", 3]], mode="replace", show_first=True)
+    reqs, _ = sheet_requests([new], [], {})
+    assert kinds(reqs) == ["addSheet", "appendCells"] and reqs[0]["addSheet"]["properties"]["index"] == 0
+    sheets = [{"properties": {"sheetId": 7, "title": "Summary", "gridProperties": {"rowCount": 2}}}]
+    update = SheetWrite(
+        "Summary",
+        ["Figure", "Value"],
+        [["Applied", 4], ["Offers", 1]],
+        mode="update",
+        cells={(1, 1): 4, (2, 0): "Offers", (2, 1): 1},
+    )
+    reqs, _ = sheet_requests([update], sheets, {})
+    assert kinds(reqs) == ["appendDimension", "updateCells", "updateCells"]  # row 3 is past the grid
+    assert [r["updateCells"]["start"] for r in reqs[1:]] == [
+        {"sheetId": 7, "rowIndex": 1, "columnIndex": 1},
+        {"sheetId": 7, "rowIndex": 2, "columnIndex": 0},
+    ]
 
 
 def test_a_chart_is_a_column_chart_over_the_table():

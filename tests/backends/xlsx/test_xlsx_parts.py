@@ -368,7 +368,11 @@ def test_history_is_appended_and_a_new_summary_comes_first_the_tracker_stays_act
         sheets=[
             SheetWrite("History", ["On", "ID", "What"], [[dt.date(2026, 11, 25), "a-1", "Follow-up sent"]]),
             SheetWrite(
-                "Summary", ["Summary", ""], [["Applications", 1], [], ["Updated", "2026-11-25"]], "replace"
+                "Summary",
+                ["Summary", ""],
+                [["Applications", 1], [], ["Updated", "2026-11-25"]],
+                "replace",
+                show_first=True,
             ),
         ],
     )
@@ -391,7 +395,7 @@ def test_history_is_appended_and_a_new_summary_comes_first_the_tracker_stays_act
     assert wb["Tracker"].defined_names["local"].attr_text == "Tracker!$A$1"  # still the Tracker's
     assert wb.defined_names["companies"].attr_text == "Tracker!$B$2:$B$3"
     # The next Summary replaces this one in place.
-    snap = backend.read()
+    snap = backend.read(also=("Summary",))
     assert snap.sheets["Summary"][0] == ["Summary", None]
     backend.apply(
         ChangeSet(
