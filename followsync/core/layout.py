@@ -58,7 +58,7 @@ def load() -> Layout:
                 choices=col.choices,
                 hidden=bool(entry.get("hidden", False)),
                 wrap=bool(entry.get("wrap", False)),
-                checkbox=bool(entry.get("checkbox", False)) and col.kind == "yesno",
+                checkbox=bool(entry.get("checkbox", False)) and col.kind in ("yesno", "tick_or_date"),
             )
         )
     return Layout(

@@ -73,7 +73,7 @@ def field_spec(column: Column, note: str = "") -> dict[str, Any]:
         spec.update(type="date", options=DATE_OPTIONS)
     elif column.kind == "choice":
         spec.update(type="singleSelect", options={"choices": [{"name": c} for c in column.choices]})
-    elif column.kind == "yesno":
+    elif column.kind in ("yesno", "tick_or_date"):  # Mark sent: a tick (a typed date needs a text cell)
         spec.update(type="checkbox", options=CHECKBOX_OPTIONS)
     elif column.kind == "count":
         spec.update(type="number", options={"precision": 0})
