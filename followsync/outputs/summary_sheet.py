@@ -124,11 +124,13 @@ def _figures(tables: _Tables, s: Summary) -> None:
 def _action_tables(tables: _Tables, s: Summary) -> None:
     """The overdue actions, and those due this week."""
     action_header = ["Row", "ID", "Company", "Job title", "Next action", "Due"]
+    # No "days overdue" count: it would change every cell of the table every morning (issue 19);
+    # Due says since when, and the terminal digest and report count the days.
     tables.table(
         "overdue",
         "Overdue actions",
-        [*action_header, "Days overdue"],
-        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due, a.days_overdue] for a in s.overdue],
+        action_header,
+        [[a.row, a.id, a.company, a.job_title, a.next_action, a.due] for a in s.overdue],
         empty="Nothing overdue.",
     )
     tables.table(

@@ -276,16 +276,8 @@ def test_grid_is_a_readable_rectangular_worksheet_of_plain_values(s):
     assert figures["Thank-you notes within 24 hours"] == "4 of 6 (67%)"
     assert figures["Follow-ups sent"] == 6
     overdue = lay.sections["overdue"]
-    assert grid[overdue.row][:7] == [
-        "Row",
-        "ID",
-        "Company",
-        "Job title",
-        "Next action",
-        "Due",
-        "Days overdue",
-    ]
-    assert grid[overdue.row + 1][:7] == [5, "d", "Delta", "", "Follow up", day(-2), 2]
+    assert grid[overdue.row][:6] == ["Row", "ID", "Company", "Job title", "Next action", "Due"]
+    assert grid[overdue.row + 1][:6] == [5, "d", "Delta", "", "Follow up", day(-2)]
     rates = lay.sections["response_rates"]
     assert grid[rates.row + 1][:4] == [0, 5, 2, "40%"]
     # The per-week table is where the sections say: the source of the Sheets chart.
@@ -498,3 +490,19 @@ def test_compute_over_loosely_typed_columns_is_what_the_per_row_version_computed
         summary.compute(frame, plan, cells, NOW, history),
         _reference_compute(frame, plan, cells, NOW, history),
     )
+
+
+def test_the_overdue_table_reads_the_same_the_next_morning():
+    """A row still overdue tomorrow gives the same line (issue 19: no day count in a stored cell)."""
+    t = tracker_of(ROWS)
+    today = summary_sheet.layout(summary.compute(t.frame, rules.plan(t.frame, NOW), None, NOW, ()))
+    later = NOW + dt.timedelta(days=1)
+    tomorrow = summary_sheet.layout(summary.compute(t.frame, rules.plan(t.frame, later), None, later, ()))
+    assert today.sections["overdue"].rows > 1
+
+    def table(lay):
+        sec = lay.sections["overdue"]
+        return lay.grid[sec.row : sec.row + sec.rows]
+
+    still = [line for line in table(today) if line in table(tomorrow)]
+    assert still and len(still) == len(table(today))  # every line of today's table stands tomorrow
