@@ -36,6 +36,7 @@ from .core.own_sheets import HISTORY, SUMMARY_READS, place_summary
 from .core.sends import Send, record_sends
 from .core.ticks import PreviousRun
 from .errors import EXIT_OK, FollowsyncError, StaleRead, TrackerBusy, TrackerUnreadable, UsageError
+from .inbox_step import InboxStep, inbox_state_dir, mail_token, own_addresses
 from .outputs import calendar as ics
 from .outputs import summary as summary_mod
 from .outputs.results import Checked, Outcome, RunResult
@@ -247,7 +248,7 @@ def _run(
 ) -> RunResult:
     snapshot = backend.read(also=SUMMARY_READS)
     tracker = read_tracker(snapshot, config)
-    step = _InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
+    step = InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
     previous = run_stamp.load(backend)  # for the day of a Mark sent tick
     pass_ = step.scan(lambda found: _compute(snapshot, tracker, config, now, sends or {}, found, previous), tracker)
     changes, notes = pass_.changes, pass_.notes
@@ -336,44 +337,6 @@ def _compute(
     return _Pass(tracker, computed, changes, history, notes, summary, due, drafts)
 
 
-class _InboxStep:
-    """The run's inbox step: scan the mailbox when ``[inbox]`` is set; a failing mailbox is
-    kept as ``error`` (exit 4) and the run goes on without it."""
-
-    def __init__(
-        self, config: Config, now: dt.datetime, dry_run: bool, open_mailbox: Callable[[Any], Any] | None, state_dir: Path
-    ):
-        self.config, self.now, self.dry_run, self.open_mailbox = config, now, dry_run, open_mailbox
-        self.state_dir = state_dir
-        self.findings: Any = None
-        self.error: FollowsyncError | None = None
-
-    def scan(self, compute_with: Callable[[Any], _Pass], tracker: schema.Tracker, full: bool = False) -> _Pass:
-        settings = self.config.inbox
-        if settings is None:
-            return compute_with(None)
-        from . import inbox
-
-        done: list[_Pass] = []
-
-        def after_match(findings: Any) -> list[Any]:
-            done.append(compute_with(findings))
-            return done[-1].drafts
-
-        try:
-            self.findings = inbox.scan(
-                settings, tracker.frame, now=self.now, state_dir=self.state_dir,
-                profile_addresses=_own_addresses(self.config), due_drafts=after_match, dry_run=self.dry_run,
-                full=full, sender_name=self.config.profile.name, token=_mail_token(self.config),
-                open_mailbox=self.open_mailbox,
-            )
-        except inbox.InboxError as e:
-            self.error, self.findings = e, None
-            log.warning("%s", e.message)
-            return compute_with(None)
-        return done[-1]
-
-
 def inbox_findings(
     backend: Backend, config: Config, now: dt.datetime, *, full: bool = False,
     open_mailbox: Callable[[Any], Any] | None = None,
@@ -389,45 +352,9 @@ def inbox_findings(
 
     tracker = read_tracker(backend.read(), config)
     return inbox.scan(
-        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(backend), profile_addresses=_own_addresses(config),
-        dry_run=True, full=full, sender_name=config.profile.name, token=_mail_token(config), open_mailbox=open_mailbox,
+        config.inbox, tracker.frame, now=now, state_dir=inbox_state_dir(backend), profile_addresses=own_addresses(config),
+        dry_run=True, full=full, sender_name=config.profile.name, token=mail_token(config), open_mailbox=open_mailbox,
     )
-
-
-def inbox_state_dir(backend: Backend) -> Path:
-    """Where the inbox's read state of this tracker is kept: a folder per tracker (each of
-    ``[[trackers]]`` reads the mailbox for its own rows) under ``$FOLLOWSYNC_STATE_DIR``, else
-    the user state folder."""
-    import platformdirs
-
-    base = Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"))
-    return base / "inbox" / hashlib.sha1(backend.lock_name().encode()).hexdigest()[:16]
-
-
-def _own_addresses(config: Config) -> list[str] | None:
-    """The person's own addresses: ``[inbox] address`` (or username), and ``[profile] email``."""
-    assert config.inbox is not None
-    own = list(config.inbox.addresses)
-    profile = config.profile.email.strip().lower()
-    if profile and profile not in own:
-        own.append(profile)
-    return own or None
-
-
-def _mail_token(config: Config) -> Callable[[], str] | None:
-    """For ``[inbox] auth = "google"``: the access token of ``followsync auth google``'s credentials."""
-    if config.inbox is None or config.inbox.auth != "google":
-        return None
-    from .backends.google.auth import mail_token
-    from .inbox import InboxError
-
-    def token() -> str:
-        try:
-            return mail_token(config.google_credentials)
-        except FollowsyncError as e:  # a mailbox that cannot log in: exit 4, the tracker still written
-            raise InboxError(e.message, reason="password") from None
-
-    return token
 
 
 def _leave_unwritable(snapshot: Snapshot, computed: Any, changes: ChangeSet) -> None:

@@ -12,11 +12,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from .backends.base import Backend
+from .config import state_dir
 from .core.schema import Tracker
 from .core.ticks import PreviousRun
 from .outputs.files import atomic_write
@@ -26,10 +26,7 @@ log = logging.getLogger(__name__)
 
 def stamp_path(backend: Backend) -> Path:
     """The file that remembers ``backend``'s last run."""
-    import platformdirs
-
-    base = Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"))
-    return base / "runs" / (hashlib.sha1(backend.lock_name().encode()).hexdigest()[:16] + ".json")
+    return state_dir("runs") / (hashlib.sha1(backend.lock_name().encode()).hexdigest()[:16] + ".json")
 
 
 def load(backend: Backend) -> PreviousRun | None:

@@ -182,6 +182,12 @@ def _resolve(value: str | None, base_dir: Path | None) -> Path | None:
     return base_dir / p if base_dir is not None and not p.is_absolute() else p
 
 
+def state_dir(*parts: str) -> Path:
+    """Where followsync keeps what it remembers between runs (never the person's data):
+    ``$FOLLOWSYNC_STATE_DIR``, else the user state folder; ``parts`` below it."""
+    return Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"), *parts)
+
+
 def default_path() -> Path | None:
     """The config file to use when ``--config`` is not given, or None when there is none."""
     env = os.environ.get("FOLLOWSYNC_CONFIG")

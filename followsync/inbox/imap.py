@@ -226,9 +226,9 @@ class ReadState:
     @classmethod
     def at(cls, state_dir: Path | None, mailbox_key: str) -> ReadState:
         if state_dir is None:
-            import platformdirs
+            from ..config import state_dir as default_state_dir
 
-            state_dir = Path(platformdirs.user_state_dir("followsync"))
+            state_dir = default_state_dir()
         return cls(Path(state_dir) / "inbox-state.json", mailbox_key)
 
     def folder(self, name: str) -> FolderState | None:

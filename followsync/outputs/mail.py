@@ -35,7 +35,7 @@ from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import NotifySettings, address_of, warn_if_shared
+from ..config import NotifySettings, address_of, state_dir, warn_if_shared
 from ..errors import NotifyError
 from . import digest
 
@@ -307,10 +307,8 @@ def mail_digest(config: Config, outcomes: Sequence[Outcome], now: dt.datetime) -
 def _weekly_stamp(config: Config) -> Path:
     import hashlib
 
-    import platformdirs
-
     key = hashlib.sha1(str(config.path or "default").encode()).hexdigest()[:12]
-    folder = Path(platformdirs.user_state_dir("followsync"))
+    folder = state_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"weekly-report-{key}"
 
