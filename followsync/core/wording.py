@@ -423,3 +423,41 @@ def shorten_chars(s: str, n: int, language: str = lang.ENGLISH) -> str:
         out.append(w)
         used += extra
     return " ".join(_tidy_end(_natural_cut(out), language))
+
+
+# Whitespace a rendered draft is left with by blank cells.
+
+_SPACE_PUNCT_RE = re.compile(r"\s+([,.;:?!])")
+_BLANKS_RE = re.compile(r"[ \t]+")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r" ([,.;:?!])")
+_DOUBLE_STOP_RE = re.compile(r"([.?!])\.")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_SPACE_BEFORE_PUNCT = (" ,", " .", " ;", " :", " ?", " !")  # what _SPACE_BEFORE_PUNCT_RE matches
+_DOUBLE_STOPS = ("..", "?.", "!.")  # what _DOUBLE_STOP_RE matches
+
+
+def tidy_line(s: str) -> str:
+    """One line: single spaces, no space before punctuation."""
+    s = " ".join(s.split())
+    return _SPACE_PUNCT_RE.sub(r"\1", s)
+
+
+def tidy(s: str) -> str:
+    """Clean whitespace left by blank cells: no double spaces, no ' ,', at most one blank line.
+
+    Line by line: runs of spaces and tabs become one space, the line is stripped, a space
+    before punctuation goes, and so does a stop after a stop ("remote?." from a cell ending in
+    punctuation). None of these patterns spans a line break, so each runs once over the whole
+    text, and only when the text has what it matches (a substring test is far cheaper).
+    """
+    s = s.replace("\r\n", "\n")
+    if "  " in s or "\t" in s:
+        s = _BLANKS_RE.sub(" ", s)
+    out = "\n".join([line.strip() for line in s.split("\n")])
+    if any(p in out for p in _SPACE_BEFORE_PUNCT):
+        out = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", out)
+    if any(p in out for p in _DOUBLE_STOPS):
+        out = _DOUBLE_STOP_RE.sub(r"\1", out)
+    if "\n\n\n" in out:
+        out = _BLANK_LINES_RE.sub("\n\n", out)
+    return out.strip()
