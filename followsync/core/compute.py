@@ -116,6 +116,26 @@ def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem
     return repeated, problems
 
 
+def _draft_cell(
+    mine: Any, wanted: str, old: DraftState | None, f: int, action: str, unknown: bool
+) -> tuple[str, str, bool]:
+    """One draft cell: the text to write, the hash Draft state keeps for it, and whether it was
+    kept as the person's although its Draft state was lost (``unknown``)."""
+    same_action = old is not None and old.action == action
+    if same_action and type(mine) is str and mine == wanted and not is_blank(mine):
+        # The cell holds what would be written (a no-op day): edited or not, it keeps its
+        # recorded hash, with no hashing needed.
+        assert old is not None  # same_action says so
+        return wanted, old.hashes[f], False
+    if same_action and wanted and not is_blank(mine):
+        assert old is not None  # same_action says so
+        if text_hash(mine) != old.hashes[f]:
+            return str(mine), old.hashes[f], False  # edited by the person: kept
+    if unknown and wanted and not is_blank(mine) and text_hash(mine) != text_hash(wanted):
+        return str(mine), text_hash(wanted), True  # followsync's text hashed: theirs differs, so stays theirs
+    return wanted, text_hash(wanted), False
+
+
 def keep_edits(
     frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame, kept: list[int] | None = None
 ) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
@@ -150,32 +170,12 @@ def keep_edits(
         # Next action in the sheet is the one it computes, a draft that differs is theirs.
         unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
         hashes: list[str] = []
-        same_action = old is not None and old.action == action
         for f, name in enumerate(DRAFT_FIELDS):
-            mine = current[f][i]
-            if same_action and type(mine) is str and mine == final[name][i] and not is_blank(mine):
-                # The cell holds what would be written (a no-op day): edited or not, it keeps
-                # its recorded hash, with no hashing needed.
-                assert old is not None  # same_action says so
-                hashes.append(old.hashes[f])
-                continue
-            edited = (
-                old is not None
-                and old.action == action
-                and not is_blank(mine)
-                and text_hash(mine) != old.hashes[f]
-            )
-            if edited and final[name][i]:
-                assert old is not None  # edited says so
-                final[name][i] = str(mine)
-                hashes.append(old.hashes[f])
-            elif unknown and final[name][i] and not is_blank(mine) and text_hash(mine) != text_hash(final[name][i]):
-                hashes.append(text_hash(final[name][i]))  # followsync's text: theirs differs, so stays theirs
-                final[name][i] = str(mine)
-                if not kept or kept[-1] != i:
-                    kept.append(i)
-            else:
-                hashes.append(text_hash(final[name][i]))
+            text, digest_, theirs = _draft_cell(current[f][i], final[name][i], old, f, action, unknown)
+            final[name][i] = text
+            hashes.append(digest_)
+            if theirs and (not kept or kept[-1] != i):
+                kept.append(i)
         states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
         # A change the person made to Status (not one followsync inferred from the dates).
         if old is not None and old.status and old.status != status and status_cells[i]:

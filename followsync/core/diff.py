@@ -39,6 +39,21 @@ def _cell_value(column: str, value: Any) -> Any:
     return value
 
 
+def _row_refs(
+    ids: list[str | None], indexes: list[int], snapshot: Snapshot, positions: dict[str, int]
+) -> list[RowRef]:
+    """How each row is found again at write time: by ID, else by the fingerprint of its cells."""
+    return [
+        RowRef(
+            id=ident,
+            index=index,
+            fingerprint=() if ident else row_fingerprint(snapshot.grid[index], positions),
+            handle=snapshot.handles.get(index),
+        )
+        for ident, index in zip(ids, indexes, strict=True)
+    ]
+
+
 def diff(
     tracker: schema.Tracker, snapshot: Snapshot, computed: pd.DataFrame, skip: frozenset[str] = frozenset()
 ) -> ChangeSet:
@@ -60,15 +75,7 @@ def diff(
     grid = snapshot.grid
     indexes = frame["_index"].tolist()
     ids = [v or None for v in frame["id"].tolist()]
-    refs = [
-        RowRef(
-            id=ident,
-            index=index,
-            fingerprint=() if ident else row_fingerprint(grid[index], positions),
-            handle=snapshot.handles.get(index),
-        )
-        for ident, index in zip(ids, indexes, strict=True)
-    ]
+    refs = _row_refs(ids, indexes, snapshot, positions)
     new_ids = computed["ID"].tolist()
     changes.cells.extend(
         CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident

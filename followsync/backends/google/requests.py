@@ -416,27 +416,7 @@ def column_requests(
         "startColumnIndex": col,
         "endColumnIndex": col + 1,
     }
-    if lc.number_format:
-        reqs.append(
-            {
-                "repeatCell": {
-                    "range": below,
-                    "cell": {"userEnteredFormat": {"numberFormat": _column_format(lc.number_format)}},
-                    "fields": "userEnteredFormat.numberFormat",
-                }
-            }
-        )
-    if lc.wrap:
-        # multi-line text: every line shown (Sheets sizes the rows to wrapped text itself)
-        reqs.append(
-            {
-                "repeatCell": {
-                    "range": below,
-                    "cell": {"userEnteredFormat": dict(WRAPPED)},
-                    "fields": WRAPPED_FIELDS,
-                }
-            }
-        )
+    reqs += _cell_formats(below, lc)
     if (rule := _validation(lc)) is not None:
         reqs.append({"setDataValidation": {"range": below, "rule": rule}})
     reqs.append(
@@ -453,6 +433,19 @@ def column_requests(
             }
         }
     )
+    return reqs
+
+
+def _cell_formats(below: dict[str, Any], lc: LayoutColumn) -> list[dict[str, Any]]:
+    """The number format and the wrapping of a layout column's cells below the header."""
+    reqs: list[dict[str, Any]] = []
+    if lc.number_format:
+        number = {"userEnteredFormat": {"numberFormat": _column_format(lc.number_format)}}
+        reqs.append({"repeatCell": {"range": below, "cell": number, "fields": "userEnteredFormat.numberFormat"}})
+    if lc.wrap:
+        # multi-line text: every line shown (Sheets sizes the rows to wrapped text itself)
+        wrapped = {"userEnteredFormat": dict(WRAPPED)}
+        reqs.append({"repeatCell": {"range": below, "cell": wrapped, "fields": WRAPPED_FIELDS}})
     return reqs
 
 
