@@ -63,10 +63,11 @@ STAGES = [
 ]
 
 
-def generated_rows(n: int, seed: int = 7) -> list[dict]:
-    """n rows made from the demo rows, with names and dates varied."""
+def generated_rows(n: int, seed: int = 7, today: dt.date | None = None) -> list[dict]:
+    """n rows made from the demo rows (dated from ``today``, default NOW's), names and dates varied;
+    tests/core/test_quiet_day.py uses them too."""
     rng = random.Random(seed)
-    base = demo_rows(NOW.date())
+    base = demo_rows(today or NOW.date())
     out = []
     for i in range(n):
         row = dict(rng.choice(base))

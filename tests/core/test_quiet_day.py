@@ -11,11 +11,11 @@ read, compared by ID.
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import openpyxl
 import pytest
 
+from bench.bench_xlsx import generated_rows as bench_rows
 from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.backends.xlsx.backend import XlsxBackend
@@ -31,19 +31,8 @@ FUTURE = ("is in the future", "is after tomorrow")  # the Problems of a date not
 
 
 def generated_rows(n: int, seed: int = 7) -> list[dict]:
-    """n rows made from the demo rows, names and dates varied (as bench/bench_xlsx.py makes them)."""
-    rng = random.Random(seed)
-    base = demo_rows(TODAY)
-    out = []
-    for i in range(n):
-        row = dict(rng.choice(base))
-        row["Company"] = f"{row['Company']} {i}"
-        shift = dt.timedelta(days=rng.randint(-10, 10))
-        for name, value in row.items():
-            if isinstance(value, dt.date) and name != "Applied on":
-                row[name] = value + shift
-        out.append(row)
-    return out
+    """n rows made from the demo rows, names and dates varied, as the benches make them."""
+    return bench_rows(n, seed, today=TODAY)
 
 
 def demo_in(language: str) -> list[dict]:
