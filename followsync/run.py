@@ -391,7 +391,7 @@ def _history_write(history: list[dict[str, Any]]) -> SheetWrite:
     from .core.sends import HISTORY_COLUMNS
 
     return SheetWrite(
-        HISTORY_SHEET, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history]
+        HISTORY, list(HISTORY_COLUMNS), [[h.get(c) for c in HISTORY_COLUMNS] for h in history]
     )
 
 
@@ -413,9 +413,6 @@ def _refresh_summary(
     changes.sheets.append(write)
     if placement.note:
         notes.append(placement.note)
-
-
-HISTORY_SHEET = HISTORY
 
 
 def check(backend: Backend, config: Config, now: dt.datetime) -> tuple[schema.Tracker, list[schema.Problem]]:
@@ -542,7 +539,7 @@ def summarise(backend: Backend, config: Config, now: dt.datetime) -> summary_mod
     tracker = read_tracker(snapshot, config)
     computed = compute(tracker, now, config)
     try:
-        rows = backend.read_sheet(HISTORY_SHEET) or []
+        rows = backend.read_sheet(HISTORY) or []
     except UsageError:
         rows = []  # a store without a History (yet): the report uses the tracker alone
     return summary_mod.compute(
@@ -577,7 +574,7 @@ def draft_of(backend: Backend, config: Config, now: dt.datetime, row_id: str) ->
 
 def history_of(backend: Backend, row_id: str) -> list[dict[str, Any]]:
     """The History rows of one application (by ID, any case), oldest first as written."""
-    entries = _records(backend.read_sheet(HISTORY_SHEET) or [])
+    entries = _records(backend.read_sheet(HISTORY) or [])
     return [e for e in entries if str(e.get("ID") or "").lower() == row_id.lower()]
 
 

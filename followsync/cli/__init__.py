@@ -504,8 +504,3 @@ def history(ctx, row_id, location, config_path, now_text, as_json):
 # The commands that set followsync up (schedule, auth, share, init, import, templates) live in
 # .setup; importing it registers them on `main`.
 from . import setup  # noqa: E402, F401
-
-
-def entry() -> None:  # pragma: no cover - console script shim
-    main(obj={})
-

@@ -569,7 +569,7 @@ def test_sync_run_on_the_demo_tracker_then_a_second_run_writes_nothing(emu, cloc
     clock.sleep(1.0)
     third = sync.run(b, Config(), NOW, lock_timeout=2)
     assert [h["What happened"] for h in third.history] == [f"Status: {cedar['fields']['Status']} -> Rejected"]
-    history = b.read_sheet(sync.HISTORY_SHEET)
+    history = b.read_sheet(sync.HISTORY)
     assert history[0] == ["Date", "ID", "Company", "What happened", "Medium", "Message"]
     assert history[1][:4] == [
         NOW.date(),
