@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from anyascii import anyascii
 
-from . import cells, drafts, lint, mailto, schema
+from . import cells, draft_memo, drafts, lint, mailto, schema
 from . import rules as rules_mod
 from . import sends as sending
 from .cells import is_blank
@@ -48,7 +48,8 @@ DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
 DRAFT_KEYS = ("draft_subject", "draft_message", "linkedin_note")
 
 
-STATE_VERSION = "v1"
+STATE_VERSION = "v2"
+OLD_STATE_VERSION = "v1"  # still read, so no tracker loses its edits: it has no memo, so its row is rendered
 
 
 @dataclass(frozen=True)
@@ -57,21 +58,26 @@ class DraftState:
 
     ``hashes`` are of the three draft cells as followsync wrote them; a cell whose text no
     longer matches its hash was edited by a person, and is kept while ``action`` stays the same.
+    ``memo`` (:mod:`.draft_memo`) says which inputs the drafts, their lint and the Mail link were
+    made from, so that a run can take them from the sheet: "" when none can be, None in a v1 state.
     """
 
     action: str = ""
     status: str = ""
     hashes: tuple[str, str, str] = ("", "", "")
+    memo: str | None = None
 
     @classmethod
     def parse(cls, text: Any) -> DraftState | None:
         parts = str(text).split("|") if isinstance(text, str) else []
-        if len(parts) != 6 or parts[0] != STATE_VERSION:
-            return None
-        return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+        if len(parts) == 7 and parts[0] == STATE_VERSION:
+            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]), parts[6])
+        if len(parts) == 6 and parts[0] == OLD_STATE_VERSION:
+            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+        return None
 
     def __str__(self) -> str:
-        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes))
+        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes, self.memo or ""))
 
 
 def text_hash(text: Any) -> str:
@@ -201,10 +207,15 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
 
     ids = _ids(frame)
 
-    generated = drafts.render(frame, plan, now, config)
-    problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
+    # A row whose Draft state has a memo may take its drafts from the sheet (core/draft_memo.py).
+    last = [DraftState.parse(s) for s in frame["draft_state"].tolist()]
+    reuse = [(s.action, s.memo) if s is not None and s.memo else None for s in last]
+    generated = drafts.render(frame, plan, now, config, reuse=reuse)
+    too_long = generated.attrs.get("too_long") or [""] * len(frame)
+    problems += _too_long(tracker.sheet, frame, too_long)
     unknown_state: list[int] = []
     final, states, status_changes = keep_edits(frame, plan, generated, unknown_state)
+    reused = generated.attrs.get("reused") or [False] * len(frame)
     history = _status_history(frame, ids, status_changes, repeated, now.date())
 
     out = pd.DataFrame(index=frame.index)
@@ -219,12 +230,20 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         {key: final[name] for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}, index=frame.index
     )
     rows = frame["_row"].tolist()
-    for index, findings in lint.lint_frame(frame, plan, drafts_df, config).items():
+    # A reused row's drafts are the ones linted without a finding for the same inputs (its memo).
+    to_lint = drafts_df[[not r for r in reused]] if any(reused) else drafts_df
+    flagged: set[int] = set()  # frame positions with lint findings
+    for index, findings in lint.lint_frame(frame, plan, to_lint, config).items():
         i = frame.index.get_loc(index)
+        flagged.add(i)
         for finding in findings:
             problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
 
-    out["Mail link"] = _mail_links(tracker, plan, final, ids, problems)  # its Problems too
+    links, link_rows = _mail_links(tracker, plan, final, ids, problems, reused)  # its Problems too
+    out["Mail link"] = links
+    flagged.update(i for i, row in enumerate(rows) if row in link_rows or too_long[i])
+    memos = _memos(generated, final, links.tolist(), flagged, reused, last)
+    states = _with_memos(states, last, memos, (plan["rule"] == 0).tolist())
     out["Problems"], out["Draft state"] = _problems_cells(problems, tracker.header.row, rows), states
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
@@ -248,17 +267,63 @@ def _mail_links(
     final: dict[str, list[str]],
     ids: list[str],
     problems: list[schema.Problem],
-) -> pd.Series:
-    """The Mail link of every row (core/mailto.py), its Problems added to ``problems``; a row
-    that can't be computed keeps its link as it is, like its drafts."""
-    made, found = mailto.links(tracker, plan, final["Draft subject"], final["Draft message"], ids)
-    problems += found
+    reused: list[bool],
+) -> tuple[pd.Series, set[int]]:
+    """The Mail link of every row (core/mailto.py), its Problems added to ``problems``, and the
+    sheet rows that got one; a row that can't be computed keeps its link as it is, like its
+    drafts, and a reused row (draft_memo) its link, which its memo says is the one made."""
     current = tracker.frame["mail_link"].tolist()
+    given = [draft_memo.as_written(current[i]) if r else None for i, r in enumerate(reused)]
+    made, found = mailto.links(tracker, plan, final["Draft subject"], final["Draft message"], ids, given)
+    problems += found
     stuck = (plan["rule"] == 0).tolist()
     kept = [
         ("" if is_blank(current[i]) else str(current[i])) if stuck[i] else made[i] for i in range(len(made))
     ]
-    return pd.Series(kept, index=tracker.frame.index, dtype=object)
+    return pd.Series(kept, index=tracker.frame.index, dtype=object), {p.row for p in found if p.row is not None}
+
+
+def _memos(
+    generated: pd.DataFrame,
+    final: dict[str, list[str]],
+    links: list[str],
+    flagged: set[int],
+    reused: list[bool],
+    last: list[DraftState | None],
+) -> list[str]:
+    """Each row's memo for its Draft state (core/draft_memo.py): a reused row keeps its own; a
+    rendered one gets one when what is written is followsync's own drafts (none kept as the
+    person's) with nothing ``flagged`` (lint, a too-long input, a link without its body)."""
+    fingerprints = generated.attrs.get("fingerprints") or [None] * len(links)
+    made = [generated[key].tolist() for key in DRAFT_KEYS]
+    out = []
+    for i, fp in enumerate(fingerprints):
+        old = last[i]
+        if reused[i] and old is not None and old.memo:
+            out.append(old.memo)
+            continue
+        texts = [final[name][i] for name in DRAFT_FIELDS]
+        theirs = any(texts[f] != made[f][i] for f in range(3))  # a person's draft kept
+        ok = fp is not None and not theirs and i not in flagged
+        out.append(draft_memo.memo(fp, texts[0], texts[1], texts[2], links[i]) if ok and fp else "")
+    return out
+
+
+def _with_memos(states: list[str], last: list[DraftState | None], memos: list[str], stuck: list[bool]) -> list[str]:
+    """The Draft states with their memos. A row whose state is otherwise what it was keeps the
+    memo it has, when it has one: that memo stays true (what was written then for those inputs),
+    and rewriting a hidden cell the day an input changed that changed no text is a write for
+    nothing. A row that can't be computed keeps its state as it is (keep_edits)."""
+    out = []
+    for state, old, memo, as_is in zip(states, last, memos, stuck, strict=True):
+        new = None if as_is else DraftState.parse(state)
+        if new is None:
+            out.append(state)
+            continue
+        if old is not None and old.memo and (old.action, old.status, old.hashes) == (new.action, new.status, new.hashes):
+            memo = old.memo
+        out.append(str(DraftState(new.action, new.status, new.hashes, memo)))
+    return out
 
 
 def _status_history(

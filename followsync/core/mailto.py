@@ -12,6 +12,7 @@ with "%0D%0A""). ``urllib.parse.urlsplit`` and ``parse_qs`` read it back to the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any
@@ -77,7 +78,12 @@ def link(to: str, subject: str, body: str, limit: int | None = None) -> MailLink
 
 
 def links(
-    tracker: schema.Tracker, plan: pd.DataFrame, subjects: list[str], messages: list[str], ids: list[str]
+    tracker: schema.Tracker,
+    plan: pd.DataFrame,
+    subjects: list[str],
+    messages: list[str],
+    ids: list[str],
+    given: Sequence[str | None] | None = None,
 ) -> tuple[list[str], list[schema.Problem]]:
     """The Mail link cell of every row, and a Problem on each row whose link left the body out.
 
@@ -85,7 +91,8 @@ def links(
     ``other_contact`` for rule 11) and it has a Draft message; a call script or a row with
     nothing to send gets none. The link is addressed to Interviewer email (the address in Other
     contact when the plan writes to them) and carries the drafts as they are in the sheet,
-    the person's own edits included.
+    the person's own edits included. Where ``given`` holds a link, that is the row's: one known
+    to be what this would make, with no Problem (a reused row's, core/draft_memo.py).
     """
     frame = tracker.frame
     mediums = plan["medium"].tolist()
@@ -94,6 +101,10 @@ def links(
     out: list[str] = []
     problems: list[schema.Problem] = []
     for i, medium in enumerate(mediums):
+        known = given[i] if given is not None else None
+        if known is not None:
+            out.append(known)
+            continue
         message = "" if is_blank(messages[i]) else str(messages[i])
         if medium not in ("email", "other_contact") or not message.strip():
             out.append("")
