@@ -143,7 +143,11 @@ def _draft_cell(
 
 
 def keep_edits(
-    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame, kept: list[int] | None = None
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    generated: pd.DataFrame,
+    kept: list[int] | None = None,
+    last: list[DraftState | None] | None = None,
 ) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
     """The drafts to write, the new Draft state per row, and the Status changes a person made.
 
@@ -152,7 +156,7 @@ def keep_edits(
     state is missing, blank or unreadable keeps every draft that differs from followsync's while
     its Next action in the sheet is the one computed (issue 20); its state is written again, and
     its frame position added to ``kept``. A row that can't be computed (its Problems first) keeps
-    its cells and state as they are.
+    its cells and state as they are. ``last``: the Draft states already parsed, if they are.
     """
     kept = [] if kept is None else kept
     final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}
@@ -171,7 +175,7 @@ def keep_edits(
             states.append("" if is_blank(old_states[i]) else old_states[i])
             continue
         action, status = actions[i], statuses[i]
-        old = DraftState.parse(old_states[i])
+        old = DraftState.parse(old_states[i]) if last is None else last[i]
         # Without its state followsync can't tell its own text from the person's: while the
         # Next action in the sheet is the one it computes, a draft that differs is theirs.
         unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
@@ -211,11 +215,11 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     last = [DraftState.parse(s) for s in frame["draft_state"].tolist()]
     reuse = [(s.action, s.memo) if s is not None and s.memo else None for s in last]
     generated = drafts.render(frame, plan, now, config, reuse=reuse)
-    too_long = generated.attrs.get("too_long") or [""] * len(frame)
+    rendered: draft_memo.Rendered = generated.attrs["rendered"]
+    too_long, reused = rendered.too_long, rendered.reused
     problems += _too_long(tracker.sheet, frame, too_long)
     unknown_state: list[int] = []
-    final, states, status_changes = keep_edits(frame, plan, generated, unknown_state)
-    reused = generated.attrs.get("reused") or [False] * len(frame)
+    final, states, status_changes = keep_edits(frame, plan, generated, unknown_state, last)
     history = _status_history(frame, ids, status_changes, repeated, now.date())
 
     out = pd.DataFrame(index=frame.index)
@@ -294,7 +298,8 @@ def _memos(
     """Each row's memo for its Draft state (core/draft_memo.py): a reused row keeps its own; a
     rendered one gets one when what is written is followsync's own drafts (none kept as the
     person's) with nothing ``flagged`` (lint, a too-long input, a link without its body)."""
-    fingerprints = generated.attrs.get("fingerprints") or [None] * len(links)
+    rendered: draft_memo.Rendered = generated.attrs["rendered"]
+    fingerprints = rendered.fingerprints
     made = [generated[key].tolist() for key in DRAFT_KEYS]
     out = []
     for i, fp in enumerate(fingerprints):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,28 @@ def _version(package: str) -> str:
 
 # The libraries whose behaviour the texts depend on (Jinja renders; Babel writes the dates).
 _LIBRARIES = (_version("jinja2"), _version("babel"))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What ``drafts.render`` says of each row besides its texts, in the frame's ``attrs``: the
+    key of an input too long for the draft to fit a cell (or ""), whether the drafts were taken
+    from the sheet, and the row's fingerprint (None for a row without drafts).
+
+    Never changed once made, so a copy is the same object: pandas deep-copies a frame's attrs
+    each time a column is taken from it, which for three lists of a run's rows cost more than
+    the rendering they save.
+    """
+
+    too_long: list[str]
+    reused: list[bool]
+    fingerprints: list[str | None]
+
+    def __copy__(self) -> Rendered:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Rendered:
+        return self
 
 
 def templates_digest(env: jinja2.Environment) -> str | None:

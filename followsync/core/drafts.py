@@ -560,7 +560,8 @@ def render(
     frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config, reuse: draft_memo.Reuse | None = None
 ) -> pd.DataFrame:
     """The drafts for every row: ``draft_subject``, ``draft_message``, ``linkedin_note``; and in
-    ``attrs["too_long"]`` per row, the key of an input too long for the message to fit a cell, or "".
+    ``attrs["rendered"]`` (:class:`draft_memo.Rendered`) per row, the key of an input too long for
+    the message to fit a cell, or "", whether it was reused and its fingerprint.
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
     uses ``rule``, ``medium``, ``status``, ``due`` and ``next_action``). Blank (``""``) where the
@@ -568,8 +569,7 @@ def render(
 
     With ``reuse`` (per row, the Next action and memo its Draft state keeps, or None), a row whose
     memo matches today's fingerprint and its cells (:mod:`.draft_memo`) while its Next action is
-    the same is not rendered: its drafts are the cells. ``attrs["reused"]`` says which rows those
-    are, ``attrs["fingerprints"]`` holds each drafted row's fingerprint (None elsewhere).
+    the same is not rendered: its drafts are the cells.
     """
     today = now.date()
     setting = lang_code(getattr(config, "language", ENGLISH))
@@ -611,9 +611,7 @@ def render(
     out = pd.DataFrame(
         dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, columns=list(DRAFT_COLUMNS), dtype="object"
     )
-    out.attrs["too_long"] = columns[3]
-    out.attrs["reused"] = reused
-    out.attrs["fingerprints"] = fingerprints
+    out.attrs["rendered"] = draft_memo.Rendered(columns[3], reused, fingerprints)
     return out
 
 
