@@ -119,7 +119,7 @@ def fingerprint(settings: str, row: Mapping[str, Any], keys: tuple[str, ...], *e
     """A row's fingerprint: ``settings`` (:func:`config_fingerprint`), the row's values of
     ``keys`` and ``extra`` (kind, LinkedIn, the day, language, medium, ...). ``repr`` tells the
     types apart ('1' from 1, a date from a text), so equal fingerprints mean equal inputs."""
-    values = (settings, *extra, *(row.get(k) for k in keys))
+    values = (settings, *extra, *map(row.get, keys))
     return hashlib.sha1(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
 
 

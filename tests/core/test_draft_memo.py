@@ -164,6 +164,9 @@ def test_a_changed_template_profile_or_setting_renders_every_row(rendered, tmp_p
     every = sorted(drafted(backend))
     source = shipped.root().joinpath(shipped.MESSAGES, "follow_up.j2").read_text()
     (tmp_path / "follow_up.j2").write_text(source.replace("{{ salutation }},", "{{ salutation }}, hello again,", 1))
+    rendered.clear()
+    computed(backend, Config())
+    assert rendered == []  # the same settings: nothing rendered
     for config in (
         Config(templates_dir=tmp_path),
         Config(profile=Profile(name="Alex Morgan")),
