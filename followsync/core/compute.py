@@ -215,8 +215,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     last = [DraftState.parse(s) for s in frame["draft_state"].tolist()]
     reuse = [(s.action, s.memo) if s is not None and s.memo else None for s in last]
     generated = drafts.render(frame, plan, now, config, reuse=reuse)
-    rendered: draft_memo.Rendered = generated.attrs["rendered"]
-    too_long, reused = rendered.too_long, rendered.reused
+    too_long, reused = generated.attrs["rendered"].too_long, generated.attrs["rendered"].reused
     problems += _too_long(tracker.sheet, frame, too_long)
     unknown_state: list[int] = []
     final, states, status_changes = keep_edits(frame, plan, generated, unknown_state, last)
@@ -234,14 +233,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         {key: final[name] for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}, index=frame.index
     )
     rows = frame["_row"].tolist()
-    # A reused row's drafts are the ones linted without a finding for the same inputs (its memo).
-    to_lint = drafts_df[[not r for r in reused]] if any(reused) else drafts_df
-    flagged: set[int] = set()  # frame positions with lint findings
-    for index, findings in lint.lint_frame(frame, plan, to_lint, config).items():
-        i = frame.index.get_loc(index)
-        flagged.add(i)
-        for finding in findings:
-            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+    flagged = _lint(tracker, frame, plan, drafts_df, config, reused, ids, problems)
 
     links, link_rows = _mail_links(tracker, plan, final, ids, problems, reused)  # its Problems too
     out["Mail link"] = links
@@ -265,6 +257,30 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
 
 
+def _lint(
+    tracker: schema.Tracker,
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    drafts_df: pd.DataFrame,
+    config: Config,
+    reused: list[bool],
+    ids: list[str],
+    problems: list[schema.Problem],
+) -> set[int]:
+    """Lint the drafts to be written, each finding a Problem added to ``problems``; the frame
+    positions with findings. A reused row is not linted: its drafts are the ones linted without
+    a finding for the same inputs (its memo, core/draft_memo.py)."""
+    to_lint = drafts_df[[not r for r in reused]] if any(reused) else drafts_df
+    rows = frame["_row"].tolist()
+    flagged: set[int] = set()
+    for index, findings in lint.lint_frame(frame, plan, to_lint, config).items():
+        i = frame.index.get_loc(index)
+        flagged.add(i)
+        for finding in findings:
+            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+    return flagged
+
+
 def _mail_links(
     tracker: schema.Tracker,
     plan: pd.DataFrame,
@@ -284,7 +300,8 @@ def _mail_links(
     kept = [
         ("" if is_blank(current[i]) else str(current[i])) if stuck[i] else made[i] for i in range(len(made))
     ]
-    return pd.Series(kept, index=tracker.frame.index, dtype=object), {p.row for p in found if p.row is not None}
+    linked = {p.row for p in found if p.row is not None}
+    return pd.Series(kept, index=tracker.frame.index, dtype=object), linked
 
 
 def _memos(
@@ -314,7 +331,9 @@ def _memos(
     return out
 
 
-def _with_memos(states: list[str], last: list[DraftState | None], memos: list[str], stuck: list[bool]) -> list[str]:
+def _with_memos(
+    states: list[str], last: list[DraftState | None], memos: list[str], stuck: list[bool]
+) -> list[str]:
     """The Draft states with their memos. A row whose state is otherwise what it was keeps the
     memo it has, when it has one: that memo stays true (what was written then for those inputs),
     and rewriting a hidden cell the day an input changed that changed no text is a write for
@@ -325,10 +344,15 @@ def _with_memos(states: list[str], last: list[DraftState | None], memos: list[st
         if new is None:
             out.append(state)
             continue
-        if old is not None and old.memo and (old.action, old.status, old.hashes) == (new.action, new.status, new.hashes):
+        if old is not None and old.memo and _same_state(old, new):
             memo = old.memo
         out.append(str(DraftState(new.action, new.status, new.hashes, memo)))
     return out
+
+
+def _same_state(a: DraftState, b: DraftState) -> bool:
+    """The same state but for the memo."""
+    return (a.action, a.status, a.hashes) == (b.action, b.status, b.hashes)
 
 
 def _status_history(

@@ -557,7 +557,11 @@ SHEET_COLUMNS = (*DRAFT_COLUMNS, "mail_link")  # the cells a memo covers, as the
 
 
 def render(
-    frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config, reuse: draft_memo.Reuse | None = None
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    now: dt.datetime,
+    config: Config,
+    reuse: draft_memo.Reuse | None = None,
 ) -> pd.DataFrame:
     """The drafts for every row: ``draft_subject``, ``draft_message``, ``linkedin_note``; and in
     ``attrs["rendered"]`` (:class:`draft_memo.Rendered`) per row, the key of an input too long for
@@ -567,19 +571,16 @@ def render(
     uses ``rule``, ``medium``, ``status``, ``due`` and ``next_action``). Blank (``""``) where the
     row needs no draft. Raises :class:`TemplateError` when a template is broken.
 
-    With ``reuse`` (per row, the Next action and memo its Draft state keeps, or None), a row whose
-    memo matches today's fingerprint and its cells (:mod:`.draft_memo`) while its Next action is
-    the same is not rendered: its drafts are the cells.
+    With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
+    memo matches its cells and inputs (:mod:`.draft_memo`) is not rendered: its drafts are the cells.
     """
     today = now.date()
     setting = lang_code(getattr(config, "language", ENGLISH))
     envs: dict[str, tuple[_Environment, str | None]] = {}
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
     columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
-    reused: list[bool] = []
-    fingerprints: list[str | None] = []
-    # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
-    # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
+    reused, fingerprints = cast(list[bool], []), cast(list[str | None], [])  # per row, for draft_memo
+    # Plain dicts of the columns read (not pandas' row access, which costs more than rendering).
     plans = aligned_records(plan, ("rule", "medium", "status", "due", "next_action"), frame.index)
     rows = frame_records(frame, MEMO_KEYS if reuse is not None else ROW_KEYS)
     sheet = draft_memo.sheet_cells(frame, SHEET_COLUMNS) if reuse is not None else None
@@ -597,11 +598,14 @@ def render(
                 env, settings = envs[language]
                 said = said_on(as_date(row.get("interview_at")), as_date(p.get("due")), today)
                 if settings is not None:
-                    fp = draft_memo.fingerprint(settings, row, MEMO_KEYS, kind, linkedin, said, language, p.get("medium"))
-                    drafted = draft_memo.from_sheet(fp, sheet, i, reuse[i] if reuse else None, text(p.get("next_action")))
+                    fp = draft_memo.fingerprint(
+                        settings, row, MEMO_KEYS, kind, linkedin, said, language, p.get("medium")
+                    )
+                    drafted = draft_memo.from_sheet(
+                        fp, sheet, i, reuse[i] if reuse else None, text(p.get("next_action"))
+                    )
                 reused.append(drafted is not None)
-                if drafted is None:
-                    drafted = _render_row(row, kind, linkedin, said, config, env, language)
+                drafted = drafted or _render_row(row, kind, linkedin, said, config, env, language)
             else:
                 reused.append(False)
                 drafted = (*NO_DRAFTS, "")

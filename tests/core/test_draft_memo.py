@@ -104,7 +104,10 @@ def test_an_unchanged_day_renders_no_row_and_a_changed_one_renders_just_those(re
 def computed(backend, config: Config, now: dt.datetime = NOW, *, memos: bool = True) -> compute_mod.Computed:
     tracker = sync.read_tracker(backend.read(), config)
     if not memos:  # the same tracker as a run that can reuse nothing sees it (v1 states)
-        v1 = [compute_mod.OLD_STATE_VERSION + str(s)[2:].rsplit("|", 1)[0] if s else s for s in tracker.frame["draft_state"]]
+        v1 = [
+            compute_mod.OLD_STATE_VERSION + str(s)[2:].rsplit("|", 1)[0] if s else s
+            for s in tracker.frame["draft_state"]
+        ]
         tracker.frame["draft_state"] = pd.Series(v1, index=tracker.frame.index, dtype=object)
     return compute_mod.compute(tracker, now, config)
 
@@ -123,7 +126,9 @@ def test_what_a_reused_row_gets_is_what_rendering_gives(days, rendered):
     pd.testing.assert_frame_equal(cells, again)
     assert reused.problems == full.problems and reused.notes == full.notes
     states = [(s.action, s.status, s.hashes) for s in map(DraftState.parse, full.cells["Draft state"]) if s]
-    assert states == [(s.action, s.status, s.hashes) for s in map(DraftState.parse, reused.cells["Draft state"]) if s]
+    assert states == [
+        (s.action, s.status, s.hashes) for s in map(DraftState.parse, reused.cells["Draft state"]) if s
+    ]
 
 
 def test_a_v1_tracker_keeps_its_edits_renders_once_and_then_not(rendered):
@@ -138,7 +143,9 @@ def test_a_v1_tracker_keeps_its_edits_renders_once_and_then_not(rendered):
     rendered.clear()
     result = run(backend)
     assert sorted(rendered) == sorted(drafted(backend))  # the upgrade: every drafted row once
-    assert frame(backend).set_index("company").loc[company, "draft_message"].startswith("Dear Ms. Jones, my own")
+    assert (
+        frame(backend).set_index("company").loc[company, "draft_message"].startswith("Dear Ms. Jones, my own")
+    )
     assert {c.column for c in result.changes.cells} == {"Draft state"}  # states rewritten, nothing else
     assert all(DraftState.parse(s).memo is not None for s in frame(backend)["draft_state"] if s)
     rendered.clear()
@@ -163,7 +170,9 @@ def test_a_changed_template_profile_or_setting_renders_every_row(rendered, tmp_p
     backend = synced()
     every = sorted(drafted(backend))
     source = shipped.root().joinpath(shipped.MESSAGES, "follow_up.j2").read_text()
-    (tmp_path / "follow_up.j2").write_text(source.replace("{{ salutation }},", "{{ salutation }}, hello again,", 1))
+    (tmp_path / "follow_up.j2").write_text(
+        source.replace("{{ salutation }},", "{{ salutation }}, hello again,", 1)
+    )
     rendered.clear()
     computed(backend, Config())
     assert rendered == []  # the same settings: nothing rendered
@@ -186,7 +195,9 @@ def test_an_edited_template_file_renders_again(rendered, tmp_path):
     rendered.clear()
     run(backend, config)
     assert rendered == []
-    (tmp_path / "follow_up.j2").write_text(source.replace("{{ salutation }},", "{{ salutation }}, hello again,", 1))
+    (tmp_path / "follow_up.j2").write_text(
+        source.replace("{{ salutation }},", "{{ salutation }}, hello again,", 1)
+    )
     run(backend, config)
     assert sorted(rendered) == sorted(drafted(backend))
     assert any("hello again" in str(m) for m in frame(backend)["draft_message"])
