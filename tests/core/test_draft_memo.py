@@ -19,7 +19,7 @@ from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config, Profile
 from followsync.core import compute as compute_mod
-from followsync.core import drafts, schema, shipped
+from followsync.core import drafts, lint, mailto, rules, schema, shipped
 from followsync.core.compute import DraftState
 
 from ..conftest import NOW, TODAY, grid_of
@@ -233,3 +233,29 @@ def test_a_draft_with_lint_findings_is_linted_every_run(rendered):
         result = run(backend)
         assert rendered == ["ASAP Logistics"]
         assert [p for p in result.problems if "pushy" in p.message and p.key]
+
+
+def test_an_unchanged_day_neither_lints_nor_links_again(monkeypatch):
+    backend = synced()
+    calls: list[str] = []
+    for module, name in ((lint, "lint_draft"), (lint, "lint_linkedin"), (mailto, "link")):
+        original = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _o=original, _n=name, **k: calls.append(_n) or _o(*a, **k)
+        )
+    f = frame(backend)
+    company = f.loc[f["mail_link"].fillna("").astype(bool), "company"].iloc[0]
+    set_cell(backend, company, "Draft message", "My own words: any update on the timeline?")
+    result = run(backend)
+    assert sorted(calls) == ["link", "lint_draft", "lint_linkedin"]  # the edited row's, no other
+    assert {c.column for c in result.changes.cells} == {"Mail link", "Problems"}  # its link, its lint
+
+
+def test_a_column_of_the_drafts_shares_what_render_says_of_its_rows():
+    backend = synced()
+    tracker = sync.read_tracker(backend.read(), Config())
+    plan = rules.plan(tracker.frame, NOW)
+    out = drafts.render(tracker.frame, plan, NOW, Config())
+    # pandas deep-copies attrs into every column taken: a run's lists copied each time cost more
+    # than the rendering a memo saves
+    assert out["draft_message"].attrs["rendered"] is out.attrs["rendered"]
