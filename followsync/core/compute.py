@@ -239,7 +239,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     out["Mail link"] = links
     flagged.update(i for i, row in enumerate(rows) if row in link_rows or too_long[i])
     memos = _memos(generated, final, links.tolist(), flagged, reused, last)
-    states = _with_memos(states, last, memos, (plan["rule"] == 0).tolist())
+    states = _with_memos(states, frame["draft_state"].tolist(), last, memos, (plan["rule"] == 0).tolist())
     out["Problems"], out["Draft state"] = _problems_cells(problems, tracker.header.row, rows), states
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
@@ -270,10 +270,15 @@ def _lint(
     """Lint the drafts to be written, each finding a Problem added to ``problems``; the frame
     positions with findings. A reused row is not linted: its drafts are the ones linted without
     a finding for the same inputs (its memo, core/draft_memo.py)."""
-    to_lint = drafts_df[[not r for r in reused]] if any(reused) else drafts_df
+    # Only rows with a text to lint: lint_frame skips the others, but not before making a record
+    # of every row of the frame and the plan it is given.
+    texts = [drafts_df[key].tolist() for key in DRAFT_KEYS]
+    todo = [not r and any(cells.text(t[i]) for t in texts) for i, r in enumerate(reused)]
     rows = frame["_row"].tolist()
     flagged: set[int] = set()
-    for index, findings in lint.lint_frame(frame, plan, to_lint, config).items():
+    keys = [k for k in lint.ROW_KEYS if k in frame.columns]
+    found = lint.lint_frame(frame[keys][todo], plan[todo], drafts_df[todo], config)
+    for index, findings in found.items():
         i = frame.index.get_loc(index)
         flagged.add(i)
         for finding in findings:
@@ -332,27 +337,22 @@ def _memos(
 
 
 def _with_memos(
-    states: list[str], last: list[DraftState | None], memos: list[str], stuck: list[bool]
+    states: list[str], raw: list[Any], last: list[DraftState | None], memos: list[str], stuck: list[bool]
 ) -> list[str]:
-    """The Draft states with their memos. A row whose state is otherwise what it was keeps the
-    memo it has, when it has one: that memo stays true (what was written then for those inputs),
-    and rewriting a hidden cell the day an input changed that changed no text is a write for
+    """The Draft states with their memos (keep_edits writes the memo field empty: the state ends
+    in "|"). A row whose state is otherwise what it was (``raw``, as read) keeps the memo it
+    has, when it has one: that memo stays true (what was written then for those inputs), and
+    rewriting a hidden cell the day an input changed that changed no text is a write for
     nothing. A row that can't be computed keeps its state as it is (keep_edits)."""
     out = []
-    for state, old, memo, as_is in zip(states, last, memos, stuck, strict=True):
-        new = None if as_is else DraftState.parse(state)
-        if new is None:
+    for state, was, old, memo, as_is in zip(states, raw, last, memos, stuck, strict=True):
+        if as_is:
             out.append(state)
-            continue
-        if old is not None and old.memo and _same_state(old, new):
-            memo = old.memo
-        out.append(str(DraftState(new.action, new.status, new.hashes, memo)))
+        elif old is not None and old.memo and was == state + old.memo:
+            out.append(was)
+        else:
+            out.append(state + memo)
     return out
-
-
-def _same_state(a: DraftState, b: DraftState) -> bool:
-    """The same state but for the memo."""
-    return (a.action, a.status, a.hashes) == (b.action, b.status, b.hashes)
 
 
 def _status_history(
@@ -415,12 +415,20 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
     frame = tracker.frame
     seen: dict[tuple[str, str], int] = {}
     out = []
+    # normalize_header once per distinct name: it is pure, and names repeat down a tracker
+    normal: dict[str, str] = {}
+
+    def norm(name: str) -> str:
+        if name not in normal:
+            normal[name] = cells.normalize_header(name)
+        return normal[name]
+
     for company, job, notes, row, ident in zip(
         frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
     ):
         if not company or not job:
             continue
-        key = (cells.normalize_header(company), cells.normalize_header(job))
+        key = (norm(str(company)), norm(str(job)))
         if key in seen and not re.search(
             r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I
         ):
