@@ -74,24 +74,42 @@ class Rendered:
         return self
 
 
+# A templates_dir holding more than these (a folder of other things) is not hashed on every run:
+# its rows are rendered, as without a memo.
+MAX_TEMPLATE_BYTES = 8 << 20
+MAX_TEMPLATE_FOLDERS = 500
+
+
 def templates_digest(env: jinja2.Environment) -> str | None:
     """A hash of every file each of the environment's loaders can load from (names and bytes),
-    or None when a loader is not a folder on disk (then nothing is memoised)."""
+    or None when a loader is not a folder on disk or holds more than MAX_TEMPLATE_BYTES (then
+    nothing is memoised)."""
     loader = env.loader
     loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader]
     h = hashlib.sha1()
+    read = 0
     for one in loaders:
         if not isinstance(one, jinja2.FileSystemLoader):
             return None
         for folder in one.searchpath:
             h.update(f"\0folder {folder}\0".encode())
-            for root, dirs, files in os.walk(folder):
+            # Into linked folders too, as the loader goes; a loop of links ends at the limit.
+            for depth, (root, dirs, files) in enumerate(os.walk(folder, followlinks=True)):
                 dirs.sort()
                 for name in sorted(files):
                     path = os.path.join(root, name)
                     h.update(f"\0{os.path.relpath(path, folder)}\0".encode())
-                    with open(path, "rb") as f:
-                        h.update(f.read())
+                    try:
+                        with open(path, "rb") as f:
+                            data = f.read(MAX_TEMPLATE_BYTES + 1 - read)
+                    except OSError:
+                        return None  # unreadable: rendering says what is wrong, if it needs it
+                    read += len(data)
+                    if read > MAX_TEMPLATE_BYTES:
+                        return None
+                    h.update(data)
+                if depth > MAX_TEMPLATE_FOLDERS:
+                    return None
     return h.hexdigest()
 
 

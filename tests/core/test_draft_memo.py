@@ -259,3 +259,21 @@ def test_a_column_of_the_drafts_shares_what_render_says_of_its_rows():
     # pandas deep-copies attrs into every column taken: a run's lists copied each time cost more
     # than the rendering a memo saves
     assert out["draft_message"].attrs["rendered"] is out.attrs["rendered"]
+
+
+def test_a_template_edited_in_a_linked_folder_renders_again(rendered, tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "ps.j2").write_text("P.S. Happy to send more about {{ company }}.")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "parts").symlink_to(tmp_path / "shared", target_is_directory=True)
+    source = shipped.root().joinpath(shipped.MESSAGES, "follow_up.j2").read_text()
+    (tmp_path / "templates" / "follow_up.j2").write_text(source + '\n{% include "parts/ps.j2" %}\n')
+    config = Config(templates_dir=tmp_path / "templates")
+    backend = synced(config)
+    rendered.clear()
+    run(backend, config)
+    assert rendered == []
+    (tmp_path / "shared" / "ps.j2").write_text("P.S. Glad to send more about {{ company }}.")
+    run(backend, config)
+    assert sorted(rendered) == sorted(drafted(backend))
+    assert any("Glad to send" in str(m) for m in frame(backend)["draft_message"])
