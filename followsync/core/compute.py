@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from anyascii import anyascii
 
-from . import cells, drafts, lint, mailto, schema
+from . import cells, draft_memo, drafts, lint, mailto, schema
 from . import rules as rules_mod
 from . import sends as sending
 from .cells import is_blank
@@ -48,7 +48,8 @@ DRAFT_FIELDS = ("Draft subject", "Draft message", "LinkedIn note")
 DRAFT_KEYS = ("draft_subject", "draft_message", "linkedin_note")
 
 
-STATE_VERSION = "v1"
+STATE_VERSION = "v2"
+OLD_STATE_VERSION = "v1"  # still read, so no tracker loses its edits: it has no memo, so its row is rendered
 
 
 @dataclass(frozen=True)
@@ -57,21 +58,26 @@ class DraftState:
 
     ``hashes`` are of the three draft cells as followsync wrote them; a cell whose text no
     longer matches its hash was edited by a person, and is kept while ``action`` stays the same.
+    ``memo`` (:mod:`.draft_memo`) says which inputs the drafts, their lint and the Mail link were
+    made from, so that a run can take them from the sheet: "" when none can be, None in a v1 state.
     """
 
     action: str = ""
     status: str = ""
     hashes: tuple[str, str, str] = ("", "", "")
+    memo: str | None = None
 
     @classmethod
     def parse(cls, text: Any) -> DraftState | None:
         parts = str(text).split("|") if isinstance(text, str) else []
-        if len(parts) != 6 or parts[0] != STATE_VERSION:
-            return None
-        return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+        if len(parts) == 7 and parts[0] == STATE_VERSION:
+            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]), parts[6])
+        if len(parts) == 6 and parts[0] == OLD_STATE_VERSION:
+            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+        return None
 
     def __str__(self) -> str:
-        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes))
+        return "|".join((STATE_VERSION, self.action, self.status, *self.hashes, self.memo or ""))
 
 
 def text_hash(text: Any) -> str:
@@ -137,7 +143,11 @@ def _draft_cell(
 
 
 def keep_edits(
-    frame: pd.DataFrame, plan: pd.DataFrame, generated: pd.DataFrame, kept: list[int] | None = None
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    generated: pd.DataFrame,
+    kept: list[int] | None = None,
+    last: list[DraftState | None] | None = None,
 ) -> tuple[dict[str, list[str]], list[str], list[tuple[int, str, str]]]:
     """The drafts to write, the new Draft state per row, and the Status changes a person made.
 
@@ -146,7 +156,7 @@ def keep_edits(
     state is missing, blank or unreadable keeps every draft that differs from followsync's while
     its Next action in the sheet is the one computed (issue 20); its state is written again, and
     its frame position added to ``kept``. A row that can't be computed (its Problems first) keeps
-    its cells and state as they are.
+    its cells and state as they are. ``last``: the Draft states already parsed, if they are.
     """
     kept = [] if kept is None else kept
     final = {name: generated[key].tolist() for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}
@@ -165,7 +175,7 @@ def keep_edits(
             states.append("" if is_blank(old_states[i]) else old_states[i])
             continue
         action, status = actions[i], statuses[i]
-        old = DraftState.parse(old_states[i])
+        old = DraftState.parse(old_states[i]) if last is None else last[i]
         # Without its state followsync can't tell its own text from the person's: while the
         # Next action in the sheet is the one it computes, a draft that differs is theirs.
         unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
@@ -201,10 +211,14 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
 
     ids = _ids(frame)
 
-    generated = drafts.render(frame, plan, now, config)
-    problems += _too_long(tracker.sheet, frame, generated.attrs.get("too_long") or [])
+    # A row whose Draft state has a memo may take its drafts from the sheet (core/draft_memo.py).
+    last = [DraftState.parse(s) for s in frame["draft_state"].tolist()]
+    reuse = [(s.action, s.memo) if s is not None and s.memo else None for s in last]
+    generated = drafts.render(frame, plan, now, config, reuse=reuse)
+    too_long, reused = generated.attrs["rendered"].too_long, generated.attrs["rendered"].reused
+    problems += _too_long(tracker.sheet, frame, too_long)
     unknown_state: list[int] = []
-    final, states, status_changes = keep_edits(frame, plan, generated, unknown_state)
+    final, states, status_changes = keep_edits(frame, plan, generated, unknown_state, last)
     history = _status_history(frame, ids, status_changes, repeated, now.date())
 
     out = pd.DataFrame(index=frame.index)
@@ -219,12 +233,13 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
         {key: final[name] for name, key in zip(DRAFT_FIELDS, DRAFT_KEYS, strict=True)}, index=frame.index
     )
     rows = frame["_row"].tolist()
-    for index, findings in lint.lint_frame(frame, plan, drafts_df, config).items():
-        i = frame.index.get_loc(index)
-        for finding in findings:
-            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+    flagged = _lint(tracker, frame, plan, drafts_df, config, reused, ids, problems)
 
-    out["Mail link"] = _mail_links(tracker, plan, final, ids, problems)  # its Problems too
+    links, link_rows = _mail_links(tracker, plan, final, ids, problems, reused)  # its Problems too
+    out["Mail link"] = links
+    flagged.update(i for i, row in enumerate(rows) if row in link_rows or too_long[i])
+    memos = _memos(generated, final, links.tolist(), flagged, reused, last)
+    states = _with_memos(states, frame["draft_state"].tolist(), last, memos, (plan["rule"] == 0).tolist())
     out["Problems"], out["Draft state"] = _problems_cells(problems, tracker.header.row, rows), states
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
@@ -242,23 +257,102 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     return Computed(out, plan, problems, history, notes, frozenset(repeated))
 
 
+def _lint(
+    tracker: schema.Tracker,
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    drafts_df: pd.DataFrame,
+    config: Config,
+    reused: list[bool],
+    ids: list[str],
+    problems: list[schema.Problem],
+) -> set[int]:
+    """Lint the drafts to be written, each finding a Problem added to ``problems``; the frame
+    positions with findings. A reused row is not linted: its drafts are the ones linted without
+    a finding for the same inputs (its memo, core/draft_memo.py)."""
+    # Only rows with a text to lint: lint_frame skips the others, but not before making a record
+    # of every row of the frame and the plan it is given.
+    texts = [drafts_df[key].tolist() for key in DRAFT_KEYS]
+    todo = [not r and any(cells.text(t[i]) for t in texts) for i, r in enumerate(reused)]
+    rows = frame["_row"].tolist()
+    flagged: set[int] = set()
+    keys = [k for k in lint.ROW_KEYS if k in frame.columns]
+    found = lint.lint_frame(frame[keys][todo], plan[todo], drafts_df[todo], config)
+    for index, findings in found.items():
+        i = frame.index.get_loc(index)
+        flagged.add(i)
+        for finding in findings:
+            problems.append(schema.Problem(tracker.sheet, rows[i], None, finding, key=ids[i]))
+    return flagged
+
+
 def _mail_links(
     tracker: schema.Tracker,
     plan: pd.DataFrame,
     final: dict[str, list[str]],
     ids: list[str],
     problems: list[schema.Problem],
-) -> pd.Series:
-    """The Mail link of every row (core/mailto.py), its Problems added to ``problems``; a row
-    that can't be computed keeps its link as it is, like its drafts."""
-    made, found = mailto.links(tracker, plan, final["Draft subject"], final["Draft message"], ids)
-    problems += found
+    reused: list[bool],
+) -> tuple[pd.Series, set[int]]:
+    """The Mail link of every row (core/mailto.py), its Problems added to ``problems``, and the
+    sheet rows that got one; a row that can't be computed keeps its link as it is, like its
+    drafts, and a reused row (draft_memo) its link, which its memo says is the one made."""
     current = tracker.frame["mail_link"].tolist()
+    given = [draft_memo.as_written(current[i]) if r else None for i, r in enumerate(reused)]
+    made, found = mailto.links(tracker, plan, final["Draft subject"], final["Draft message"], ids, given)
+    problems += found
     stuck = (plan["rule"] == 0).tolist()
     kept = [
         ("" if is_blank(current[i]) else str(current[i])) if stuck[i] else made[i] for i in range(len(made))
     ]
-    return pd.Series(kept, index=tracker.frame.index, dtype=object)
+    linked = {p.row for p in found if p.row is not None}
+    return pd.Series(kept, index=tracker.frame.index, dtype=object), linked
+
+
+def _memos(
+    generated: pd.DataFrame,
+    final: dict[str, list[str]],
+    links: list[str],
+    flagged: set[int],
+    reused: list[bool],
+    last: list[DraftState | None],
+) -> list[str]:
+    """Each row's memo for its Draft state (core/draft_memo.py): a reused row keeps its own; a
+    rendered one gets one when what is written is followsync's own drafts (none kept as the
+    person's) with nothing ``flagged`` (lint, a too-long input, a link without its body)."""
+    rendered: draft_memo.Rendered = generated.attrs["rendered"]
+    fingerprints = rendered.fingerprints
+    made = [generated[key].tolist() for key in DRAFT_KEYS]
+    out = []
+    for i, fp in enumerate(fingerprints):
+        old = last[i]
+        if reused[i] and old is not None and old.memo:
+            out.append(old.memo)
+            continue
+        texts = [final[name][i] for name in DRAFT_FIELDS]
+        theirs = any(texts[f] != made[f][i] for f in range(3))  # a person's draft kept
+        ok = fp is not None and not theirs and i not in flagged
+        out.append(draft_memo.memo(fp, texts[0], texts[1], texts[2], links[i]) if ok and fp else "")
+    return out
+
+
+def _with_memos(
+    states: list[str], raw: list[Any], last: list[DraftState | None], memos: list[str], stuck: list[bool]
+) -> list[str]:
+    """The Draft states with their memos (keep_edits writes the memo field empty: the state ends
+    in "|"). A row whose state is otherwise what it was (``raw``, as read) keeps the memo it
+    has, when it has one: that memo stays true (what was written then for those inputs), and
+    rewriting a hidden cell the day an input changed that changed no text is a write for
+    nothing. A row that can't be computed keeps its state as it is (keep_edits)."""
+    out = []
+    for state, was, old, memo, as_is in zip(states, raw, last, memos, stuck, strict=True):
+        if as_is:
+            out.append(state)
+        elif old is not None and old.memo and was == state + old.memo:
+            out.append(was)
+        else:
+            out.append(state + memo)
+    return out
 
 
 def _status_history(
@@ -321,12 +415,20 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
     frame = tracker.frame
     seen: dict[tuple[str, str], int] = {}
     out = []
+    # normalize_header once per distinct name: it is pure, and names repeat down a tracker
+    normal: dict[str, str] = {}
+
+    def norm(name: str) -> str:
+        if name not in normal:
+            normal[name] = cells.normalize_header(name)
+        return normal[name]
+
     for company, job, notes, row, ident in zip(
         frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
     ):
         if not company or not job:
             continue
-        key = (cells.normalize_header(company), cells.normalize_header(job))
+        key = (norm(str(company)), norm(str(job)))
         if key in seen and not re.search(
             r"duplicate|second application|re-?appl|another (role|opening)", notes or "", re.I
         ):

@@ -40,7 +40,7 @@ from babel.dates import format_date
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
-from . import draft_words, shipped
+from . import draft_memo, draft_words, shipped
 from .cells import aligned_records, as_count, as_date, frame_records, text
 from .language import ENGLISH
 from .language import code as lang_code
@@ -551,44 +551,80 @@ def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> 
     )
 
 
-def render(frame: pd.DataFrame, plan: pd.DataFrame, now: dt.datetime, config: Config) -> pd.DataFrame:
+# What a row's fingerprint reads besides ROW_KEYS (draft_memo): the Mail link's address.
+MEMO_KEYS = (*ROW_KEYS, "interviewer_email")
+SHEET_COLUMNS = (*DRAFT_COLUMNS, "mail_link")  # the cells a memo covers, as the frame has them
+
+
+def render(
+    frame: pd.DataFrame,
+    plan: pd.DataFrame,
+    now: dt.datetime,
+    config: Config,
+    reuse: draft_memo.Reuse | None = None,
+) -> pd.DataFrame:
     """The drafts for every row: ``draft_subject``, ``draft_message``, ``linkedin_note``; and in
-    ``attrs["too_long"]`` per row, the key of an input too long for the message to fit a cell, or "".
+    ``attrs["rendered"]`` (:class:`draft_memo.Rendered`) per row, the key of an input too long for
+    the message to fit a cell, or "", whether it was reused and its fingerprint.
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
-    uses ``rule``, ``medium`` and ``status``). Blank (``""``) where the row needs no draft.
-    Raises :class:`TemplateError` when a template is broken.
+    uses ``rule``, ``medium``, ``status``, ``due`` and ``next_action``). Blank (``""``) where the
+    row needs no draft. Raises :class:`TemplateError` when a template is broken.
+
+    With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
+    memo matches its cells and inputs (:mod:`.draft_memo`) is not rendered: its drafts are the cells.
     """
     today = now.date()
     setting = lang_code(getattr(config, "language", ENGLISH))
-    envs: dict[str, _Environment] = {}
+    envs: dict[str, tuple[_Environment, str | None]] = {}
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
     columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
-    # Plain dicts per row: pandas' row access would cost more than the rendering itself. Only
-    # the columns a draft reads (ROW_KEYS): converting the whole frame took longer than that.
-    plans = aligned_records(plan, ("rule", "medium", "status", "due"), frame.index)
-    rows = frame_records(frame, ROW_KEYS)
+    reused, fingerprints = cast(list[bool], []), cast(list[str | None], [])  # per row, for draft_memo
+    # Plain dicts of the columns read (not pandas' row access, which costs more than rendering).
+    plans = aligned_records(plan, ("rule", "medium", "status", "due", "next_action"), frame.index)
+    rows = frame_records(frame, MEMO_KEYS if reuse is not None else ROW_KEYS)
+    sheet = draft_memo.sheet_cells(frame, SHEET_COLUMNS) if reuse is not None else None
     with ExitStack() as pins:
-        for row, p in zip(rows, plans, strict=True):
+        for i, (row, p) in enumerate(zip(rows, plans, strict=True)):
             rule = as_count(p["rule"])
             kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
             linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-            if not (kind or linkedin):
-                drafted = (*NO_DRAFTS, "")
-            else:
+            fp, drafted = None, None
+            if kind or linkedin:
                 cell = row.get("language")
                 language = lang_code(cell, setting) if isinstance(cell, str) else setting
-                env = envs.get(language)
-                if env is None:
-                    env = envs[language] = _environment_for(config, language)
-                    # each template looked up once for the run, not once per row
-                    pins.enter_context(env.pinned())
+                if language not in envs:
+                    envs[language] = _pinned_environment(config, language, pins, memo=sheet is not None)
+                env, settings = envs[language]
                 said = said_on(as_date(row.get("interview_at")), as_date(p.get("due")), today)
-                drafted = _render_row(row, kind, linkedin, said, config, env, language)
+                if settings is not None:
+                    fp = draft_memo.fingerprint(
+                        settings, row, MEMO_KEYS, kind, linkedin, said, language, p.get("medium")
+                    )
+                    drafted = draft_memo.from_sheet(
+                        fp, sheet, i, reuse[i] if reuse else None, text(p.get("next_action"))
+                    )
+                reused.append(drafted is not None)
+                drafted = drafted or _render_row(row, kind, linkedin, said, config, env, language)
+            else:
+                reused.append(False)
+                drafted = (*NO_DRAFTS, "")
+            fingerprints.append(fp)
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
     out = pd.DataFrame(
         dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, columns=list(DRAFT_COLUMNS), dtype="object"
     )
-    out.attrs["too_long"] = columns[3]
+    out.attrs["rendered"] = draft_memo.Rendered(columns[3], reused, fingerprints)
     return out
+
+
+def _pinned_environment(
+    config: Config, language: str, pins: ExitStack, *, memo: bool
+) -> tuple[_Environment, str | None]:
+    """The environment of ``language`` with its templates pinned until ``pins`` closes (each
+    looked up once for the run, not once per row), and, with ``memo``, the fingerprint of the
+    settings and templates its drafts depend on (:func:`draft_memo.config_fingerprint`)."""
+    env = _environment_for(config, language)
+    pins.enter_context(env.pinned())
+    return env, draft_memo.config_fingerprint(config, env, language) if memo else None

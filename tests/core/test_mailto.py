@@ -82,3 +82,11 @@ def test_only_email_drafts_get_a_link_to_the_right_address():
     links = out.cells["Mail link"].tolist()
     assert links[0].startswith("mailto:jane@acme.example?subject=") and links[1] == ""
     assert mailto._address("Ana Ruiz <ana@acme.example>") == "ana@acme.example"
+
+
+@given(st.text(), st.sampled_from(["", "@"]))
+def test_the_link_s_percent_encoding_is_urllib_s(text, safe):
+    from urllib.parse import quote
+
+    table = mailto._QUOTED_ADDRESS if safe else mailto._QUOTED
+    assert mailto._quote(text, table) == quote(text, safe=safe)
