@@ -201,14 +201,8 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     frame, implausible = rules_mod.implausible_dates(tracker.frame, now, tracker.sheet)
     plan = rules_mod.plan(frame, now, config.rules, config.language)
     repeated, id_problems = repeated_ids(tracker)
-    problems = (
-        list(tracker.problems)
-        + implausible
-        + id_problems
-        + rules_mod.check(frame, now, tracker.sheet)
-        + duplicates(tracker)
-    )
-
+    problems = [*tracker.problems, *implausible, *id_problems, *rules_mod.check(frame, now, tracker.sheet)]
+    problems += duplicates(tracker)
     ids = _ids(frame)
 
     # A row whose Draft state has a memo may take its drafts from the sheet (core/draft_memo.py).
@@ -244,9 +238,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
     colours = load_layout().colours
-    out["_colour"] = pd.Series(
-        [colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object
-    )
+    out["_colour"] = pd.Series([colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object)
     out["_rule"] = plan["rule"]
     out["_colour_name"] = plan["colour"]
     notes = [_unknown_state_note(unknown_state, rows)] if unknown_state else []

@@ -42,6 +42,13 @@ from jinja2.utils import internalcode
 from ..errors import ConfigError
 from . import draft_memo, draft_words, shipped
 from .cells import aligned_records, as_count, as_date, frame_records, text
+from .draft_fit import (
+    CELL_CHARS,
+    OPTIONAL,
+    REQUIRED_TEXT,
+    fit,
+    fit_cell,
+)
 from .language import ENGLISH
 from .language import code as lang_code
 from .sandbox import BudgetedEnvironment
@@ -262,12 +269,6 @@ def _render(template: jinja2.Template, name: str, context: Mapping[str, Any]) ->
 # One row's context
 
 
-OPTIONAL = ("talking_points", "highlights", "open_questions")
-REQUIRED_TEXT = ("company", "job_title", "interviewer", "interviewer_role", "other_contact")
-# In the last resort a huge required cell (a pasted job ad as Job title) is cut to this.
-REQUIRED_CAP_WORDS = 8
-
-
 def _position(job_title: str, company: str) -> str:
     if job_title and company:
         return f"the {job_title} position at {company}"
@@ -404,50 +405,6 @@ def _initial_cells(row: Mapping[str, Any], profile: Profile | None, language: st
     return cells
 
 
-def _water_level(sizes: list[int], total: int) -> int:
-    """The largest cap c with sum(min(size, c)) <= total: shortening the longest parts first,
-    to equal lengths, keeps a little of each rather than all of one."""
-    lo, hi = 0, max(sizes, default=0)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if sum(min(n, mid) for n in sizes) <= total:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _fit(render_with, cells: dict[str, str], size, limit: int, shorten, minimum: int) -> tuple[str, str]:
-    """Render, shortening the optional parts, then the brief form, then huge required cells,
-    until ``size(message) <= limit``. Returns the last render even if it still does not fit
-    (lint then says so). A part shortened below ``minimum`` is left out: a stub of two words
-    reads worse than no sentence."""
-    subject, message = render_with(cells, False)
-    for _ in range(12):
-        excess = size(message) - limit
-        if excess <= 0:
-            return subject, message
-        # Only the parts this template shows count (a final note has no Talking points).
-        used = [k for k in OPTIONAL if cells[k] and cells[k][:30] in message]
-        if not used:
-            break
-        sizes = [size(cells[k]) for k in used]
-        cap = _water_level(sizes, max(sum(sizes) - excess, 0))
-        for k, n in zip(used, sizes, strict=True):
-            if n > cap:
-                short = shorten(cells[k], cap)
-                cells[k] = short if size(short) >= minimum else ""
-        subject, message = render_with(cells, False)
-    subject, message = render_with(cells, True)
-    if size(message) <= limit:
-        return subject, message
-    for k in REQUIRED_TEXT:
-        cells[k] = shorten_words(cells[k], REQUIRED_CAP_WORDS)
-    for k in OPTIONAL:
-        cells[k] = ""
-    return render_with(cells, True)
-
-
 def render_row(
     row: Mapping[str, Any],
     *,
@@ -486,9 +443,9 @@ def _render_row(
             return draft_words.spaced(_render(load_template(env, name), name, ctx), language)
 
         shorten = shorten_words if language == ENGLISH else partial(shorten_words, language=language)
-        subject, message = _fit(render_message, cells, word_count, limit, shorten, 3)
+        subject, message = fit(render_message, cells, word_count, limit, shorten, 3)
         if len(message) > CELL_CHARS or len(subject) > CELL_CHARS:
-            subject, message, overlong = _fit_cell(render_message, _initial_cells(row, profile, language))
+            subject, message, overlong = fit_cell(render_message, _initial_cells(row, profile, language))
     if linkedin:
         limit = config.rules.linkedin_note_chars
         cells = _initial_cells(row, profile, language)
@@ -500,25 +457,10 @@ def _render_row(
             return draft_words.spaced(("", " ".join(body.split())), language)  # one paragraph: LinkedIn's box is small
 
         cut = shorten_chars if language == ENGLISH else partial(shorten_chars, language=language)
-        _, note = _fit(render_note, cells, linkedin_length, limit, cut, 12)
+        _, note = fit(render_note, cells, linkedin_length, limit, cut, 12)
         if linkedin_length(note) > limit:  # only a huge profile name can get here
             note = cut(note, limit)
     return subject, message, note, overlong
-
-
-CELL_CHARS = 32_767  # Excel's cell (Google's: 50,000; Airtable's: 100,000): fits every store
-SHORT_CELL_CHARS = 200  # each of REQUIRED_TEXT in the short draft of a row that can't fit
-
-
-def _fit_cell(render_with, cells: dict[str, str]) -> tuple[str, str, str]:
-    """A draft within :data:`CELL_CHARS` (a word can be a huge paste): the optional parts cut,
-    else a short draft, and the key of the longest required cell, for a Problem."""
-    subject, message = _fit(render_with, dict(cells), len, CELL_CHARS, shorten_chars, 12)
-    if len(message) <= CELL_CHARS and len(subject) <= CELL_CHARS:
-        return subject, message, ""
-    short = {k: "" if k in OPTIONAL else shorten_chars(v, SHORT_CELL_CHARS) for k, v in cells.items()}
-    subject, message = render_with(short, True)
-    return subject[:CELL_CHARS], message[:CELL_CHARS], max(REQUIRED_TEXT, key=lambda k: len(cells[k]))
 
 
 # The frame columns a row's drafts depend on (context, _initial_cells, wants_linkedin_note).
@@ -612,9 +554,7 @@ def render(
             fingerprints.append(fp)
             for column, value in zip(columns, drafted, strict=True):
                 column.append(value)
-    out = pd.DataFrame(
-        dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, columns=list(DRAFT_COLUMNS), dtype="object"
-    )
+    out = pd.DataFrame(dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, dtype="object")
     out.attrs["rendered"] = draft_memo.Rendered(columns[3], reused, fingerprints)
     return out
 
