@@ -333,7 +333,10 @@ def _compute(
     notes = computed.notes + accepted.notes + recorded.notes
     _refresh_summary(original, summary, changes, notes)
     due = digest(tracker, computed.cells)
-    drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due)
+    # The due drafts go only to the mailbox's Drafts folder: made only when the inbox step read
+    # the mail (findings) and appends drafts; without [inbox] nothing would read them (issue 17).
+    wants_drafts = findings is not None and config.inbox is not None and config.inbox.drafts
+    drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due) if wants_drafts else []
     return _Pass(tracker, computed, changes, history, notes, summary, due, drafts)
 
 
