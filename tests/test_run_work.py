@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config
 from followsync.core.layout import demo_rows
 from followsync.inbox import wire
+from followsync.run_gc import read_objects_frozen
 
 from .conftest import NOW, TODAY, grid_of
 
@@ -18,3 +21,38 @@ def test_without_an_inbox_no_due_drafts_are_made(monkeypatch):
     result = sync.run(MemoryBackend(grid_of(demo_rows(TODAY))), Config(), NOW)
     assert result.due  # there is something due: drafts would be made if they were wanted
     assert calls == []
+
+
+def test_the_read_is_kept_out_of_full_collections_during_the_run_only(monkeypatch):
+    """The read is frozen (gc.freeze) while the run computes, and given back after it."""
+    frozen_while_computing = []
+    compute = sync.compute
+
+    def counting(*a, **k):
+        frozen_while_computing.append(gc.get_freeze_count())
+        return compute(*a, **k)
+
+    monkeypatch.setattr(sync, "compute", counting)
+    assert gc.get_freeze_count() == 0
+    sync.run(MemoryBackend(grid_of(demo_rows(TODAY))), Config(), NOW)
+    assert frozen_while_computing and all(n > 0 for n in frozen_while_computing)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_process_s_own_freeze_is_left_alone():
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with read_objects_frozen():
+            assert gc.get_freeze_count() == before  # not frozen again, so not unfrozen after
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
+def test_overlapping_runs_unfreeze_when_the_last_leaves():
+    with read_objects_frozen():
+        with read_objects_frozen():
+            pass
+        assert gc.get_freeze_count() > 0  # the first is still running
+    assert gc.get_freeze_count() == 0
