@@ -451,33 +451,66 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
 
 def _parse_each(values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str]) -> list[Any]:
     """``fn`` of every value (None where it raised :class:`BadCell`, its message in ``bad``),
-    each distinct value parsed once."""
-    cache: dict[Any, Any] = {}
+    each distinct value parsed once, in the order they first come.
+
+    Cells are told apart by type and value (``1``, ``1.0`` and ``True`` are equal in Python but
+    not the same cell): a cell equal to an earlier one of its type gets that one's result. Done
+    with dicts and comprehensions rather than a Python step per cell (issue 17)."""
+    keys = _cell_keys(values)
+    try:
+        first = dict(zip(reversed(keys), reversed(values), strict=True))  # the first value of each key
+    except TypeError:  # an unhashable cell (none that a store reads): one at a time
+        return _parse_one_by_one(values, fn, bad)
+    results = {k: _attempt(fn, first[k]) for k in reversed(first)}
+    failed = {k: str(r) for k, r in results.items() if isinstance(r, BadCell)}
+    for k in failed:
+        results[k] = None
+    if failed:
+        bad.update((i, failed[k]) for i, k in enumerate(keys) if k in failed)
+    return list(map(results.__getitem__, keys))
+
+
+# Types whose values are never equal to a value of another of them: ints, floats and bools are
+# (1 == 1.0 == True), and so are datetimes and Timestamps, so at most one of those may join.
+_APART = frozenset({str, type(None)})
+_ALONE = frozenset({int, float, bool, dt.date, dt.datetime, dt.time, CellError})
+
+
+def _cell_keys(values: list[Any]) -> list[Any]:
+    """What each cell is cached by: the value itself where no two types of the column can be
+    equal (a column of text and blanks, with numbers or dates of one type), else (type, value);
+    a list or dict (not a dict key) by its repr."""
+    kinds = set(map(type, values)) - _APART
+    if not kinds or (len(kinds) == 1 and kinds <= _ALONE):
+        return values
+    return [(type(v), repr(v)) if isinstance(v, list | dict) else (type(v), v) for v in values]
+
+
+def _attempt(fn: Callable[[Any], Any], v: Any) -> Any:
+    """``fn(v)``, or the :class:`BadCell` it raised (returned, not raised)."""
+    try:
+        return fn(v)
+    except BadCell as e:
+        return e
+
+
+def _parse_one_by_one(values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str]) -> list[Any]:
     out = []
     for i, v in enumerate(values):
-        try:
-            hashable = (type(v), v) if not isinstance(v, list | dict) else (type(v), repr(v))
-        except TypeError:
-            hashable = None
-        try:
-            if hashable is not None and hashable in cache:
-                result = cache[hashable]
-            else:
-                result = fn(v)
-                if hashable is not None:
-                    cache[hashable] = result
-            if isinstance(result, BadCell):
-                raise result
-        except BadCell as e:
-            if hashable is not None:
-                cache[hashable] = e
-            bad[i] = str(e)
+        result = _attempt(fn, v)
+        if isinstance(result, BadCell):
+            bad[i] = str(result)
             result = None
         out.append(result)
     return out
 
 
 def _text_cell(v: Any) -> str:
+    if type(v) is str:  # most cells: what as_text makes of them, without its other checks
+        stripped = v.strip()
+        if stripped.upper() in ERROR_LITERALS:
+            raise BadCell(f"the cell holds {v}")
+        return stripped
     if isinstance(v, CellError) or (isinstance(v, str) and v.strip().upper() in ERROR_LITERALS):
         raise BadCell(f"the cell holds {getattr(v, 'text', v)}")
     return as_text(v)
