@@ -7,6 +7,8 @@ import gc
 from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config
+from followsync.core import diff as diff_mod
+from followsync.core.changes import RowRef
 from followsync.core.layout import demo_rows
 from followsync.inbox import wire
 from followsync.run_gc import read_objects_frozen
@@ -56,3 +58,17 @@ def test_overlapping_runs_unfreeze_when_the_last_leaves():
             pass
         assert gc.get_freeze_count() > 0  # the first is still running
     assert gc.get_freeze_count() == 0
+
+
+def test_a_no_op_run_finds_no_row_again(monkeypatch):
+    """How a row is found at write time (its RowRef) is made only for a row that is written."""
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)
+    made = []
+    monkeypatch.setattr(diff_mod, "RowRef", lambda **kw: made.append(kw) or RowRef(**kw))
+    result = sync.run(backend, Config(), NOW)
+    assert not result.changes and made == []
+    backend.grid[1][backend.grid[0].index("Next action")] = "typed over"  # one row to write again
+    result = sync.run(backend, Config(), NOW)
+    assert [ch.column for ch in result.changes.cells] == ["Next action"]
+    assert len(made) == 1
