@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -276,7 +277,7 @@ def _run(
             notes=notes,
             history=pass_.history,
             summary=pass_.summary,
-            calendar=ics.items_from(name or backend.location, pass_.tracker.frame, pass_.computed.cells, now),
+            calendar_of=partial(ics.items_from, name or backend.location, pass_.tracker.frame, pass_.computed.cells, now),
             name=name,
             inbox=step.findings.lines() if step.findings is not None else [],
             inbox_error=step.error,

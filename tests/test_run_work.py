@@ -11,6 +11,8 @@ from followsync.core import diff as diff_mod
 from followsync.core.changes import RowRef
 from followsync.core.layout import demo_rows
 from followsync.inbox import wire
+from followsync.outputs import calendar as ics
+from followsync.outputs import summary_sheet
 from followsync.run_gc import read_objects_frozen
 
 from .conftest import NOW, TODAY, grid_of
@@ -72,3 +74,25 @@ def test_a_no_op_run_finds_no_row_again(monkeypatch):
     result = sync.run(backend, Config(), NOW)
     assert [ch.column for ch in result.changes.cells] == ["Next action"]
     assert len(made) == 1
+
+
+def test_the_calendar_items_are_made_only_when_read(monkeypatch):
+    calls = []
+    items_from = ics.items_from
+    monkeypatch.setattr(ics, "items_from", lambda *a: calls.append(a) or items_from(*a))
+    result = sync.run(MemoryBackend(grid_of(demo_rows(TODAY))), Config(), NOW)
+    assert calls == []  # nothing wrote a calendar
+    items = result.calendar
+    assert items and result.calendar is items and len(calls) == 1
+    assert items == items_from(*calls[0])
+
+
+def test_the_summary_as_read_and_as_wanted_are_each_made_plain_once(monkeypatch):
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)  # writes the Summary worksheet
+    made_plain = []
+    plain_grid = summary_sheet.plain_grid
+    monkeypatch.setattr(summary_sheet, "plain_grid", lambda g: made_plain.append(g) or plain_grid(g))
+    result = sync.run(backend, Config(), NOW)
+    assert not result.changes.sheets  # the Summary as it was: not rewritten
+    assert len(made_plain) == 2

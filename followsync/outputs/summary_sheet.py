@@ -178,6 +178,9 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     for row in grid or []:
         values = []
         for v in row:
+            if type(v) is str or type(v) is int:  # most cells: already plain
+                values.append(v)
+                continue
             if isinstance(v, dt.datetime):
                 v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
             elif isinstance(v, dt.date):
@@ -195,7 +198,12 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
 
 def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
     """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
-    return [row for row in plain_grid(grid) if not (row and row[0] == "Updated")]
+    return _body_of(plain_grid(grid))
+
+
+def _body_of(plain: list[list[Any]]) -> list[list[Any]]:
+    """:func:`summary_body` of a grid that is plain already (plain_grid of it is itself)."""
+    return [row for row in plain if not (row and row[0] == "Updated")]
 
 
 def summary_update(summary: Summary, placement: Placement) -> SheetWrite | None:
@@ -212,7 +220,7 @@ def summary_update(summary: Summary, placement: Placement) -> SheetWrite | None:
     if not current:
         return write
     wanted = plain_grid([write.header, *write.rows])
-    if summary_body(current) == summary_body(wanted):
+    if _body_of(current) == _body_of(wanted):  # both plain already: not made plain again
         return None
     write.mode = "update"
     write.cells = changed_cells(current, wanted)
