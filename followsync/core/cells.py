@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .language import foreign_phrase
@@ -385,8 +386,11 @@ def normalize_header(text: Any) -> str:
     if text is None:
         return ""
     s = str(text).strip().lower()
-    s = re.sub(r"\(\s*optional\s*\)[\W_]*$", "", s)
-    return re.sub(r"[\W_]+", "", s)
+    return _NOT_LETTERS.sub("", _OPTIONAL.sub("", s))
+
+
+_OPTIONAL = re.compile(r"\(\s*optional\s*\)[\W_]*$")  # compiled once: a run normalizes every ID
+_NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def is_blank_cell(v: Any) -> bool:
@@ -613,7 +617,11 @@ _PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.
 
 
 def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
-    values = list(frame[key])
+    column = frame[key]
+    # A NumPy column's tolist gives what iterating it gives (its objects; Python scalars for
+    # numbers and bools), in C rather than an item call per value (issue 17).
+    numpy = isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufO"
+    values = column.tolist() if numpy else list(column)
     if _PLAIN.issuperset(map(type, values)):
         return values
     return [row[key] for row in frame[[key]].to_dict("records")]
