@@ -176,24 +176,34 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
     out = []
     for row in grid or []:
-        values = []
-        for v in row:
-            if type(v) is str or type(v) is int:  # most cells: already plain
-                values.append(v)
-                continue
-            if isinstance(v, dt.datetime):
-                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
-            elif isinstance(v, dt.date):
-                v = v.isoformat()
-            elif isinstance(v, float) and v == int(v):
-                v = int(v)
-            values.append("" if v is None else v)
+        # A row of text, ints and blanks (most rows) needs no conversion call per cell (issue 17).
+        kinds = set(map(type, row))
+        if kinds <= _PLAIN:
+            values = list(row)
+        elif kinds <= _PLAIN_OR_NONE:
+            values = ["" if v is None else v for v in row]
+        else:
+            values = [_plain(v) for v in row]
         while values and values[-1] == "":
             values.pop()
         out.append(values)
     while out and not out[-1]:
         out.pop()
     return out
+
+
+_PLAIN = frozenset({str, int})
+_PLAIN_OR_NONE = _PLAIN | {type(None)}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v == int(v):
+        return int(v)
+    return "" if v is None else v
 
 
 def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
