@@ -341,7 +341,7 @@ def _reminders(frame, out, today, facts, languages) -> list[str]:
     texts = {c: _text(frame, c).tolist() for c in cols}
     after_bounce = bounced(frame, "interviewer_email_bounced")
     for i, (rule, due, medium, status) in enumerate(
-        zip(out["rule"], out["due"], out["medium"], out["status"], strict=True)
+        zip(*(out[k].tolist() for k in ("rule", "due", "medium", "status")), strict=True)
     ):
         language = languages[i]
         if rule == 0 or rule in lang.REMINDERS[language]:
