@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .distinct import parse_distinct
 from .language import foreign_phrase
 from .typed_dates import parse_typed
 
@@ -455,58 +456,8 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
 
 def _parse_each(values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str]) -> list[Any]:
     """``fn`` of every value (None where it raised :class:`BadCell`, its message in ``bad``),
-    each distinct value parsed once, in the order they first come.
-
-    Cells are told apart by type and value (``1``, ``1.0`` and ``True`` are equal in Python but
-    not the same cell): a cell equal to an earlier one of its type gets that one's result. Done
-    with dicts and comprehensions rather than a Python step per cell (issue 17)."""
-    keys = _cell_keys(values)
-    try:
-        first = dict(zip(reversed(keys), reversed(values), strict=True))  # the first value of each key
-    except TypeError:  # an unhashable cell (none that a store reads): one at a time
-        return _parse_one_by_one(values, fn, bad)
-    results = {k: _attempt(fn, first[k]) for k in reversed(first)}
-    failed = {k: str(r) for k, r in results.items() if isinstance(r, BadCell)}
-    for k in failed:
-        results[k] = None
-    if failed:
-        bad.update((i, failed[k]) for i, k in enumerate(keys) if k in failed)
-    return list(map(results.__getitem__, keys))
-
-
-# Types whose values are never equal to a value of another of them: ints, floats and bools are
-# (1 == 1.0 == True), and so are datetimes and Timestamps, so at most one of those may join.
-_APART = frozenset({str, type(None)})
-_ALONE = frozenset({int, float, bool, dt.date, dt.datetime, dt.time, CellError})
-
-
-def _cell_keys(values: list[Any]) -> list[Any]:
-    """What each cell is cached by: the value itself where no two types of the column can be
-    equal (a column of text and blanks, with numbers or dates of one type), else (type, value);
-    a list or dict (not a dict key) by its repr."""
-    kinds = set(map(type, values)) - _APART
-    if not kinds or (len(kinds) == 1 and kinds <= _ALONE):
-        return values
-    return [(type(v), repr(v)) if isinstance(v, list | dict) else (type(v), v) for v in values]
-
-
-def _attempt(fn: Callable[[Any], Any], v: Any) -> Any:
-    """``fn(v)``, or the :class:`BadCell` it raised (returned, not raised)."""
-    try:
-        return fn(v)
-    except BadCell as e:
-        return e
-
-
-def _parse_one_by_one(values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str]) -> list[Any]:
-    out = []
-    for i, v in enumerate(values):
-        result = _attempt(fn, v)
-        if isinstance(result, BadCell):
-            bad[i] = str(result)
-            result = None
-        out.append(result)
-    return out
+    each distinct value parsed once (:func:`.distinct.parse_distinct`)."""
+    return parse_distinct(values, fn, bad, BadCell)
 
 
 def _text_cell(v: Any) -> str:
