@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from .outputs import summary as summary_mod
 from .outputs.results import Checked, Outcome, RunResult
 from .outputs.summary_sheet import TITLE as SUMMARY_TITLE
 from .outputs.summary_sheet import summary_update
+from .run_gc import read_objects_frozen
 
 log = logging.getLogger("followsync")
 
@@ -247,38 +249,39 @@ def _run(
     open_mailbox: Callable[[Any], Any] | None = None,
 ) -> RunResult:
     snapshot = backend.read(also=SUMMARY_READS)
-    tracker = read_tracker(snapshot, config)
-    step = InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
-    previous = run_stamp.load(backend)  # for the day of a Mark sent tick
-    pass_ = step.scan(lambda found: _compute(snapshot, tracker, config, now, sends or {}, found, previous), tracker)
-    changes, notes = pass_.changes, pass_.notes
-    if not force and not dry_run:
-        refuse_mass_rewrite(pass_.tracker, changes)
-    _log_cells(changes)
-    applied = None
-    if not dry_run and changes:
-        applied = backend.apply(changes, force=force)
-    if step.findings is not None and not dry_run:
-        step.findings.commit()  # the tracker is written: the mail read is now accounted for
-    if not dry_run:
-        run_stamp.save(backend, now, run_stamp.still_ticked(pass_.tracker))
-    return RunResult(
-        location=backend.location,
-        sheet=pass_.tracker.sheet,
-        rows=len(pass_.tracker.frame),
-        changes=changes,
-        applied=applied,
-        problems=pass_.computed.problems,
-        due=pass_.due,
-        dry_run=dry_run,
-        notes=notes,
-        history=pass_.history,
-        summary=pass_.summary,
-        calendar=ics.items_from(name or backend.location, pass_.tracker.frame, pass_.computed.cells, now),
-        name=name,
-        inbox=step.findings.lines() if step.findings is not None else [],
-        inbox_error=step.error,
-    )
+    with read_objects_frozen():  # the read lives all run: no full collection walks it again
+        tracker = read_tracker(snapshot, config)
+        step = InboxStep(config, now, dry_run, open_mailbox, inbox_state_dir(backend))
+        previous = run_stamp.load(backend)  # for the day of a Mark sent tick
+        pass_ = step.scan(lambda found: _compute(snapshot, tracker, config, now, sends or {}, found, previous), tracker)
+        changes, notes = pass_.changes, pass_.notes
+        if not force and not dry_run:
+            refuse_mass_rewrite(pass_.tracker, changes)
+        _log_cells(changes)
+        applied = None
+        if not dry_run and changes:
+            applied = backend.apply(changes, force=force)
+        if step.findings is not None and not dry_run:
+            step.findings.commit()  # the tracker is written: the mail read is now accounted for
+        if not dry_run:
+            run_stamp.save(backend, now, run_stamp.still_ticked(pass_.tracker))
+        return RunResult(
+            location=backend.location,
+            sheet=pass_.tracker.sheet,
+            rows=len(pass_.tracker.frame),
+            changes=changes,
+            applied=applied,
+            problems=pass_.computed.problems,
+            due=pass_.due,
+            dry_run=dry_run,
+            notes=notes,
+            history=pass_.history,
+            summary=pass_.summary,
+            calendar_of=partial(ics.items_from, name or backend.location, pass_.tracker.frame, pass_.computed.cells, now),
+            name=name,
+            inbox=step.findings.lines() if step.findings is not None else [],
+            inbox_error=step.error,
+        )
 
 
 @dataclass
@@ -333,7 +336,10 @@ def _compute(
     notes = computed.notes + accepted.notes + recorded.notes
     _refresh_summary(original, summary, changes, notes)
     due = digest(tracker, computed.cells)
-    drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due)
+    # The due drafts go only to the mailbox's Drafts folder: made only when the inbox step read
+    # the mail (findings) and appends drafts; without [inbox] nothing would read them (issue 17).
+    wants_drafts = findings is not None and config.inbox is not None and config.inbox.drafts
+    drafts = wire.due_drafts(tracker.frame, computed.plan, computed.cells, due) if wants_drafts else []
     return _Pass(tracker, computed, changes, history, notes, summary, due, drafts)
 
 

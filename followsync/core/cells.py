@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from .distinct import parse_distinct
 from .language import foreign_phrase
 from .typed_dates import parse_typed
 
@@ -385,8 +387,11 @@ def normalize_header(text: Any) -> str:
     if text is None:
         return ""
     s = str(text).strip().lower()
-    s = re.sub(r"\(\s*optional\s*\)[\W_]*$", "", s)
-    return re.sub(r"[\W_]+", "", s)
+    return _NOT_LETTERS.sub("", _OPTIONAL.sub("", s))
+
+
+_OPTIONAL = re.compile(r"\(\s*optional\s*\)[\W_]*$")  # compiled once: a run normalizes every ID
+_NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def is_blank_cell(v: Any) -> bool:
@@ -451,33 +456,16 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
 
 def _parse_each(values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str]) -> list[Any]:
     """``fn`` of every value (None where it raised :class:`BadCell`, its message in ``bad``),
-    each distinct value parsed once."""
-    cache: dict[Any, Any] = {}
-    out = []
-    for i, v in enumerate(values):
-        try:
-            hashable = (type(v), v) if not isinstance(v, list | dict) else (type(v), repr(v))
-        except TypeError:
-            hashable = None
-        try:
-            if hashable is not None and hashable in cache:
-                result = cache[hashable]
-            else:
-                result = fn(v)
-                if hashable is not None:
-                    cache[hashable] = result
-            if isinstance(result, BadCell):
-                raise result
-        except BadCell as e:
-            if hashable is not None:
-                cache[hashable] = e
-            bad[i] = str(e)
-            result = None
-        out.append(result)
-    return out
+    each distinct value parsed once (:func:`.distinct.parse_distinct`)."""
+    return parse_distinct(values, fn, bad, BadCell)
 
 
 def _text_cell(v: Any) -> str:
+    if type(v) is str:  # most cells: what as_text makes of them, without its other checks
+        stripped = v.strip()
+        if stripped.upper() in ERROR_LITERALS:
+            raise BadCell(f"the cell holds {v}")
+        return stripped
     if isinstance(v, CellError) or (isinstance(v, str) and v.strip().upper() in ERROR_LITERALS):
         raise BadCell(f"the cell holds {getattr(v, 'text', v)}")
     return as_text(v)
@@ -580,7 +568,11 @@ _PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.
 
 
 def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
-    values = list(frame[key])
+    column = frame[key]
+    # A NumPy column's tolist gives what iterating it gives (its objects; Python scalars for
+    # numbers and bools), in C rather than an item call per value (issue 17).
+    numpy = isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufO"
+    values = column.tolist() if numpy else list(column)
     if _PLAIN.issuperset(map(type, values)):
         return values
     return [row[key] for row in frame[[key]].to_dict("records")]

@@ -39,19 +39,28 @@ def _cell_value(column: str, value: Any) -> Any:
     return value
 
 
-def _row_refs(
-    ids: list[str | None], indexes: list[int], snapshot: Snapshot, positions: dict[str, int]
-) -> list[RowRef]:
-    """How each row is found again at write time: by ID, else by the fingerprint of its cells."""
-    return [
-        RowRef(
-            id=ident,
-            index=index,
-            fingerprint=() if ident else row_fingerprint(snapshot.grid[index], positions),
-            handle=snapshot.handles.get(index),
-        )
-        for ident, index in zip(ids, indexes, strict=True)
-    ]
+class _RowRefs:
+    """How each row is found again at write time: by ID, else by the fingerprint of its cells.
+    Made for a row when it is first written (issue 17: most rows of most runs are not), then
+    the same :class:`RowRef` for each of its writes."""
+
+    def __init__(
+        self, ids: list[str | None], indexes: list[int], snapshot: Snapshot, positions: dict[str, int]
+    ):
+        self._ids, self._indexes, self._snapshot, self._positions = ids, indexes, snapshot, positions
+        self._made: dict[int, RowRef] = {}
+
+    def __getitem__(self, i: int) -> RowRef:
+        ref = self._made.get(i)
+        if ref is None:
+            ident, index = self._ids[i], self._indexes[i]
+            ref = self._made[i] = RowRef(
+                id=ident,
+                index=index,
+                fingerprint=() if ident else row_fingerprint(self._snapshot.grid[index], self._positions),
+                handle=self._snapshot.handles.get(index),
+            )
+        return ref
 
 
 def diff(
@@ -75,10 +84,12 @@ def diff(
     grid = snapshot.grid
     indexes = frame["_index"].tolist()
     ids = [v or None for v in frame["id"].tolist()]
-    refs = _row_refs(ids, indexes, snapshot, positions)
+    refs = _RowRefs(ids, indexes, snapshot, positions)
     new_ids = computed["ID"].tolist()
     changes.cells.extend(
-        CellWrite(ref, "ID", new) for ref, ident, new in zip(refs, ids, new_ids, strict=True) if not ident
+        CellWrite(refs[i], "ID", new)
+        for i, (ident, new) in enumerate(zip(ids, new_ids, strict=True))
+        if not ident
     )
     # Column by column: the lists are plain Python, so a 20,000-row tracker diffs quickly.
     left_alone = [ident is not None and ident.lower() in skip for ident in ids]
@@ -88,32 +99,36 @@ def diff(
         current = frame[schema.BY_NAME[name].key].tolist()
         wanted = computed[name].tolist()
         pos = positions.get(name)
-        for ref, cur, new, alone in zip(refs, current, wanted, left_alone, strict=True):
+        for i, (cur, new, alone) in enumerate(zip(current, wanted, left_alone, strict=True)):
             if alone or cur is new or (type(cur) is str and type(new) is str and cur == new):
                 continue  # the same text (most cells, on most days): nothing to compare
+            if cur is None and (new is pd.NaT or (type(new) is str and new == "")):
+                continue  # blank as read and computed: what _comparable makes of both (None)
             if _comparable(name, cur) != _comparable(name, new):
-                row = grid[ref.index]
+                row = grid[indexes[i]]
                 was = row[pos] if pos is not None and pos < len(row) else None  # as read: see stale.py
-                changes.cells.append(CellWrite(ref, name, _cell_value(name, new), was))
+                changes.cells.append(CellWrite(refs[i], name, _cell_value(name, new), was))
                 if name not in positions and name not in changes.add_columns:
                     changes.add_columns.append(name)
     colours = computed["_colour"].tolist()
     names = computed["_colour_name"].tolist() if "_colour_name" in computed else [None] * len(colours)
     for name in schema.COLOUR_COLUMNS:
         pos = positions.get(name)
-        for ref, index, colour, cname, alone in zip(refs, indexes, colours, names, left_alone, strict=True):
+        for i, (index, colour, cname, alone) in enumerate(
+            zip(indexes, colours, names, left_alone, strict=True)
+        ):
             if alone:
                 continue
             current = snapshot.fills.get((index, pos)) if pos is not None else None
             if not _same_fill(current, colour, cname):
-                changes.fills.append(FillWrite(ref, name, colour, cname or None))
+                changes.fills.append(FillWrite(refs[i], name, colour, cname or None))
     return changes
 
 
 def _same_fill(current: str | None, colour: str | None, name: str | None) -> bool:
     """Whether a cell's fill as read (a ``#RRGGBB``, or a colour's name where the store keeps
     names) is the colour wanted."""
-    if (current or "").upper() == (colour or "").upper():
+    if current == colour or (current or "").upper() == (colour or "").upper():
         return True
     return bool(current and colour and name and current.casefold() == str(name).casefold())
 
@@ -129,7 +144,9 @@ def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
     # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
     # followsync's Next action is still there.
     states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
-    synced = sum(DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True))
+    synced = sum(
+        DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True)
+    )
     if len(frame) < 4 or synced < len(frame) / 2:
         return  # a new tracker, or too small to tell
     owned = [n for n in schema.OWNED_NAMES]

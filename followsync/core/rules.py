@@ -326,25 +326,35 @@ def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
 
 def _reminders(frame, out, today, facts, languages) -> list[str]:
     sentences = []
-    count, response = facts.count, facts.response
+    # Response on as a list (not a frame look-up per row), and each due day's urgency phrase
+    # made once: it depends only on the day, the language and today, fixed for this call.
+    count, response = facts.count, facts.response.tolist()
+    phrases: dict[tuple[pd.Timestamp, str], str] = {}
+
+    def urgency(due: pd.Timestamp, language: str) -> str:
+        phrase = phrases.get((due, language))
+        if phrase is None:
+            phrase = phrases[due, language] = urgency_phrase(due, today, language)
+        return phrase
+
     cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
     texts = {c: _text(frame, c).tolist() for c in cols}
     after_bounce = bounced(frame, "interviewer_email_bounced")
     for i, (rule, due, medium, status) in enumerate(
-        zip(out["rule"], out["due"], out["medium"], out["status"], strict=True)
+        zip(*(out[k].tolist() for k in ("rule", "due", "medium", "status")), strict=True)
     ):
         language = languages[i]
         if rule == 0 or rule in lang.REMINDERS[language]:
-            sentences.append(_reminder(language, rule, texts, i, due, today, status, count, response))
+            sentences.append(_reminder(language, rule, texts, i, due, urgency, status, count, response))
         elif rule == 11:
             key = f"bounced_{medium}" if after_bounce[i] and medium in ("phone", "other_contact") else medium
-            sentences.append(_reminder(language, key, texts, i, due, today, status, count, response))
+            sentences.append(_reminder(language, key, texts, i, due, urgency, status, count, response))
         else:
             sentences.append("")
     return sentences
 
 
-def _reminder(language, key, texts, i, due, today, status, count, response) -> str:
+def _reminder(language, key, texts, i, due, urgency, status, count, response) -> str:
     """One row's Reminder sentence in ``language``: ``key`` is the rule, or rule 11's medium."""
     words = lang.REMINDERS[language]
     if key == 0:
@@ -356,7 +366,7 @@ def _reminder(language, key, texts, i, due, today, status, count, response) -> s
     if language != ENGLISH and texts["interviewer"][i]:  # "Herrn Tom Becker", not "Mr. Tom Becker"
         who = lang.join_words([lang.named(p, language) for p in parse_people(who)], language) or who
     if key == 8:
-        when = _day(response.iloc[i], language)
+        when = _day(response[i], language)
         return words[8].format(company=company, when=when, status=status)
     if key == 13:
         return words[13].format(n=count[i])
@@ -367,7 +377,7 @@ def _reminder(language, key, texts, i, due, today, status, count, response) -> s
         phone=texts["interviewer_phone"][i],
         other=texts["other_contact"][i],
     )
-    sentence = words["sentence"].format(urgency=urgency_phrase(due, today, language), what=what)
+    sentence = words["sentence"].format(urgency=urgency(due, language), what=what)
     return lang.french_spacing(sentence) if language == "fr" else sentence
 
 
@@ -392,6 +402,7 @@ def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tupl
     latest = today_of(now) + pd.Timedelta(days=1)
     problems: list[Problem] = []
     out = frame
+    ids, rows = frame["id"].tolist(), frame["_row"].tolist()
     for key, column in PAST_DATES.items():
         if key not in frame:
             continue
@@ -401,12 +412,12 @@ def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tupl
             continue
         if out is frame:
             out = frame.copy()
-        for i in np.flatnonzero(late | early):
-            when = day.iloc[i].date().isoformat()
+        wrong = np.flatnonzero(late | early)
+        # The cells' days at once: a look-up into the frame per cell cost more (issue 17).
+        for i, on in zip(wrong.tolist(), day.iloc[wrong].tolist(), strict=True):
             why = "is after tomorrow" if late[i] else f"is before {EARLIEST.year}"
-            ident = frame["id"].iloc[i] or None
             fix = "put the date it happened (a typo in the year?)"
-            problems.append(Problem(sheet, int(frame["_row"].iloc[i]), column, f"{when} {why}", fix, ident))
+            problems.append(Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None))
         out.loc[late | early, key] = pd.NaT
         out[f"{key}_bad"] = _bad(frame, key) | late | early
     return out, problems

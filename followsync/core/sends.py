@@ -341,12 +341,15 @@ def _rows_to_record(
     a row whose ID is on another row too (a copied row) is left alone, tick and all, until the
     person fixes the ID (the Problem of ``compute.repeated_ids`` says so): its writes could not
     find their row, so it would be recorded again on every run."""
-    frame = tracker.frame
+    ids = [(v or "").lower() for v in tracker.frame["id"].tolist()]
+    counts = Counter(ids)
     found = set()
     todo = []
-    counts = Counter((v or "").lower() for v in frame["id"])
-    for i in range(len(frame)):
-        ident = (frame["id"].iat[i] or "").lower()
+    # Only the ticked rows and those ``wanted`` names can be recorded: a quiet day has none
+    # (issue 17), so the rows are not walked one by one. In row order, as the rows are.
+    named = [i for i, ident in enumerate(ids) if ident and ident in wanted] if wanted else []
+    for i in sorted({*np.flatnonzero(marked).tolist(), *named}):
+        ident = ids[i]
         if marked[i] and ident and counts[ident] > 1 and ident not in wanted:
             continue
         if marked[i] or (ident and ident in wanted):

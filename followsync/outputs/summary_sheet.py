@@ -176,15 +176,14 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     """A grid as comparable plain values: dates as ISO text, whole floats as ints, no trailing blanks."""
     out = []
     for row in grid or []:
-        values = []
-        for v in row:
-            if isinstance(v, dt.datetime):
-                v = v.date().isoformat() if v.time() == dt.time() else v.isoformat()
-            elif isinstance(v, dt.date):
-                v = v.isoformat()
-            elif isinstance(v, float) and v == int(v):
-                v = int(v)
-            values.append("" if v is None else v)
+        # A row of text, ints and blanks (most rows) needs no conversion call per cell (issue 17).
+        kinds = set(map(type, row))
+        if kinds <= _PLAIN:
+            values = list(row)
+        elif kinds <= _PLAIN_OR_NONE:
+            values = ["" if v is None else v for v in row]
+        else:
+            values = [_plain(v) for v in row]
         while values and values[-1] == "":
             values.pop()
         out.append(values)
@@ -193,9 +192,28 @@ def plain_grid(grid: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
+_PLAIN = frozenset({str, int})
+_PLAIN_OR_NONE = _PLAIN | {type(None)}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v == int(v):
+        return int(v)
+    return "" if v is None else v
+
+
 def summary_body(grid: list[list[Any]]) -> list[list[Any]]:
     """The Summary without its "Updated" line, so a day passing alone rewrites nothing."""
-    return [row for row in plain_grid(grid) if not (row and row[0] == "Updated")]
+    return _body_of(plain_grid(grid))
+
+
+def _body_of(plain: list[list[Any]]) -> list[list[Any]]:
+    """:func:`summary_body` of a grid that is plain already (plain_grid of it is itself)."""
+    return [row for row in plain if not (row and row[0] == "Updated")]
 
 
 def summary_update(summary: Summary, placement: Placement) -> SheetWrite | None:
@@ -212,7 +230,7 @@ def summary_update(summary: Summary, placement: Placement) -> SheetWrite | None:
     if not current:
         return write
     wanted = plain_grid([write.header, *write.rows])
-    if summary_body(current) == summary_body(wanted):
+    if _body_of(current) == _body_of(wanted):  # both plain already: not made plain again
         return None
     write.mode = "update"
     write.cells = changed_cells(current, wanted)
