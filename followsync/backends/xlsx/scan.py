@@ -43,17 +43,19 @@ class SheetScan:
     Rows and columns are 1-based here, as in the file. ``grid`` is 0-based (``grid[0]`` is
     row 1) with trailing blank rows dropped, as :class:`~followsync.backends.base.Snapshot`
     wants it; a formula's place holds its saved result.
+
+    Where each cell sits is not noted by the scan (a million offsets at 50,000 rows, issue 17):
+    :meth:`cells_in` finds a row's cells again in its bytes when a write needs them.
     """
 
-    data: bytes
+    part: bytes | None = field(repr=False)  # the part's bytes, while kept: see data
     prefix: str  # "" or "x:": how the part names the spreadsheet namespace
     grid: list[list[Any]]
     # Elements are noted as (offset of the start tag, offset of the end tag), with -1 for the
     # end of an empty element ("<row/>"); element_span gives their whole extent.
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
-    #: row -> [(column, offset of "<c", offset of its end event, style), ...] in file order;
-    #: see cell_span for where the cell ends
-    cells: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    #: row -> [column, style, column, style, ...] of its cells, in file order (no tuple per cell)
+    cell_styles: dict[int, list[int]] = field(default_factory=dict)
     row_styles: dict[int, int] = field(default_factory=dict)  # rows with customFormat="1"
     col_styles: list[tuple[int, int, int]] = field(default_factory=list)  # (min, max, style)
     merges: list[str] = field(default_factory=list)
@@ -63,9 +65,55 @@ class SheetScan:
     max_row: int = 0  # the last row and column holding any cell, even an empty styled one
     max_col: int = 0
     implicit: bool = False  # a row or cell without its reference: positions are implied
+    #: a cell outside the row element of its number, or a row number twice: a row's cells are
+    #: then found by reading the whole part again, not just that row's bytes
+    irregular: bool = False
     formulas: int = 0  # how many cells hold a formula
     last_row_element: int = 0  # the highest <row r>, with cells or not
     unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a saved result
+    reload: Callable[[], bytes] | None = field(default=None, repr=False)
+    _located: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict, repr=False)
+    _everywhere: dict[int, list[tuple[int, int, int, int]]] | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        """The part's bytes: kept from the scan, or read again (``reload``) once released."""
+        if self.part is None:
+            assert self.reload is not None, "a released scan knows how to read its part again"
+            self.part = self.reload()
+        return self.part
+
+    def release(self, reload: Callable[[], bytes]) -> None:
+        """Let go of the part's bytes (97 MB at 50,000 rows), read again by ``reload`` when a
+        write needs them. ``reload`` must give the very bytes scanned (the same zip's part):
+        every offset noted here points into them."""
+        self.part, self.reload = None, reload
+
+    def cells_in(self, row: int) -> list[tuple[int, int, int, int]]:
+        """Row ``row``'s cells as (column, offset of "<c", offset of its end event, style), in
+        file order (see cell_span for where a cell ends): found again in the row's bytes."""
+        if row not in self.cell_styles:
+            return []
+        found = self._located.get(row)
+        if found is None:
+            found = self._located[row] = self._locate(row)
+        return found
+
+    def _locate(self, row: int) -> list[tuple[int, int, int, int]]:
+        if self.irregular or self.implicit or row not in self.rows:
+            if self._everywhere is None:  # the whole part, read again: right for any shape
+                self._everywhere = cell_positions(self.data, 0, len(self.data), self.prefix)
+            found = self._everywhere.get(row, [])
+        else:
+            start, end = self.rows[row]
+            if end == -1:
+                found = []
+            else:
+                found = cell_positions(self.data, start, self.data.index(b">", end) + 1, self.prefix).get(row, [])
+        # The scan saw these cells: found again, they are the same ones (or the write is not spliced).
+        if [x for col, _, _, style in found for x in (col, style)] != self.cell_styles[row]:
+            raise Unusual(f"row {row}'s cells are not where the scan saw them")
+        return found
 
     def cell_span(self, start: int, event: int) -> tuple[int, int]:
         """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
@@ -74,18 +122,17 @@ class SheetScan:
         empty element's end event the offset just past it, a full one's the offset of "</c".
         """
         tag = f"</{self.prefix}c".encode()
-        if (
-            self.data.startswith(tag, event)
-            and self.data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS
-        ):
-            return start, self.data.index(b">", event) + 1
+        data = self.data
+        if data.startswith(tag, event) and data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS:
+            return start, data.index(b">", event) + 1
         return start, event
 
     def style_at(self, row: int, col: int) -> int | None:
         """The style of the cell at (row, col), or None when there is no such cell."""
-        for c, _, _, s in self.cells.get(row, ()):
-            if c == col:
-                return s
+        pairs = self.cell_styles.get(row, ())
+        for i in range(0, len(pairs), 2):
+            if pairs[i] == col:
+                return pairs[i + 1]
         return None
 
     def inherited_style(self, row: int, col: int) -> int:
@@ -96,6 +143,43 @@ class SheetScan:
             if lo <= col <= hi:
                 return s
         return 0
+
+
+def cell_positions(data: bytes, start: int, end: int, prefix: str) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Row -> its cells in data[start:end] (one row element, or the whole part) as
+    (column, offset of "<c", offset of its end event, style): expat's offsets, as the scan's
+    handlers note them, and rows and columns placed as _Scanner.place does."""
+    parser = expat.ParserCreate()
+    cell, row_name = prefix + "c", prefix + "row"
+    out: dict[int, list[tuple[int, int, int, int]]] = {}
+    row = col = at = 0  # the row element's number, the last cell's column, the open cell's "<c"
+    cell_attrs: dict[str, str] = {}
+
+    def begin(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, at, cell_attrs
+        if name == row_name:
+            r = attrs.get("r")
+            row, col = (int(r) if r else row + 1), 0
+        elif name == cell:
+            at, cell_attrs = start + parser.CurrentByteIndex, attrs
+
+    def finish(name: str) -> None:
+        nonlocal col
+        if name != cell:
+            return
+        ref, r, col = cell_attrs.get("r"), row, col + 1
+        if ref:
+            letters = ref.rstrip("0123456789")
+            r, col = int(ref[len(letters) :]), column_index_from_string(letters)
+        s = cell_attrs.get("s")
+        out.setdefault(r, []).append((col, at, start + parser.CurrentByteIndex, int(s) if s else 0))
+
+    parser.StartElementHandler, parser.EndElementHandler = begin, finish
+    try:
+        parser.Parse(memoryview(data)[start:end], True)
+    except (expat.ExpatError, ValueError) as e:
+        raise Unusual(f"the cells of the worksheet could not be found again ({e})") from e
+    return out
 
 
 def scan_sheet(
@@ -120,7 +204,7 @@ def scan_sheet(
         raise Unusual(f"a cell could not be read ({e})") from e
     scan = scanner.scan
     scan.rows = scanner.row_spans
-    scan.cells = scanner.cell_spans
+    scan.cell_styles = scanner.cell_styles
     rows = scanner.values
     if rows:
         scan.grid = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
@@ -151,7 +235,7 @@ class _Scanner:
         parser.EndElementHandler = self.end
         self.values: dict[int, list[Any]] = {}  # row -> its values, as far as the last one
         self.row_spans: dict[int, tuple[int, int]] = {}
-        self.cell_spans: dict[int, list[tuple[int, int, int, int]]] = {}
+        self.cell_styles: dict[int, list[int]] = {}  # row -> [column, style, ...]
         self.scan = SheetScan(data, "", [])
         self.shared_formulae: dict[str, Translator] = {}
         self.columns: dict[str, int] = {}  # "AB" -> 28, as met
@@ -207,7 +291,6 @@ class _Scanner:
         state, parser = self.state, self.parser
         if local == "c":
             state.clear()
-            state["start"] = parser.CurrentByteIndex
             state["attrs"] = attrs
             return
         if local == "v" or local == "f":
@@ -235,6 +318,8 @@ class _Scanner:
         else:
             self.row += 1
             scan.implicit = True
+        if self.row in self.row_spans:
+            scan.irregular = True  # a row number twice: its cells are in two places
         self.col = 0
         self.row_start = self.parser.CurrentByteIndex if at is None else at
         if self.row > scan.last_row_element:
@@ -263,7 +348,7 @@ class _Scanner:
             return
         state, parser, scan = self.state, self.parser, self.scan
         if local == "c":
-            self.cell_end(parser.CurrentByteIndex)
+            self.cell_end()
         elif local == "v" or local == "f":
             parser.CharacterDataHandler = None
             state[local + "text"] = "".join(self.texts)
@@ -288,17 +373,19 @@ class _Scanner:
         after = data[offset + len(tag) : offset + len(tag) + 1]
         return offset if data.startswith(tag, offset) and after in _TAG_ENDS else -1
 
-    def cell_end(self, offset: int) -> None:
+    def cell_end(self) -> None:
         attrs = self.state["attrs"]
         ref = attrs.get("r")
         row, col = self.place(ref)
         s = attrs.get("s")
         style = int(s) if s else 0
-        spans = self.cell_spans.get(row)
-        if spans is None:
-            spans = self.cell_spans[row] = []
-        spans.append((col, self.state["start"], offset, style))
+        pairs = self.cell_styles.get(row)
+        if pairs is None:
+            pairs = self.cell_styles[row] = []
+        pairs += (col, style)
         scan = self.scan
+        if row != self.row:
+            scan.irregular = True  # a cell outside the row element of its number
         if row > scan.max_row:
             scan.max_row = row
         if col > scan.max_col:
@@ -408,7 +495,7 @@ def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
         return False
     start, end, chars = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
     parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
-    parser.Parse(data[inner_start:inner_end], False)  # well-formed, in UTF-8, every character allowed
+    parser.Parse(memoryview(data)[inner_start:inner_end], False)  # well-formed, in UTF-8, every character allowed
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     parser.Parse(data[inner_end:], True)
     return True
@@ -418,14 +505,14 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
     """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
     The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
     patterns = _quick_patterns(prefix)
-    usual_match, close_len = patterns[4].match, patterns[3]
-    values, cell_spans = scanner.values, scanner.cell_spans
+    usual_match = patterns[4].match
+    values, cell_styles = scanner.values, scanner.cell_styles
     columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
     styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
     dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
     # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
     row_digits, row, in_row = b"", 0, False
-    row_cells: list[Any] = []
+    row_cells: list[int] = []  # the row's [column, style, ...]
     row_values: list[Any] = []
     max_row = max_col = last_col = 0
     try:
@@ -443,17 +530,18 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
             letters, digits, s, k, v, t = m.groups()
             if digits != row_digits:
                 row_digits, row = digits, int(digits)
-                row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
+                if row != scanner.row:
+                    scanner.scan.irregular = True  # a cell outside the row element of its number
+                row_cells = cell_styles.get(row) or cell_styles.setdefault(row, [])
                 row_values = values.get(row) or []
                 max_row = row if row > max_row else max_row
             last_col = col = columns.get(letters) or _interned(columns, letters, _column_number)
             style = styles.get(s)
             if style is None:
                 style = styles[s] = int(s)
-            end = m.end()
-            row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
+            row_cells += (col, style)
             max_col = col if col > max_col else max_col
-            kind, pos = kinds.get(k) or _interned(kinds, k, bytes.decode), end
+            kind, pos = kinds.get(k) or _interned(kinds, k, bytes.decode), m.end()
             if kind == "s" and v:
                 value: Any = strings[int(v)]
             elif kind == "n" and v and b"&" not in v and b"\r" not in v:
@@ -509,24 +597,20 @@ def _other_shape(
     """One step at ``pos`` through the handlers' own steps: a cell of another shape, a row's end
     or a row's start. The position after it and whether a row is still open; None at a shape
     not taken."""
-    cell_rx, row_rx, row_end, close_len, _ = patterns
+    cell_rx, row_rx, row_end, _, _ = patterns
     state, cell_end = scanner.state, scanner.cell_end
     if in_row:
         m = cell_rx.match(data, pos, stop)
         if m is not None:
             state.clear()
-            state["start"] = pos
             state["attrs"] = {k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}
             v, t = m.group(2), m.group(3)
             if v is not None:  # <c ...><v>...</v></c>
                 state["v"] = True
                 state["vtext"] = xml_text(v)
-                cell_end(m.end() - close_len)
             elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
                 state["is"] = ["" if t is None else xml_text(t)]
-                cell_end(m.end() - close_len)
-            else:  # <c .../>: expat's end event is just past it
-                cell_end(m.end())
+            cell_end()  # else <c .../>
             return m.end(), True
         if not data.startswith(row_end, pos):
             return None

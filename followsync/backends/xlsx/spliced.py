@@ -115,13 +115,18 @@ class SplicedBook:
 
     def scan_of(self, title: str) -> SheetScan:
         if title not in self._scans:
-            self._scans[title] = scan_sheet(
-                self.read(self.parts[title]),
+            part = self.parts[title]
+            scan = scan_sheet(
+                self.read(part),
                 shared_strings=self.shared_strings,
                 date_styles=self.date_styles,
                 timedelta_styles=self.timedelta_styles,
                 epoch=self.epoch,
             )
+            # A day that writes nothing needs none of the part's bytes after the scan; a write
+            # reads them again from the same zip bytes (self.data), so its offsets still hold.
+            scan.release(lambda: self.read(part))
+            self._scans[title] = scan
         return self._scans[title]
 
     def styles(self) -> StyleBook:
