@@ -541,9 +541,14 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
                 style = styles[s] = int(s)
             row_cells += (col, style)
             max_col = col if col > max_col else max_col
-            kind, pos = kinds.get(k) or _interned(kinds, k, bytes.decode), m.end()
-            if kind == "s" and v:
-                value: Any = strings[int(v)]
+            pos = m.end()
+            if v is None and t is None:
+                continue  # an empty (styled) cell: nothing to put in the grid
+            kind = kinds.get(k) or _interned(kinds, k, bytes.decode)
+            if kind == "inlineStr" and t is not None and b"&" not in t and b"\r" not in t:
+                value: Any = t.decode("utf-8")  # most of a tracker's text; see _other_value
+            elif kind == "s" and v:
+                value = strings[int(v)]
             elif kind == "n" and v and b"&" not in v and b"\r" not in v:
                 value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
                 if style in dates:
