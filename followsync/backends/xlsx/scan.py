@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
@@ -34,6 +34,9 @@ def no_result(formula: str) -> CellError:
 
 
 # ---------------------------------------------------------------------- scanning
+
+#: where a cell is: (column, offset of "<c", offset of its end event, style); see SheetScan.cell_span
+Position = tuple[int, int, int, int]
 
 
 @dataclass
@@ -71,25 +74,21 @@ class SheetScan:
     formulas: int = 0  # how many cells hold a formula
     last_row_element: int = 0  # the highest <row r>, with cells or not
     unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a saved result
-    reload: Callable[[], bytes] | None = field(default=None, repr=False)
-    _located: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict, repr=False)
-    _everywhere: dict[int, list[tuple[int, int, int, int]]] | None = field(default=None, repr=False)
+    # How to read the part again, and what was found in it again: not what the scan read.
+    reload: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+    _located: dict[int, list[Position]] = field(default_factory=dict, repr=False, compare=False)
+    _everywhere: dict[int, list[Position]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def data(self) -> bytes:
-        """The part's bytes: kept from the scan, or read again (``reload``) once released."""
+        """The part's bytes, read again (``reload``, the very bytes scanned) when a write needs
+        them: the scan keeps none of them (97 MB at 50,000 rows)."""
         if self.part is None:
             assert self.reload is not None, "a released scan knows how to read its part again"
             self.part = self.reload()
         return self.part
 
-    def release(self, reload: Callable[[], bytes]) -> None:
-        """Let go of the part's bytes (97 MB at 50,000 rows), read again by ``reload`` when a
-        write needs them. ``reload`` must give the very bytes scanned (the same zip's part):
-        every offset noted here points into them."""
-        self.part, self.reload = None, reload
-
-    def cells_in(self, row: int) -> list[tuple[int, int, int, int]]:
+    def cells_in(self, row: int) -> list[Position]:
         """Row ``row``'s cells as (column, offset of "<c", offset of its end event, style), in
         file order (see cell_span for where a cell ends): found again in the row's bytes."""
         if row not in self.cell_styles:
@@ -99,7 +98,7 @@ class SheetScan:
             found = self._located[row] = self._locate(row)
         return found
 
-    def _locate(self, row: int) -> list[tuple[int, int, int, int]]:
+    def _locate(self, row: int) -> list[Position]:
         if self.irregular or self.implicit or row not in self.rows:
             if self._everywhere is None:  # the whole part, read again: right for any shape
                 self._everywhere = cell_positions(self.data, 0, len(self.data), self.prefix)
@@ -109,7 +108,8 @@ class SheetScan:
             if end == -1:
                 found = []
             else:
-                found = cell_positions(self.data, start, self.data.index(b">", end) + 1, self.prefix).get(row, [])
+                end = self.data.index(b">", end) + 1
+                found = cell_positions(self.data, start, end, self.prefix).get(row, [])
         # The scan saw these cells: found again, they are the same ones (or the write is not spliced).
         if [x for col, _, _, style in found for x in (col, style)] != self.cell_styles[row]:
             raise Unusual(f"row {row}'s cells are not where the scan saw them")
@@ -145,13 +145,13 @@ class SheetScan:
         return 0
 
 
-def cell_positions(data: bytes, start: int, end: int, prefix: str) -> dict[int, list[tuple[int, int, int, int]]]:
+def cell_positions(data: bytes, start: int, end: int, prefix: str) -> dict[int, list[Position]]:
     """Row -> its cells in data[start:end] (one row element, or the whole part) as
     (column, offset of "<c", offset of its end event, style): expat's offsets, as the scan's
     handlers note them, and rows and columns placed as _Scanner.place does."""
     parser = expat.ParserCreate()
     cell, row_name = prefix + "c", prefix + "row"
-    out: dict[int, list[tuple[int, int, int, int]]] = {}
+    out: dict[int, list[Position]] = {}
     row = col = at = 0  # the row element's number, the last cell's column, the open cell's "<c"
     cell_attrs: dict[str, str] = {}
 
@@ -191,18 +191,44 @@ def scan_sheet(
     epoch: dt.datetime,
 ) -> SheetScan:
     """Read a worksheet part: every value as openpyxl would give it, and where things are."""
-    check_utf8(data)
-    args = (data, shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
-    scanner = _Scanner(*args)
+    scan = scan_chunks(
+        iter((data,)),
+        lambda: data,
+        shared_strings=shared_strings,
+        date_styles=date_styles,
+        timedelta_styles=timedelta_styles,
+        epoch=epoch,
+    )
+    scan.part = data
+    return scan
+
+
+def scan_chunks(
+    chunks: Iterator[bytes],
+    reload: Callable[[], bytes],
+    *,
+    shared_strings: list[str],
+    date_styles: Iterable[int] = (),
+    timedelta_styles: Iterable[int] = (),
+    epoch: dt.datetime,
+) -> SheetScan:
+    """:func:`scan_sheet` of a part read piece by piece (a zip member as it is inflated): the
+    quick pass never holds the whole part (97 MB at 50,000 rows, issue 17). ``reload`` gives
+    the whole part, for the handlers' pass and for writes (the scan keeps none of it)."""
+    args = (shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
+    scanner = _Scanner(b"", *args)
     try:
-        if not _scan_quickly(scanner, data):
-            scanner = _Scanner(*args)  # something the quick pass does not take: expat's handlers read all
+        if not _scan_quickly(scanner, chunks):
+            data = reload()  # something the quick pass does not take: expat's handlers read all
+            check_utf8(data)
+            scanner = _Scanner(data, *args)
             scanner.parser.Parse(data, True)
     except expat.ExpatError as e:
         raise Unusual(f"the worksheet's XML is broken ({e})") from e
     except (ValueError, IndexError, KeyError, OverflowError) as e:
         raise Unusual(f"a cell could not be read ({e})") from e
     scan = scanner.scan
+    scan.part, scan.reload = None, reload
     scan.rows = scanner.row_spans
     scan.cell_styles = scanner.cell_styles
     rows = scanner.values
@@ -226,7 +252,8 @@ class _Scanner:
         durations: frozenset[int],
         epoch: dt.datetime,
     ):
-        self.data = data
+        # The bytes being parsed and their offset in the part: the whole part, or one piece of it.
+        self.window = (data, 0)
         self.shared_strings = shared_strings
         self.dates, self.durations, self.epoch = dates, durations, epoch
         self.parser = parser = expat.ParserCreate()
@@ -236,7 +263,7 @@ class _Scanner:
         self.values: dict[int, list[Any]] = {}  # row -> its values, as far as the last one
         self.row_spans: dict[int, tuple[int, int]] = {}
         self.cell_styles: dict[int, list[int]] = {}  # row -> [column, style, ...]
-        self.scan = SheetScan(data, "", [])
+        self.scan = SheetScan(data or None, "", [])
         self.shared_formulae: dict[str, Translator] = {}
         self.columns: dict[str, int] = {}  # "AB" -> 28, as met
         # The state of the cell being read.
@@ -369,9 +396,10 @@ class _Scanner:
     def closing(self, offset: int, local: str) -> int:
         # expat gives an empty element's end event the offset just past it, and a full
         # element's the offset of its end tag: only the bytes there tell the two apart.
-        tag, data = self.end_tags[local], self.data
-        after = data[offset + len(tag) : offset + len(tag) + 1]
-        return offset if data.startswith(tag, offset) and after in _TAG_ENDS else -1
+        tag, (data, base) = self.end_tags[local], self.window
+        at = offset - base
+        after = data[at + len(tag) : at + len(tag) + 1]
+        return offset if at >= 0 and data.startswith(tag, at) and after in _TAG_ENDS else -1
 
     def cell_end(self) -> None:
         attrs = self.state["attrs"]
@@ -475,34 +503,69 @@ def _quick_patterns(
 _ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
 
 
-def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
-    """Scan ``data`` with the quick pass over its cells; False when the part is not one it takes."""
-    if b"<!" in data or data.count(b"<?") > 1:
-        return False  # comments, CDATA, a DOCTYPE, processing instructions: expat's handlers
-    m = re.search(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>", data)
+_SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>")
+
+
+def _scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
+    """Scan the part, given piece by piece, with the quick pass over its cells; False when the
+    part is not one it takes. The handlers read what comes before and after <sheetData>; its
+    rows go to the quick pass a run of whole rows at a time, and to expat without handlers, so
+    a file expat refuses is still refused."""
+    buf, m = b"", None
+    for chunk in chunks:  # the head: up to the cells
+        buf += chunk
+        m = _SHEET_DATA.search(buf)
+        if m is not None:
+            break
     if m is None:
         return False
-    inner_start = m.end()
-    inner_end = data.find(b"</" + m.group(1) + b"sheetData>", inner_start)
-    if inner_end < 0:
-        return False
+    check_utf8(buf)
+    head, buf, base = buf[: m.end()], buf[m.end() :], m.end()
+    pis = head.count(b"<?")
+    if b"<!" in head or pis > 1:
+        return False  # comments, CDATA, a DOCTYPE, processing instructions: expat's handlers
     parser = scanner.parser
-    parser.Parse(data[:inner_start], False)  # the handlers read what comes before the cells
+    scanner.window = (head, 0)
+    parser.Parse(head, False)  # the handlers read what comes before the cells
     prefix = m.group(1).decode()
     if scanner.scan.prefix != prefix or scanner.scan.sheet_data is None:
         return False
-    if not _quick_cells(scanner, data, inner_start, inner_end, prefix):
-        return False
-    start, end, chars = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
+    handlers = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
     parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
-    parser.Parse(memoryview(data)[inner_start:inner_end], False)  # well-formed, in UTF-8, every character allowed
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
-    parser.Parse(data[inner_end:], True)
+    end_tag, row_end = b"</" + m.group(1) + b"sheetData>", b"</" + m.group(1) + b"row>"
+    while True:
+        stop = buf.find(end_tag)
+        if stop >= 0:
+            cut = stop  # the last rows
+        else:
+            last = buf.rfind(row_end)  # a row never spans two pieces
+            cut = last + len(row_end) if last >= 0 else 0
+        if cut:  # whole rows: buf[:cut]
+            pis += buf.count(b"<?", 0, cut)
+            if buf.find(b"<!", 0, cut) >= 0 or pis > 1:
+                return False
+            if not _quick_cells(scanner, buf, 0, cut, prefix, base):
+                return False
+            parser.Parse(memoryview(buf)[:cut], False)  # well-formed, in UTF-8, every character allowed
+            buf, base = buf[cut:], base + cut
+        if stop >= 0:
+            break
+        more = next(chunks, None)
+        if more is None:
+            return False  # <sheetData> without its end: expat's handlers say so
+        buf += more
+    tail = buf + b"".join(chunks)
+    if b"<!" in tail or pis + tail.count(b"<?") > 1:
+        return False
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = handlers
+    scanner.window = (tail, base)
+    parser.Parse(tail, True)
     return True
 
 
-def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str) -> bool:
+def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str, base: int = 0) -> bool:
     """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
+    ``data`` is a piece of the part that starts at offset ``base`` in it.
     The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
     patterns = _quick_patterns(prefix)
     usual_match = patterns[4].match
@@ -520,7 +583,7 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
             m = usual_match(data, pos, stop) if in_row else None
             if m is None:  # any other shape: through the handlers' own steps
                 scanner.col, row_digits = last_col, b""
-                step = _other_shape(scanner, data, pos, stop, in_row, patterns)
+                step = _other_shape(scanner, data, pos, stop, in_row, patterns, base)
                 if step is None:
                     return False
                 pos, in_row = step
@@ -597,7 +660,7 @@ def _other_value(kind: str, v: bytes | None, t: bytes | None, style: int, scanne
 
 
 def _other_shape(
-    scanner: _Scanner, data: bytes, pos: int, stop: int, in_row: bool, patterns: tuple
+    scanner: _Scanner, data: bytes, pos: int, stop: int, in_row: bool, patterns: tuple, base: int
 ) -> tuple[int, bool] | None:
     """One step at ``pos`` through the handlers' own steps: a cell of another shape, a row's end
     or a row's start. The position after it and whether a row is still open; None at a shape
@@ -619,12 +682,12 @@ def _other_shape(
             return m.end(), True
         if not data.startswith(row_end, pos):
             return None
-        scanner.row_spans[scanner.row] = (scanner.row_start, pos)
+        scanner.row_spans[scanner.row] = (scanner.row_start, base + pos)
         return pos + len(row_end), False
     m = row_rx.match(data, pos, stop)
     if m is None:
         return None
-    scanner.start_row({k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}, at=pos)
+    scanner.start_row({k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}, at=base + pos)
     if m.group(2):  # <row .../>
         scanner.row_spans[scanner.row] = (scanner.row_start, -1)
         return m.end(), False

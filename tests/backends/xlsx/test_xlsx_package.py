@@ -264,7 +264,8 @@ def test_the_quick_pass_reads_what_the_handlers_read(rows, prefixed, empty_rows,
     if handlers.values:
         slow.grid = [handlers.values.get(r) or [] for r in range(1, max(handlers.values) + 1)]
     for f in dataclasses.fields(quick):
-        assert getattr(quick, f.name) == getattr(slow, f.name), f.name
+        if f.compare:  # not the loader of the part's bytes, nor what was found in them again
+            assert getattr(quick, f.name) == getattr(slow, f.name), f.name
     # Where the cells are, found again in one row's bytes when a write asks: expat's offsets
     # in the whole part, each span one whole cell element.
     everywhere = scan.cell_positions(data, 0, len(data), quick.prefix)
