@@ -515,10 +515,11 @@ def _quick_patterns(
     )  # fmt: skip
     row = re.compile(rb"<" + p + rb"row" + attrs + rb"(/?)>")
     row_end = b"</" + prefix.encode() + b"row>"
-    # The shape of nearly every cell, read without a dict of its attributes: r, s and t in this order.
+    # The shape of nearly every cell, read without a dict of its attributes: r, s and t in this
+    # order; an empty cell ends "/>" or, as openpyxl writes it, " />".
     usual = re.compile(
         rb'<' + p + rb'c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-        + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        + rb"(?: ?/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
         + rb'|<' + p + rb'is><' + p + rb't(?: xml:space="preserve")?>([^<]*)</' + p + rb"t></" + p + rb"is>)</"
         + p + rb"c>)"
     )  # fmt: skip

@@ -198,6 +198,7 @@ _cell_shapes = st.sampled_from(
         '<c r="{ref}" s="1"><v>42</v></c>',
         '<c r="{ref}"><v>3.5E2</v></c>',
         '<c r="{ref}" s="2"/>',
+        '<c r="{ref}" s="2" t="n" />',  # an empty cell as openpyxl writes it
         '<c r="{ref}" t="inlineStr"><is><t>a &amp; b &lt;c&gt; &#233;&#x1F389;</t></is></c>',
         '<c r="{ref}" s="3" t="inlineStr"><is><t xml:space="preserve"> line\r\none\rtwo </t></is></c>',
         '<c r="{ref}" t="inlineStr"><is><t/></is></c>',
