@@ -80,6 +80,9 @@ class SheetScan:
     reload: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
     _located: dict[int, list[Position]] = field(default_factory=dict, repr=False, compare=False)
     _everywhere: dict[int, list[Position]] | None = field(default=None, repr=False, compare=False)
+    _by_column: dict[int, tuple[list[int], dict[int, int]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def data(self) -> bytes:
@@ -131,11 +134,16 @@ class SheetScan:
 
     def style_at(self, row: int, col: int) -> int | None:
         """The style of the cell at (row, col), or None when there is no such cell."""
-        pairs = self.cell_styles.get(row, ())
-        for i in range(0, len(pairs), 2):
-            if pairs[i] == col:
-                return pairs[i + 1]
-        return None
+        pairs = self.cell_styles.get(row)
+        if pairs is None:
+            return None
+        # Rows alike share one list (_alike_shared): its columns' styles are worked out once. The
+        # list itself is kept with them, so an id is never taken for a list that is gone.
+        known = self._by_column.get(id(pairs))
+        if known is None or known[0] is not pairs:
+            by_column = {pairs[i]: pairs[i + 1] for i in range(len(pairs) - 2, -1, -2)}  # the first cell wins
+            known = self._by_column[id(pairs)] = (pairs, by_column)
+        return known[1].get(col)
 
     def inherited_style(self, row: int, col: int) -> int:
         """The style Excel gives a new cell here: the row's, else the column's, else 0."""
@@ -633,16 +641,17 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
             pos = m.end()
             if v is None and t is None:
                 continue  # an empty (styled) cell: nothing to put in the grid
-            kind = kinds.get(k) or _interned(kinds, k, bytes.decode)
-            if kind == "inlineStr" and t is not None and b"&" not in t and b"\r" not in t:
+            # The type read from its bytes (t="..."; none is a number): no look-up for the usual three.
+            if t is not None and k == b"inlineStr" and b"&" not in t and b"\r" not in t:
                 value: Any = t.decode("utf-8")  # most of a tracker's text; see _other_value
-            elif kind == "s" and v:
-                value = strings[int(v)]
-            elif kind == "n" and v and b"&" not in v and b"\r" not in v:
+            elif v and (k is None or k == b"n") and b"&" not in v and b"\r" not in v:
                 value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
                 if style in dates:
                     value = excel_date(value, epoch, style in durations)
+            elif v and k == b"s":
+                value = strings[int(v)]
             else:
+                kind = kinds.get(k) or _interned(kinds, k, bytes.decode)
                 value = _other_value(kind, v, t, style, scanner)
                 if value is _SKIP:
                     continue
