@@ -655,11 +655,15 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
                 value = _other_value(kind, v, t, style, scanner)
                 if value is _SKIP:
                     continue
-            if not row_values:
-                row_values = values[row] = [None] * col
-            elif len(row_values) < col:
-                row_values.extend([None] * (col - len(row_values)))
-            row_values[col - 1] = value
+            n = len(row_values)
+            if n >= col:
+                row_values[col - 1] = value
+                continue
+            if not n:
+                values[row] = row_values  # the row's first value (a row's list is new to it)
+            if n < col - 1:
+                row_values.extend([None] * (col - 1 - n))
+            row_values.append(value)
         return not in_row
     finally:
         scanner.col = last_col
