@@ -707,6 +707,9 @@ def _other_shape(
     cell_rx, row_rx, row_end, _, _ = patterns
     state, cell_end = scanner.state, scanner.cell_end
     if in_row:
+        if data.startswith(row_end, pos):  # the row's end, the step taken most
+            scanner.row_spans[scanner.row] = (scanner.row_start, base + pos)
+            return pos + len(row_end), False
         m = cell_rx.match(data, pos, stop)
         if m is not None:
             state.clear()
@@ -719,14 +722,17 @@ def _other_shape(
                 state["is"] = ["" if t is None else xml_text(t)]
             cell_end()  # else <c .../>
             return m.end(), True
-        if not data.startswith(row_end, pos):
-            return None
-        scanner.row_spans[scanner.row] = (scanner.row_start, base + pos)
-        return pos + len(row_end), False
+        return None
     m = row_rx.match(data, pos, stop)
     if m is None:
         return None
-    scanner.start_row({k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}, at=base + pos)
+    head = m.group(1)
+    if head.startswith(b' r="') and b"customFormat" not in head:
+        # the row's number is all start_row reads here (its style counts only with customFormat)
+        attrs = {"r": head[4 : head.index(b'"', 4)].decode()}
+    else:
+        attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(head)}
+    scanner.start_row(attrs, at=base + pos)
     if m.group(2):  # <row .../>
         scanner.row_spans[scanner.row] = (scanner.row_start, -1)
         return m.end(), False
