@@ -1,16 +1,20 @@
 """Reading a worksheet part: its values as openpyxl gives them, and where each piece sits.
 
-A worksheet part is scanned once with expat, which also notes where each row and cell sits in
-the part's bytes, so that :mod:`.xml` can splice new cells into them. Anything the scan does
+A worksheet part is scanned once, piece by piece as it is inflated (:func:`scan_chunks`; the
+cells by :mod:`.quick`, the rest by expat's handlers), noting where each row sits in the part's
+bytes and each cell's column and style. Where a row's cells are is found again in that row's
+bytes when :mod:`.xml` splices new cells into them (:meth:`SheetScan.cells_in`): a day that
+writes nothing keeps neither the part nor a million offsets (issue 17). Anything the scan does
 not expect raises :class:`Unusual`, and the caller falls back to openpyxl.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
+import gc
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
@@ -19,7 +23,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
 
 from ...core.cells import CellError
-from .values import UNSAVED, excel_date, formula_result, typed, xml_text
+from .values import UNSAVED, formula_result, typed
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")
@@ -35,6 +39,9 @@ def no_result(formula: str) -> CellError:
 
 # ---------------------------------------------------------------------- scanning
 
+#: where a cell is: (column, offset of "<c", offset of its end event, style); see SheetScan.cell_span
+Position = tuple[int, int, int, int]
+
 
 @dataclass
 class SheetScan:
@@ -43,17 +50,19 @@ class SheetScan:
     Rows and columns are 1-based here, as in the file. ``grid`` is 0-based (``grid[0]`` is
     row 1) with trailing blank rows dropped, as :class:`~followsync.backends.base.Snapshot`
     wants it; a formula's place holds its saved result.
+
+    Where each cell sits is not noted by the scan (a million offsets at 50,000 rows, issue 17):
+    :meth:`cells_in` finds a row's cells again in its bytes when a write needs them.
     """
 
-    data: bytes
+    part: bytes | None = field(repr=False, compare=False)  # the part's bytes, while kept: see data
     prefix: str  # "" or "x:": how the part names the spreadsheet namespace
     grid: list[list[Any]]
     # Elements are noted as (offset of the start tag, offset of the end tag), with -1 for the
     # end of an empty element ("<row/>"); element_span gives their whole extent.
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
-    #: row -> [(column, offset of "<c", offset of its end event, style), ...] in file order;
-    #: see cell_span for where the cell ends
-    cells: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    #: row -> [column, style, column, style, ...] of its cells, in file order (no tuple per cell)
+    cell_styles: dict[int, list[int]] = field(default_factory=dict)
     row_styles: dict[int, int] = field(default_factory=dict)  # rows with customFormat="1"
     col_styles: list[tuple[int, int, int]] = field(default_factory=list)  # (min, max, style)
     merges: list[str] = field(default_factory=list)
@@ -63,9 +72,55 @@ class SheetScan:
     max_row: int = 0  # the last row and column holding any cell, even an empty styled one
     max_col: int = 0
     implicit: bool = False  # a row or cell without its reference: positions are implied
+    #: a cell outside the row element of its number, or a row number twice: a row's cells are
+    #: then found by reading the whole part again, not just that row's bytes
+    irregular: bool = False
     formulas: int = 0  # how many cells hold a formula
     last_row_element: int = 0  # the highest <row r>, with cells or not
     unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells without a saved result
+    # How to read the part again, and what was found in it again: not what the scan read.
+    reload: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+    _located: dict[int, list[Position]] = field(default_factory=dict, repr=False, compare=False)
+    _everywhere: dict[int, list[Position]] | None = field(default=None, repr=False, compare=False)
+    _by_column: dict[int, tuple[list[int], dict[int, int]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def data(self) -> bytes:
+        """The part's bytes, read again (``reload``, the very bytes scanned) when a write needs
+        them: the scan keeps none of them (97 MB at 50,000 rows)."""
+        if self.part is None:
+            assert self.reload is not None, "a released scan knows how to read its part again"
+            self.part = self.reload()
+        return self.part
+
+    def cells_in(self, row: int) -> list[Position]:
+        """Row ``row``'s cells as (column, offset of "<c", offset of its end event, style), in
+        file order (see cell_span for where a cell ends): found again in the row's bytes."""
+        if row not in self.cell_styles:
+            return []
+        found = self._located.get(row)
+        if found is None:
+            found = self._located[row] = self._locate(row)
+        return found
+
+    def _locate(self, row: int) -> list[Position]:
+        if self.irregular or self.implicit or row not in self.rows:
+            if self._everywhere is None:  # the whole part, read again: right for any shape
+                self._everywhere = cell_positions(self.data, 0, len(self.data), self.prefix)
+            found = self._everywhere.get(row, [])
+        else:
+            start, end = self.rows[row]
+            if end == -1:
+                found = []
+            else:
+                end = self.data.index(b">", end) + 1
+                found = cell_positions(self.data, start, end, self.prefix).get(row, [])
+        # The scan saw these cells: found again, they are the same ones (or the write is not spliced).
+        if [x for col, _, _, style in found for x in (col, style)] != self.cell_styles[row]:
+            raise Unusual(f"row {row}'s cells are not where the scan saw them")
+        return found
 
     def cell_span(self, start: int, event: int) -> tuple[int, int]:
         """(start, end) of the cell whose start tag is at ``start`` and end event at ``event``.
@@ -74,19 +129,23 @@ class SheetScan:
         empty element's end event the offset just past it, a full one's the offset of "</c".
         """
         tag = f"</{self.prefix}c".encode()
-        if (
-            self.data.startswith(tag, event)
-            and self.data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS
-        ):
-            return start, self.data.index(b">", event) + 1
+        data = self.data
+        if data.startswith(tag, event) and data[event + len(tag) : event + len(tag) + 1] in _TAG_ENDS:
+            return start, data.index(b">", event) + 1
         return start, event
 
     def style_at(self, row: int, col: int) -> int | None:
         """The style of the cell at (row, col), or None when there is no such cell."""
-        for c, _, _, s in self.cells.get(row, ()):
-            if c == col:
-                return s
-        return None
+        pairs = self.cell_styles.get(row)
+        if pairs is None:
+            return None
+        # Rows alike share one list (_alike_shared): its columns' styles are worked out once. The
+        # list itself is kept with them, so an id is never taken for a list that is gone.
+        known = self._by_column.get(id(pairs))
+        if known is None or known[0] is not pairs:
+            by_column = {pairs[i]: pairs[i + 1] for i in range(len(pairs) - 2, -1, -2)}  # the first cell wins
+            known = self._by_column[id(pairs)] = (pairs, by_column)
+        return known[1].get(col)
 
     def inherited_style(self, row: int, col: int) -> int:
         """The style Excel gives a new cell here: the row's, else the column's, else 0."""
@@ -98,6 +157,43 @@ class SheetScan:
         return 0
 
 
+def cell_positions(data: bytes, start: int, end: int, prefix: str) -> dict[int, list[Position]]:
+    """Row -> its cells in data[start:end] (one row element, or the whole part) as
+    (column, offset of "<c", offset of its end event, style): expat's offsets, as the scan's
+    handlers note them, and rows and columns placed as _Scanner.place does."""
+    parser = expat.ParserCreate()
+    cell, row_name = prefix + "c", prefix + "row"
+    out: dict[int, list[Position]] = {}
+    row = col = at = 0  # the row element's number, the last cell's column, the open cell's "<c"
+    cell_attrs: dict[str, str] = {}
+
+    def begin(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, at, cell_attrs
+        if name == row_name:
+            r = attrs.get("r")
+            row, col = (int(r) if r else row + 1), 0
+        elif name == cell:
+            at, cell_attrs = start + parser.CurrentByteIndex, attrs
+
+    def finish(name: str) -> None:
+        nonlocal col
+        if name != cell:
+            return
+        ref, r, col = cell_attrs.get("r"), row, col + 1
+        if ref:
+            letters = ref.rstrip("0123456789")
+            r, col = int(ref[len(letters) :]), column_index_from_string(letters)
+        s = cell_attrs.get("s")
+        out.setdefault(r, []).append((col, at, start + parser.CurrentByteIndex, int(s) if s else 0))
+
+    parser.StartElementHandler, parser.EndElementHandler = begin, finish
+    try:
+        parser.Parse(memoryview(data)[start:end], True)
+    except (expat.ExpatError, ValueError) as e:
+        raise Unusual(f"the cells of the worksheet could not be found again ({e})") from e
+    return out
+
+
 def scan_sheet(
     data: bytes,
     *,
@@ -107,24 +203,75 @@ def scan_sheet(
     epoch: dt.datetime,
 ) -> SheetScan:
     """Read a worksheet part: every value as openpyxl would give it, and where things are."""
-    check_utf8(data)
-    args = (data, shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
-    scanner = _Scanner(*args)
+    scan = scan_chunks(
+        iter((data,)),
+        lambda: data,
+        shared_strings=shared_strings,
+        date_styles=date_styles,
+        timedelta_styles=timedelta_styles,
+        epoch=epoch,
+    )
+    scan.part = data
+    return scan
+
+
+def scan_chunks(
+    chunks: Iterator[bytes],
+    reload: Callable[[], bytes],
+    *,
+    shared_strings: list[str],
+    date_styles: Iterable[int] = (),
+    timedelta_styles: Iterable[int] = (),
+    epoch: dt.datetime,
+) -> SheetScan:
+    """:func:`scan_sheet` of a part read piece by piece (a zip member as it is inflated): the
+    quick pass never holds the whole part (97 MB at 50,000 rows, issue 17). ``reload`` gives
+    the whole part, for the handlers' pass and for writes (the scan keeps none of it)."""
+    from .quick import scan_quickly  # which reads the cells with _Scanner's own steps
+
+    args = (shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
+    scanner = _Scanner(b"", *args)
     try:
-        if not _scan_quickly(scanner, data):
-            scanner = _Scanner(*args)  # something the quick pass does not take: expat's handlers read all
-            scanner.parser.Parse(data, True)
+        with _no_collection():
+            if not scan_quickly(scanner, chunks):
+                data = reload()  # something the quick pass does not take: expat's handlers read all
+                check_utf8(data)
+                scanner = _Scanner(data, *args)
+                scanner.parser.Parse(data, True)
     except expat.ExpatError as e:
         raise Unusual(f"the worksheet's XML is broken ({e})") from e
     except (ValueError, IndexError, KeyError, OverflowError) as e:
         raise Unusual(f"a cell could not be read ({e})") from e
     scan = scanner.scan
+    scan.part, scan.reload = None, reload
     scan.rows = scanner.row_spans
-    scan.cells = scanner.cell_spans
+    scan.cell_styles = _alike_shared(scanner.cell_styles)
     rows = scanner.values
     if rows:
         scan.grid = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
     return scan
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: the scan makes a list per row and frees nothing, and
+    the collections its allocations set off (each looking at every list made so far) found
+    nothing but cost an eighth of the scan (issue 17). Collection resumes however it ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _alike_shared(cell_styles: dict[int, list[int]]) -> dict[int, list[int]]:
+    """The rows' [column, style, ...] lists, rows alike sharing one list: a tracker's rows
+    mostly have the same cells styled the same (103 kinds in 50,000 rows), and a list per row
+    is 18 MB there. Nothing changes these lists once the scan is done."""
+    alike: dict[tuple[int, ...], list[int]] = {}
+    return {row: alike.setdefault(tuple(pairs), pairs) for row, pairs in cell_styles.items()}
 
 
 # The parts of a cell, whose start tags go to _Scanner.start_in_cell.
@@ -142,7 +289,8 @@ class _Scanner:
         durations: frozenset[int],
         epoch: dt.datetime,
     ):
-        self.data = data
+        # The bytes being parsed and their offset in the part: the whole part, or one piece of it.
+        self.window = (data, 0)
         self.shared_strings = shared_strings
         self.dates, self.durations, self.epoch = dates, durations, epoch
         self.parser = parser = expat.ParserCreate()
@@ -151,8 +299,8 @@ class _Scanner:
         parser.EndElementHandler = self.end
         self.values: dict[int, list[Any]] = {}  # row -> its values, as far as the last one
         self.row_spans: dict[int, tuple[int, int]] = {}
-        self.cell_spans: dict[int, list[tuple[int, int, int, int]]] = {}
-        self.scan = SheetScan(data, "", [])
+        self.cell_styles: dict[int, list[int]] = {}  # row -> [column, style, ...]
+        self.scan = SheetScan(data or None, "", [])
         self.shared_formulae: dict[str, Translator] = {}
         self.columns: dict[str, int] = {}  # "AB" -> 28, as met
         # The state of the cell being read.
@@ -207,7 +355,6 @@ class _Scanner:
         state, parser = self.state, self.parser
         if local == "c":
             state.clear()
-            state["start"] = parser.CurrentByteIndex
             state["attrs"] = attrs
             return
         if local == "v" or local == "f":
@@ -235,6 +382,8 @@ class _Scanner:
         else:
             self.row += 1
             scan.implicit = True
+        if self.row in self.row_spans:
+            scan.irregular = True  # a row number twice: its cells are in two places
         self.col = 0
         self.row_start = self.parser.CurrentByteIndex if at is None else at
         if self.row > scan.last_row_element:
@@ -263,7 +412,7 @@ class _Scanner:
             return
         state, parser, scan = self.state, self.parser, self.scan
         if local == "c":
-            self.cell_end(parser.CurrentByteIndex)
+            self.cell_end()
         elif local == "v" or local == "f":
             parser.CharacterDataHandler = None
             state[local + "text"] = "".join(self.texts)
@@ -284,21 +433,24 @@ class _Scanner:
     def closing(self, offset: int, local: str) -> int:
         # expat gives an empty element's end event the offset just past it, and a full
         # element's the offset of its end tag: only the bytes there tell the two apart.
-        tag, data = self.end_tags[local], self.data
-        after = data[offset + len(tag) : offset + len(tag) + 1]
-        return offset if data.startswith(tag, offset) and after in _TAG_ENDS else -1
+        tag, (data, base) = self.end_tags[local], self.window
+        at = offset - base
+        after = data[at + len(tag) : at + len(tag) + 1]
+        return offset if at >= 0 and data.startswith(tag, at) and after in _TAG_ENDS else -1
 
-    def cell_end(self, offset: int) -> None:
+    def cell_end(self) -> None:
         attrs = self.state["attrs"]
         ref = attrs.get("r")
         row, col = self.place(ref)
         s = attrs.get("s")
         style = int(s) if s else 0
-        spans = self.cell_spans.get(row)
-        if spans is None:
-            spans = self.cell_spans[row] = []
-        spans.append((col, self.state["start"], offset, style))
+        pairs = self.cell_styles.get(row)
+        if pairs is None:
+            pairs = self.cell_styles[row] = []
+        pairs += (col, style)
         scan = self.scan
+        if row != self.row:
+            scan.irregular = True  # a cell outside the row element of its number
         if row > scan.max_row:
             scan.max_row = row
         if col > scan.max_col:
@@ -347,199 +499,6 @@ class _Scanner:
         if value is not None:
             value = typed(value, kind, style, dates, durations, epoch, shared_strings)
         return value
-
-
-# ---------------------------------------------------------------------- the quick pass over the cells
-#
-# Most of a worksheet is its <sheetData>, and most of the cost of scanning it was the Python
-# handlers expat calls for each element (issue 17). The quick pass reads the cells of the plain
-# shapes every spreadsheet program writes (a value, an inline string, an empty styled cell) with
-# one regular expression per cell, gives each to the same _Scanner.cell_end the handlers use,
-# and lets expat parse the same bytes without handlers, so a file expat refuses is still refused.
-# Any other shape anywhere in sheetData (a formula, rich text, a comment, whitespace between
-# tags, an attribute with an entity) and the whole part is scanned by the handlers instead.
-
-
-@functools.lru_cache(maxsize=4)
-def _quick_patterns(
-    prefix: str,
-) -> tuple[re.Pattern[bytes], re.Pattern[bytes], bytes, int, re.Pattern[bytes]]:
-    p = re.escape(prefix.encode())
-    plain = rb'(?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"<&\t\n\r]*")*'  # attributes without entities
-    attrs = rb"(" + plain + rb")\s*"
-    t = rb"<" + p + rb"t" + plain + rb"\s*"
-    cell = re.compile(
-        rb"<" + p + rb"c" + attrs + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
-        + rb"|<" + p + rb"is>" + t + rb">([^<]*)</" + p + rb"t></" + p + rb"is>"
-        + rb"|(<" + p + rb"is>" + t + rb"/></" + p + rb"is>))</" + p + rb"c>)"
-    )  # fmt: skip
-    row = re.compile(rb"<" + p + rb"row" + attrs + rb"(/?)>")
-    row_end = b"</" + prefix.encode() + b"row>"
-    # The shape of nearly every cell, read without a dict of its attributes: r, s and t in this order.
-    usual = re.compile(
-        rb'<' + p + rb'c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-        + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
-        + rb'|<' + p + rb'is><' + p + rb't(?: xml:space="preserve")?>([^<]*)</' + p + rb"t></" + p + rb"is>)</"
-        + p + rb"c>)"
-    )  # fmt: skip
-    return cell, row, row_end, len(b"</" + prefix.encode() + b"c>"), usual
-
-
-_ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
-
-
-def _scan_quickly(scanner: _Scanner, data: bytes) -> bool:
-    """Scan ``data`` with the quick pass over its cells; False when the part is not one it takes."""
-    if b"<!" in data or data.count(b"<?") > 1:
-        return False  # comments, CDATA, a DOCTYPE, processing instructions: expat's handlers
-    m = re.search(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>", data)
-    if m is None:
-        return False
-    inner_start = m.end()
-    inner_end = data.find(b"</" + m.group(1) + b"sheetData>", inner_start)
-    if inner_end < 0:
-        return False
-    parser = scanner.parser
-    parser.Parse(data[:inner_start], False)  # the handlers read what comes before the cells
-    prefix = m.group(1).decode()
-    if scanner.scan.prefix != prefix or scanner.scan.sheet_data is None:
-        return False
-    if not _quick_cells(scanner, data, inner_start, inner_end, prefix):
-        return False
-    start, end, chars = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
-    parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
-    parser.Parse(data[inner_start:inner_end], False)  # well-formed, in UTF-8, every character allowed
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
-    parser.Parse(data[inner_end:], True)
-    return True
-
-
-def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str) -> bool:
-    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
-    The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
-    patterns = _quick_patterns(prefix)
-    usual_match, close_len = patterns[4].match, patterns[3]
-    values, cell_spans = scanner.values, scanner.cell_spans
-    columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
-    styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
-    dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
-    # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
-    row_digits, row, in_row = b"", 0, False
-    row_cells: list[Any] = []
-    row_values: list[Any] = []
-    max_row = max_col = last_col = 0
-    try:
-        while pos < stop:
-            m = usual_match(data, pos, stop) if in_row else None
-            if m is None:  # any other shape: through the handlers' own steps
-                scanner.col, row_digits = last_col, b""
-                step = _other_shape(scanner, data, pos, stop, in_row, patterns)
-                if step is None:
-                    return False
-                pos, in_row = step
-                last_col = scanner.col
-                continue
-            # What cell_end does for this shape, inline: place, span, extent, value.
-            letters, digits, s, k, v, t = m.groups()
-            if digits != row_digits:
-                row_digits, row = digits, int(digits)
-                row_cells = cell_spans.get(row) or cell_spans.setdefault(row, [])
-                row_values = values.get(row) or []
-                max_row = row if row > max_row else max_row
-            last_col = col = columns.get(letters) or _interned(columns, letters, _column_number)
-            style = styles.get(s)
-            if style is None:
-                style = styles[s] = int(s)
-            end = m.end()
-            row_cells.append((col, pos, end if v is None and t is None else end - close_len, style))
-            max_col = col if col > max_col else max_col
-            kind, pos = kinds.get(k) or _interned(kinds, k, bytes.decode), end
-            if kind == "s" and v:
-                value: Any = strings[int(v)]
-            elif kind == "n" and v and b"&" not in v and b"\r" not in v:
-                value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
-                if style in dates:
-                    value = excel_date(value, epoch, style in durations)
-            else:
-                value = _other_value(kind, v, t, style, scanner)
-                if value is _SKIP:
-                    continue
-            if not row_values:
-                row_values = values[row] = [None] * col
-            elif len(row_values) < col:
-                row_values.extend([None] * (col - len(row_values)))
-            row_values[col - 1] = value
-        return not in_row
-    finally:
-        scanner.col = last_col
-        scan = scanner.scan
-        scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
-
-
-def _interned(known: dict, key: Any, make: Callable[[Any], Any]) -> Any:
-    """``make(key)``, kept in ``known`` for the next cell that has the same ``key``."""
-    value = known[key] = make(key)
-    return value
-
-
-def _column_number(letters: bytes) -> int:
-    return column_index_from_string(letters.decode())
-
-
-_SKIP = object()  # a cell without a value: nothing to put in the grid
-
-
-def _other_value(kind: str, v: bytes | None, t: bytes | None, style: int, scanner: _Scanner) -> Any:
-    """The value of a usual-shaped cell that is neither a plain number nor a shared string."""
-    if kind == "inlineStr":
-        if t is None:
-            return _SKIP
-        return xml_text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
-    if not v:
-        return _SKIP
-    text = xml_text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
-    if not text:
-        return _SKIP
-    return typed(text, kind, style, scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings)
-
-
-def _other_shape(
-    scanner: _Scanner, data: bytes, pos: int, stop: int, in_row: bool, patterns: tuple
-) -> tuple[int, bool] | None:
-    """One step at ``pos`` through the handlers' own steps: a cell of another shape, a row's end
-    or a row's start. The position after it and whether a row is still open; None at a shape
-    not taken."""
-    cell_rx, row_rx, row_end, close_len, _ = patterns
-    state, cell_end = scanner.state, scanner.cell_end
-    if in_row:
-        m = cell_rx.match(data, pos, stop)
-        if m is not None:
-            state.clear()
-            state["start"] = pos
-            state["attrs"] = {k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}
-            v, t = m.group(2), m.group(3)
-            if v is not None:  # <c ...><v>...</v></c>
-                state["v"] = True
-                state["vtext"] = xml_text(v)
-                cell_end(m.end() - close_len)
-            elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
-                state["is"] = ["" if t is None else xml_text(t)]
-                cell_end(m.end() - close_len)
-            else:  # <c .../>: expat's end event is just past it
-                cell_end(m.end())
-            return m.end(), True
-        if not data.startswith(row_end, pos):
-            return None
-        scanner.row_spans[scanner.row] = (scanner.row_start, pos)
-        return pos + len(row_end), False
-    m = row_rx.match(data, pos, stop)
-    if m is None:
-        return None
-    scanner.start_row({k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}, at=pos)
-    if m.group(2):  # <row .../>
-        scanner.row_spans[scanner.row] = (scanner.row_start, -1)
-        return m.end(), False
-    return m.end(), True
 
 
 ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")

@@ -12,7 +12,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import openpyxl
@@ -25,7 +25,7 @@ from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .links import rels_part, splice_links
 from .package import Package, full_calc_on_load, read_package
-from .scan import SheetScan, Unusual, holds_formulas, scan_sheet
+from .scan import SheetScan, Unusual, holds_formulas, scan_chunks, scan_sheet
 from .styles import StyleBook, solid_colour
 from .writes import (
     DATE_FORMAT,
@@ -37,6 +37,8 @@ from .writes import (
     targets,
     wraps,
 )
+
+PIECE = 1 << 22  # 4 MiB of a worksheet part scanned at a time
 
 
 class SplicedBook:
@@ -115,14 +117,29 @@ class SplicedBook:
 
     def scan_of(self, title: str) -> SheetScan:
         if title not in self._scans:
-            self._scans[title] = scan_sheet(
-                self.read(self.parts[title]),
+            part = self.parts[title]
+            # The part is scanned as it is inflated, and none of it is kept: a day that writes
+            # nothing needs none of its bytes after the scan. A write reads them again from the
+            # same zip bytes (self.data), so the scan's offsets hold for them.
+            self._scans[title] = scan_chunks(
+                self._pieces(part),
+                lambda: self.read(part),
                 shared_strings=self.shared_strings,
                 date_styles=self.date_styles,
                 timedelta_styles=self.timedelta_styles,
                 epoch=self.epoch,
             )
         return self._scans[title]
+
+    def _pieces(self, part: str) -> Iterator[bytes]:
+        """The part's bytes, inflated a few MiB at a time."""
+        try:
+            f = self.zip.open(part)
+        except KeyError:
+            raise Unusual(f"no part {part}") from None
+        with f:
+            while piece := f.read(PIECE):
+                yield piece
 
     def styles(self) -> StyleBook:
         return StyleBook(self.read(self.styles_part))

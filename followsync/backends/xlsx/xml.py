@@ -230,7 +230,7 @@ def splice_cells(
     top_row = top_col = 0
     for r, c in sorted(wanted):
         w = wanted[(r, c)]
-        existing = next(((s, e, st) for col, s, e, st in scan.cells.get(r, ()) if col == c), None)
+        existing = next(((s, e, st) for col, s, e, st in scan.cells_in(r) if col == c), None)
         before = existing[2] if existing else scan.inherited_style(r, c)
         style = _new_style(before, w, styles, date_format, datetime_format)
         if existing is not None:
@@ -306,7 +306,7 @@ def _add_cell(
     row = scan.rows.get(r)
     if row is None or row[1] == -1:
         raise Unusual(f"row {r} has no cells to add to")
-    at = next((s for col, s, _, _ in scan.cells.get(r, ()) if col > c), row[1])
+    at = next((s for col, s, _, _ in scan.cells_in(r) if col > c), row[1])
     splice.insert(at, xml)
     return True
 

@@ -1,0 +1,261 @@
+"""The quick pass over a worksheet's cells, for :func:`.scan.scan_chunks`.
+
+Most of a worksheet is its <sheetData>, and most of the cost of scanning it was the Python
+handlers expat calls for each element (issue 17). The quick pass reads the cells of the plain
+shapes every spreadsheet program writes (a value, an inline string, an empty styled cell) with
+one regular expression per cell, gives each to the same _Scanner.cell_end the handlers use,
+and lets expat parse the same bytes without handlers, so a file expat refuses is still refused.
+Any other shape anywhere in sheetData (a formula, rich text, a comment, whitespace between
+tags, an attribute with an entity) and the whole part is scanned by the handlers instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.utils import column_index_from_string
+
+from .scan import check_utf8
+from .values import excel_date, typed, xml_text
+
+if TYPE_CHECKING:
+    from .scan import _Scanner
+
+
+@functools.lru_cache(maxsize=4)
+def _quick_patterns(
+    prefix: str,
+) -> tuple[re.Pattern[bytes], re.Pattern[bytes], bytes, int, re.Pattern[bytes]]:
+    p = re.escape(prefix.encode())
+    plain = rb'(?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"<&\t\n\r]*")*'  # attributes without entities
+    attrs = rb"(" + plain + rb")\s*"
+    t = rb"<" + p + rb"t" + plain + rb"\s*"
+    cell = re.compile(
+        rb"<" + p + rb"c" + attrs + rb"(?:/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        + rb"|<" + p + rb"is>" + t + rb">([^<]*)</" + p + rb"t></" + p + rb"is>"
+        + rb"|(<" + p + rb"is>" + t + rb"/></" + p + rb"is>))</" + p + rb"c>)"
+    )  # fmt: skip
+    row = re.compile(rb"<" + p + rb"row" + attrs + rb"(/?)>")
+    row_end = b"</" + prefix.encode() + b"row>"
+    # The shape of nearly every cell, read without a dict of its attributes: r, s and t in this
+    # order; an empty cell ends "/>" or, as openpyxl writes it, " />".
+    usual = re.compile(
+        rb'<' + p + rb'c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+        + rb"(?: ?/>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        + rb'|<' + p + rb'is><' + p + rb't(?: xml:space="preserve")?>([^<]*)</' + p + rb"t></" + p + rb"is>)</"
+        + p + rb"c>)"
+    )  # fmt: skip
+    return cell, row, row_end, len(b"</" + prefix.encode() + b"c>"), usual
+
+
+_ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
+
+
+_SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>")
+
+
+def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
+    """Scan the part, given piece by piece, with the quick pass over its cells; False when the
+    part is not one it takes. The handlers read what comes before and after <sheetData>; its
+    rows go to the quick pass a run of whole rows at a time, and to expat without handlers, so
+    a file expat refuses is still refused."""
+    buf, m = b"", None
+    for chunk in chunks:  # the head: up to the cells
+        buf += chunk
+        m = _SHEET_DATA.search(buf)
+        if m is not None:
+            break
+    if m is None:
+        return False
+    check_utf8(buf)
+    head, buf, base = buf[: m.end()], buf[m.end() :], m.end()
+    pis = head.count(b"<?")
+    if b"<!" in head or pis > 1:
+        return False  # comments, CDATA, a DOCTYPE, processing instructions: expat's handlers
+    parser = scanner.parser
+    scanner.window = (head, 0)
+    parser.Parse(head, False)  # the handlers read what comes before the cells
+    prefix = m.group(1).decode()
+    if scanner.scan.prefix != prefix or scanner.scan.sheet_data is None:
+        return False
+    handlers = parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler
+    parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
+    end_tag, row_end = b"</" + m.group(1) + b"sheetData>", b"</" + m.group(1) + b"row>"
+    while True:
+        stop = buf.find(end_tag)
+        if stop >= 0:
+            cut = stop  # the last rows
+        else:
+            last = buf.rfind(row_end)  # a row never spans two pieces
+            cut = last + len(row_end) if last >= 0 else 0
+        if cut:  # whole rows: buf[:cut]
+            pis += buf.count(b"<?", 0, cut)
+            if buf.find(b"<!", 0, cut) >= 0 or pis > 1:
+                return False
+            if not _quick_cells(scanner, buf, 0, cut, prefix, base):
+                return False
+            parser.Parse(memoryview(buf)[:cut], False)  # well-formed, in UTF-8, every character allowed
+            buf, base = buf[cut:], base + cut
+        if stop >= 0:
+            break
+        more = next(chunks, None)
+        if more is None:
+            return False  # <sheetData> without its end: expat's handlers say so
+        buf += more
+    tail = buf + b"".join(chunks)
+    if b"<!" in tail or pis + tail.count(b"<?") > 1:
+        return False
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = handlers
+    scanner.window = (tail, base)
+    parser.Parse(tail, True)
+    return True
+
+
+def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str, base: int = 0) -> bool:
+    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
+    ``data`` is a piece of the part that starts at offset ``base`` in it.
+    The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
+    patterns = _quick_patterns(prefix)
+    usual_match = patterns[4].match
+    values = scanner.values
+    columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
+    styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
+    dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
+    # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
+    row_digits, row, in_row = b"", 0, False
+    row_cells: list[int] = []  # the row's [column, style, ...]
+    row_values: list[Any] = []
+    max_row = max_col = last_col = 0
+    try:
+        while pos < stop:
+            m = usual_match(data, pos, stop) if in_row else None
+            if m is None:  # any other shape: through the handlers' own steps
+                scanner.col, row_digits = last_col, b""
+                step = _other_shape(scanner, data, pos, stop, in_row, patterns, base)
+                if step is None:
+                    return False
+                pos, in_row = step
+                last_col = scanner.col
+                continue
+            # What cell_end does for this shape, inline: place, span, extent, value.
+            letters, digits, s, k, v, t = m.groups()
+            if digits != row_digits:
+                row_digits, row = digits, int(digits)
+                row_cells, row_values = _lists_of(scanner, row)
+                max_row = row if row > max_row else max_row
+            last_col = col = columns.get(letters) or _interned(columns, letters, _column_number)
+            style = styles.get(s)
+            if style is None:
+                style = styles[s] = int(s)
+            row_cells += (col, style)
+            max_col = col if col > max_col else max_col
+            pos = m.end()
+            if v is None and t is None:
+                continue  # an empty (styled) cell: nothing to put in the grid
+            # The type read from its bytes (t="..."; none is a number): no look-up for the usual three.
+            if t is not None and k == b"inlineStr" and b"&" not in t and b"\r" not in t:
+                value: Any = t.decode("utf-8")  # most of a tracker's text; see _other_value
+            elif v and (k is None or k == b"n") and b"&" not in v and b"\r" not in v:
+                value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
+                if style in dates:
+                    value = excel_date(value, epoch, style in durations)
+            elif v and k == b"s":
+                value = strings[int(v)]
+            else:
+                kind = kinds.get(k) or _interned(kinds, k, bytes.decode)
+                value = _other_value(kind, v, t, style, scanner)
+                if value is _SKIP:
+                    continue
+            n = len(row_values)
+            if n >= col:
+                row_values[col - 1] = value
+                continue
+            if not n:
+                values[row] = row_values  # the row's first value (a row's list is new to it)
+            if n < col - 1:
+                row_values.extend([None] * (col - 1 - n))
+            row_values.append(value)
+        return not in_row
+    finally:
+        scanner.col = last_col
+        scan = scanner.scan
+        scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
+
+
+def _lists_of(scanner: _Scanner, row: int) -> tuple[list[int], list[Any]]:
+    """Row ``row``'s [column, style, ...] and its values so far (a new list: not yet in values)."""
+    if row != scanner.row:
+        scanner.scan.irregular = True  # a cell outside the row element of its number
+    cell_styles = scanner.cell_styles
+    return cell_styles.get(row) or cell_styles.setdefault(row, []), scanner.values.get(row) or []
+
+
+def _interned(known: dict, key: Any, make: Callable[[Any], Any]) -> Any:
+    """``make(key)``, kept in ``known`` for the next cell that has the same ``key``."""
+    value = known[key] = make(key)
+    return value
+
+
+def _column_number(letters: bytes) -> int:
+    return column_index_from_string(letters.decode())
+
+
+_SKIP = object()  # a cell without a value: nothing to put in the grid
+
+
+def _other_value(kind: str, v: bytes | None, t: bytes | None, style: int, scanner: _Scanner) -> Any:
+    """The value of a usual-shaped cell that is neither a plain number nor a shared string."""
+    if kind == "inlineStr":
+        if t is None:
+            return _SKIP
+        return xml_text(t) if b"&" in t or b"\r" in t else t.decode("utf-8")
+    if not v:
+        return _SKIP
+    text = xml_text(v) if b"&" in v or b"\r" in v else v.decode("utf-8")
+    if not text:
+        return _SKIP
+    return typed(text, kind, style, scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings)
+
+
+def _other_shape(
+    scanner: _Scanner, data: bytes, pos: int, stop: int, in_row: bool, patterns: tuple, base: int
+) -> tuple[int, bool] | None:
+    """One step at ``pos`` through the handlers' own steps: a cell of another shape, a row's end
+    or a row's start. The position after it and whether a row is still open; None at a shape
+    not taken."""
+    cell_rx, row_rx, row_end, _, _ = patterns
+    state, cell_end = scanner.state, scanner.cell_end
+    if in_row:
+        if data.startswith(row_end, pos):  # the row's end, the step taken most
+            scanner.row_spans[scanner.row] = (scanner.row_start, base + pos)
+            return pos + len(row_end), False
+        m = cell_rx.match(data, pos, stop)
+        if m is not None:
+            state.clear()
+            state["attrs"] = {k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}
+            v, t = m.group(2), m.group(3)
+            if v is not None:  # <c ...><v>...</v></c>
+                state["v"] = True
+                state["vtext"] = xml_text(v)
+            elif t is not None or m.group(4) is not None:  # <c ...><is><t>...</t></is></c>
+                state["is"] = ["" if t is None else xml_text(t)]
+            cell_end()  # else <c .../>
+            return m.end(), True
+        return None
+    m = row_rx.match(data, pos, stop)
+    if m is None:
+        return None
+    head = m.group(1)
+    if head.startswith(b' r="') and b"customFormat" not in head:
+        # the row's number is all start_row reads here (its style counts only with customFormat)
+        attrs = {"r": head[4 : head.index(b'"', 4)].decode()}
+    else:
+        attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(head)}
+    scanner.start_row(attrs, at=base + pos)
+    if m.group(2):  # <row .../>
+        scanner.row_spans[scanner.row] = (scanner.row_start, -1)
+        return m.end(), False
+    return m.end(), True
