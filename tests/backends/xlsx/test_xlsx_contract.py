@@ -69,10 +69,12 @@ class XlsxHarness(Harness):
         return out
 
     def edit(self, fn):
-        """A coach editing in Excel: values change, and each row's formatting moves with it."""
+        """A coach editing in Excel: values change, and each row's formatting and hyperlinks move
+        with it (Excel's sort moves a cell's hyperlink with the cell)."""
         wb, ws = self._sheet()
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         styles = [[copy(c._style) for c in r] for r in ws.iter_rows()]
+        links = [[copy(c.hyperlink) if c.hyperlink else None for c in r] for r in ws.iter_rows()]
         origin = {id(r): i for i, r in enumerate(rows)}
         new = fn(list(rows))
         width = max(len(r) for r in [*rows, *new])
@@ -86,6 +88,11 @@ class XlsxHarness(Harness):
                     cell._style = copy(styles[source][c])
                 else:
                     cell.style = "Normal"
+                link = links[source][c] if source is not None and c < len(links[source]) else None
+                # openpyxl keeps a hyperlink on its cell, not its value: move it, or clear it
+                if link is not None:
+                    link.ref = cell.coordinate
+                cell.hyperlink = link
         wb.save(self.path)
 
     def between(self, fn):
