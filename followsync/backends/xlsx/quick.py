@@ -114,6 +114,9 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
     return True
 
 
+SHARED_TEXT_BYTES = 80  # texts up to this long are shared between the cells that repeat them
+
+
 def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str, base: int = 0) -> bool:
     """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
     ``data`` is a piece of the part that starts at offset ``base`` in it.
@@ -123,6 +126,7 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
     values = scanner.values
     columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
     styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
+    texts = scanner.shared_texts
     dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
     # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
     row_digits, row, in_row = b"", 0, False
@@ -157,7 +161,14 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
                 continue  # an empty (styled) cell: nothing to put in the grid
             # The type read from its bytes (t="..."; none is a number): no look-up for the usual three.
             if t is not None and k == b"inlineStr" and b"&" not in t and b"\r" not in t:
-                value: Any = t.decode("utf-8")  # most of a tracker's text; see _other_value
+                # Most of a tracker's text (see _other_value). A short text is decoded once and
+                # shared by every cell that holds it: a Status, an action, a day repeat by the
+                # thousand, and each would be a string of its own.
+                value: Any = texts.get(t)
+                if value is None:
+                    value = t.decode("utf-8")
+                    if len(t) <= SHARED_TEXT_BYTES:
+                        texts[t] = value
             elif v and (k is None or k == b"n") and b"&" not in v and b"\r" not in v:
                 value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
                 if style in dates:

@@ -306,6 +306,7 @@ class _Scanner:
         # The state of the cell being read.
         self.state: dict[str, Any] = {}
         self.texts: list[str] = []
+        self.shared_texts: dict[bytes, str] = {}  # short texts met, decoded once (see quick.py)
         self.names: dict[str, str] = {}  # qualified name -> local name, once the prefix is known
         self.end_tags: dict[str, bytes] = {}
         self.row = 0  # row being read

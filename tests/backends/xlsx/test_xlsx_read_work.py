@@ -159,3 +159,15 @@ def test_the_garbage_collector_waits_while_a_part_is_scanned():
     finally:
         gc.callbacks.remove(note)
     assert len(scan.grid) == 5000
+
+
+def test_a_short_text_repeated_down_a_column_is_one_string_and_a_long_one_is_not(tmp_path):
+    # Statuses, actions and days repeat by the thousand: one string each, not one per cell.
+    long = "A talking point that goes on " * 5
+    grid = [[f"id-{i}", "Interview scheduled", long] for i in range(40)]
+    snap = XlsxBackend(tracker(tmp_path / "t.xlsx", grid)).read()
+    statuses = [row[1] for row in snap.grid[1:]]
+    assert statuses == ["Interview scheduled"] * 40
+    assert len({id(s) for s in statuses}) == 1
+    longs = [row[2] for row in snap.grid[1:]]
+    assert longs == [long] * 40 and len({id(s) for s in longs}) == 40
