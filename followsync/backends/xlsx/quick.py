@@ -270,3 +270,34 @@ def _other_shape(
         scanner.row_spans[scanner.row] = (scanner.row_start, -1)
         return m.end(), False
     return m.end(), True
+
+
+def row_positions(
+    data: bytes, start: int, end: int, row: int, prefix: str
+) -> list[tuple[int, int, int, int]] | None:
+    """The cells of the row element data[start:end] ("<row" to just past "</row>") as
+    :func:`.scan.cell_positions` gives them, found with the quick pass's pattern; None at any
+    other shape, and the caller asks expat. A first run writes every row: expat's handlers per
+    row cost as much as the whole scan did."""
+    _, row_rx, row_end, close_len, usual = _quick_patterns(prefix)
+    m = row_rx.match(data, start, end)
+    if m is None or m.group(2):
+        return None
+    pos, digits, match, out = m.end(), str(row).encode(), usual.match, []
+    while not data.startswith(row_end, pos):
+        c = match(data, pos, end)
+        if c is None or c.group(2) != digits:
+            return None
+        letters, _, s, _, v, t = c.groups()
+        stop = c.end()
+        # expat's end event: just past an empty cell, at the "</c>" of a full one
+        out.append(
+            (
+                column_index_from_string(letters.decode()),
+                pos,
+                stop if v is None and t is None else stop - close_len,
+                int(s) if s else 0,
+            )
+        )
+        pos = stop
+    return out if pos + len(row_end) == end else None

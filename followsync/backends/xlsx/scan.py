@@ -115,8 +115,11 @@ class SheetScan:
             if end == -1:
                 found = []
             else:
+                from .quick import row_positions
+
                 end = self.data.index(b">", end) + 1
-                found = cell_positions(self.data, start, end, self.prefix).get(row, [])
+                quick = row_positions(self.data, start, end, row, self.prefix)
+                found = quick if quick is not None else cell_positions(self.data, start, end, self.prefix).get(row, [])
         # The scan saw these cells: found again, they are the same ones (or the write is not spliced).
         if [x for col, _, _, style in found for x in (col, style)] != self.cell_styles[row]:
             raise Unusual(f"row {row}'s cells are not where the scan saw them")

@@ -9,6 +9,7 @@ import gc
 import pytest
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
+from followsync.backends.xlsx import quick as quick_mod
 from followsync.backends.xlsx import scan as scan_mod
 from followsync.backends.xlsx import spliced
 from followsync.backends.xlsx.backend import XlsxBackend
@@ -40,12 +41,13 @@ def test_a_write_finds_again_only_the_rows_it_writes(tmp_path, monkeypatch):
     book, scan = backend._book, backend._scan
     assert book is not None and scan is not None
     parsed = []
-    real = scan_mod.cell_positions
+    real = quick_mod.row_positions
     monkeypatch.setattr(
-        scan_mod,
-        "cell_positions",
-        lambda data, start, end, prefix: parsed.append(end - start) or real(data, start, end, prefix),
+        quick_mod,
+        "row_positions",
+        lambda data, start, end, row, prefix: parsed.append(end - start) or real(data, start, end, row, prefix),
     )
+    monkeypatch.setattr(scan_mod, "cell_positions", None)  # the usual shapes need no expat handlers
     applied, data = book.write(
         ChangeSet("Tracker", 0, cells=[CellWrite(ref(snap, 5), "Next action", "Follow up")])
     )
@@ -171,3 +173,20 @@ def test_a_short_text_repeated_down_a_column_is_one_string_and_a_long_one_is_not
     assert len({id(s) for s in statuses}) == 1
     longs = [row[2] for row in snap.grid[1:]]
     assert longs == [long] * 40 and len({id(s) for s in longs}) == 40
+
+
+def test_a_rows_cells_found_by_the_quick_pattern_are_where_expat_finds_them(tmp_path):
+    backend = XlsxBackend(tracker(tmp_path / "t.xlsx", rows(20)))
+    backend.read()
+    scan = backend._scan
+    assert scan is not None
+    data = scan.data
+    everywhere = scan_mod.cell_positions(data, 0, len(data), scan.prefix)
+    for row, (start, end) in scan.rows.items():
+        end = data.index(b">", end) + 1
+        assert quick_mod.row_positions(data, start, end, row, scan.prefix) == everywhere.get(row, [])
+    # a shape the pattern does not take (a formula) is left to expat
+    start, end = scan.rows[2]
+    end = data.index(b">", end) + 1
+    odd = data[:start] + data[start:end].replace(b"<v>", b"<f>1+1</f><v>", 1) + data[end:]
+    assert quick_mod.row_positions(odd, start, end + len(b"<f>1+1</f>"), 2, scan.prefix) is None
