@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import column_index_from_string
 
-from .scan import check_utf8
+from .scan import Known, check_utf8
 from .values import excel_date, typed, xml_text
 
 if TYPE_CHECKING:
@@ -114,24 +114,16 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
     return True
 
 
-SHARED_TEXT_BYTES = 80  # texts up to this long are shared between the cells that repeat them
-
-
 def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str, base: int = 0) -> bool:
-    """Read every row and cell of data[pos:stop] as the handlers would; False at a shape not taken.
-    ``data`` is a piece of the part that starts at offset ``base`` in it.
-    The usual cell is read here, inline; rows' starts and ends and other shapes in _other_shape."""
+    """Read every row and cell of data[pos:stop] (a piece of the part, from offset ``base``) as the
+    handlers would; False at a shape not taken. The usual cell inline, the rest in _other_shape."""
     patterns = _quick_patterns(prefix)
-    usual_match = patterns[4].match
-    values = scanner.values
-    columns: dict[bytes, int] = {}  # b"AB" -> 28, b"5" -> 5, b"s" -> "s", as met
-    styles, kinds = dict[bytes | None, int]({None: 0}), dict[bytes | None, str]({None: "n"})
-    texts = scanner.shared_texts
+    usual_match, values, texts = patterns[4].match, scanner.values, scanner.shared_texts
+    columns = Known(_column_number)  # b"AB" -> 28, as met
+    styles, kinds = Known(int, {None: 0}), Known(bytes.decode, {None: "n"})
     dates, durations, epoch, strings = scanner.dates, scanner.durations, scanner.epoch, scanner.shared_strings
-    # The row being read, so that its cells need no look-ups: its number's digits, spans, values.
-    row_digits, row, in_row = b"", 0, False
-    row_cells: list[int] = []  # the row's [column, style, ...]
-    row_values: list[Any] = []
+    # The row being read, so that its cells need no look-ups: digits, [column, style, ...], values.
+    row_digits, row, in_row, row_cells, row_values = b"", 0, False, list[int](), list[Any]()
     max_row = max_col = last_col = 0
     try:
         while pos < stop:
@@ -144,16 +136,13 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
                 pos, in_row = step
                 last_col = scanner.col
                 continue
-            # What cell_end does for this shape, inline: place, span, extent, value.
             letters, digits, s, k, v, t = m.groups()
             if digits != row_digits:
                 row_digits, row = digits, int(digits)
                 row_cells, row_values = _lists_of(scanner, row)
                 max_row = row if row > max_row else max_row
-            last_col = col = columns.get(letters) or _interned(columns, letters, _column_number)
-            style = styles.get(s)
-            if style is None:
-                style = styles[s] = int(s)
+            last_col = col = columns[letters]
+            style = styles[s]
             row_cells += (col, style)
             max_col = col if col > max_col else max_col
             pos = m.end()
@@ -161,14 +150,7 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
                 continue  # an empty (styled) cell: nothing to put in the grid
             # The type read from its bytes (t="..."; none is a number): no look-up for the usual three.
             if t is not None and k == b"inlineStr" and b"&" not in t and b"\r" not in t:
-                # Most of a tracker's text (see _other_value). A short text is decoded once and
-                # shared by every cell that holds it: a Status, an action, a day repeat by the
-                # thousand, and each would be a string of its own.
-                value: Any = texts.get(t)
-                if value is None:
-                    value = t.decode("utf-8")
-                    if len(t) <= SHARED_TEXT_BYTES:
-                        texts[t] = value
+                value: Any = texts[t]  # most of a tracker's text (see _other_value, scan.shared_text)
             elif v and (k is None or k == b"n") and b"&" not in v and b"\r" not in v:
                 value = float(v) if (b"." in v or b"E" in v or b"e" in v) else int(v)
                 if style in dates:
@@ -176,24 +158,33 @@ def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: st
             elif v and k == b"s":
                 value = strings[int(v)]
             else:
-                kind = kinds.get(k) or _interned(kinds, k, bytes.decode)
-                value = _other_value(kind, v, t, style, scanner)
+                value = _other_value(kinds[k], v, t, style, scanner)
                 if value is _SKIP:
                     continue
             n = len(row_values)
-            if n >= col:
-                row_values[col - 1] = value
-                continue
-            if not n:
-                values[row] = row_values  # the row's first value (a row's list is new to it)
-            if n < col - 1:
-                row_values.extend([None] * (col - 1 - n))
-            row_values.append(value)
+            if n != col - 1:  # not the next column: a gap, or a column met again
+                _place(values, row, row_values, col, value)
+            else:
+                row_values.append(value)
+                if not n:
+                    values[row] = row_values  # the row's first value (a row's list is new to it)
         return not in_row
     finally:
         scanner.col = last_col
         scan = scanner.scan
         scan.max_row, scan.max_col = max(scan.max_row, max_row), max(scan.max_col, max_col)
+
+
+def _place(values: dict[int, list[Any]], row: int, row_values: list[Any], col: int, value: Any) -> None:
+    """Put ``value`` in column ``col`` of a row's values when it is not the next one along."""
+    n = len(row_values)
+    if n >= col:
+        row_values[col - 1] = value
+        return
+    if not n:
+        values[row] = row_values
+    row_values.extend([None] * (col - 1 - n))
+    row_values.append(value)
 
 
 def _lists_of(scanner: _Scanner, row: int) -> tuple[list[int], list[Any]]:
@@ -202,12 +193,6 @@ def _lists_of(scanner: _Scanner, row: int) -> tuple[list[int], list[Any]]:
         scanner.scan.irregular = True  # a cell outside the row element of its number
     cell_styles = scanner.cell_styles
     return cell_styles.get(row) or cell_styles.setdefault(row, []), scanner.values.get(row) or []
-
-
-def _interned(known: dict, key: Any, make: Callable[[Any], Any]) -> Any:
-    """``make(key)``, kept in ``known`` for the next cell that has the same ``key``."""
-    value = known[key] = make(key)
-    return value
 
 
 def _column_number(letters: bytes) -> int:

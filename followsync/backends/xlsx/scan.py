@@ -119,7 +119,11 @@ class SheetScan:
 
                 end = self.data.index(b">", end) + 1
                 quick = row_positions(self.data, start, end, row, self.prefix)
-                found = quick if quick is not None else cell_positions(self.data, start, end, self.prefix).get(row, [])
+                found = (
+                    quick
+                    if quick is not None
+                    else cell_positions(self.data, start, end, self.prefix).get(row, [])
+                )
         # The scan saw these cells: found again, they are the same ones (or the write is not spliced).
         if [x for col, _, _, style in found for x in (col, style)] != self.cell_styles[row]:
             raise Unusual(f"row {row}'s cells are not where the scan saw them")
@@ -158,6 +162,37 @@ class SheetScan:
             if lo <= col <= hi:
                 return s
         return 0
+
+
+class Known(dict):
+    """A dict that makes the value of a key it lacks with ``make`` and, where ``keep`` says so,
+    keeps it: each kind of cell reference, style or type is converted once per scan, and the
+    look-up of one already met stays in C."""
+
+    def __init__(
+        self, make: Callable[[Any], Any], known: dict | None = None, keep: Callable[[Any], bool] | None = None
+    ):
+        super().__init__(known or {})
+        self.make, self.keep = make, keep
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.make(key)
+        if self.keep is None or self.keep(key):
+            self[key] = value
+        return value
+
+
+SHARED_TEXT_BYTES = 80
+
+
+def shared_text(raw: bytes) -> bool:
+    """Whether a text is shared by the cells that repeat it: a Status, an action or a day repeats
+    by the thousand down a column, and each would otherwise be a string of its own."""
+    return len(raw) <= SHARED_TEXT_BYTES
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8")
 
 
 def cell_positions(data: bytes, start: int, end: int, prefix: str) -> dict[int, list[Position]]:
@@ -309,7 +344,7 @@ class _Scanner:
         # The state of the cell being read.
         self.state: dict[str, Any] = {}
         self.texts: list[str] = []
-        self.shared_texts: dict[bytes, str] = {}  # short texts met, decoded once (see quick.py)
+        self.shared_texts = Known(_text, keep=shared_text)
         self.names: dict[str, str] = {}  # qualified name -> local name, once the prefix is known
         self.end_tags: dict[str, bytes] = {}
         self.row = 0  # row being read
