@@ -88,11 +88,15 @@ def templates_digest(env: jinja2.Environment) -> str | None:
     loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader]
     h = hashlib.sha1()
     read = 0
+    folders = 0
     for one in loaders:
         if not isinstance(one, jinja2.FileSystemLoader):
             return None
         for folder in one.searchpath:
-            h.update(f"\0folder {folder}\0".encode())
+            # A folder's place in the search, not its path: followsync installed elsewhere (a new
+            # venv, another Python) has the same templates, and no row need be made again.
+            folders += 1
+            h.update(f"\0folder {folders}\0".encode())
             # Into linked folders too, as the loader goes; a loop of links ends at the limit.
             for depth, (root, dirs, files) in enumerate(os.walk(folder, followlinks=True)):
                 dirs.sort()

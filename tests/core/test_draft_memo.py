@@ -277,3 +277,23 @@ def test_a_template_edited_in_a_linked_folder_renders_again(rendered, tmp_path):
     run(backend, config)
     assert sorted(rendered) == sorted(drafted(backend))
     assert any("Glad to send" in str(m) for m in frame(backend)["draft_message"])
+
+
+
+def test_the_same_templates_in_another_folder_hash_the_same(tmp_path):
+    # followsync installed elsewhere (a new venv) must not make every row's drafts again
+    import jinja2
+
+    from followsync.core import draft_memo
+
+    def digest(folder):
+        return draft_memo.templates_digest(jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder))))
+
+    first, second = tmp_path / "a" / "messages", tmp_path / "elsewhere" / "b" / "messages"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "thank_you.j2").write_text("Thank you, {{ interviewer }}.")
+        (folder / "_signoff.j2").write_text("Best regards,")
+    assert digest(first) is not None and digest(first) == digest(second)
+    (second / "thank_you.j2").write_text("Thanks, {{ interviewer }}.")
+    assert digest(second) != digest(first)
