@@ -332,15 +332,17 @@ def _with_memos(
     states: list[str], raw: list[Any], last: list[DraftState | None], memos: list[str], stuck: list[bool]
 ) -> list[str]:
     """The Draft states with their memos (keep_edits writes the memo field empty: the state ends
-    in "|"). A row whose state is otherwise what it was (``raw``, as read) keeps the memo it
-    has, when it has one: that memo stays true (what was written then for those inputs), and
-    rewriting a hidden cell the day an input changed that changed no text is a write for
-    nothing. A row that can't be computed keeps its state as it is (keep_edits)."""
+    in "|"). A row that gets no memo today (a person's draft, a lint finding) and whose state is
+    otherwise what it was (``raw``, as read) keeps the one it has: rewriting a hidden cell for
+    that is a write for nothing, and the old memo can't match the edited cells. A row rendered
+    again with a memo gets it, once, even when no text changed (an upgrade, a setting, an input
+    the texts don't show): else its old memo would never match and it would be rendered on
+    every run. A row that can't be computed keeps its state as it is (keep_edits)."""
     out = []
     for state, was, old, memo, as_is in zip(states, raw, last, memos, stuck, strict=True):
         if as_is:
             out.append(state)
-        elif old is not None and old.memo and was == state + old.memo:
+        elif old is not None and old.memo and not memo and was == state + old.memo:
             out.append(was)
         else:
             out.append(state + memo)

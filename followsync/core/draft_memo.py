@@ -16,16 +16,20 @@ nothing again and the link would come out the same. Anything else (an edited cel
 input, template or setting, a state without a memo: a first run, a v1 state, a blank or broken
 one) falls back to the full computation.
 
-Bump :data:`VERSION` whenever the code that renders, lints or links changes what it makes.
+The code that renders, lints and links is part of the fingerprint too, as a hash of the core's
+source (:func:`code_digest`): a new release or a local edit makes every row again once, with no
+version number to remember to bump.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -37,9 +41,6 @@ if TYPE_CHECKING:
     from ..config import Config
 
 Reuse = Sequence[tuple[str, str] | None]  # per row: (Next action, memo) of its Draft state
-
-VERSION = "1"  # of the rendering, lint and link code: bump when any of them changes its output
-
 
 def _version(package: str) -> str:
     try:
@@ -117,14 +118,30 @@ def templates_digest(env: jinja2.Environment) -> str | None:
     return h.hexdigest()
 
 
+@functools.cache
+def code_digest(folder: Path = Path(__file__).parent) -> str | None:
+    """A hash of the core's source (the ``.py`` files of ``folder``, by name and bytes): the code
+    that renders, lints and links drafts lives there. None when it can't be read (a build that
+    ships no source): then nothing is memoised."""
+    h = hashlib.sha1()
+    try:
+        for path in sorted(folder.glob("*.py")):
+            h.update(f"\0{path.name}\0".encode())
+            h.update(path.read_bytes())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 def config_fingerprint(config: Config, env: jinja2.Environment, language: str) -> str | None:
     """What the drafts of ``language``, their lint and links read besides the row: the settings,
-    the templates, the libraries and :data:`VERSION`; None when the templates can't be hashed."""
-    templates = templates_digest(env)
-    if templates is None:
+    the templates, the libraries and the code (:func:`code_digest`); None when the templates or
+    the code can't be hashed."""
+    templates, code = templates_digest(env), code_digest()
+    if templates is None or code is None:
         return None
     settings = (
-        VERSION,
+        code,
         _LIBRARIES,
         language,
         repr(config.profile),

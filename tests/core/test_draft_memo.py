@@ -19,7 +19,7 @@ from followsync import run as sync
 from followsync.backends.memory import MemoryBackend
 from followsync.config import Config, Profile
 from followsync.core import compute as compute_mod
-from followsync.core import drafts, lint, mailto, rules, schema, shipped
+from followsync.core import draft_memo, drafts, lint, mailto, rules, schema, shipped
 from followsync.core.compute import DraftState
 
 from ..conftest import NOW, TODAY, grid_of
@@ -279,12 +279,9 @@ def test_a_template_edited_in_a_linked_folder_renders_again(rendered, tmp_path):
     assert any("Glad to send" in str(m) for m in frame(backend)["draft_message"])
 
 
-
 def test_the_same_templates_in_another_folder_hash_the_same(tmp_path):
     # followsync installed elsewhere (a new venv) must not make every row's drafts again
     import jinja2
-
-    from followsync.core import draft_memo
 
     def digest(folder):
         return draft_memo.templates_digest(jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder))))
@@ -297,3 +294,33 @@ def test_the_same_templates_in_another_folder_hash_the_same(tmp_path):
     assert digest(first) is not None and digest(first) == digest(second)
     (second / "thank_you.j2").write_text("Thanks, {{ interviewer }}.")
     assert digest(second) != digest(first)
+
+
+def test_the_codes_hash_follows_its_source_not_its_place(tmp_path):
+    # a new release (or a local edit) of the rendering code makes every row again; a move does not
+
+    first, second = tmp_path / "a" / "core", tmp_path / "b" / "core"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "drafts.py").write_text("X = 1\n")
+        (folder / "lint.py").write_text("Y = 2\n")
+    assert draft_memo.code_digest(first) is not None
+    assert draft_memo.code_digest(first) == draft_memo.code_digest(second)
+    (second / "lint.py").write_text("Y = 3\n")
+    draft_memo.code_digest.cache_clear()
+    assert draft_memo.code_digest(second) != draft_memo.code_digest(first)
+    draft_memo.code_digest.cache_clear()
+    assert draft_memo.code_digest() is not None  # the installed core's own source is readable
+
+
+def test_after_an_upgrade_rows_are_rendered_once_then_taken_from_the_sheet(rendered, monkeypatch):
+    # A new version of the code (same texts) changes every fingerprint: the rows are made again
+    # once, their memos written anew, and the next run takes them from the sheet again.
+    backend = synced()
+    monkeypatch.setattr(draft_memo, "code_digest", lambda: "the next release")
+    rendered.clear()
+    run(backend)
+    assert sorted(rendered) == sorted(drafted(backend))
+    rendered.clear()
+    result = run(backend)
+    assert rendered == [] and not result.changes.cells
