@@ -58,6 +58,7 @@ from .rewritten import (
     set_value,
     wrap,
 )
+from .row_memo import memo_folder
 from .scan import SheetScan, Unusual
 from .spliced import SplicedBook
 from .writes import HEADER_HEIGHT, row_height, wraps
@@ -132,7 +133,7 @@ class XlsxBackend(Backend):
         """Scan the file part by part; if it holds anything the scan doesn't expect, load it with openpyxl."""
         data, stamp = self._read_bytes()
         try:
-            view = SplicedBook(data, lambda wb: self._pick(wb, sheet))
+            view = SplicedBook(data, lambda wb: self._pick(wb, sheet), memo_folder(self.path))
         except Unusual:
             return self._load(sheet)
         self._view, self._stamp, self._digest = view, stamp, _digest(data)

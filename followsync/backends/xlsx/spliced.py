@@ -13,6 +13,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -25,6 +26,7 @@ from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .links import rels_part, splice_links
 from .package import Package, full_calc_on_load, read_package
+from .row_memo import memo_name
 from .scan import SheetScan, Unusual, holds_formulas, scan_chunks, scan_sheet
 from .styles import StyleBook, solid_colour
 from .writes import (
@@ -50,8 +52,9 @@ class SplicedBook:
     which gives the user-facing error if the file is really broken.
     """
 
-    def __init__(self, data: bytes, pick: Callable[[Any], str]):
+    def __init__(self, data: bytes, pick: Callable[[Any], str], memos: Path | None = None):
         self.data = data
+        self.memos = memos  # the folder of this file's row memos (.row_memo); None: no memo
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             self.names = self.zip.namelist()
@@ -128,6 +131,7 @@ class SplicedBook:
                 date_styles=self.date_styles,
                 timedelta_styles=self.timedelta_styles,
                 epoch=self.epoch,
+                memo_file=None if self.memos is None else self.memos / memo_name(part),
             )
         return self._scans[title]
 
@@ -253,7 +257,9 @@ class SplicedBook:
         links = {}
         for ch in changes.cells:
             if ch.column == LINK_COLUMN and (at := target(ch.row, ch.column)) is not None:
-                links[f"{get_column_letter(at[1] + 1)}{at[0] + 1}"] = ch.value if isinstance(ch.value, str) else None
+                links[f"{get_column_letter(at[1] + 1)}{at[0] + 1}"] = (
+                    ch.value if isinstance(ch.value, str) else None
+                )
         if not links:
             return {}
         part = self.parts[self.sheet]
