@@ -289,6 +289,10 @@ def scan_chunks(
         raise Unusual(f"the worksheet's XML is broken ({e})") from e
     except (ValueError, IndexError, KeyError, OverflowError) as e:
         raise Unusual(f"a cell could not be read ({e})") from e
+    # The parser's handlers are the scanner's methods: a cycle that would keep every list the
+    # scan made until a collection (and run_gc freezes the read), so it is broken here.
+    scanner.parser.StartElementHandler = scanner.parser.EndElementHandler = None
+    scanner.parser.CharacterDataHandler = None
     scan = scanner.scan
     scan.part, scan.reload = None, reload
     scan.rows = scanner.row_spans

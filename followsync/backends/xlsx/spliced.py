@@ -174,8 +174,7 @@ class SplicedBook:
         width = scan.max_col
         grid = scan.grid
         return [
-            (list(grid[r]) if r < len(grid) else [])
-            + [None] * (width - (len(grid[r]) if r < len(grid) else 0))
+            (grid[r] + [None] * (width - len(grid[r]))) if r < len(grid) else [None] * width
             for r in range(scan.max_row)
         ]
 
@@ -233,8 +232,13 @@ class SplicedBook:
                 datetime_format=DATETIME_FORMAT,
                 heights=self._heights(tall, wanted, where.columns, layout, wrapped),
             )
+            fresh: set[int] = set()
             for (r, c), w in wanted.items():
                 if "value" in w:
+                    if r not in fresh and r <= len(self.grid):
+                        # a new list: the old one is also a row of the Snapshot read (XlsxBackend.read)
+                        self.grid[r - 1] = list(self.grid[r - 1])
+                        fresh.add(r)
                     put_cell(self.grid, r - 1, c - 1, w["value"])
         links_added = self._link_cells(changes, target, replaced)
         added = self._write_sheets(changes, styles, replaced, applied)
