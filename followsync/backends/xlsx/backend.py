@@ -108,10 +108,8 @@ class XlsxBackend(Backend):
                 col = header.positions.get(name)
                 if col is None:
                     continue
-                for gi in range(header.row + 1, len(view.grid)):
-                    colour = view.colour_at(gi + 1, col + 1)
-                    if colour:
-                        fills[(gi, col)] = colour
+                colours = view.colours_in(col + 1, range(header.row + 2, len(view.grid) + 1))
+                fills.update(((row - 1, col), colour) for row, colour in colours.items())
         sheets = {name: self.read_sheet(name) or [] for name in also}
         view = self._opened()  # read_sheet may have loaded the file with openpyxl
         # A spliced read's rows are shared, not copied (18 MB at 50,000 rows, issue 17): nothing

@@ -94,14 +94,16 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes], memo: PartMemo | No
             last = buf.rfind(row_end)  # a row never spans two pieces
             cut = last + len(row_end) if last >= 0 else 0
         if cut:  # whole rows: buf[:cut]
-            pis += buf.count(b"<?", 0, cut)
-            if buf.find(b"<!", 0, cut) >= 0 or pis > 1:
-                return False
             spans = _quick_rows(scanner, buf, cut, prefix, base, memo)
             if spans is None:
                 return False
             view, unparsed = memoryview(buf), cut
-            for start, end in spans:  # well-formed, in UTF-8, every character allowed
+            # The rows parsed (those taken from the memo were, when they were remembered): well-
+            # formed, in UTF-8, every character allowed, no comment or processing instruction.
+            for start, end in spans:
+                pis += buf.count(b"<?", start, end)
+                if buf.find(b"<!", start, end) >= 0 or pis > 1:
+                    return False
                 parser.Parse(view[start:end], False)
                 unparsed -= end - start
             scanner.unparsed += unparsed

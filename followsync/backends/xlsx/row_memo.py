@@ -138,7 +138,8 @@ class PartMemo:
         if row > scan.last_row_element:
             scan.last_row_element = row
         if pairs:
-            # a list of the scan's own: a row met again later adds its cells to it
+            # a list of the scan's own: the memo's is shared by rows alike, and a row met again
+            # later adds its cells to its list
             scanner.cell_styles[row] = list(pairs)
             scanner.col = pairs[-2]
             scan.max_row = max(scan.max_row, row)

@@ -41,6 +41,7 @@ from .writes import (
 )
 
 PIECE = 1 << 22  # 4 MiB of a worksheet part scanned at a time
+_UNKNOWN: Any = object()
 
 
 class SplicedBook:
@@ -163,6 +164,23 @@ class SplicedBook:
         """The solid background of the tracker sheet's cell at (row, col), 1-based."""
         style = self.scan.style_at(row, col)
         return None if style is None else self.colour(style)
+
+    def colours_in(self, col: int, rows: range) -> dict[int, str]:
+        """Row -> the solid background of its cell in column ``col``, for ``rows`` (1-based).
+        Rows alike share one list of their cells' styles (scan._alike_shared): the colour is
+        looked up once per list, not per row."""
+        styles, out = self.scan.cell_styles, {}
+        by_list: dict[int, str | None] = {}  # id of a row's list (alive in styles) -> its colour
+        for row in rows:
+            pairs = styles.get(row)
+            if pairs is None:
+                continue
+            colour = by_list.get(id(pairs), _UNKNOWN)
+            if colour is _UNKNOWN:
+                colour = by_list[id(pairs)] = self.colour_at(row, col)
+            if colour:
+                out[row] = colour
+        return out
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Worksheet ``name``'s values (found without letter case), every row as wide as the
