@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "followsync row memo 1"
 #: the types a remembered value may have: what a plain cell reads as (see _plain)
-_PLAIN = frozenset((str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta))
+_PLAIN = frozenset((type(None), str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta))
 _SAFE_CLASSES = {("datetime", name) for name in ("datetime", "date", "time", "timedelta")}
 
 #: a row's (length of its element in bytes, hash of them, [column, style, ...] or None, values
@@ -166,7 +166,7 @@ class PartMemo:
         known = {row: self.known[row] for row in self.recalled}
         for row, length, key in self.parsed:
             cells = values.get(row)
-            if cells is not None and any(v is not None and type(v) not in _PLAIN for v in cells):
+            if cells is not None and not _PLAIN.issuperset(map(type, cells)):
                 continue  # a value the memo can't read back (it reads only plain types)
             known[row] = (length, key, scan.cell_styles.get(row), cells)
         self._write(known)
