@@ -36,6 +36,7 @@ def _isolated(tmp_path_factory, monkeypatch):
     """Locks and config lookups never touch the developer's own folders."""
     monkeypatch.setenv("FOLLOWSYNC_LOCK_DIR", str(tmp_path_factory.mktemp("locks")))
     monkeypatch.setenv("FOLLOWSYNC_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("FOLLOWSYNC_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("FOLLOWSYNC_CONFIG", raising=False)
     monkeypatch.delenv("FOLLOWSYNC_NOW", raising=False)

@@ -188,6 +188,12 @@ def state_dir(*parts: str) -> Path:
     return Path(os.environ.get("FOLLOWSYNC_STATE_DIR") or platformdirs.user_state_dir("followsync"), *parts)
 
 
+def cache_dir(*parts: str) -> Path:
+    """Where followsync keeps what it can always make again (a tracker's rows as last read):
+    ``$FOLLOWSYNC_CACHE_DIR``, else the user cache folder; ``parts`` below it."""
+    return Path(os.environ.get("FOLLOWSYNC_CACHE_DIR") or platformdirs.user_cache_dir("followsync"), *parts)
+
+
 def default_path() -> Path | None:
     """The config file to use when ``--config`` is not given, or None when there is none."""
     env = os.environ.get("FOLLOWSYNC_CONFIG")
@@ -271,7 +277,9 @@ def _read_section(
     """A [section]'s values, each default where the file leaves it out or gets it wrong."""
     spec = _section(name)
     if spec.free is not None:
-        return {k: _read_value(f"{name}.{k!r}", spec.free, v, problems, base, False) for k, v in table.items()}
+        return {
+            k: _read_value(f"{name}.{k!r}", spec.free, v, problems, base, False) for k, v in table.items()
+        }
     known = ", ".join(spec.settings)
     for key in table:
         if key not in spec.settings:

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import column_index_from_string
 
+from .row_memo import row_key
 from .scan import Known, check_utf8
 from .values import excel_date, typed, xml_text
 
 if TYPE_CHECKING:
+    from .row_memo import PartMemo
     from .scan import _Scanner
 
 
@@ -57,11 +59,11 @@ _ATTR = re.compile(rb'([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData>")
 
 
-def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
+def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes], memo: PartMemo | None = None) -> bool:
     """Scan the part, given piece by piece, with the quick pass over its cells; False when the
     part is not one it takes. The handlers read what comes before and after <sheetData>; its
-    rows go to the quick pass a run of whole rows at a time, and to expat without handlers, so
-    a file expat refuses is still refused."""
+    rows go to the quick pass a run of whole rows at a time (the rows ``memo`` remembers taken
+    from it), and to expat without handlers, so a file expat refuses is still refused."""
     buf, m = b"", None
     for chunk in chunks:  # the head: up to the cells
         buf += chunk
@@ -92,12 +94,19 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
             last = buf.rfind(row_end)  # a row never spans two pieces
             cut = last + len(row_end) if last >= 0 else 0
         if cut:  # whole rows: buf[:cut]
-            pis += buf.count(b"<?", 0, cut)
-            if buf.find(b"<!", 0, cut) >= 0 or pis > 1:
+            spans = _quick_rows(scanner, buf, cut, prefix, base, memo)
+            if spans is None:
                 return False
-            if not _quick_cells(scanner, buf, 0, cut, prefix, base):
-                return False
-            parser.Parse(memoryview(buf)[:cut], False)  # well-formed, in UTF-8, every character allowed
+            view, unparsed = memoryview(buf), cut
+            # The rows parsed (those taken from the memo were, when they were remembered): well-
+            # formed, in UTF-8, every character allowed, no comment or processing instruction.
+            for start, end in spans:
+                pis += buf.count(b"<?", start, end)
+                if buf.find(b"<!", start, end) >= 0 or pis > 1:
+                    return False
+                parser.Parse(view[start:end], False)
+                unparsed -= end - start
+            scanner.unparsed += unparsed
             buf, base = buf[cut:], base + cut
         if stop >= 0:
             break
@@ -112,6 +121,57 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes]) -> bool:
     scanner.window = (tail, base)
     parser.Parse(tail, True)
     return True
+
+
+def _quick_rows(
+    scanner: _Scanner, data: bytes, stop: int, prefix: str, base: int, memo: PartMemo | None
+) -> list[tuple[int, int]] | None:
+    """:func:`_quick_cells` over data[:stop], whole rows, each row ``memo`` knows (its number,
+    length and hash, see :mod:`.row_memo`) taken from it instead; None at a shape not taken.
+    Rows go into the scan in file order, as parsing them all would. The spans parsed, which
+    expat must see: the rows taken from the memo were well-formed when they were remembered."""
+    if memo is None:
+        return [(0, stop)] if _quick_cells(scanner, data, 0, stop, prefix, base) else None
+    _, row_rx, row_end, _, _ = _quick_patterns(prefix)
+    view, known, ends = memoryview(data), memo.known, len(row_end)
+    pos = run = 0  # the next row; the first of the rows not yet in the scan
+    spans: list[tuple[int, int]] = []
+    parsed: list[tuple[int, int, bytes]] = []  # (row, length, hash) of those
+    while pos < stop:
+        m = row_rx.match(data, pos, stop)
+        if m is None or m.group(2) or not m.group(1).startswith(b' r="'):
+            break  # not a numbered row with cells (whitespace, <row/>): the rest is parsed
+        head = m.group(1)
+        number = head[4 : head.index(b'"', 4)]
+        row = int(number) if number.isdigit() else 0
+        entry = known.get(row)
+        if entry is not None and data.startswith(row_end, pos + entry[0] - ends, stop):
+            end = pos + entry[0]  # where the remembered row ended: the same bytes end there
+            key = row_key(view[pos:end])
+            if key == entry[1]:
+                if run < pos:
+                    if not _quick_cells(scanner, data, run, pos, prefix, base):
+                        return None
+                    spans.append((run, pos))
+                if memo.recall(scanner, row, base + pos, base + end - ends):
+                    run = end
+                else:
+                    run = pos  # its number met already: parsed, as the handlers' steps say
+                pos = end
+                continue
+        close = data.find(row_end, m.end(), stop)
+        if close < 0:
+            break
+        end = close + ends
+        if row:
+            parsed.append((row, end - pos, row_key(view[pos:end])))
+        pos = end
+    if run < stop:
+        if not _quick_cells(scanner, data, run, stop, prefix, base):
+            return None
+        spans.append((run, stop))
+    memo.remember(parsed)
+    return spans
 
 
 def _quick_cells(scanner: _Scanner, data: bytes, pos: int, stop: int, prefix: str, base: int = 0) -> bool:

@@ -136,6 +136,10 @@ class RewrittenBook:
         cell = self.workbook[self.sheet]._cells.get((row, col))
         return solid_colour(cell.fill) if cell is not None and cell.has_style else None
 
+    def colours_in(self, col: int, rows: range) -> dict[int, str]:
+        """Row -> the solid background of its cell in column ``col``, for ``rows`` (1-based)."""
+        return {row: colour for row in rows if (colour := self.colour_at(row, col))}
+
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Worksheet ``name``'s values, found without letter case (None: no such worksheet)."""
         name = find_title(self.workbook.sheetnames, name) or name

@@ -16,7 +16,8 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 from openpyxl.formula.translate import Translator
@@ -24,6 +25,9 @@ from openpyxl.utils import column_index_from_string
 
 from ...core.cells import CellError
 from .values import UNSAVED, formula_result, typed
+
+if TYPE_CHECKING:
+    from .row_memo import PartMemo
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TAG_ENDS = (b">", b" ", b"\t", b"\n", b"\r")
@@ -261,17 +265,22 @@ def scan_chunks(
     date_styles: Iterable[int] = (),
     timedelta_styles: Iterable[int] = (),
     epoch: dt.datetime,
+    memo_file: Path | None = None,
 ) -> SheetScan:
     """:func:`scan_sheet` of a part read piece by piece (a zip member as it is inflated): the
     quick pass never holds the whole part (97 MB at 50,000 rows, issue 17). ``reload`` gives
-    the whole part, for the handlers' pass and for writes (the scan keeps none of it)."""
+    the whole part, for the handlers' pass and for writes (the scan keeps none of it).
+    ``memo_file``: where the part's rows are remembered between scans (:mod:`.row_memo`)."""
     from .quick import scan_quickly  # which reads the cells with _Scanner's own steps
 
     args = (shared_strings, frozenset(date_styles), frozenset(timedelta_styles), epoch)
     scanner = _Scanner(b"", *args)
+    memo = None
     try:
         with _no_collection():
-            if not scan_quickly(scanner, chunks):
+            memo = _memo_of(memo_file, scanner)
+            if not scan_quickly(scanner, chunks, memo):
+                memo = None  # the handlers' pass: its rows are not remembered
                 data = reload()  # something the quick pass does not take: expat's handlers read all
                 check_utf8(data)
                 scanner = _Scanner(data, *args)
@@ -280,6 +289,10 @@ def scan_chunks(
         raise Unusual(f"the worksheet's XML is broken ({e})") from e
     except (ValueError, IndexError, KeyError, OverflowError) as e:
         raise Unusual(f"a cell could not be read ({e})") from e
+    # The parser's handlers are the scanner's methods: a cycle that would keep every list the
+    # scan made until a collection (and run_gc freezes the read), so it is broken here.
+    scanner.parser.StartElementHandler = scanner.parser.EndElementHandler = None
+    scanner.parser.CharacterDataHandler = None
     scan = scanner.scan
     scan.part, scan.reload = None, reload
     scan.rows = scanner.row_spans
@@ -287,7 +300,18 @@ def scan_chunks(
     rows = scanner.values
     if rows:
         scan.grid = [rows.get(r) or [] for r in range(1, max(rows) + 1)]
+    if memo is not None:
+        memo.save(scan, rows)
     return scan
+
+
+def _memo_of(file: Path | None, scanner: _Scanner) -> PartMemo | None:
+    """The rows remembered in ``file`` from the last scan of this part, in this scan's context."""
+    if file is None:
+        return None
+    from .row_memo import PartMemo, context_of
+
+    return PartMemo(file, context_of(scanner.shared_strings, scanner.dates, scanner.durations, scanner.epoch))
 
 
 @contextlib.contextmanager
@@ -350,6 +374,7 @@ class _Scanner:
         self.row = 0  # row being read
         self.col = 0  # column of the last cell
         self.row_start = 0  # offset of the open row
+        self.unparsed = 0  # bytes of the part not given to expat (see offset)
 
     def root(self, name: str, attrs: dict[str, str]) -> None:
         prefix = ""
@@ -424,7 +449,7 @@ class _Scanner:
         if self.row in self.row_spans:
             scan.irregular = True  # a row number twice: its cells are in two places
         self.col = 0
-        self.row_start = self.parser.CurrentByteIndex if at is None else at
+        self.row_start = self.offset() if at is None else at
         if self.row > scan.last_row_element:
             scan.last_row_element = self.row
         if attrs.get("customFormat") in ("1", "true") and attrs.get("s"):
@@ -432,7 +457,7 @@ class _Scanner:
 
     def start_layout(self, local: str, attrs: dict[str, str]) -> None:
         """The elements around the cells: sheetData, merged cells, the dimension, columns."""
-        scan, at = self.scan, self.parser.CurrentByteIndex
+        scan, at = self.scan, self.offset()
         if local == "sheetData":
             scan.sheet_data = (at, -1)
         elif local == "mergeCell":
@@ -462,12 +487,17 @@ class _Scanner:
         elif local == "rPh":
             state["rph"] = False
         elif local == "row":
-            self.row_spans[self.row] = (self.row_start, self.closing(parser.CurrentByteIndex, "row"))
+            self.row_spans[self.row] = (self.row_start, self.closing(self.offset(), "row"))
         # an end tag follows its start tag, so the element's start is known here
         elif local == "sheetData" and scan.sheet_data is not None:
-            scan.sheet_data = (scan.sheet_data[0], self.closing(parser.CurrentByteIndex, "sheetData"))
+            scan.sheet_data = (scan.sheet_data[0], self.closing(self.offset(), "sheetData"))
         elif local == "cols" and scan.cols is not None:
-            scan.cols = (scan.cols[0], self.closing(parser.CurrentByteIndex, "cols"))
+            scan.cols = (scan.cols[0], self.closing(self.offset(), "cols"))
+
+    def offset(self) -> int:
+        """Where in the part the event being handled is: expat's offset, plus the rows it was
+        not given (:mod:`.row_memo`: rows known from the last scan are not parsed again)."""
+        return self.parser.CurrentByteIndex + self.unparsed
 
     def closing(self, offset: int, local: str) -> int:
         # expat gives an empty element's end event the offset just past it, and a full

@@ -13,6 +13,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -25,6 +26,7 @@ from ..base import foreign_sheet, locate, owns_sheet
 from . import xml
 from .links import rels_part, splice_links
 from .package import Package, full_calc_on_load, read_package
+from .row_memo import memo_name
 from .scan import SheetScan, Unusual, holds_formulas, scan_chunks, scan_sheet
 from .styles import StyleBook, solid_colour
 from .writes import (
@@ -39,6 +41,7 @@ from .writes import (
 )
 
 PIECE = 1 << 22  # 4 MiB of a worksheet part scanned at a time
+_UNKNOWN: Any = object()
 
 
 class SplicedBook:
@@ -50,8 +53,9 @@ class SplicedBook:
     which gives the user-facing error if the file is really broken.
     """
 
-    def __init__(self, data: bytes, pick: Callable[[Any], str]):
+    def __init__(self, data: bytes, pick: Callable[[Any], str], memos: Path | None = None):
         self.data = data
+        self.memos = memos  # the folder of this file's row memos (.row_memo); None: no memo
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             self.names = self.zip.namelist()
@@ -128,6 +132,7 @@ class SplicedBook:
                 date_styles=self.date_styles,
                 timedelta_styles=self.timedelta_styles,
                 epoch=self.epoch,
+                memo_file=None if self.memos is None else self.memos / memo_name(part),
             )
         return self._scans[title]
 
@@ -160,6 +165,23 @@ class SplicedBook:
         style = self.scan.style_at(row, col)
         return None if style is None else self.colour(style)
 
+    def colours_in(self, col: int, rows: range) -> dict[int, str]:
+        """Row -> the solid background of its cell in column ``col``, for ``rows`` (1-based).
+        Rows alike share one list of their cells' styles (scan._alike_shared): the colour is
+        looked up once per list, not per row."""
+        styles, out = self.scan.cell_styles, {}
+        by_list: dict[int, str | None] = {}  # id of a row's list (alive in styles) -> its colour
+        for row in rows:
+            pairs = styles.get(row)
+            if pairs is None:
+                continue
+            colour = by_list.get(id(pairs), _UNKNOWN)
+            if colour is _UNKNOWN:
+                colour = by_list[id(pairs)] = self.colour_at(row, col)
+            if colour:
+                out[row] = colour
+        return out
+
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Worksheet ``name``'s values (found without letter case), every row as wide as the
         widest (None: no such worksheet)."""
@@ -170,8 +192,7 @@ class SplicedBook:
         width = scan.max_col
         grid = scan.grid
         return [
-            (list(grid[r]) if r < len(grid) else [])
-            + [None] * (width - (len(grid[r]) if r < len(grid) else 0))
+            (grid[r] + [None] * (width - len(grid[r]))) if r < len(grid) else [None] * width
             for r in range(scan.max_row)
         ]
 
@@ -229,8 +250,13 @@ class SplicedBook:
                 datetime_format=DATETIME_FORMAT,
                 heights=self._heights(tall, wanted, where.columns, layout, wrapped),
             )
+            fresh: set[int] = set()
             for (r, c), w in wanted.items():
                 if "value" in w:
+                    if r not in fresh and r <= len(self.grid):
+                        # a new list: the old one is also a row of the Snapshot read (XlsxBackend.read)
+                        self.grid[r - 1] = list(self.grid[r - 1])
+                        fresh.add(r)
                     put_cell(self.grid, r - 1, c - 1, w["value"])
         links_added = self._link_cells(changes, target, replaced)
         added = self._write_sheets(changes, styles, replaced, applied)
@@ -253,7 +279,9 @@ class SplicedBook:
         links = {}
         for ch in changes.cells:
             if ch.column == LINK_COLUMN and (at := target(ch.row, ch.column)) is not None:
-                links[f"{get_column_letter(at[1] + 1)}{at[0] + 1}"] = ch.value if isinstance(ch.value, str) else None
+                links[f"{get_column_letter(at[1] + 1)}{at[0] + 1}"] = (
+                    ch.value if isinstance(ch.value, str) else None
+                )
         if not links:
             return {}
         part = self.parts[self.sheet]
