@@ -9,7 +9,7 @@ what it did in an :class:`Applied`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,9 @@ class Snapshot:
 
     sheet: str
     grid: list[list[Any]]
-    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    fills: Mapping[tuple[int, int], str] = field(
+        default_factory=dict
+    )  # read-only; a store may look up lazily
     handles: dict[int, Any] = field(default_factory=dict)
     #: other worksheets read along (those named in ``Backend.read(also=...)``, found without
     #: letter case): name as asked -> rows, ``[]`` when the worksheet doesn't exist yet; a store

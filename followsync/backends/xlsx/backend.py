@@ -101,15 +101,11 @@ class XlsxBackend(Backend):
     def read(self, also: Sequence[str] = ()) -> Snapshot:
         """Read the tracker sheet's raw values, and the fills of its colour columns."""
         view = self._open()
-        fills: dict[tuple[int, int], str] = {}
         header = locate_header(view.grid, view.sheet)
-        if header is not None:
-            for name in COLOUR_COLUMNS:
-                col = header.positions.get(name)
-                if col is None:
-                    continue
-                colours = view.colours_in(col + 1, range(header.row + 2, len(view.grid) + 1))
-                fills.update(((row - 1, col), colour) for row, colour in colours.items())
+        columns = (
+            [] if header is None else [header.positions[n] for n in COLOUR_COLUMNS if n in header.positions]
+        )
+        fills = view.fills(columns, range(header.row + 1 if header else 0, len(view.grid)))
         sheets = {name: self.read_sheet(name) or [] for name in also}
         view = self._opened()  # read_sheet may have loaded the file with openpyxl
         # A spliced read's rows are shared, not copied (18 MB at 50,000 rows, issue 17): nothing

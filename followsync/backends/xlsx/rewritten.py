@@ -136,9 +136,9 @@ class RewrittenBook:
         cell = self.workbook[self.sheet]._cells.get((row, col))
         return solid_colour(cell.fill) if cell is not None and cell.has_style else None
 
-    def colours_in(self, col: int, rows: range) -> dict[int, str]:
-        """Row -> the solid background of its cell in column ``col``, for ``rows`` (1-based)."""
-        return {row: colour for row in rows if (colour := self.colour_at(row, col))}
+    def fills(self, columns: list[int], rows: range) -> dict[tuple[int, int], str]:
+        """Snapshot.fills for the grid's ``columns`` in grid rows ``rows`` (0-based)."""
+        return {(gi, col): c for col in columns for gi in rows if (c := self.colour_at(gi + 1, col + 1))}
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Worksheet ``name``'s values, found without letter case (None: no such worksheet)."""

@@ -171,7 +171,7 @@ class PartMemo:
             known[row] = (length, key, scan.cell_styles.get(row), cells)
         self._write(known)
 
-    def _write(self, known: dict[bytes, Entry]) -> None:
+    def _write(self, known: dict[int, Entry]) -> None:
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.file.name}.", suffix=".tmp", dir=self.file.parent)

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import gc
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
 
 from ...core.cells import CellError
+from .spans import RowSpans
 from .values import UNSAVED, formula_result, typed
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class SheetScan:
     grid: list[list[Any]]
     # Elements are noted as (offset of the start tag, offset of the end tag), with -1 for the
     # end of an empty element ("<row/>"); element_span gives their whole extent.
-    rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    rows: MutableMapping[int, tuple[int, int]] = field(default_factory=RowSpans)
     #: row -> [column, style, column, style, ...] of its cells, in file order (no tuple per cell)
     cell_styles: dict[int, list[int]] = field(default_factory=dict)
     row_styles: dict[int, int] = field(default_factory=dict)  # rows with customFormat="1"
@@ -360,7 +361,7 @@ class _Scanner:
         parser.StartElementHandler = self.root
         parser.EndElementHandler = self.end
         self.values: dict[int, list[Any]] = {}  # row -> its values, as far as the last one
-        self.row_spans: dict[int, tuple[int, int]] = {}
+        self.row_spans = RowSpans()
         self.cell_styles: dict[int, list[int]] = {}  # row -> [column, style, ...]
         self.scan = SheetScan(data or None, "", [])
         self.shared_formulae: dict[str, Translator] = {}

@@ -12,7 +12,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -165,22 +165,10 @@ class SplicedBook:
         style = self.scan.style_at(row, col)
         return None if style is None else self.colour(style)
 
-    def colours_in(self, col: int, rows: range) -> dict[int, str]:
-        """Row -> the solid background of its cell in column ``col``, for ``rows`` (1-based).
-        Rows alike share one list of their cells' styles (scan._alike_shared): the colour is
-        looked up once per list, not per row."""
-        styles, out = self.scan.cell_styles, {}
-        by_list: dict[int, str | None] = {}  # id of a row's list (alive in styles) -> its colour
-        for row in rows:
-            pairs = styles.get(row)
-            if pairs is None:
-                continue
-            colour = by_list.get(id(pairs), _UNKNOWN)
-            if colour is _UNKNOWN:
-                colour = by_list[id(pairs)] = self.colour_at(row, col)
-            if colour:
-                out[row] = colour
-        return out
+    def fills(self, columns: list[int], rows: range) -> Mapping[tuple[int, int], str]:
+        """Snapshot.fills for the grid's ``columns`` in grid rows ``rows`` (0-based), looked up
+        when asked: a dict of them is 13 MB at 50,000 rows (issue 17)."""
+        return _Fills(self, frozenset(columns), rows)
 
     def read_sheet(self, name: str) -> list[list[Any]] | None:
         """Worksheet ``name``'s values (found without letter case), every row as wide as the
@@ -422,3 +410,51 @@ def _office_document(archive: zipfile.ZipFile) -> str:
             if target:
                 return target.group(1).lstrip("/")
     raise Unusual("no workbook part")
+
+
+class _Fills(Mapping[tuple[int, int], str]):
+    """(grid row, grid column) -> the solid background of that cell of the tracker sheet, for
+    the colour columns: worked out from the scan when asked. Rows alike share one list of their
+    cells' styles (scan._alike_shared), so a colour is looked up once per list and column. The
+    scan does not change once read (a write gives the file new bytes and a new scan)."""
+
+    def __init__(self, book: SplicedBook, columns: frozenset[int], rows: range):
+        self._book, self._columns, self._rows = book, columns, rows
+        self._styles = book.scan.cell_styles
+        self._by_list: dict[tuple[int, int], str | None] = {}  # (id of a row's list, column) -> colour
+        self._all: dict[tuple[int, int], str] | None = None
+
+    def get(self, key: tuple[int, int], default: Any = None) -> Any:
+        gi, col = key
+        if col in self._columns and gi in self._rows:
+            pairs = self._styles.get(gi + 1)
+            if pairs is not None:
+                known = (id(pairs), col)  # the list is alive in the scan: its id stays its own
+                colour = self._by_list.get(known, _UNKNOWN)
+                if colour is _UNKNOWN:
+                    colour = self._by_list[known] = self._book.colour_at(gi + 1, col + 1)
+                if colour:
+                    return colour
+        return default
+
+    def __getitem__(self, key: tuple[int, int]) -> str:
+        colour = self.get(key)
+        if colour is None:
+            raise KeyError(key)
+        return colour
+
+    def _every(self) -> dict[tuple[int, int], str]:
+        if self._all is None:
+            self._all = {
+                (gi, col): c
+                for col in sorted(self._columns)
+                for gi in self._rows
+                if (c := self.get((gi, col)))
+            }
+        return self._all
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._every())
+
+    def __len__(self) -> int:
+        return len(self._every())
