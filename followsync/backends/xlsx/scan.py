@@ -278,7 +278,7 @@ def scan_chunks(
     scanner = _Scanner(b"", *args)
     memo = None
     try:
-        with _no_collection():
+        with no_collection():
             memo = _memo_of(memo_file, scanner)
             if not scan_quickly(scanner, chunks, memo):
                 memo = None  # the handlers' pass: its rows are not remembered
@@ -316,7 +316,7 @@ def _memo_of(file: Path | None, scanner: _Scanner) -> PartMemo | None:
 
 
 @contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
+def no_collection() -> Iterator[None]:
     """The cyclic garbage collector paused: the scan makes a list per row and frees nothing, and
     the collections its allocations set off (each looking at every list made so far) found
     nothing but cost an eighth of the scan (issue 17). Collection resumes however it ends."""
