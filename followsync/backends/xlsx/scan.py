@@ -312,7 +312,8 @@ def _memo_of(file: Path | None, scanner: _Scanner) -> PartMemo | None:
         return None
     from .row_memo import PartMemo, context_of
 
-    return PartMemo(file, context_of(scanner.shared_strings, scanner.dates, scanner.durations, scanner.epoch))
+    context = context_of(scanner.shared_strings, scanner.dates, scanner.durations, scanner.epoch)
+    return None if context is None else PartMemo(file, context)
 
 
 @contextlib.contextmanager
