@@ -59,7 +59,7 @@ from .rewritten import (
     wrap,
 )
 from .row_memo import memo_folder
-from .scan import SheetScan, Unusual
+from .scan import SheetScan, Unusual, no_collection
 from .spliced import SplicedBook
 from .writes import HEADER_HEIGHT, row_height, wraps
 
@@ -100,6 +100,11 @@ class XlsxBackend(Backend):
 
     def read(self, also: Sequence[str] = ()) -> Snapshot:
         """Read the tracker sheet's raw values, and the fills of its colour columns."""
+        # Everything a read makes lives as long as the run: collections during it find nothing.
+        with no_collection():
+            return self._read(also)
+
+    def _read(self, also: Sequence[str]) -> Snapshot:
         view = self._open()
         header = locate_header(view.grid, view.sheet)
         columns = (

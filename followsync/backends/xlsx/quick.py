@@ -97,16 +97,8 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes], memo: PartMemo | No
             spans = _quick_rows(scanner, buf, cut, prefix, base, memo)
             if spans is None:
                 return False
-            view, unparsed = memoryview(buf), cut
-            # The rows parsed (those taken from the memo were, when they were remembered): well-
-            # formed, in UTF-8, every character allowed, no comment or processing instruction.
-            for start, end in spans:
-                pis += buf.count(b"<?", start, end)
-                if buf.find(b"<!", start, end) >= 0 or pis > 1:
-                    return False
-                parser.Parse(view[start:end], False)
-                unparsed -= end - start
-            scanner.unparsed += unparsed
+            if not _checked(scanner, buf, spans, cut):
+                return False
             buf, base = buf[cut:], base + cut
         if stop >= 0:
             break
@@ -120,6 +112,20 @@ def scan_quickly(scanner: _Scanner, chunks: Iterator[bytes], memo: PartMemo | No
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = handlers
     scanner.window = (tail, base)
     parser.Parse(tail, True)
+    return True
+
+
+def _checked(scanner: _Scanner, buf: bytes, spans: list[tuple[int, int]], cut: int) -> bool:
+    """Give expat the rows parsed of buf[:cut] (those the memo gave were checked when they were
+    remembered): well-formed, in UTF-8, every character allowed, no comment or processing
+    instruction besides the part's XML declaration."""
+    view, unparsed = memoryview(buf), cut
+    for start, end in spans:
+        if buf.find(b"<?", start, end) >= 0 or buf.find(b"<!", start, end) >= 0:
+            return False
+        scanner.parser.Parse(view[start:end], False)
+        unparsed -= end - start
+    scanner.unparsed += unparsed
     return True
 
 

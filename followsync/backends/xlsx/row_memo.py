@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import logging
@@ -72,17 +73,17 @@ def memo_name(part: str) -> str:
 
 def context_of(
     shared_strings: list[str], dates: frozenset[int], durations: frozenset[int], epoch: dt.datetime
-) -> bytes:
+) -> bytes | None:
     """Everything besides a row's bytes that its values depend on (see the module's docstring).
     Not the namespace prefix: a row's bytes name it, and the scan checks what it stands for."""
-    here = Path(__file__).parent
+    if not _code():
+        return None
     h = hashlib.blake2b(digest_size=16)
     for piece in (
         FORMAT,
         f"{sys.version_info[:2]}",
         OPENPYXL_VERSION,
-        code_digest(here) or "",
-        code_digest(here.parent.parent / "core") or "",
+        _code(),
         repr(sorted(dates)),
         repr(sorted(durations)),
         epoch.isoformat(),
@@ -92,6 +93,15 @@ def context_of(
     for text in shared_strings:
         h.update(text.encode("utf-8", "surrogatepass") + b"\0")
     return h.digest()
+
+
+@functools.cache
+def _code() -> str:
+    """The scanning code's own hash: this folder's sources and the core's (what a cell means).
+    Empty when they can't be read (a build without sources): then nothing is remembered."""
+    here = Path(__file__).parent
+    xlsx, core = code_digest(here), code_digest(here.parent.parent / "core")
+    return f"{xlsx}:{core}" if xlsx and core else ""
 
 
 def row_key(data: bytes | memoryview) -> bytes:

@@ -278,7 +278,7 @@ def scan_chunks(
     scanner = _Scanner(b"", *args)
     memo = None
     try:
-        with _no_collection():
+        with no_collection():
             memo = _memo_of(memo_file, scanner)
             if not scan_quickly(scanner, chunks, memo):
                 memo = None  # the handlers' pass: its rows are not remembered
@@ -312,11 +312,12 @@ def _memo_of(file: Path | None, scanner: _Scanner) -> PartMemo | None:
         return None
     from .row_memo import PartMemo, context_of
 
-    return PartMemo(file, context_of(scanner.shared_strings, scanner.dates, scanner.durations, scanner.epoch))
+    context = context_of(scanner.shared_strings, scanner.dates, scanner.durations, scanner.epoch)
+    return None if context is None else PartMemo(file, context)
 
 
 @contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
+def no_collection() -> Iterator[None]:
     """The cyclic garbage collector paused: the scan makes a list per row and frees nothing, and
     the collections its allocations set off (each looking at every list made so far) found
     nothing but cost an eighth of the scan (issue 17). Collection resumes however it ends."""

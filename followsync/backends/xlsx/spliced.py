@@ -238,14 +238,7 @@ class SplicedBook:
                 datetime_format=DATETIME_FORMAT,
                 heights=self._heights(tall, wanted, where.columns, layout, wrapped),
             )
-            fresh: set[int] = set()
-            for (r, c), w in wanted.items():
-                if "value" in w:
-                    if r not in fresh and r <= len(self.grid):
-                        # a new list: the old one is also a row of the Snapshot read (XlsxBackend.read)
-                        self.grid[r - 1] = list(self.grid[r - 1])
-                        fresh.add(r)
-                    put_cell(self.grid, r - 1, c - 1, w["value"])
+            self._put_values(wanted)
         links_added = self._link_cells(changes, target, replaced)
         added = self._write_sheets(changes, styles, replaced, applied)
         added.update(links_added)
@@ -310,6 +303,17 @@ class SplicedBook:
                     after.append((new, width))
             out[gi + 1] = (row_height(before), row_height(after))
         return out
+
+    def _put_values(self, wanted: dict[tuple[int, int], dict[str, Any]]) -> None:
+        """Put the values written into the grid, each row written a new list: the old one is
+        also a row of the Snapshot read (XlsxBackend.read), which stays as it was read."""
+        fresh: set[int] = set()
+        for (r, c), w in wanted.items():
+            if "value" in w:
+                if r not in fresh and r <= len(self.grid):
+                    self.grid[r - 1] = list(self.grid[r - 1])
+                    fresh.add(r)
+                put_cell(self.grid, r - 1, c - 1, w["value"])
 
     def _write_sheets(
         self, changes: ChangeSet, styles: StyleBook, replaced: dict[str, bytes], applied: Applied

@@ -101,7 +101,12 @@ def test_a_scan_with_rows_remembered_is_the_scan_that_parses_them_all(
     whole = plain(part(new))
     assert again == whole
     assert again.grid == whole.grid and again.rows == whole.rows and again.cell_styles == whole.cell_styles
-    # and the memo now holds this version's rows
+    # and the memo now holds this version's rows, each as it reads
+    context = row_memo.context_of(SHARED, frozenset({1}), frozenset(), CALENDAR_WINDOWS_1900)
+    known = row_memo.PartMemo(memo, context).known
+    assert set(known) == set(new)
+    grid = whole.grid + [[]] * len(new)
+    assert all(known[r][3] == (grid[r - 1] or None) for r in new)
     assert scanned(part(new), memo, size) == whole
 
 
