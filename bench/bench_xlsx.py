@@ -13,11 +13,10 @@ child process of its own so that peak memory (ru_maxrss) is that job's alone:
 - the floor: unzip the worksheet part and parse it with expat, nothing else;
 
 and the ratios (followsync / floor, peer / followsync). followsync remembers the rows it read
-(backends/xlsx/row_memo.py): the first no-op after a write parses the rows written and remembers
-them, the next take them from the memo; both are printed. Then four real runs with the time of
-each stage: the first (every followsync cell written, the Summary added), a second with nothing
-to write (the rows written parsed), a third (rows remembered), and one after a tenth of the rows
-changed. Each line splits the run into its
+and wrote (backends/xlsx/row_memo.py): the first no-op after the write and the next ones are
+printed apart. Then four real runs with the time of each stage: the first (every followsync
+cell written, the Summary added), two with nothing to write, and one after a tenth of the rows
+changed (by openpyxl, which rewrites every row: none of them is remembered). Each line splits the run into its
 stages: read (the file scanned), frame (cells parsed), rules, drafts, lint, summary, calendar,
 digest, diff and apply (the changes spliced into the file and saved); "other" is the rest of
 compute and run. Total is the wall time of the whole run. It also says how each run saved
@@ -187,7 +186,7 @@ def noop_side_by_side(n: int, path: Path, repeat: int = 3) -> None:
 
     CPU seconds are printed beside the wall time: on a shared machine they move less.
     """
-    got = {"first": in_child("followsync", path)}  # the read after the write: rows parsed, remembered
+    got = {"first": in_child("followsync", path)}  # the first read after the write
     got["first"]["peak"] = got["first"]["peak_mib"]
     for kind in ("followsync", "peer", "floor"):
         runs = [in_child(kind, path) for _ in range(1 if kind == "peer" and n > 20000 else repeat)]
@@ -201,9 +200,8 @@ def noop_side_by_side(n: int, path: Path, repeat: int = 3) -> None:
         f" | floor {fl['seconds']:.2f}s ({fl['cpu']:.2f}s) {fl['peak']:.0f} MiB\n"
         f"{'':>7} followsync/floor {f['seconds'] / fl['seconds']:.1f}x ({f['cpu'] / fl['cpu']:.1f}x CPU),"
         f" peer/followsync {p['seconds'] / f['seconds']:.1f}x ({p['cpu'] / f['cpu']:.1f}x CPU)\n"
-        f"{'':>7} the first no-op after followsync wrote the file (every row it wrote parsed and"
-        f" remembered): {first['seconds']:.2f}s ({first['cpu']:.2f}s) {first['peak']:.0f} MiB,"
-        f" {first['cpu'] / fl['cpu']:.1f}x the floor's CPU"
+        f"{'':>7} the first no-op after followsync wrote the file: {first['seconds']:.2f}s"
+        f" ({first['cpu']:.2f}s) {first['peak']:.0f} MiB, {first['cpu'] / fl['cpu']:.1f}x the floor's CPU"
     )
 
 

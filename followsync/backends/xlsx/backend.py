@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ...config import Config
 from ...core.changes import Applied, ChangeSet, Snapshot
 from ...core.layout import Layout
-from ...core.own_sheets import is_own
+from ...core.own_sheets import SUMMARY_READS, find_title, is_own
 from ...core.schema import COLOUR_COLUMNS, locate_header
 from ...errors import StaleRead, TrackerBusy, TrackerError, TrackerNotFound, TrackerUnreadable, UsageError
 from ..base import Backend
@@ -238,6 +238,7 @@ class XlsxBackend(Backend):
                     self._save(backup=True, write=lambda tmp: _write_bytes(tmp, data))
                     applied.write_calls = 1
                     self.last_save = "spliced"
+                    self._remember(data, changes.sheet)
                 return applied
         if not force:
             view.check_nothing_lost(self.path.name)
@@ -250,6 +251,20 @@ class XlsxBackend(Backend):
         applied.write_calls = 1
         self.last_save = "rewritten"
         return applied
+
+    def _remember(self, data: bytes, sheet: str) -> None:
+        """Remember the rows of the file just saved as ``data`` (:mod:`.row_memo`): the next read
+        (the next run, a person's ``today``) then takes them from the memo instead of parsing the
+        rows this write changed. Only a cache: nothing here can undo or fail the save."""
+        try:
+            with no_collection():
+                book = SplicedBook(data, lambda wb: self._pick(wb, sheet), memo_folder(self.path))
+                for name in SUMMARY_READS:  # the worksheets a run reads along with the tracker
+                    title = find_title(book.parts, name)
+                    if title is not None:
+                        book.scan_of(title)
+        except Exception as e:  # the saved file is what it is: a scan that fails remembers nothing
+            log.debug("%s: rows not remembered (%s)", self.location, e)
 
     def _check_not_open(self) -> None:
         folder, name = self.path.parent, self.path.name

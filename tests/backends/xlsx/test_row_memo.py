@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
 from followsync import run as sync
+from followsync.backends.xlsx import quick as quick_mod
 from followsync.backends.xlsx import row_memo
 from followsync.backends.xlsx.backend import XlsxBackend
 from followsync.backends.xlsx.scan import scan_chunks, scan_sheet
@@ -23,6 +24,7 @@ from followsync.config import Config
 from followsync.core.changes import CellWrite, ChangeSet
 from followsync.core.layout import demo_rows
 from followsync.core.layout import load as load_layout
+from followsync.core.own_sheets import SUMMARY_READS
 
 from .test_xlsx_backend import ref, tracker
 from .test_xlsx_read_work import pieces
@@ -216,3 +218,23 @@ def test_a_write_after_a_read_from_the_memo_splices_the_same_bytes(tmp_path):
     parsed.apply(change)
     assert remembered.last_save == parsed.last_save == "spliced"
     assert path.read_bytes() == copy.read_bytes()
+
+
+def test_a_write_leaves_the_memo_holding_the_rows_it_wrote(tmp_path, monkeypatch):
+    # the read after a run that wrote (the next run, a person's `today`) parses nothing
+    path = tmp_path / "t.xlsx"
+    XlsxBackend(path).create(load_layout(), demo_rows(NOW.date()))
+    assert sync.run(XlsxBackend(path), Config(), NOW, force=True).changes.cells
+    parsed = []
+    real = quick_mod._quick_cells
+    monkeypatch.setattr(
+        quick_mod,
+        "_quick_cells",
+        lambda sc, data, pos, stop, *a: parsed.append(stop - pos) or real(sc, data, pos, stop, *a),
+    )
+    snap = XlsxBackend(path).read(also=SUMMARY_READS)
+    assert parsed == [] and len(snap.grid) > 5 and snap.sheets["Summary"]
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(path.read_bytes())
+    assert XlsxBackend(copy).read(also=SUMMARY_READS) == snap  # as parsing every row reads it
+    assert parsed
