@@ -96,3 +96,21 @@ def test_the_summary_as_read_and_as_wanted_are_each_made_plain_once(monkeypatch)
     result = sync.run(backend, Config(), NOW)
     assert not result.changes.sheets  # the Summary as it was: not rewritten
     assert len(made_plain) == 2
+
+
+def test_a_no_op_run_compares_no_due_cell_the_long_way(monkeypatch):
+    """A Due as read that is the day computed is the same cell without parsing it again; one
+    typed over is still written."""
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)
+    compared = []
+    comparable = diff_mod._comparable
+    monkeypatch.setattr(diff_mod, "_comparable", lambda c, v: compared.append(c) or comparable(c, v))
+    assert not sync.run(backend, Config(), NOW).changes
+    assert compared == []
+    due = backend.grid[0].index("Due")
+    row = next(r for r in backend.grid[1:] if r[due] is not None)
+    was = row[due]
+    row[due] = "not a date"
+    result = sync.run(backend, Config(), NOW)
+    assert [(ch.column, ch.value) for ch in result.changes.cells] == [("Due", was)]

@@ -104,16 +104,28 @@ def interview_ahead(frame: pd.DataFrame, now: dt.datetime) -> np.ndarray:
 
 def expected_dates(frame: pd.DataFrame) -> pd.Series:
     """Expected response by as dates: phrases resolved against the interview date."""
-    interview = _dates(frame, "interview_at")
-    out = []
-    for e, i in zip(frame["expected_response_by"], interview, strict=True):
+    values = frame["expected_response_by"].tolist()
+    # The interview days only where a phrase needs one, from numpy at once: iterating the
+    # datetime column made a Timestamp per row (issue 17). numpy floors to the day, as .date() does.
+    interview = _days(_dates(frame, "interview_at")) if any(isinstance(e, Phrase) for e in values) else []
+    at, stamps = [], []  # the rows with a date, and it: most rows have none
+    for k, e in enumerate(values):
         if isinstance(e, Phrase):
-            out.append(pd.Timestamp(e.resolve(i.date())) if not pd.isna(i) else pd.NaT)
+            day = interview[k]
+            if day is not None:
+                at.append(k)
+                stamps.append(pd.Timestamp(e.resolve(day)))
         elif isinstance(e, dt.date):
-            out.append(pd.Timestamp(e))
-        else:
-            out.append(pd.NaT)
-    return pd.Series(pd.to_datetime(out), index=frame.index, dtype="datetime64[ns]")
+            at.append(k)
+            stamps.append(pd.Timestamp(e))
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[at] = pd.Series(pd.to_datetime(stamps), dtype="datetime64[ns]").to_numpy()
+    return pd.Series(out, index=frame.index)
+
+
+def _days(column: pd.Series) -> list[dt.date | None]:
+    """A datetime column's days (None for NaT), made by numpy, not a Timestamp per row."""
+    return column.to_numpy().astype("datetime64[D]").tolist()
 
 
 @dataclass
@@ -307,10 +319,6 @@ def _colours(rule: np.ndarray, due: pd.Series, today: pd.Timestamp, soon_days: i
 # Reminder sentences
 
 
-def _day(ts: pd.Timestamp, language: str = ENGLISH) -> str:
-    return lang.short_date(ts.date(), language)
-
-
 def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp, language: str = ENGLISH) -> str:
     """'Overdue since Fri 20 Nov', 'Due today', 'Due Fri 27 Nov' (or in ``language``): the same
     words every day until the urgency, the due date or the action changes."""
@@ -324,24 +332,39 @@ def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
     return [lang.code(v if isinstance(v, str) else None, default) for v in frame["language"].tolist()]
 
 
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _stripped(frame: pd.DataFrame, key: str) -> list[str]:
+    """:func:`_text` of a column as a list: a column of text and blanks (the usual one) is
+    stripped in one comprehension, without pandas' string methods calling back per cell."""
+    values = frame[key].tolist()
+    if set(map(type, values)) <= _TEXT_OR_NONE:
+        return ["" if v is None else v.strip() for v in values]
+    return _text(frame, key).tolist()
+
+
 def _reminders(frame, out, today, facts, languages) -> list[str]:
     sentences = []
-    # Response on as a list (not a frame look-up per row), and each due day's urgency phrase
-    # made once: it depends only on the day, the language and today, fixed for this call.
-    count, response = facts.count, facts.response.tolist()
-    phrases: dict[tuple[pd.Timestamp, str], str] = {}
+    # The days as plain dates from numpy (a Timestamp per row cost more, issue 17), and each due
+    # day's urgency phrase made once: it depends only on the day, the language and today, fixed
+    # for this call. (due - today).days of the Timestamps is the days between their dates, as
+    # today is a midnight.
+    count, response, dues = facts.count, _days(facts.response), _days(out["due"])
+    today_day = today.date()
+    phrases: dict[tuple[dt.date, str], str] = {}
 
-    def urgency(due: pd.Timestamp, language: str) -> str:
+    def urgency(due: dt.date, language: str) -> str:
         phrase = phrases.get((due, language))
         if phrase is None:
-            phrase = phrases[due, language] = urgency_phrase(due, today, language)
+            phrase = phrases[due, language] = lang.urgency_phrase((due - today_day).days, due, language)
         return phrase
 
     cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
-    texts = {c: _text(frame, c).tolist() for c in cols}
+    texts = {c: _stripped(frame, c) for c in cols}
     after_bounce = bounced(frame, "interviewer_email_bounced")
     for i, (rule, due, medium, status) in enumerate(
-        zip(*(out[k].tolist() for k in ("rule", "due", "medium", "status")), strict=True)
+        zip(out["rule"].tolist(), dues, out["medium"].tolist(), out["status"].tolist(), strict=True)
     ):
         language = languages[i]
         if rule == 0 or rule in lang.REMINDERS[language]:
@@ -361,12 +384,16 @@ def _reminder(language, key, texts, i, due, urgency, status, count, response) ->
         return words["fix"]
     company = texts["company"][i] or words["company"]
     job = texts["job_title"][i]
-    role = words["role"].format(job=job, company=company) if job else words["application"].format(company=company)
+    role = (
+        words["role"].format(job=job, company=company)
+        if job
+        else words["application"].format(company=company)
+    )
     who = texts["interviewer"][i] or words["who"]
     if language != ENGLISH and texts["interviewer"][i]:  # "Herrn Tom Becker", not "Mr. Tom Becker"
         who = lang.join_words([lang.named(p, language) for p in parse_people(who)], language) or who
     if key == 8:
-        when = _day(response[i], language)
+        when = lang.short_date(response[i], language)
         return words[8].format(company=company, when=when, status=status)
     if key == 13:
         return words[13].format(n=count[i])
@@ -396,7 +423,9 @@ PAST_DATES = {
 EARLIEST = pd.Timestamp(1990, 1, 1)
 
 
-def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tuple[pd.DataFrame, list[Problem]]:
+def implausible_dates(
+    frame: pd.DataFrame, now: dt.datetime, sheet: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The frame with dates of :data:`PAST_DATES` after tomorrow or before 1990 taken out (as a
     cell that did not parse: they drive no rule), and a Problem for each such cell."""
     latest = today_of(now) + pd.Timedelta(days=1)
@@ -417,7 +446,9 @@ def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tupl
         for i, on in zip(wrong.tolist(), day.iloc[wrong].tolist(), strict=True):
             why = "is after tomorrow" if late[i] else f"is before {EARLIEST.year}"
             fix = "put the date it happened (a typo in the year?)"
-            problems.append(Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None))
+            problems.append(
+                Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None)
+            )
         out.loc[late | early, key] = pd.NaT
         out[f"{key}_bad"] = _bad(frame, key) | late | early
     return out, problems

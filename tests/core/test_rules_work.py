@@ -1,0 +1,31 @@
+"""Issue 17: the rules read their datetime columns without a Timestamp made per row (counted
+calls, never timings); what they compute is pinned by test_rules.py and the quiet-day tests."""
+
+from __future__ import annotations
+
+import random
+
+from pandas.core.arrays.datetimes import DatetimeArray
+
+from followsync.core import rules
+
+from ..conftest import NOW, tracker_of
+from ..varied import LATER, varied_rows
+
+
+def test_the_plan_iterates_no_datetime_column(monkeypatch):
+    """Due, Response on and Interview at (for the phrases of Expected response by) are read as
+    days from numpy: iterating a datetime column makes a Timestamp per row."""
+    rows = varied_rows()
+    rng = random.Random(3)
+    for row in rows:
+        row["Language"] = rng.choice([None, "de", "fr", "es"])
+    frame = tracker_of(rows).frame
+    iterated = []
+    original = DatetimeArray.__iter__
+    monkeypatch.setattr(DatetimeArray, "__iter__", lambda self: iterated.append(len(self)) or original(self))
+    for now in (NOW, LATER):
+        plan = rules.plan(frame, now)
+        assert plan["reminder"].str.len().gt(0).sum() > len(rows) / 2  # sentences were made
+        assert plan["due"].notna().sum() > len(rows) / 4
+    assert iterated == []
