@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 from followsync import run as sync
@@ -12,6 +13,7 @@ from followsync.core.changes import RowRef
 from followsync.core.layout import demo_rows
 from followsync.inbox import wire
 from followsync.outputs import calendar as ics
+from followsync.outputs import summary as summary_mod
 from followsync.outputs import summary_sheet
 from followsync.run_gc import read_objects_frozen
 
@@ -114,3 +116,17 @@ def test_a_no_op_run_compares_no_due_cell_the_long_way(monkeypatch):
     row[due] = "not a date"
     result = sync.run(backend, Config(), NOW)
     assert [(ch.column, ch.value) for ch in result.changes.cells] == [("Due", was)]
+
+
+def test_the_timelines_are_made_only_when_read(monkeypatch):
+    """A run reads the Summary's figures (its worksheet, the digest); the timelines, which only
+    the report shows, are made the first time they are read, and are what they always were."""
+    calls = []
+    timelines = summary_mod._timelines
+    monkeypatch.setattr(summary_mod, "_timelines", lambda *a: calls.append(a) or timelines(*a))
+    result = sync.run(MemoryBackend(grid_of(demo_rows(TODAY))), Config(), NOW)
+    assert calls == [] and result.summary is not None
+    made = result.summary.timelines
+    assert made and result.summary.timelines is made and len(calls) == 1
+    assert all(isinstance(t, summary_mod.Timeline) for t in made)
+    assert result.summary == dataclasses.replace(result.summary)  # replace reads them too

@@ -132,6 +132,20 @@ def diff(
                 changes.cells.append(CellWrite(refs[i], name, _cell_value(name, new), was))
                 if name not in positions and name not in changes.add_columns:
                     changes.add_columns.append(name)
+    changes.fills.extend(_fills(computed, snapshot, positions, indexes, left_alone, refs))
+    return changes
+
+
+def _fills(
+    computed: pd.DataFrame,
+    snapshot: Snapshot,
+    positions: dict[str, int],
+    indexes: list[int],
+    left_alone: list[bool],
+    refs: _RowRefs,
+) -> list[FillWrite]:
+    """The colour cells whose background as read is not the colour wanted."""
+    out = []
     colours = computed["_colour"].tolist()
     names = computed["_colour_name"].tolist() if "_colour_name" in computed else [None] * len(colours)
     for name in schema.COLOUR_COLUMNS:
@@ -143,8 +157,8 @@ def diff(
                 continue
             current = snapshot.fills.get((index, pos)) if pos is not None else None
             if not _same_fill(current, colour, cname):
-                changes.fills.append(FillWrite(refs[i], name, colour, cname or None))
-    return changes
+                out.append(FillWrite(refs[i], name, colour, cname or None))
+    return out
 
 
 def _same_fill(current: str | None, colour: str | None, name: str | None) -> bool:
