@@ -440,7 +440,7 @@ def implausible_dates(
         if not (late.any() or early.any()):
             continue
         if out is frame:
-            out = frame.copy()
+            out = frame.copy(deep=False)  # copy-on-write: only the columns set below are copied
         wrong = np.flatnonzero(late | early)
         # The cells' days at once: a look-up into the frame per cell cost more (issue 17).
         for i, on in zip(wrong.tolist(), day.iloc[wrong].tolist(), strict=True):

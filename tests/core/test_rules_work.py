@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 from pandas.core.arrays.datetimes import DatetimeArray
 
 from followsync.core import rules
@@ -29,3 +30,14 @@ def test_the_plan_iterates_no_datetime_column(monkeypatch):
         assert plan["reminder"].str.len().gt(0).sum() > len(rows) / 2  # sentences were made
         assert plan["due"].notna().sum() > len(rows) / 4
     assert iterated == []
+
+
+def test_implausible_dates_copy_only_the_columns_they_take_out():
+    """A date taken out copies its own column, not the frame (its text columns are most of it)."""
+    t = tracker_of(
+        [{"Company": "Acme", "Applied on": "2100-01-05"}, {"Company": "Bolt", "Applied on": "2026-11-02"}]
+    )
+    out, problems = rules.implausible_dates(t.frame, NOW, t.sheet)
+    assert [p.column for p in problems] == ["Applied on"]
+    assert out["applied_on"].isna().tolist() == [True, False] and t.frame["applied_on"].notna().all()
+    assert np.shares_memory(out["company"].to_numpy(), t.frame["company"].to_numpy())
