@@ -130,3 +130,24 @@ def test_the_timelines_are_made_only_when_read(monkeypatch):
     assert made and result.summary.timelines is made and len(calls) == 1
     assert all(isinstance(t, summary_mod.Timeline) for t in made)
     assert result.summary == dataclasses.replace(result.summary)  # replace reads them too
+
+
+def test_a_normal_day_is_not_checked_for_a_mass_rewrite_row_by_row(monkeypatch):
+    """Whether most of followsync's cells would change is counted first: a run that writes few
+    (most runs) parses no Draft state to ask whether the tracker was synced before."""
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)
+    parsed = []
+    state = diff_mod.DraftState
+
+    class Counting(state):  # type: ignore[misc,valid-type]
+        @classmethod
+        def parse(cls, text):
+            parsed.append(text)
+            return state.parse(text)
+
+    monkeypatch.setattr(diff_mod, "DraftState", Counting)
+    backend.grid[1][backend.grid[0].index("Next action")] = "typed over"
+    result = sync.run(backend, Config(), NOW)
+    assert [ch.column for ch in result.changes.cells] == ["Next action"]
+    assert parsed == []

@@ -177,14 +177,6 @@ MASS_REWRITE_SHARE = 0.5
 def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
     """Stop before rewriting most of a tracker that followsync has synced before."""
     frame = tracker.frame
-    # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
-    # followsync's Next action is still there.
-    states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
-    synced = sum(
-        DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True)
-    )
-    if len(frame) < 4 or synced < len(frame) / 2:
-        return  # a new tracker, or too small to tell
     owned = [n for n in schema.OWNED_NAMES]
     total = len(frame) * len(owned)
     counts: dict[str, int] = {}
@@ -193,7 +185,15 @@ def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
             counts[ch.column] = counts.get(ch.column, 0) + 1
     changed = sum(counts.values())
     if changed <= total * MASS_REWRITE_SHARE:
-        return
+        return  # a normal day, checked first: it needs no Draft state parsed (issue 17)
+    # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
+    # followsync's Next action is still there.
+    states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
+    synced = sum(
+        DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True)
+    )
+    if len(frame) < 4 or synced < len(frame) / 2:
+        return  # a new tracker, or too small to tell
     from ..errors import WriteRefused
 
     detail = ", ".join(f"{n} {counts[n]}" for n in owned if counts.get(n))
