@@ -110,6 +110,8 @@ def expected_dates(frame: pd.DataFrame) -> pd.Series:
     interview = _days(_dates(frame, "interview_at")) if any(isinstance(e, Phrase) for e in values) else []
     at, stamps = [], []  # the rows with a date, and it: most rows have none
     for k, e in enumerate(values):
+        if e is None:
+            continue  # most rows
         if isinstance(e, Phrase):
             day = interview[k]
             if day is not None:
@@ -290,9 +292,10 @@ def another_contact_after_bounce(frame: pd.DataFrame, rule: np.ndarray) -> np.nd
 def _mediums(frame: pd.DataFrame, rule: np.ndarray) -> np.ndarray:
     """How each drafted message goes: rule 11 calls when it may, else tries the other contact,
     else emails the interviewer once more; where that mail bounced, LinkedIn instead."""
-    has_phone = _text(frame, "interviewer_phone").ne("").to_numpy()
+    has_phone = np.array([t != "" for t in _stripped(frame, "interviewer_phone")], dtype=bool)
     ok_to_call = frame["ok_to_call"].fillna(False).to_numpy(dtype=bool)
-    other = _text(frame, "other_contact").ne("").to_numpy() & ~bounced(frame, "other_contact_bounced")
+    other = np.array([t != "" for t in _stripped(frame, "other_contact")], dtype=bool)
+    other &= ~bounced(frame, "other_contact_bounced")
     once_more = np.where(bounced(frame, "interviewer_email_bounced"), "linkedin", "email")
     return np.where(
         rule == 11,
@@ -329,7 +332,16 @@ def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
     """Each row's language: its Language cell, else ``default`` (the setting)."""
     if "language" not in frame:
         return [default] * len(frame)
-    return [lang.code(v if isinstance(v, str) else None, default) for v in frame["language"].tolist()]
+    # lang.code is pure: each distinct cell is read once (most are blank, or one language).
+    codes: dict[str | None, str] = {}
+    out = []
+    for v in frame["language"].tolist():
+        cell = v if isinstance(v, str) else None
+        language = codes.get(cell)
+        if language is None:
+            language = codes[cell] = lang.code(cell, default)
+        out.append(language)
+    return out
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
