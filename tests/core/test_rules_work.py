@@ -41,3 +41,13 @@ def test_implausible_dates_copy_only_the_columns_they_take_out():
     assert [p.column for p in problems] == ["Applied on"]
     assert out["applied_on"].isna().tolist() == [True, False] and t.frame["applied_on"].notna().all()
     assert np.shares_memory(out["company"].to_numpy(), t.frame["company"].to_numpy())
+
+
+def test_each_distinct_language_cell_is_read_once(monkeypatch):
+    rows = [{"Company": f"Co {i}", "Language": [None, "de", "DE", "fr"][i % 4]} for i in range(40)]
+    frame = tracker_of(rows).frame
+    read = []
+    code = rules.lang.code
+    monkeypatch.setattr(rules.lang, "code", lambda v, d: read.append(v) or code(v, d))
+    assert rules.row_languages(frame, "es") == [["es", "de", "de", "fr"][i % 4] for i in range(40)]
+    assert sorted(read, key=str) == sorted({*frame["language"].tolist()}, key=str)  # each once
