@@ -51,3 +51,13 @@ def test_each_distinct_language_cell_is_read_once(monkeypatch):
     monkeypatch.setattr(rules.lang, "code", lambda v, d: read.append(v) or code(v, d))
     assert rules.row_languages(frame, "es") == [["es", "de", "de", "fr"][i % 4] for i in range(40)]
     assert sorted(read, key=str) == sorted({*frame["language"].tolist()}, key=str)  # each once
+
+
+def test_the_plan_holds_each_word_of_its_word_columns_once():
+    """Colour, medium and an inferred Status are a few words: one str each, not one per row."""
+    frame = tracker_of(varied_rows()).frame
+    plan = rules.plan(frame, NOW)
+    for key in ("colour", "medium", "status"):
+        held = {id(v) for v in plan[key].array}
+        assert len(held) <= plan[key].nunique(dropna=False) + len(frame["status"].dropna()), key
+    assert len({id(v) for v in plan["colour"].array}) == plan["colour"].nunique()
