@@ -307,14 +307,15 @@ def compute(
     this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in c.interview]
     on_time, expected, sent = _thank_you_notes(c, frame["interview_at"], thank_you_hours)
     overdue, due_week = _action_lines(c)
+    statuses = Counter(c.status)
     event = _Events()
     from_history = _history_events(c, history, event)
     per_week = _weeks(_tallies(c, from_history), today, weeks)
     return Summary(
         today=today,
         applications=len(frame),
-        by_status={s: c.status.count(s) for s in schema.STATUSES if c.status.count(s)},
-        inferred_statuses=sum(1 for s in c.raw_status if not s),
+        by_status={s: statuses[s] for s in schema.STATUSES if statuses[s]},
+        inferred_statuses=c.raw_status.count(""),  # texts: a blank is ""
         funnel=_funnel(c),
         interviews_this_month=sum(this_month),
         interviews_ahead=sum(1 for m, h in zip(this_month, c.held, strict=True) if m and not h),
