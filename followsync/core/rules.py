@@ -126,8 +126,11 @@ def expected_dates(frame: pd.DataFrame) -> pd.Series:
 
 
 def _days(column: pd.Series) -> list[dt.date | None]:
-    """A datetime column's days (None for NaT), made by numpy, not a Timestamp per row."""
-    return column.to_numpy().astype("datetime64[D]").tolist()
+    """A datetime column's days (None for NaT), made by numpy, not a Timestamp per row (numpy
+    floors to the day, as .date() does); a column with a time zone, each day as .date() says."""
+    if isinstance(column.dtype, np.dtype):
+        return column.to_numpy().astype("datetime64[D]").tolist()
+    return [None if pd.isna(t) else t.date() for t in column]
 
 
 @dataclass
@@ -461,7 +464,7 @@ def implausible_dates(
         if not (late.any() or early.any()):
             continue
         if out is frame:
-            out = frame.copy(deep=False)  # copy-on-write: only the columns set below are copied
+            out = frame.copy(deep=False)  # its columns are frame's until replaced below, not copied
         wrong = np.flatnonzero(late | early)
         # The cells' days at once: a look-up into the frame per cell cost more (issue 17).
         for i, on in zip(wrong.tolist(), day.iloc[wrong].tolist(), strict=True):
@@ -470,7 +473,7 @@ def implausible_dates(
             problems.append(
                 Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None)
             )
-        out.loc[late | early, key] = pd.NaT
+        out[key] = frame[key].mask(late | early)  # NaT there; a new column, so frame's stays as read
         out[f"{key}_bad"] = _bad(frame, key) | late | early
     return out, problems
 
