@@ -320,7 +320,8 @@ def _compute(
     computed = compute(wire.for_rules(tracker, findings, now) if findings is not None else tracker, now, config)
     if findings is not None:
         computed.cells["Inbox"] = wire.inbox_cells(tracker.frame, findings)
-    recorded.name_new_rows(dict(zip(tracker.frame["_index"].tolist(), computed.cells["ID"].tolist(), strict=True)))
+    if recorded.unnamed:  # a send recorded on a row with no ID yet (the dict is of every row)
+        recorded.name_new_rows(dict(zip(tracker.frame["_index"].tolist(), computed.cells["ID"].tolist(), strict=True)))
     changes = diff(tracker, original, computed.cells, skip=computed.duplicate_ids)
     _leave_unwritable(original, computed, changes)
     changes.cells.extend(accepted.writes + recorded.writes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 from followsync import run as sync
@@ -12,6 +13,7 @@ from followsync.core.changes import RowRef
 from followsync.core.layout import demo_rows
 from followsync.inbox import wire
 from followsync.outputs import calendar as ics
+from followsync.outputs import summary as summary_mod
 from followsync.outputs import summary_sheet
 from followsync.run_gc import read_objects_frozen
 
@@ -96,3 +98,56 @@ def test_the_summary_as_read_and_as_wanted_are_each_made_plain_once(monkeypatch)
     result = sync.run(backend, Config(), NOW)
     assert not result.changes.sheets  # the Summary as it was: not rewritten
     assert len(made_plain) == 2
+
+
+def test_a_no_op_run_compares_no_due_cell_the_long_way(monkeypatch):
+    """A Due as read that is the day computed is the same cell without parsing it again; one
+    typed over is still written."""
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)
+    compared = []
+    comparable = diff_mod._comparable
+    monkeypatch.setattr(diff_mod, "_comparable", lambda c, v: compared.append(c) or comparable(c, v))
+    assert not sync.run(backend, Config(), NOW).changes
+    assert compared == []
+    due = backend.grid[0].index("Due")
+    row = next(r for r in backend.grid[1:] if r[due] is not None)
+    was = row[due]
+    row[due] = "not a date"
+    result = sync.run(backend, Config(), NOW)
+    assert [(ch.column, ch.value) for ch in result.changes.cells] == [("Due", was)]
+
+
+def test_the_timelines_are_made_only_when_read(monkeypatch):
+    """A run reads the Summary's figures (its worksheet, the digest); the timelines, which only
+    the report shows, are made the first time they are read, and are what they always were."""
+    calls = []
+    timelines = summary_mod._timelines
+    monkeypatch.setattr(summary_mod, "_timelines", lambda *a: calls.append(a) or timelines(*a))
+    result = sync.run(MemoryBackend(grid_of(demo_rows(TODAY))), Config(), NOW)
+    assert calls == [] and result.summary is not None
+    made = result.summary.timelines
+    assert made and result.summary.timelines is made and len(calls) == 1
+    assert all(isinstance(t, summary_mod.Timeline) for t in made)
+    assert result.summary == dataclasses.replace(result.summary)  # replace reads them too
+
+
+def test_a_normal_day_is_not_checked_for_a_mass_rewrite_row_by_row(monkeypatch):
+    """Whether most of followsync's cells would change is counted first: a run that writes few
+    (most runs) parses no Draft state to ask whether the tracker was synced before."""
+    backend = MemoryBackend(grid_of(demo_rows(TODAY)))
+    sync.run(backend, Config(), NOW)
+    parsed = []
+    state = diff_mod.DraftState
+
+    class Counting(state):  # type: ignore[misc,valid-type]
+        @classmethod
+        def parse(cls, text):
+            parsed.append(text)
+            return state.parse(text)
+
+    monkeypatch.setattr(diff_mod, "DraftState", Counting)
+    backend.grid[1][backend.grid[0].index("Next action")] = "typed over"
+    result = sync.run(backend, Config(), NOW)
+    assert [ch.column for ch in result.changes.cells] == ["Next action"]
+    assert parsed == []

@@ -7,8 +7,10 @@ a run that would rewrite most of a tracker followsync has synced before.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import cells, schema
@@ -29,6 +31,24 @@ def _comparable(column: str, value: Any) -> Any:
         except cells.BadCell:
             return ("unreadable", repr(value))  # differs from every date: rewritten
     return value if isinstance(value, str) else cells.as_text(value)
+
+
+def _wanted(column: pd.Series) -> tuple[list[Any], bool]:
+    """A computed column as a list, and whether it holds days: a Due of plain datetime64 comes
+    as ``datetime.date`` (None for NaT) straight from numpy, not one Timestamp made per row
+    (issue 17). numpy floors to the day, as ``Timestamp.date()`` does, so each day is what
+    :func:`_comparable` made of the Timestamp, and :func:`_cell_value` writes it the same."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
+        return column.to_numpy().astype("datetime64[D]").tolist(), True
+    return column.tolist(), False
+
+
+def _same_day(cur: Any, day: Any) -> bool:
+    """A Due as read (a date, or a date-time at midnight from most stores) that is ``day``:
+    what :func:`_comparable` makes of it (cells.parse_date, within its years), without the parse."""
+    if type(cur) is dt.datetime:
+        cur = cur.date()
+    return type(cur) is dt.date and cur == day and cells.MIN_YEAR <= cur.year <= cells.MAX_YEAR
 
 
 def _cell_value(column: str, value: Any) -> Any:
@@ -97,19 +117,35 @@ def diff(
         if name not in computed.columns:
             continue  # a column this computation leaves alone
         current = frame[schema.BY_NAME[name].key].tolist()
-        wanted = computed[name].tolist()
+        wanted, days = _wanted(computed[name])
         pos = positions.get(name)
         for i, (cur, new, alone) in enumerate(zip(current, wanted, left_alone, strict=True)):
             if alone or cur is new or (type(cur) is str and type(new) is str and cur == new):
                 continue  # the same text (most cells, on most days): nothing to compare
             if cur is None and (new is pd.NaT or (type(new) is str and new == "")):
                 continue  # blank as read and computed: what _comparable makes of both (None)
-            if _comparable(name, cur) != _comparable(name, new):
+            if days and _same_day(cur, new):
+                continue
+            if _comparable(name, cur) != (new if days else _comparable(name, new)):
                 row = grid[indexes[i]]
                 was = row[pos] if pos is not None and pos < len(row) else None  # as read: see stale.py
                 changes.cells.append(CellWrite(refs[i], name, _cell_value(name, new), was))
                 if name not in positions and name not in changes.add_columns:
                     changes.add_columns.append(name)
+    changes.fills.extend(_fills(computed, snapshot, positions, indexes, left_alone, refs))
+    return changes
+
+
+def _fills(
+    computed: pd.DataFrame,
+    snapshot: Snapshot,
+    positions: dict[str, int],
+    indexes: list[int],
+    left_alone: list[bool],
+    refs: _RowRefs,
+) -> list[FillWrite]:
+    """The colour cells whose background as read is not the colour wanted."""
+    out = []
     colours = computed["_colour"].tolist()
     names = computed["_colour_name"].tolist() if "_colour_name" in computed else [None] * len(colours)
     for name in schema.COLOUR_COLUMNS:
@@ -121,8 +157,8 @@ def diff(
                 continue
             current = snapshot.fills.get((index, pos)) if pos is not None else None
             if not _same_fill(current, colour, cname):
-                changes.fills.append(FillWrite(refs[i], name, colour, cname or None))
-    return changes
+                out.append(FillWrite(refs[i], name, colour, cname or None))
+    return out
 
 
 def _same_fill(current: str | None, colour: str | None, name: str | None) -> bool:
@@ -141,14 +177,6 @@ MASS_REWRITE_SHARE = 0.5
 def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
     """Stop before rewriting most of a tracker that followsync has synced before."""
     frame = tracker.frame
-    # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
-    # followsync's Next action is still there.
-    states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
-    synced = sum(
-        DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True)
-    )
-    if len(frame) < 4 or synced < len(frame) / 2:
-        return  # a new tracker, or too small to tell
     owned = [n for n in schema.OWNED_NAMES]
     total = len(frame) * len(owned)
     counts: dict[str, int] = {}
@@ -157,7 +185,15 @@ def refuse_mass_rewrite(tracker: schema.Tracker, changes: ChangeSet) -> None:
             counts[ch.column] = counts.get(ch.column, 0) + 1
     changed = sum(counts.values())
     if changed <= total * MASS_REWRITE_SHARE:
-        return
+        return  # a normal day, checked first: it needs no Draft state parsed (issue 17)
+    # Synced before: its Draft state says so, or (the state lost: deleted, cleared, pasted over)
+    # followsync's Next action is still there.
+    states, actions = frame["draft_state"].tolist(), frame["next_action"].tolist()
+    synced = sum(
+        DraftState.parse(s) is not None or not is_blank(a) for s, a in zip(states, actions, strict=True)
+    )
+    if len(frame) < 4 or synced < len(frame) / 2:
+        return  # a new tracker, or too small to tell
     from ..errors import WriteRefused
 
     detail = ", ".join(f"{n} {counts[n]}" for n in owned if counts.get(n))

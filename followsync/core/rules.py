@@ -104,16 +104,33 @@ def interview_ahead(frame: pd.DataFrame, now: dt.datetime) -> np.ndarray:
 
 def expected_dates(frame: pd.DataFrame) -> pd.Series:
     """Expected response by as dates: phrases resolved against the interview date."""
-    interview = _dates(frame, "interview_at")
-    out = []
-    for e, i in zip(frame["expected_response_by"], interview, strict=True):
+    values = frame["expected_response_by"].tolist()
+    # The interview days only where a phrase needs one, from numpy at once: iterating the
+    # datetime column made a Timestamp per row (issue 17). numpy floors to the day, as .date() does.
+    interview = _days(_dates(frame, "interview_at")) if any(isinstance(e, Phrase) for e in values) else []
+    at, stamps = [], []  # the rows with a date, and it: most rows have none
+    for k, e in enumerate(values):
+        if e is None:
+            continue  # most rows
         if isinstance(e, Phrase):
-            out.append(pd.Timestamp(e.resolve(i.date())) if not pd.isna(i) else pd.NaT)
+            day = interview[k]
+            if day is not None:
+                at.append(k)
+                stamps.append(pd.Timestamp(e.resolve(day)))
         elif isinstance(e, dt.date):
-            out.append(pd.Timestamp(e))
-        else:
-            out.append(pd.NaT)
-    return pd.Series(pd.to_datetime(out), index=frame.index, dtype="datetime64[ns]")
+            at.append(k)
+            stamps.append(pd.Timestamp(e))
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[at] = pd.Series(pd.to_datetime(stamps), dtype="datetime64[ns]").to_numpy()
+    return pd.Series(out, index=frame.index)
+
+
+def _days(column: pd.Series) -> list[dt.date | None]:
+    """A datetime column's days (None for NaT), made by numpy, not a Timestamp per row (numpy
+    floors to the day, as .date() does); a column with a time zone, each day as .date() says."""
+    if isinstance(column.dtype, np.dtype):
+        return column.to_numpy().astype("datetime64[D]").tolist()
+    return [None if pd.isna(t) else t.date() for t in column]
 
 
 @dataclass
@@ -168,14 +185,23 @@ def plan(
             "rule": rule,
             "next_action": [LABELS.get(r, "") for r in rule],
             "due": due,
-            "colour": _colours(rule, due, today, rules.soon_days),
-            "medium": _mediums(frame, rule),
-            "status": np.where(status == "", inferred, status),
+            "colour": _shared(_colours(rule, due, today, rules.soon_days)),
+            "medium": _shared(_mediums(frame, rule)),
+            "status": np.where(status == "", _shared(inferred), status),
         },
         index=frame.index,
     )
     out["reminder"] = _reminders(frame, out, today, facts, row_languages(frame, language))
     return out[list(PLAN_COLUMNS)]
+
+
+def _shared(words: np.ndarray) -> np.ndarray:
+    """A column of a few distinct words (numpy's fixed-width strings) with one str object per
+    word: the frame would otherwise hold a new str per row (about 2.5 MiB a column at 50,000 rows)."""
+    if not len(words):
+        return words  # as it was: an empty column keeps its dtype
+    distinct, at = np.unique(words, return_inverse=True)
+    return np.array(distinct.tolist(), dtype=object)[at]
 
 
 def _rules(frame: pd.DataFrame, facts: _Facts, now: dt.datetime, rules: Rules) -> np.ndarray:
@@ -278,9 +304,10 @@ def another_contact_after_bounce(frame: pd.DataFrame, rule: np.ndarray) -> np.nd
 def _mediums(frame: pd.DataFrame, rule: np.ndarray) -> np.ndarray:
     """How each drafted message goes: rule 11 calls when it may, else tries the other contact,
     else emails the interviewer once more; where that mail bounced, LinkedIn instead."""
-    has_phone = _text(frame, "interviewer_phone").ne("").to_numpy()
+    has_phone = np.array([t != "" for t in _stripped(frame, "interviewer_phone")], dtype=bool)
     ok_to_call = frame["ok_to_call"].fillna(False).to_numpy(dtype=bool)
-    other = _text(frame, "other_contact").ne("").to_numpy() & ~bounced(frame, "other_contact_bounced")
+    other = np.array([t != "" for t in _stripped(frame, "other_contact")], dtype=bool)
+    other &= ~bounced(frame, "other_contact_bounced")
     once_more = np.where(bounced(frame, "interviewer_email_bounced"), "linkedin", "email")
     return np.where(
         rule == 11,
@@ -307,10 +334,6 @@ def _colours(rule: np.ndarray, due: pd.Series, today: pd.Timestamp, soon_days: i
 # Reminder sentences
 
 
-def _day(ts: pd.Timestamp, language: str = ENGLISH) -> str:
-    return lang.short_date(ts.date(), language)
-
-
 def urgency_phrase(due: pd.Timestamp, today: pd.Timestamp, language: str = ENGLISH) -> str:
     """'Overdue since Fri 20 Nov', 'Due today', 'Due Fri 27 Nov' (or in ``language``): the same
     words every day until the urgency, the due date or the action changes."""
@@ -321,27 +344,51 @@ def row_languages(frame: pd.DataFrame, default: str = ENGLISH) -> list[str]:
     """Each row's language: its Language cell, else ``default`` (the setting)."""
     if "language" not in frame:
         return [default] * len(frame)
-    return [lang.code(v if isinstance(v, str) else None, default) for v in frame["language"].tolist()]
+    # lang.code is pure: each distinct cell is read once (most are blank, or one language).
+    codes: dict[str | None, str] = {}
+    out = []
+    for v in frame["language"].tolist():
+        cell = v if isinstance(v, str) else None
+        language = codes.get(cell)
+        if language is None:
+            language = codes[cell] = lang.code(cell, default)
+        out.append(language)
+    return out
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _stripped(frame: pd.DataFrame, key: str) -> list[str]:
+    """:func:`_text` of a column as a list: a column of text and blanks (the usual one) is
+    stripped in one comprehension, without pandas' string methods calling back per cell."""
+    values = frame[key].tolist()
+    if set(map(type, values)) <= _TEXT_OR_NONE:
+        return ["" if v is None else v.strip() for v in values]
+    return _text(frame, key).tolist()
 
 
 def _reminders(frame, out, today, facts, languages) -> list[str]:
     sentences = []
-    # Response on as a list (not a frame look-up per row), and each due day's urgency phrase
-    # made once: it depends only on the day, the language and today, fixed for this call.
-    count, response = facts.count, facts.response.tolist()
-    phrases: dict[tuple[pd.Timestamp, str], str] = {}
+    # The days as plain dates from numpy (a Timestamp per row cost more, issue 17), and each due
+    # day's urgency phrase made once: it depends only on the day, the language and today, fixed
+    # for this call. (due - today).days of the Timestamps is the days between their dates, as
+    # today is a midnight.
+    count, response, dues = facts.count, _days(facts.response), _days(out["due"])
+    today_day = today.date()
+    phrases: dict[tuple[dt.date, str], str] = {}
 
-    def urgency(due: pd.Timestamp, language: str) -> str:
+    def urgency(due: dt.date, language: str) -> str:
         phrase = phrases.get((due, language))
         if phrase is None:
-            phrase = phrases[due, language] = urgency_phrase(due, today, language)
+            phrase = phrases[due, language] = lang.urgency_phrase((due - today_day).days, due, language)
         return phrase
 
     cols = ("company", "job_title", "interviewer", "interviewer_phone", "other_contact")
-    texts = {c: _text(frame, c).tolist() for c in cols}
+    texts = {c: _stripped(frame, c) for c in cols}
     after_bounce = bounced(frame, "interviewer_email_bounced")
     for i, (rule, due, medium, status) in enumerate(
-        zip(*(out[k].tolist() for k in ("rule", "due", "medium", "status")), strict=True)
+        zip(out["rule"].tolist(), dues, out["medium"].tolist(), out["status"].tolist(), strict=True)
     ):
         language = languages[i]
         if rule == 0 or rule in lang.REMINDERS[language]:
@@ -361,12 +408,16 @@ def _reminder(language, key, texts, i, due, urgency, status, count, response) ->
         return words["fix"]
     company = texts["company"][i] or words["company"]
     job = texts["job_title"][i]
-    role = words["role"].format(job=job, company=company) if job else words["application"].format(company=company)
+    role = (
+        words["role"].format(job=job, company=company)
+        if job
+        else words["application"].format(company=company)
+    )
     who = texts["interviewer"][i] or words["who"]
     if language != ENGLISH and texts["interviewer"][i]:  # "Herrn Tom Becker", not "Mr. Tom Becker"
         who = lang.join_words([lang.named(p, language) for p in parse_people(who)], language) or who
     if key == 8:
-        when = _day(response[i], language)
+        when = lang.short_date(response[i], language)
         return words[8].format(company=company, when=when, status=status)
     if key == 13:
         return words[13].format(n=count[i])
@@ -396,7 +447,9 @@ PAST_DATES = {
 EARLIEST = pd.Timestamp(1990, 1, 1)
 
 
-def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tuple[pd.DataFrame, list[Problem]]:
+def implausible_dates(
+    frame: pd.DataFrame, now: dt.datetime, sheet: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The frame with dates of :data:`PAST_DATES` after tomorrow or before 1990 taken out (as a
     cell that did not parse: they drive no rule), and a Problem for each such cell."""
     latest = today_of(now) + pd.Timedelta(days=1)
@@ -411,14 +464,16 @@ def implausible_dates(frame: pd.DataFrame, now: dt.datetime, sheet: str) -> tupl
         if not (late.any() or early.any()):
             continue
         if out is frame:
-            out = frame.copy()
+            out = frame.copy(deep=False)  # its columns are frame's until replaced below, not copied
         wrong = np.flatnonzero(late | early)
         # The cells' days at once: a look-up into the frame per cell cost more (issue 17).
         for i, on in zip(wrong.tolist(), day.iloc[wrong].tolist(), strict=True):
             why = "is after tomorrow" if late[i] else f"is before {EARLIEST.year}"
             fix = "put the date it happened (a typo in the year?)"
-            problems.append(Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None))
-        out.loc[late | early, key] = pd.NaT
+            problems.append(
+                Problem(sheet, int(rows[i]), column, f"{on.date().isoformat()} {why}", fix, ids[i] or None)
+            )
+        out[key] = frame[key].mask(late | early)  # NaT there; a new column, so frame's stays as read
         out[f"{key}_bad"] = _bad(frame, key) | late | early
     return out, problems
 

@@ -31,11 +31,14 @@ Definitions (each figure is pinned down by a test):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import cells, schema
@@ -131,6 +134,28 @@ class Timeline:
         return max(done) if done else None
 
 
+class _MadeWhenRead:
+    """:attr:`Summary.timelines`, made the first time it is read (issue 17): a run reads only the
+    figures (the Summary worksheet, the digest), and 50,000 timelines took a third of a second.
+    It is given a tuple, or a function making the tuple from the inputs of the figures (which
+    nothing changes after :func:`compute`); read, it is that tuple (equality, repr and
+    ``dataclasses.replace`` read it too), so the Summary is the same either way."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = name  # kept in the instance's __dict__ by the field's own name (so pickles match)
+
+    def __get__(self, summary: Any, owner: type | None = None) -> tuple[Timeline, ...]:
+        if summary is None:
+            return ()  # the class's: the field's default
+        value = summary.__dict__[self.slot]
+        if callable(value):
+            value = summary.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, summary: Any, value: tuple[Timeline, ...] | Callable[[], tuple[Timeline, ...]]) -> None:
+        summary.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Summary:
     """Every figure of the Summary worksheet and the coaching report."""
@@ -150,7 +175,7 @@ class Summary:
     overdue: tuple[ActionLine, ...]
     due_this_week: tuple[ActionLine, ...]
     weeks: tuple[WeekCount, ...]
-    timelines: tuple[Timeline, ...] = field(default=())
+    timelines: _MadeWhenRead = _MadeWhenRead()
 
     @property
     def thank_you_share(self) -> float | None:
@@ -192,6 +217,9 @@ def _monday(day: dt.date) -> dt.date:
 
 def _days(column: pd.Series) -> list[dt.date | None]:
     """:func:`cells.as_date` of every value of a column; a datetime column is converted all at once."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
+        # numpy makes the days (None for NaT) at once, flooring as .dt.date does (no time zone)
+        return column.to_numpy().astype("datetime64[D]").tolist()
     if column.dtype.kind == "M":
         return [
             None if gone else day
@@ -279,12 +307,15 @@ def compute(
     this_month = [i is not None and (i.year, i.month) == (today.year, today.month) for i in c.interview]
     on_time, expected, sent = _thank_you_notes(c, frame["interview_at"], thank_you_hours)
     overdue, due_week = _action_lines(c)
-    per_week, timelines = _timelines(c, history, weeks)
+    statuses = Counter(c.status)
+    event = _Events()
+    from_history = _history_events(c, history, event)
+    per_week = _weeks(_tallies(c, from_history), today, weeks)
     return Summary(
         today=today,
         applications=len(frame),
-        by_status={s: c.status.count(s) for s in schema.STATUSES if c.status.count(s)},
-        inferred_statuses=sum(1 for s in c.raw_status if not s),
+        by_status={s: statuses[s] for s in schema.STATUSES if statuses[s]},
+        inferred_statuses=c.raw_status.count(""),  # texts: a blank is ""
         funnel=_funnel(c),
         interviews_this_month=sum(this_month),
         interviews_ahead=sum(1 for m, h in zip(this_month, c.held, strict=True) if m and not h),
@@ -296,7 +327,7 @@ def compute(
         overdue=tuple(sorted(overdue, key=lambda a: (a.due, a.row))),
         due_this_week=tuple(sorted(due_week, key=lambda a: (a.due, a.row))),
         weeks=per_week,
-        timelines=timelines,
+        timelines=partial(_timelines, c, from_history, event),
     )
 
 
@@ -376,58 +407,27 @@ class _Events:
         return shared
 
 
-def _timelines(
-    c: _Columns, history: Iterable[Mapping[str, Any]], weeks: int
-) -> tuple[tuple[WeekCount, ...], tuple[Timeline, ...]]:
-    """Activity per ISO week, and each application's timeline with its next action."""
-    # Every event of every application: the tracker's dates, then the History's, deduplicated.
-    event = _Events()
-    events = _tracker_events(c, event)
-    _add_history(c, history, events, event)
-    per_week = _weeks(events, c.today, weeks)
-    timelines = []
-    for k, planned in enumerate(events):
-        due = c.dues[k]
-        if c.actions[k] and due is not None:
-            planned.append(event(due, "next", c.actions[k]))
-        # Oldest first, the next action after the events of its day: the sort is stable and
-        # the next action comes last, so sorting by day alone orders it so.
-        planned.sort(key=_on)
-        timelines.append(Timeline(c.rows[k], c.ids[k], c.company[k], c.job[k], c.status[k], tuple(planned)))
-    return per_week, tuple(timelines)
+def _row_events(c: _Columns, k: int, event: _Events) -> list[TimelineEvent]:
+    """Row ``k``'s events from its own dates."""
+    n = c.counts[k]
+    dated = [
+        (c.applied[k], "applied", "Applied"),
+        (c.interview[k], "interview", "Interview" if c.held[k] else "Interview (scheduled)"),
+        (c.thanked[k], "thank_you", "Thank-you note"),
+        (c.last[k], "follow_up", f"Follow-up {n}" if n else "Follow-up"),
+        (c.response[k], "response", "Response"),
+        (c.rejection_reply[k], "rejection_reply", "Rejection reply"),
+    ]
+    return [event(on, kind, label) for on, kind, label in dated if on is not None]
 
 
-def _tracker_events(c: _Columns, event: _Events) -> list[list[TimelineEvent]]:
-    """Each row's events from its own dates."""
-    events: list[list[TimelineEvent]] = []
-    for a, i, h, t, lf, n, r, rr in zip(
-        c.applied,
-        c.interview,
-        c.held,
-        c.thanked,
-        c.last,
-        c.counts,
-        c.response,
-        c.rejection_reply,
-        strict=True,
-    ):
-        dated = [
-            (a, "applied", "Applied"),
-            (i, "interview", "Interview" if h else "Interview (scheduled)"),
-            (t, "thank_you", "Thank-you note"),
-            (lf, "follow_up", f"Follow-up {n}" if n else "Follow-up"),
-            (r, "response", "Response"),
-            (rr, "rejection_reply", "Rejection reply"),
-        ]
-        events.append([event(on, kind, label) for on, kind, label in dated if on is not None])
-    return events
-
-
-def _add_history(
-    c: _Columns, history: Iterable[Mapping[str, Any]], events: list[list[TimelineEvent]], event: _Events
-) -> None:
-    """Add the History's events to their rows' (by ID), unless the tracker's dates have them."""
+def _history_events(
+    c: _Columns, history: Iterable[Mapping[str, Any]], event: _Events
+) -> dict[int, list[TimelineEvent]]:
+    """The History's events by row (by ID), less those the row's dates have (the same day and
+    kind) and those said twice."""
     row_of_id = {ident.lower(): k for k, ident in enumerate(c.ids) if ident}
+    added: dict[int, list[TimelineEvent]] = {}
     for entry in history:
         k = row_of_id.get(cells.text(entry.get("ID")).lower())
         on = cells.as_date(entry.get("Date"), parse=True)
@@ -435,26 +435,59 @@ def _add_history(
             continue
         what = cells.text(entry.get("What happened"))
         kind = history_kind(what)
-        if any(e.on == on and e.kind == kind for e in events[k]):
+        known = added.setdefault(k, [])
+        if any(e.on == on and e.kind == kind for e in [*_row_events(c, k, event), *known]):
             continue
-        events[k].append(event(on, kind, what or KIND_LABELS[kind]))
+        known.append(event(on, kind, what or KIND_LABELS[kind]))
+    return added
+
+
+def _timelines(
+    c: _Columns, from_history: dict[int, list[TimelineEvent]], event: _Events
+) -> tuple[Timeline, ...]:
+    """Each application's timeline: its dates' events, then the History's, and its next action."""
+    timelines = []
+    for k in range(len(c.rows)):
+        planned = _row_events(c, k, event) + from_history.get(k, [])
+        due = c.dues[k]
+        if c.actions[k] and due is not None:
+            planned.append(event(due, "next", c.actions[k]))
+        # Oldest first, the next action after the events of its day: the sort is stable and
+        # the next action comes last, so sorting by day alone orders it so.
+        planned.sort(key=_on)
+        timelines.append(Timeline(c.rows[k], c.ids[k], c.company[k], c.job[k], c.status[k], tuple(planned)))
+    return tuple(timelines)
 
 
 _on = attrgetter("on")
 _WEEK_COLUMNS = {"applied": 0, "interview": 1, **{kind: 2 for kind in SENT_KINDS}}
 
 
-def _weeks(events: list[list[TimelineEvent]], today: dt.date, weeks: int) -> tuple[WeekCount, ...]:
+def _tallies(c: _Columns, from_history: dict[int, list[TimelineEvent]]) -> dict[dt.date, list[int]]:
+    """Applications, interviews and messages sent per Monday: every timeline's events, counted
+    from the columns without making the timelines (each distinct day once: trackers repeat days)."""
     tallies: dict[dt.date, list[int]] = {}
-    monday_of: dict[dt.date, dt.date] = {}  # trackers repeat days: each one's Monday once
-    for row_events in events:
-        for e in row_events:
-            column = _WEEK_COLUMNS.get(e.kind)
-            if column is not None:
-                monday = monday_of.get(e.on)
-                if monday is None:
-                    monday = monday_of[e.on] = _monday(e.on)
-                tallies.setdefault(monday, [0, 0, 0])[column] += 1
+
+    def count(kind: str, days: Mapping[dt.date | None, int]) -> None:
+        column = _WEEK_COLUMNS.get(kind)
+        if column is None:
+            return  # a Response: not an activity of the person's
+        for on, n in days.items():
+            if on is not None:
+                tallies.setdefault(_monday(on), [0, 0, 0])[column] += n
+
+    count("applied", Counter(c.applied))
+    count("interview", Counter(c.interview))
+    count("thank_you", Counter(c.thanked))
+    count("follow_up", Counter(c.last))
+    count("rejection_reply", Counter(c.rejection_reply))
+    for events in from_history.values():
+        for e in events:
+            count(e.kind, {e.on: 1})
+    return tallies
+
+
+def _weeks(tallies: dict[dt.date, list[int]], today: dt.date, weeks: int) -> tuple[WeekCount, ...]:
     this_week = _monday(today)
     earliest = this_week - dt.timedelta(weeks=max(weeks, 1) - 1)
     start = max(earliest, min(tallies, default=this_week))
