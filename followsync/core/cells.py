@@ -387,7 +387,9 @@ def normalize_header(text: Any) -> str:
     if text is None:
         return ""
     s = str(text).strip().lower()
-    return _NOT_LETTERS.sub("", _OPTIONAL.sub("", s))
+    if "(" in s:  # only then can it end in "(optional)"
+        s = _OPTIONAL.sub("", s)
+    return _NOT_LETTERS.sub("", s)
 
 
 _OPTIONAL = re.compile(r"\(\s*optional\s*\)[\W_]*$")  # compiled once: a run normalizes every ID
@@ -567,12 +569,21 @@ def aligned_records(
 _PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
 
 
+# Nullable numbers and booleans (Int64, boolean, Float64): to_dict gives their values as Python ones.
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)
+
+
 def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
     column = frame[key]
     # A NumPy column's tolist gives what iterating it gives (its objects; Python scalars for
     # numbers and bools), in C rather than an item call per value (issue 17).
     numpy = isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufO"
-    values = column.tolist() if numpy else list(column)
+    if isinstance(column.array, _MASKED):
+        # to_dict's conversion of a masked column: its values as Python scalars, pd.NA as None.
+        return column.array.to_numpy(dtype=object, na_value=None).tolist()
+    # A text column's tolist gives what iterating it gives (its str and its missing value).
+    text_ = isinstance(column.dtype, pd.StringDtype)
+    values = column.tolist() if numpy or text_ else list(column)
     if _PLAIN.issuperset(map(type, values)):
         return values
     return [row[key] for row in frame[[key]].to_dict("records")]

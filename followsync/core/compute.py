@@ -101,12 +101,14 @@ class Computed:
 def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem]]:
     """IDs on more than one row (a copied row, say): a Problem on each, naming the others."""
     rows_of: dict[str, list[int]] = {}
-    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+    # The columns as lists: iterating a Series costs a pandas step per value.
+    idents, sheet_rows = tracker.frame["id"].tolist(), tracker.frame["_row"].tolist()
+    for ident, row in zip(idents, sheet_rows, strict=True):
         if ident:
             rows_of.setdefault(str(ident).lower(), []).append(int(row))
     repeated = {k for k, rows in rows_of.items() if len(rows) > 1}
     problems = []
-    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+    for ident, row in zip(idents, sheet_rows, strict=True) if repeated else ():
         if ident and str(ident).lower() in repeated:
             others = ", ".join(str(r) for r in rows_of[str(ident).lower()] if r != row)
             problems.append(
@@ -417,9 +419,9 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
             normal[name] = cells.normalize_header(name)
         return normal[name]
 
-    for company, job, notes, row, ident in zip(
-        frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
-    ):
+    # The columns as lists: iterating a Series costs a pandas step per value.
+    columns = (frame[k].tolist() for k in ("company", "job_title", "notes", "_row", "id"))
+    for company, job, notes, row, ident in zip(*columns, strict=True):
         if not company or not job:
             continue
         key = (norm(str(company)), norm(str(job)))
