@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .distinct import parse_distinct
+from .distinct import parse_distinct, parse_text
 from .language import foreign_phrase
 from .typed_dates import parse_typed
 
@@ -425,7 +425,7 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
         return _parse_each(values, fn, bad)
 
     if c.kind == "text":
-        return {c.key: pd.Series(each(_text_cell), dtype=object)}, bad
+        return {c.key: pd.Series(parse_text(values, _text_cell, bad, BadCell), dtype=object)}, bad
     if c.kind == "date":
         days = each(lambda v: parse_date(v, date_order))
         return {
@@ -569,8 +569,7 @@ def aligned_records(
 _PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
 
 
-# Nullable numbers and booleans (Int64, boolean, Float64): to_dict gives their values as Python ones.
-_MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)  # Int64, boolean, ...
 
 
 def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -52,7 +53,7 @@ STATE_VERSION = "v2"
 OLD_STATE_VERSION = "v1"  # still read, so no tracker loses its edits: it has no memo, so its row is rendered
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run holds one per row (no dict each)
 class DraftState:
     """What followsync wrote into a row last time: kept in the hidden Draft state column.
 
@@ -70,10 +71,11 @@ class DraftState:
     @classmethod
     def parse(cls, text: Any) -> DraftState | None:
         parts = str(text).split("|") if isinstance(text, str) else []
+        # The action and status repeat down a tracker: one string of each, not one per row.
         if len(parts) == 7 and parts[0] == STATE_VERSION:
-            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]), parts[6])
+            return cls(intern(parts[1]), intern(parts[2]), (parts[3], parts[4], parts[5]), parts[6])
         if len(parts) == 6 and parts[0] == OLD_STATE_VERSION:
-            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+            return cls(intern(parts[1]), intern(parts[2]), (parts[3], parts[4], parts[5]))
         return None
 
     def __str__(self) -> str:

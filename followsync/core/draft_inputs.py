@@ -85,8 +85,9 @@ def linkedin_notes(
 
 
 class Fingerprints:
-    """Each row's fingerprint (:func:`draft_memo.fingerprint`'s role): a hash of the settings,
-    the row's values of ``keys`` and a few more inputs (kind, LinkedIn, day, language, medium).
+    """The fingerprints (:func:`draft_memo.fingerprint`'s role) of the rows at ``positions``: a
+    hash of the settings, the row's values of ``keys`` and a few more inputs (kind, LinkedIn,
+    day, language, medium).
 
     A column's values are hashed as its dtype holds them (a date column's as its integer
     nanoseconds, not as Timestamps), with the column names and dtypes in the hash: within one
@@ -94,23 +95,26 @@ class Fingerprints:
     function of the dtype and the value, so equal fingerprints mean equal inputs.
     """
 
-    def __init__(self, frame: pd.DataFrame, keys: tuple[str, ...]) -> None:
-        self._columns = [_hashed_values(frame, k) for k in keys]
+    def __init__(self, frame: pd.DataFrame, keys: tuple[str, ...], positions: list[int]) -> None:
+        self._columns = [_hashed_values(frame, k, positions) for k in keys]
         kinds = [str(frame[k].dtype) if k in frame.columns and frame.columns.is_unique else "-" for k in keys]
         self._layout = repr((keys, kinds))
 
-    def of(self, settings: str, i: int, extra: Sequence[Any]) -> str:
-        values = (settings, self._layout, *extra, *(column[i] for column in self._columns))
+    def of(self, settings: str, j: int, extra: Sequence[Any]) -> str:
+        """The fingerprint of the ``j``-th row of ``positions``."""
+        values = (settings, self._layout, *extra, *(column[j] for column in self._columns))
         return hashlib.sha1(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _hashed_values(frame: pd.DataFrame, key: str) -> list[Any]:
-    """Column ``key``'s values, told apart as its dtype holds them; None throughout without it."""
+def _hashed_values(frame: pd.DataFrame, key: str, positions: list[int]) -> list[Any]:
+    """Column ``key``'s values at ``positions``, told apart as its dtype holds them; None
+    throughout without the column."""
     if key not in frame.columns or not frame.columns.is_unique:
-        return [None] * len(frame)
+        return [None] * len(positions)
     column = frame[key]
     if isinstance(column.dtype, np.dtype):
+        picked = column.to_numpy()[positions]
         if column.dtype.kind in "mM":  # NaT is one integer of its own
-            return column.to_numpy().view("int64").tolist()
-        return column.to_numpy().tolist()  # Python scalars, or the objects themselves
-    return column.array.tolist()  # an extension type's scalars (pd.NA for a blank)
+            return picked.view("int64").tolist()
+        return picked.tolist()  # Python scalars, or the objects themselves
+    return column.array[positions].tolist()  # an extension type's scalars (pd.NA for a blank)

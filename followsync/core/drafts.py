@@ -512,66 +512,59 @@ def render(
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
     uses ``rule``, ``medium``, ``status``, ``due`` and ``next_action``). Blank (``""``) where the
-    row needs no draft. Raises :class:`TemplateError` when a template is broken.
-
-    With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
+    row needs no draft. Raises :class:`TemplateError` when a template is broken. With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
     memo matches its cells and inputs (:mod:`.draft_memo`) is not rendered: its drafts are the cells.
     """
     today, n = now.date(), len(frame)
-    setting = lang_code(getattr(config, "language", ENGLISH))
-    envs: dict[str, tuple[_Environment, str | None]] = {}
+    # What decides a row's drafts, read a column at a time (draft_inputs): its kind and LinkedIn
+    # note; the rows with either (``wanted``) get a language, a day and, with memos, a fingerprint.
+    p = draft_inputs.aligned(plan, ("rule", "medium", "status", "next_action"), frame.index, dates=("due",))
+    interview = draft_inputs.days(frame, "interview_at")
+    who, cells = draft_inputs.values(frame, "interviewer"), draft_inputs.values(frame, "linkedin")
+    linkedin = draft_inputs.linkedin_notes(interview, who, cells, [text(s) for s in p["status"]], today)
+    kinds = [
+        kind_for(rule, text(medium)) if rule in DRAFTED_RULES else None
+        for rule, medium in zip(map(as_count, p["rule"]), p["medium"], strict=True)
+    ]
+    wanted = [i for i in range(n) if kinds[i] or linkedin[i]]
+    sheet = draft_memo.sheet_cells(frame, SHEET_COLUMNS) if reuse is not None else None
+    prints = draft_inputs.Fingerprints(frame, MEMO_KEYS, wanted) if sheet is not None else None
     # One list per column, not a tuple per row: fewer objects for the garbage collector.
     columns: tuple[list[str], list[str], list[str], list[str]] = ([""] * n, [""] * n, [""] * n, [""] * n)
     reused, fingerprints = [False] * n, cast(list[str | None], [None] * n)  # per row, for draft_memo
-    # What decides a row's drafts, read a column at a time (draft_inputs); a row's dict of values
-    # is made only for the rows rendered (``todo``: position, kind, LinkedIn, day, language).
-    p = draft_inputs.aligned(plan, ("rule", "medium", "status", "next_action"), frame.index, dates=("due",))
-    interview = draft_inputs.days(frame, "interview_at")
-    statuses = [text(s) for s in p["status"]]
-    linkedin = draft_inputs.linkedin_notes(
-        interview,
-        draft_inputs.values(frame, "interviewer"),
-        draft_inputs.values(frame, "linkedin"),
-        statuses,
-        today,
-    )
+    setting = lang_code(getattr(config, "language", ENGLISH))
     languages = draft_inputs.values(frame, "language")
-    sheet = draft_memo.sheet_cells(frame, SHEET_COLUMNS) if reuse is not None else None
-    prints = draft_inputs.Fingerprints(frame, MEMO_KEYS) if sheet is not None else None
-    todo: list[tuple[int, str | None, bool, dt.date | None, str]] = []
+    envs: dict[str, tuple[_Environment, str | None]] = {}
+    todo: list[tuple[int, str | None, bool, dt.date | None, str]] = []  # the rows to render
     with ExitStack() as pins:
-        for i, rule_ in enumerate(p["rule"]):
-            rule = as_count(rule_)
-            kind = kind_for(rule, text(p["medium"][i])) if rule in DRAFTED_RULES else None
-            if not (kind or linkedin[i]):
-                continue
+        for j, i in enumerate(wanted):
             cell = languages[i]
             language = lang_code(cell, setting) if isinstance(cell, str) else setting
             if language not in envs:
                 envs[language] = _pinned_environment(config, language, pins, memo=sheet is not None)
-            settings = envs[language][1]
-            said = said_on(interview[i], p["due"][i], today)
+            settings, said = envs[language][1], said_on(interview[i], p["due"][i], today)
             if settings is not None and prints is not None:
-                fp = fingerprints[i] = prints.of(
-                    settings, i, (kind, linkedin[i], said, language, p["medium"][i])
-                )
-                drafted = draft_memo.from_sheet(
-                    fp, sheet, i, reuse[i] if reuse else None, text(p["next_action"][i])
-                )
+                extra = (kinds[i], linkedin[i], said, language, p["medium"][i])
+                fp = fingerprints[i] = prints.of(settings, j, extra)
+                state = reuse[i] if reuse else None
+                drafted = draft_memo.from_sheet(fp, sheet, i, state, text(p["next_action"][i]))
                 if drafted is not None:
                     reused[i] = True
-                    for column, value in zip(columns, drafted, strict=True):
-                        column[i] = value
+                    _put(columns, i, drafted)
                     continue
-            todo.append((i, kind, linkedin[i], said, language))
+            todo.append((i, kinds[i], linkedin[i], said, language))
         keys = MEMO_KEYS if reuse is not None else ROW_KEYS
         for (i, kind, note, said, language), row in zip(todo, _records(frame, keys, todo), strict=True):
-            drafted = _render_row(row, kind, note, said, config, envs[language][0], language)
-            for column, value in zip(columns, drafted, strict=True):
-                column[i] = value
+            _put(columns, i, _render_row(row, kind, note, said, config, envs[language][0], language))
     out = pd.DataFrame(dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, dtype="object")
     out.attrs["rendered"] = draft_memo.Rendered(columns[3], reused, fingerprints)
     return out
+
+
+def _put(columns: tuple[list[str], ...], i: int, drafted: tuple[str, ...]) -> None:
+    """Row ``i``'s drafts (and its too-long key) into the columns."""
+    for column, value in zip(columns, drafted, strict=True):
+        column[i] = value
 
 
 def _records(
