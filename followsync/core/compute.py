@@ -190,7 +190,7 @@ def keep_edits(
             hashes.append(digest_)
             if theirs and (not kept or kept[-1] != i):
                 kept.append(i)
-        states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
+        states.append("|".join((STATE_VERSION, action, status, *hashes, "")))  # str(DraftState(...)), no memo
         # A change the person made to Status (not one followsync inferred from the dates).
         if old is not None and old.status and old.status != status and status_cells[i]:
             changes.append((i, old.status, status))
@@ -349,7 +349,8 @@ def _with_memos(
         elif old is not None and old.memo and not memo and was == state + old.memo:
             out.append(was)
         else:
-            out.append(state + memo)
+            new = state + memo
+            out.append(was if new == was else new)  # the cell's own string, when equal: one less held
     return out
 
 
