@@ -141,3 +141,28 @@ def test_a_draft_state_is_small():
     assert two is None  # eight parts: not a state
     three = DraftState.parse("".join(["v2|Send thank-you", " note|Interview", "ing|d4|e5|f6|memo2"]))
     assert three is not None and three.action is one.action and three.status is one.status  # shared
+
+
+def test_a_no_op_row_keeps_its_hashes_without_comparing_each_cell(monkeypatch):
+    from followsync import run as sync
+    from followsync.core import compute as compute_mod
+
+    from .test_draft_memo import set_cell
+
+    backend = synced()
+    calls: list[int] = []
+    original = compute_mod._draft_cell
+    monkeypatch.setattr(compute_mod, "_draft_cell", lambda *a: calls.append(1) or original(*a))
+    tracker = sync.read_tracker(backend.read(), Config())
+    before = compute_mod.compute(tracker, NOW, Config())
+    assert calls == []  # every row's cells hold what it gets: their hashes kept, no cell compared
+    assert before.cells["Draft state"].tolist() == [
+        s or "" for s in tracker.frame["draft_state"]
+    ]  # as they were
+    company = tracker.frame.loc[tracker.frame["draft_message"].fillna("").astype(bool), "company"].iloc[0]
+    set_cell(backend, company, "Draft message", "My own words: any news on the timeline?")
+    tracker = sync.read_tracker(backend.read(), Config())
+    after = compute_mod.compute(tracker, NOW, Config())
+    assert len(calls) == 3  # the edited row's three cells, no other row's
+    i = tracker.frame.index[tracker.frame["company"] == company][0]
+    assert after.cells["Draft message"][i] == "My own words: any news on the timeline?"  # kept as theirs
