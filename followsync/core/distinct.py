@@ -47,6 +47,8 @@ def parse_text(
     error literal like ``#REF!`` is not). Its cells are mostly distinct (names, notes), so that
     parsing each distinct one once saves little: those are stripped in one pass, and the rest
     (blanks, numbers, dates, errors, a "#" first) go through :func:`parse_distinct`."""
+    if values.count(None) * 2 > len(values):  # mostly blank: few distinct cells, parse_distinct's case
+        return parse_distinct(values, fn, bad, error)
     out: list[Any] = [v.strip() if type(v) is str else None for v in values]
     odd = [i for i, s in enumerate(out) if s is None or s[:1] == "#"]
     if odd:
