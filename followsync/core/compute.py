@@ -149,7 +149,10 @@ def _draft_cell(
 
 def _hold(mine: tuple[Any, ...], wanted: tuple[str, ...]) -> bool:
     """Each draft cell as read holds the text it gets: the same text, or blank (None) for none."""
-    return all(m == w if type(m) is str else (m is None and w == "") for m, w in zip(mine, wanted, strict=True))
+    for m, w in zip(mine, wanted, strict=True):  # a loop, not all() of a generator: one per row
+        if (m != w) if type(m) is str else (m is not None or w != ""):
+            return False
+    return True
 
 
 def keep_edits(
