@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .distinct import parse_distinct
+from .distinct import parse_distinct, parse_text
 from .language import foreign_phrase
 from .typed_dates import parse_typed
 
@@ -387,7 +387,9 @@ def normalize_header(text: Any) -> str:
     if text is None:
         return ""
     s = str(text).strip().lower()
-    return _NOT_LETTERS.sub("", _OPTIONAL.sub("", s))
+    if "(" in s:  # only then can it end in "(optional)"
+        s = _OPTIONAL.sub("", s)
+    return _NOT_LETTERS.sub("", s)
 
 
 _OPTIONAL = re.compile(r"\(\s*optional\s*\)[\W_]*$")  # compiled once: a run normalizes every ID
@@ -423,7 +425,7 @@ def parse_column(c: Column, values: list[Any], date_order: str) -> tuple[dict[st
         return _parse_each(values, fn, bad)
 
     if c.kind == "text":
-        return {c.key: pd.Series(each(_text_cell), dtype=object)}, bad
+        return {c.key: pd.Series(parse_text(values, _text_cell, bad, BadCell), dtype=object)}, bad
     if c.kind == "date":
         days = each(lambda v: parse_date(v, date_order))
         return {
@@ -567,12 +569,20 @@ def aligned_records(
 _PLAIN = frozenset({str, type(None), float, int, bool, dt.date, dt.datetime, pd.Timestamp, type(pd.NaT)})
 
 
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)  # Int64, boolean, ...
+
+
 def _column_values(frame: pd.DataFrame, key: str) -> list[Any]:
     column = frame[key]
     # A NumPy column's tolist gives what iterating it gives (its objects; Python scalars for
     # numbers and bools), in C rather than an item call per value (issue 17).
     numpy = isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufO"
-    values = column.tolist() if numpy else list(column)
+    if isinstance(column.array, _MASKED):
+        # to_dict's conversion of a masked column: its values as Python scalars, pd.NA as None.
+        return column.array.to_numpy(dtype=object, na_value=None).tolist()
+    # A text column's tolist gives what iterating it gives (its str and its missing value).
+    text_ = isinstance(column.dtype, pd.StringDtype)
+    values = column.tolist() if numpy or text_ else list(column)
     if _PLAIN.issuperset(map(type, values)):
         return values
     return [row[key] for row in frame[[key]].to_dict("records")]

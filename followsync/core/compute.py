@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from sys import intern
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 from anyascii import anyascii
@@ -52,9 +53,10 @@ STATE_VERSION = "v2"
 OLD_STATE_VERSION = "v1"  # still read, so no tracker loses its edits: it has no memo, so its row is rendered
 
 
-@dataclass(frozen=True)
-class DraftState:
-    """What followsync wrote into a row last time: kept in the hidden Draft state column.
+class DraftState(NamedTuple):
+    """What followsync wrote into a row last time: kept in the hidden Draft state column. (A
+    named tuple: a run parses one per row, and a tuple is quicker made than a frozen dataclass,
+    with no dict of its own.)
 
     ``hashes`` are of the three draft cells as followsync wrote them; a cell whose text no
     longer matches its hash was edited by a person, and is kept while ``action`` stays the same.
@@ -70,10 +72,11 @@ class DraftState:
     @classmethod
     def parse(cls, text: Any) -> DraftState | None:
         parts = str(text).split("|") if isinstance(text, str) else []
+        # The action and status repeat down a tracker: one string of each, not one per row.
         if len(parts) == 7 and parts[0] == STATE_VERSION:
-            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]), parts[6])
+            return cls(intern(parts[1]), intern(parts[2]), (parts[3], parts[4], parts[5]), parts[6])
         if len(parts) == 6 and parts[0] == OLD_STATE_VERSION:
-            return cls(parts[1], parts[2], (parts[3], parts[4], parts[5]))
+            return cls(intern(parts[1]), intern(parts[2]), (parts[3], parts[4], parts[5]))
         return None
 
     def __str__(self) -> str:
@@ -101,12 +104,14 @@ class Computed:
 def repeated_ids(tracker: schema.Tracker) -> tuple[set[str], list[schema.Problem]]:
     """IDs on more than one row (a copied row, say): a Problem on each, naming the others."""
     rows_of: dict[str, list[int]] = {}
-    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+    # The columns as lists: iterating a Series costs a pandas step per value.
+    idents, sheet_rows = tracker.frame["id"].tolist(), tracker.frame["_row"].tolist()
+    for ident, row in zip(idents, sheet_rows, strict=True):
         if ident:
             rows_of.setdefault(str(ident).lower(), []).append(int(row))
     repeated = {k for k, rows in rows_of.items() if len(rows) > 1}
     problems = []
-    for ident, row in zip(tracker.frame["id"], tracker.frame["_row"], strict=True):
+    for ident, row in zip(idents, sheet_rows, strict=True) if repeated else ():
         if ident and str(ident).lower() in repeated:
             others = ", ".join(str(r) for r in rows_of[str(ident).lower()] if r != row)
             problems.append(
@@ -140,6 +145,14 @@ def _draft_cell(
     if unknown and wanted and not is_blank(mine) and text_hash(mine) != text_hash(wanted):
         return str(mine), text_hash(wanted), True  # followsync's text hashed: theirs differs, so stays theirs
     return wanted, text_hash(wanted), False
+
+
+def _hold(mine: tuple[Any, ...], wanted: tuple[str, ...]) -> bool:
+    """Each draft cell as read holds the text it gets: the same text, or blank (None) for none."""
+    for m, w in zip(mine, wanted, strict=True):  # a loop, not all() of a generator: one per row
+        if (m != w) if type(m) is str else (m is not None or w != ""):
+            return False
+    return True
 
 
 def keep_edits(
@@ -179,14 +192,20 @@ def keep_edits(
         # Without its state followsync can't tell its own text from the person's: while the
         # Next action in the sheet is the one it computes, a draft that differs is theirs.
         unknown = old is None and not is_blank(sheet_actions[i]) and str(sheet_actions[i]).strip() == action
-        hashes: list[str] = []
-        for f, name in enumerate(DRAFT_FIELDS):
-            text, digest_, theirs = _draft_cell(current[f][i], final[name][i], old, f, action, unknown)
-            final[name][i] = text
-            hashes.append(digest_)
-            if theirs and (not kept or kept[-1] != i):
-                kept.append(i)
-        states.append(str(DraftState(action, status, (hashes[0], hashes[1], hashes[2]))))
+        mine, wanted = (current[0][i], current[1][i], current[2][i]), tuple(final[name][i] for name in DRAFT_FIELDS)
+        if old is not None and old.action == action and _hold(mine, wanted):
+            # Each cell holds the text it gets, under the same action (a no-op day's rows): what
+            # _draft_cell gives each, its recorded hash (a blank cell has none), without its steps.
+            hashes = [old.hashes[f] if text else "" for f, text in enumerate(wanted)]
+        else:
+            hashes = []
+            for f, name in enumerate(DRAFT_FIELDS):
+                text, digest_, theirs = _draft_cell(mine[f], final[name][i], old, f, action, unknown)
+                final[name][i] = text
+                hashes.append(digest_)
+                if theirs and (not kept or kept[-1] != i):
+                    kept.append(i)
+        states.append("|".join((STATE_VERSION, action, status, *hashes, "")))  # str(DraftState(...)), no memo
         # A change the person made to Status (not one followsync inferred from the dates).
         if old is not None and old.status and old.status != status and status_cells[i]:
             changes.append((i, old.status, status))
@@ -238,7 +257,7 @@ def compute(tracker: schema.Tracker, now: dt.datetime, config: Config) -> Comput
     # The mailbox's cell: kept as it is; the run's inbox step (with [inbox]) fills it.
     out["Inbox"] = frame["inbox"].astype(object)
     colours = load_layout().colours
-    out["_colour"] = pd.Series([colours.get(c) if c else None for c in plan["colour"]], index=out.index, dtype=object)
+    out["_colour"] = pd.Series([colours.get(c) if c else None for c in plan["colour"].tolist()], index=out.index, dtype=object)
     out["_rule"] = plan["rule"]
     out["_colour_name"] = plan["colour"]
     notes = [_unknown_state_note(unknown_state, rows)] if unknown_state else []
@@ -345,7 +364,8 @@ def _with_memos(
         elif old is not None and old.memo and not memo and was == state + old.memo:
             out.append(was)
         else:
-            out.append(state + memo)
+            new = state + memo
+            out.append(was if new == was else new)  # the cell's own string, when equal: one less held
     return out
 
 
@@ -417,9 +437,9 @@ def duplicates(tracker: schema.Tracker) -> list[schema.Problem]:
             normal[name] = cells.normalize_header(name)
         return normal[name]
 
-    for company, job, notes, row, ident in zip(
-        frame["company"], frame["job_title"], frame["notes"], frame["_row"], frame["id"], strict=True
-    ):
+    # The columns as lists: iterating a Series costs a pandas step per value.
+    columns = (frame[k].tolist() for k in ("company", "job_title", "notes", "_row", "id"))
+    for company, job, notes, row, ident in zip(*columns, strict=True):
         if not company or not job:
             continue
         key = (norm(str(company)), norm(str(job)))
@@ -474,7 +494,9 @@ def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
     rows, ids = frame["_row"].tolist(), computed["ID"].tolist()
     company, job = frame["company"].tolist(), frame["job_title"].tolist()
     actions, reminders = computed["Next action"].tolist(), computed["Reminder"].tolist()
-    subjects, messages = (_draft_texts(computed, name) for name in ("Draft subject", "Draft message"))
+    # Only the listed rows' drafts are read as text.
+    picked = [i for i, wanted in enumerate(listed) if wanted]
+    subjects, messages = (_draft_texts(computed, name, picked) for name in ("Draft subject", "Draft message"))
     items = [
         DueItem(
             row=int(rows[i]),
@@ -485,17 +507,18 @@ def digest(tracker: schema.Tracker, computed: pd.DataFrame) -> list[DueItem]:
             due=None if missing[i] else days[i],
             urgency=urgencies[i],
             reminder=reminders[i],
-            subject=subjects[i],
-            message=messages[i],
+            subject=subject,
+            message=message,
         )
-        for i, wanted in enumerate(listed)
-        if wanted
+        for i, subject, message in zip(picked, subjects, messages, strict=True)
     ]
     order = {"overdue": 0, "today": 1, "soon": 2}
     return sorted(items, key=lambda d: (order[d.urgency], d.due or dt.date.max, d.row))
 
 
-def _draft_texts(computed: pd.DataFrame, name: str) -> list[str]:
+def _draft_texts(computed: pd.DataFrame, name: str, picked: list[int]) -> list[str]:
+    """The text of column ``name`` at the positions ``picked`` ("" without the column)."""
     if name not in computed:
-        return [""] * len(computed)
-    return [cells.text(v) for v in computed[name].tolist()]
+        return [""] * len(picked)
+    values = computed[name].tolist()
+    return [cells.text(values[i]) for i in picked]

@@ -39,6 +39,27 @@ def parse_distinct(
     return list(map(results.__getitem__, keys))
 
 
+def parse_text(
+    values: list[Any], fn: Callable[[Any], Any], bad: dict[int, str], error: type[Exception]
+) -> list[Any]:
+    """:func:`parse_distinct` of a text column, for an ``fn`` that gives an exact ``str`` that
+    does not start with "#" once stripped as that stripped text (``cells._text_cell``: only an
+    error literal like ``#REF!`` is not). Its cells are mostly distinct (names, notes), so that
+    parsing each distinct one once saves little: those are stripped in one pass, and the rest
+    (blanks, numbers, dates, errors, a "#" first) go through :func:`parse_distinct`."""
+    if values.count(None) * 2 > len(values):  # mostly blank: few distinct cells, parse_distinct's case
+        return parse_distinct(values, fn, bad, error)
+    out: list[Any] = [v.strip() if type(v) is str else None for v in values]
+    odd = [i for i, s in enumerate(out) if s is None or s[:1] == "#"]
+    if odd:
+        found: dict[int, str] = {}
+        parsed = parse_distinct([values[i] for i in odd], fn, found, error)
+        for i, value in zip(odd, parsed, strict=True):
+            out[i] = value
+        bad.update((odd[j], message) for j, message in found.items())  # in row order, as parse_distinct's
+    return out
+
+
 def _cell_keys(values: list[Any]) -> list[Any]:
     """What each cell is cached by: the value itself where no two types of the column can be
     equal (text and blanks, with numbers or dates of one type), else (type, value); a list or

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
@@ -40,8 +40,8 @@ from babel.dates import format_date
 from jinja2.utils import internalcode
 
 from ..errors import ConfigError
-from . import draft_memo, draft_words, shipped
-from .cells import aligned_records, as_count, as_date, frame_records, text
+from . import draft_inputs, draft_memo, draft_words, shipped
+from .cells import aligned_records, as_count, as_date, frame_records, text  # noqa: F401 (drafts.aligned_records: tests)
 from .draft_fit import (
     CELL_CHARS,
     OPTIONAL,
@@ -88,7 +88,7 @@ SIGNOFF_TEMPLATE = "_signoff.j2"  # included by the message templates; overridab
 
 # The plan's rules that get a draft (RULES.md section 5).
 DRAFTED_RULES = (3, 7, 9, 10, 11, 12)
-CLOSED_STATUSES = ("Closed", "Withdrawn")
+CLOSED_STATUSES = draft_inputs.CLOSED_STATUSES
 
 VARIABLES = {
     "kind": "the message kind, e.g. 'thank_you'",
@@ -480,7 +480,8 @@ DRAFT_COLUMNS = ("draft_subject", "draft_message", "linkedin_note")
 
 
 def wants_linkedin_note(row: Mapping[str, Any], status: str, today: dt.date) -> bool:
-    """RULES.md section 5: I <= today, a named Interviewer, a blank LinkedIn cell, not closed."""
+    """RULES.md section 5: I <= today, a named Interviewer, a blank LinkedIn cell, not closed
+    (one row's; ``draft_inputs.linkedin_notes`` says it of a whole frame's)."""
     day = as_date(row.get("interview_at"))
     linkedin = row.get("linkedin")
     return (
@@ -511,52 +512,69 @@ def render(
 
     ``frame`` is the typed tracker frame, ``plan`` the output of ``rules.plan`` (same index;
     uses ``rule``, ``medium``, ``status``, ``due`` and ``next_action``). Blank (``""``) where the
-    row needs no draft. Raises :class:`TemplateError` when a template is broken.
-
-    With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
+    row needs no draft. Raises :class:`TemplateError` when a template is broken. With ``reuse`` (per row, the Next action and memo of its Draft state, or None), a row whose
     memo matches its cells and inputs (:mod:`.draft_memo`) is not rendered: its drafts are the cells.
     """
-    today = now.date()
-    setting = lang_code(getattr(config, "language", ENGLISH))
-    envs: dict[str, tuple[_Environment, str | None]] = {}
-    # One list per column, not a tuple per row: fewer objects for the garbage collector.
-    columns: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
-    reused, fingerprints = cast(list[bool], []), cast(list[str | None], [])  # per row, for draft_memo
-    # Plain dicts of the columns read (not pandas' row access, which costs more than rendering).
-    plans = aligned_records(plan, ("rule", "medium", "status", "due", "next_action"), frame.index)
-    rows = frame_records(frame, MEMO_KEYS if reuse is not None else ROW_KEYS)
+    today, n = now.date(), len(frame)
+    # What decides a row's drafts, read a column at a time (draft_inputs): its kind and LinkedIn
+    # note; the rows with either (``wanted``) get a language, a day and, with memos, a fingerprint.
+    p = draft_inputs.aligned(plan, ("rule", "medium", "status", "next_action"), frame.index, dates=("due",))
+    interview = draft_inputs.days(frame, "interview_at")
+    who, cells = draft_inputs.values(frame, "interviewer"), draft_inputs.values(frame, "linkedin")
+    linkedin = draft_inputs.linkedin_notes(interview, who, cells, [text(s) for s in p["status"]], today)
+    kinds = [
+        kind_for(rule, text(medium)) if rule in DRAFTED_RULES else None
+        for rule, medium in zip(map(as_count, p["rule"]), p["medium"], strict=True)
+    ]
+    wanted = [i for i in range(n) if kinds[i] or linkedin[i]]
     sheet = draft_memo.sheet_cells(frame, SHEET_COLUMNS) if reuse is not None else None
+    prints = draft_inputs.Fingerprints(frame, MEMO_KEYS, wanted) if sheet is not None else None
+    # One list per column, not a tuple per row: fewer objects for the garbage collector.
+    columns: tuple[list[str], list[str], list[str], list[str]] = ([""] * n, [""] * n, [""] * n, [""] * n)
+    reused, fingerprints = [False] * n, cast(list[str | None], [None] * n)  # per row, for draft_memo
+    setting = lang_code(getattr(config, "language", ENGLISH))
+    languages = draft_inputs.values(frame, "language")
+    envs: dict[str, tuple[_Environment, str | None]] = {}
+    todo: list[tuple[int, str | None, bool, dt.date | None, str]] = []  # the rows to render
     with ExitStack() as pins:
-        for i, (row, p) in enumerate(zip(rows, plans, strict=True)):
-            rule = as_count(p["rule"])
-            kind = kind_for(rule, text(p.get("medium"))) if rule in DRAFTED_RULES else None
-            linkedin = wants_linkedin_note(row, text(p.get("status")), today)
-            fp, drafted = None, None
-            if kind or linkedin:
-                cell = row.get("language")
-                language = lang_code(cell, setting) if isinstance(cell, str) else setting
-                if language not in envs:
-                    envs[language] = _pinned_environment(config, language, pins, memo=sheet is not None)
-                env, settings = envs[language]
-                said = said_on(as_date(row.get("interview_at")), as_date(p.get("due")), today)
-                if settings is not None:
-                    fp = draft_memo.fingerprint(
-                        settings, row, MEMO_KEYS, kind, linkedin, said, language, p.get("medium")
-                    )
-                    drafted = draft_memo.from_sheet(
-                        fp, sheet, i, reuse[i] if reuse else None, text(p.get("next_action"))
-                    )
-                reused.append(drafted is not None)
-                drafted = drafted or _render_row(row, kind, linkedin, said, config, env, language)
-            else:
-                reused.append(False)
-                drafted = (*NO_DRAFTS, "")
-            fingerprints.append(fp)
-            for column, value in zip(columns, drafted, strict=True):
-                column.append(value)
+        for j, i in enumerate(wanted):
+            cell = languages[i]
+            language = lang_code(cell, setting) if isinstance(cell, str) else setting
+            if language not in envs:
+                envs[language] = _pinned_environment(config, language, pins, memo=sheet is not None)
+            settings, said = envs[language][1], said_on(interview[i], p["due"][i], today)
+            if settings is not None and prints is not None:
+                extra = (kinds[i], linkedin[i], said, language, p["medium"][i])
+                fp = fingerprints[i] = prints.of(settings, j, extra)
+                state = reuse[i] if reuse else None
+                drafted = draft_memo.from_sheet(fp, sheet, i, state, text(p["next_action"][i]))
+                if drafted is not None:
+                    reused[i] = True
+                    _put(columns, i, drafted)
+                    continue
+            todo.append((i, kinds[i], linkedin[i], said, language))
+        keys = MEMO_KEYS if reuse is not None else ROW_KEYS
+        for (i, kind, note, said, language), row in zip(todo, _records(frame, keys, todo), strict=True):
+            _put(columns, i, _render_row(row, kind, note, said, config, envs[language][0], language))
     out = pd.DataFrame(dict(zip(DRAFT_COLUMNS, columns[:3], strict=True)), index=frame.index, dtype="object")
     out.attrs["rendered"] = draft_memo.Rendered(columns[3], reused, fingerprints)
     return out
+
+
+def _put(columns: tuple[list[str], ...], i: int, drafted: tuple[str, ...]) -> None:
+    """Row ``i``'s drafts (and its too-long key) into the columns."""
+    for column, value in zip(columns, drafted, strict=True):
+        column[i] = value
+
+
+def _records(
+    frame: pd.DataFrame, keys: tuple[str, ...], todo: list[tuple[Any, ...]]
+) -> Iterator[dict[str, Any]]:
+    """The values of ``keys`` (``frame_records``) of the rows ``todo`` names by position, one
+    dict at a time: only those rows' values are boxed (a date as a Timestamp)."""
+    if len(todo) == len(frame):
+        return frame_records(frame, keys)
+    return frame_records(frame.iloc[[t[0] for t in todo]], keys)
 
 
 def _pinned_environment(

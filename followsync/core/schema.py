@@ -371,12 +371,13 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
     ]
     rows = [gi + 1 for gi in indexes]
     # The kept rows turned into columns at once (issue 17: a Python step per cell cost more);
-    # zip_longest pads the ragged rows with None.
+    # zip_longest pads the ragged rows with None. Each column is let go once it is in the frame
+    # (_take): all of them twice over, as tuples and lists, was a run's largest use of memory.
     columns = list(zip_longest(*(grid[gi] for gi in indexes)))
-    data = {c.key: _column_of(columns, header.positions.get(c.name), len(indexes)) for c in COLUMNS}
+    ids = _take(columns, header.positions.get(BY_KEY["id"].name), len(indexes))
     out = pd.DataFrame({"_row": pd.array(rows, dtype="int64"), "_index": pd.array(indexes, dtype="int64")})
     for c in COLUMNS:
-        values = data[c.key]
+        values = ids if c.key == "id" else _take(columns, header.positions.get(c.name), len(indexes))
         if c.owner == "followsync":
             # followsync's own cells are never a user's mistake; diff compares them raw.
             out[c.key] = pd.Series(values, dtype=object)
@@ -384,7 +385,7 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
         header_text = str(header.cells[header.positions[c.name]]) if c.name in header.positions else c.name
         parsed, bad = parse_column(c, values, date_order)
         for i, msg in bad.items():
-            ident = as_text(data["id"][i]) or None
+            ident = as_text(ids[i]) or None
             problems.append(Problem(sheet, rows[i], header_text, msg, fix_for(c), ident))
         for k, v in parsed.items():
             out[k] = v
@@ -395,8 +396,10 @@ def frame(grid: Sequence[Sequence[Any]], sheet: str, date_order: str = "DMY") ->
     return Tracker(sheet, header, out, problems)
 
 
-def _column_of(columns: list[tuple[Any, ...]], pos: int | None, n: int) -> list[Any]:
-    """The ``n`` cells of column ``pos``; all None without one, or past every row's end."""
+def _take(columns: list[tuple[Any, ...]], pos: int | None, n: int) -> list[Any]:
+    """The ``n`` cells of column ``pos``, taken out of ``columns``; all None without one, or
+    past every row's end."""
     if pos is None or pos >= len(columns):
         return [None] * n
-    return list(columns[pos])
+    cells, columns[pos] = list(columns[pos]), ()
+    return cells
