@@ -138,12 +138,10 @@ def _draft_cell(
         # recorded hash, with no hashing needed.
         assert old is not None  # same_action says so
         return wanted, old.hashes[f], False
-    if same_action and not is_blank(mine):
+    if same_action and wanted and not is_blank(mine):
         assert old is not None  # same_action says so
         if text_hash(mine) != old.hashes[f]:
-            # Edited by the person, kept (RULES.md 1): also typed into a cell followsync leaves
-            # blank under this action, whose recorded hash is none.
-            return str(mine), old.hashes[f], False
+            return str(mine), old.hashes[f], False  # edited by the person: kept
     if unknown and wanted and not is_blank(mine) and text_hash(mine) != text_hash(wanted):
         return str(mine), text_hash(wanted), True  # followsync's text hashed: theirs differs, so stays theirs
     return wanted, text_hash(wanted), False

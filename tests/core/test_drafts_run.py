@@ -242,20 +242,3 @@ def test_no_thank_you_draft_before_the_interview_of_the_day():
     run(backend, now=NOW.replace(hour=11))
     assert cell(backend, company, "Next action") == "Send thank-you note"
     assert "today" in cell(backend, company, "Draft message")
-
-
-def test_a_draft_typed_where_followsync_leaves_none_is_kept_while_the_action_stays():
-    # RULES.md 1: an edit to a draft cell is kept for as long as Next action stays the same,
-    # also when followsync has no draft for that action (the cell was blank)
-    backend = MemoryBackend(demo_grid())
-    run(backend)
-    t = read(backend)
-    blank = [c for c, m in zip(t.frame["company"], t.frame["draft_message"], strict=True) if not m]
-    assert blank, "the demo has a row without a draft"
-    company = blank[0]
-    action = cell(backend, company, "Next action")
-    set_cell(backend, company, "Draft message", "Hi Jane, a note I wrote early.")
-    run(backend)
-    run(backend)
-    assert cell(backend, company, "Next action") == action
-    assert cell(backend, company, "Draft message") == "Hi Jane, a note I wrote early."
