@@ -135,7 +135,7 @@ class XlsxBackend(Backend):
         """Scan the file part by part; if it holds anything the scan doesn't expect, load it with openpyxl."""
         data, stamp = self._read_bytes()
         try:
-            view = SplicedBook(data, lambda wb: self._pick(wb, sheet), memo_folder(self.path))
+            view = self._spliced(data, sheet)
         except Unusual:
             return self._load(sheet)
         self._view, self._stamp, self._digest = view, stamp, _digest(data)
@@ -252,13 +252,17 @@ class XlsxBackend(Backend):
         self.last_save = "rewritten"
         return applied
 
+    def _spliced(self, data: bytes, sheet: str | None) -> SplicedBook:
+        """The file's bytes scanned, its rows remembered between reads (:mod:`.row_memo`)."""
+        return SplicedBook(data, lambda wb: self._pick(wb, sheet), memo_folder(self.path))
+
     def _remember(self, data: bytes, sheet: str) -> None:
         """Remember the rows of the file just saved as ``data`` (:mod:`.row_memo`): the next read
         (the next run, a person's ``today``) then takes them from the memo instead of parsing the
         rows this write changed. Only a cache: nothing here can undo or fail the save."""
         try:
             with no_collection():
-                book = SplicedBook(data, lambda wb: self._pick(wb, sheet), memo_folder(self.path))
+                book = self._spliced(data, sheet)
                 for name in SUMMARY_READS:  # the worksheets a run reads along with the tracker
                     title = find_title(book.parts, name)
                     if title is not None:

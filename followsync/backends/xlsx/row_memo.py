@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT = "followsync row memo 1"
-#: the types a remembered value may have: what a plain cell reads as (see _plain)
+#: the types a remembered value may have: what a plain cell reads as (PartMemo.save)
 _PLAIN = frozenset((type(None), str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta))
 _SAFE_CLASSES = {("datetime", name) for name in ("datetime", "date", "time", "timedelta")}
 
